@@ -1,0 +1,1 @@
+"""Identity: users, sign-up, JWT login and logout, profiles."""

@@ -1,0 +1,28 @@
+"""The User admin: search by username or email, filters, read-only timestamps."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "display_name", "is_active", "is_staff", "created_at"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups", "created_at"]
+    search_fields = ["username", "email", "display_name"]
+    ordering = ["-id"]
+    readonly_fields = ["created_at", "last_login", "date_joined"]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Profile", {"fields": ["display_name", "email", "bio"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["created_at", "last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
+    ]

@@ -1,0 +1,22 @@
+"""Log in with a username or an email address, in any letter case."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None or password is None:
+            return None
+        user_model = get_user_model()
+        lookup = "email__lower" if "@" in username else "username__lower"
+        try:
+            user = user_model._default_manager.get(**{lookup: username.lower()})
+        except user_model.DoesNotExist:
+            # Hash anyway so that an unknown user takes as long as a wrong password.
+            user_model().set_password(password)
+            return None
+        # check_password re-hashes with the preferred (Argon2) hasher when the stored hash is older.
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

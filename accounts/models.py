@@ -1,0 +1,67 @@
+"""The user model.
+
+Usernames and emails are unique regardless of letter case (``LOWER()`` unique indexes); look them
+up with the ``__lower`` transform (``username__lower="alice"``) so those indexes are used.
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+models.CharField.register_lookup(Lower)
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
+
+username_validator = RegexValidator(
+    USERNAME_PATTERN,
+    "Usernames are 3 to 30 characters long and use only letters, digits and underscores.",
+    code="invalid_username",
+)
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class MinitterUserManager(UserManager.from_queryset(UserQuerySet)):
+    def get_by_natural_key(self, username):
+        return self.get(username__lower=username.lower())
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        max_length=30,
+        unique=True,
+        validators=[username_validator],
+        help_text="3 to 30 letters, digits or underscores; unique regardless of case.",
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    email = models.EmailField(
+        max_length=254, error_messages={"unique": "A user with that email already exists."}
+    )
+    display_name = models.CharField(max_length=50, blank=True)
+    bio = models.CharField(max_length=160, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = MinitterUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="A user with that email already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.username

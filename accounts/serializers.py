@@ -1,0 +1,98 @@
+"""Input and output shapes of the accounts API. Rules live in services; these check types."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer as BaseRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+User = get_user_model()
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that accepts only JSON strings (DRF's own also turns numbers into text)."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.CharField):
+    """Ids are strings in JSON: 64-bit integers do not survive JavaScript numbers."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+# --- Input ---------------------------------------------------------------------------------------
+class SignupInputSerializer(serializers.Serializer):
+    username = StrictCharField(trim_whitespace=True)
+    email = StrictCharField()
+    password = StrictCharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    display_name = StrictCharField(required=False, allow_blank=True, default="")
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    display_name = StrictCharField(required=False, allow_blank=True)
+    bio = StrictCharField(required=False, allow_blank=True)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = StrictCharField(trim_whitespace=False)
+    new_password = StrictCharField(trim_whitespace=False)
+
+
+class PasswordConfirmInputSerializer(serializers.Serializer):
+    password = StrictCharField(trim_whitespace=False)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = StrictCharField()
+
+
+# --- Output --------------------------------------------------------------------------------------
+class PublicAccountSerializer(serializers.ModelSerializer):
+    id = IdField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "bio", "created_at"]
+        read_only_fields = fields
+
+
+class PrivateAccountSerializer(PublicAccountSerializer):
+    class Meta(PublicAccountSerializer.Meta):
+        fields = [*PublicAccountSerializer.Meta.fields, "email"]
+        read_only_fields = fields
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+# --- Token refresh -------------------------------------------------------------------------------
+class TokenRefreshSerializer(BaseRefreshSerializer):
+    """SimpleJWT's refresh, which also refuses tokens of deleted users or of an older password."""
+
+    def validate(self, attrs):
+        refresh = RefreshToken(attrs["refresh"])
+        user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is None or refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != (
+            get_md5_hash_password(user.password)
+        ):
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            )
+        return super().validate(attrs)

@@ -1,0 +1,115 @@
+"""Writes on accounts: sign-up, profile edits, password changes, deactivation, token revocation.
+
+Every function validates its input and raises Django's ``ValidationError`` (a 400 through the API's
+exception handler) before it changes anything.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+User = get_user_model()
+
+_DUPLICATE_USERNAME = "A user with that username already exists."
+_DUPLICATE_EMAIL = "A user with that email already exists."
+
+
+def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create an active account; usernames and emails are unique regardless of case."""
+    user = User(
+        username=username.strip(),
+        email=User.objects.normalize_email(email.strip()),
+        display_name=display_name.strip(),
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if (
+        "username" not in errors
+        and User.objects.filter(username__lower=user.username.lower()).exists()
+    ):
+        errors["username"] = [_DUPLICATE_USERNAME]
+    if "email" not in errors and User.objects.filter(email__lower=user.email.lower()).exists():
+        errors["email"] = [_DUPLICATE_EMAIL]
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Lost a race with a concurrent sign-up for the same name or address.
+        raise ValidationError({"username": [_DUPLICATE_USERNAME]}) from None
+    return user
+
+
+def user_update_profile(*, user: User, **changes: str) -> User:
+    """Change the editable profile fields (``display_name``, ``bio``)."""
+    editable = {"display_name", "bio"}
+    unknown = set(changes) - editable
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+    for name, value in changes.items():
+        setattr(user, name, value.strip())
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    user.save(update_fields=list(changes))
+    return user
+
+
+def _check_current_password(user: User, password: str, field: str) -> None:
+    if not user.check_password(password):
+        raise ValidationError({field: ["The password is not correct."]})
+
+
+@transaction.atomic
+def user_change_password(*, user: User, current_password: str, new_password: str) -> None:
+    """Set a new password and revoke every token issued before it."""
+    _check_current_password(user, current_password, "current_password")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    refresh_tokens_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, password: str) -> None:
+    """Deactivate the account (the row stays, so the username stays taken) and revoke its tokens."""
+    _check_current_password(user, password, "password")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    refresh_tokens_revoke_all(user=user)
+
+
+def refresh_tokens_revoke_all(*, user: User) -> None:
+    """Blacklist every outstanding refresh token of the user."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
+def auth_logout(*, user: User, refresh: str) -> None:
+    """Revoke one refresh token of the user, so that it never works again."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise ValidationError(
+            {"refresh": ["Token is invalid, expired or already revoked."]}
+        ) from None
+    if str(token.payload.get("user_id")) != str(user.pk):
+        raise ValidationError({"refresh": ["Token does not belong to the authenticated user."]})
+    token.blacklist()

@@ -1,0 +1,58 @@
+"""Public profiles and account search."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_profile_is_readable_without_login_and_hides_email(api_client):
+    user = UserFactory(username="Bob_the_Builder", bio="builds")
+    response = api_client.get("/api/v1/accounts/bob_the_builder")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(user.id)
+    assert body["username"] == "Bob_the_Builder"
+    assert body["bio"] == "builds"
+    assert "email" not in body
+
+
+@pytest.mark.parametrize("username", ["nobody_home", "bad-name"])
+def test_unknown_or_malformed_username_is_404(api_client, username):
+    response = api_client.get(f"/api/v1/accounts/{username}")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_search_matches_username_prefix_and_display_name(api_client):
+    UserFactory(username="kim_minji", display_name="Minji")
+    UserFactory(username="lee_jun", display_name="김준")
+    UserFactory(username="someone_else", display_name="Other")
+
+    by_prefix = api_client.get("/api/v1/accounts", {"search": "KIM"}).json()["results"]
+    assert [a["username"] for a in by_prefix] == ["kim_minji"]
+    by_name = api_client.get("/api/v1/accounts", {"search": "김"}).json()["results"]
+    assert [a["username"] for a in by_name] == ["lee_jun"]
+
+
+def test_account_list_is_paginated_and_skips_deactivated(api_client):
+    users = UserFactory.create_batch(5)
+    UserFactory(is_active=False)
+    first = api_client.get("/api/v1/accounts", {"limit": 3}).json()
+    assert len(first["results"]) == 3
+    assert first["previous"] is None
+    second = api_client.get(first["next"]).json()
+    assert second["next"] is None
+    seen = [a["id"] for a in first["results"] + second["results"]]
+    assert seen == [str(u.id) for u in reversed(users)]
+
+
+def test_account_list_query_count_does_not_grow_with_page_size(
+    api_client, django_assert_max_num_queries
+):
+    UserFactory.create_batch(50)
+    for limit in (1, 50):
+        with django_assert_max_num_queries(1):
+            response = api_client.get("/api/v1/accounts", {"limit": limit})
+        assert len(response.json()["results"]) == limit

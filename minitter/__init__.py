@@ -1,0 +1,1 @@
+"""minitter: a mini-Twitter REST API (project wiring: settings, URLs, WSGI)."""

@@ -1,0 +1,36 @@
+"""API-wide plumbing: the exception handler and JSON error pages.
+
+Services raise Django's ``ValidationError`` so they do not depend on DRF; the handler turns it into
+a 400 with DRF's usual ``{"field": ["message"]}`` shape. Errors outside DRF views (an unknown URL,
+a crash) are JSON as well, so clients never have to parse an HTML error page.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from rest_framework import exceptions
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception=None):
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def permission_denied(request, exception=None):
+    return JsonResponse(
+        {"detail": "You do not have permission to perform this action."}, status=403
+    )
+
+
+def server_error(request):
+    return JsonResponse({"detail": "Server error."}, status=500)

@@ -1,0 +1,109 @@
+"""Project-wide behaviour: liveness, JSON errors, pagination rules, schema and docs, the admin."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ping_answers_pong_as_plain_text(api_client):
+    response = api_client.get("/ping")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content == b"pong"
+
+
+def test_unknown_url_is_a_json_404(api_client, settings):
+    settings.DEBUG = False
+    response = api_client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "abc", ""])
+def test_invalid_limit_is_400(api_client, limit):
+    response = api_client.get("/api/v1/accounts", {"limit": limit})
+    assert response.status_code == 400
+    assert "limit" in response.json()
+
+
+def test_huge_limit_is_clamped_to_100(api_client):
+    UserFactory.create_batch(101)
+    response = api_client.get("/api/v1/accounts", {"limit": 100000})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 100
+
+
+@pytest.mark.parametrize("cursor", ["garbage!", "bjpub3RhbnVtYmVy", "eDoxMg", "%%%"])
+def test_malformed_cursor_is_400(api_client, cursor):
+    response = api_client.get("/api/v1/accounts", {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Invalid cursor."]}
+
+
+def test_previous_link_leads_back_to_the_same_page(api_client):
+    UserFactory.create_batch(7)
+    first = api_client.get("/api/v1/accounts", {"limit": 3}).json()
+    second = api_client.get(first["next"]).json()
+    back = api_client.get(second["previous"]).json()
+    assert back["results"] == first["results"]
+    assert back["previous"] is None
+
+
+def test_openapi_schema_documents_the_api(api_client):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for path in ["/api/v1/auth/signup", "/api/v1/auth/token", "/api/v1/accounts/me"]:
+        assert path in schema["paths"], path
+    list_params = {p["name"] for p in schema["paths"]["/api/v1/accounts"]["get"]["parameters"]}
+    assert {"cursor", "limit", "search"} <= list_params
+
+
+def test_schema_generation_has_no_warnings(tmp_path, capsys):
+    call_command("spectacular", "--file", str(tmp_path / "schema.yaml"), "--fail-on-warn")
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_swagger_ui_is_served_without_internet(api_client):
+    response = api_client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not re.search(r"(src|href)=\"https?://", html)
+    assets = re.findall(r"/static/(drf_spectacular_sidecar/[^\"']+)", html)
+    assert assets
+    for asset in assets:
+        assert finders.find(asset), asset
+
+
+def test_browsable_api_session_login_works(client):
+    user = UserFactory()
+    page = client.get("/api-auth/login/")
+    assert page.status_code == 200
+    response = client.post(
+        "/api-auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    me = client.get("/api/v1/accounts/me", HTTP_ACCEPT="text/html")
+    assert me.status_code == 200
+    assert user.username in me.content.decode()
+
+
+def test_user_admin_searches_by_username_and_email(client):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    UserFactory(username="findable_one", email="needle@example.com")
+    client.force_login(admin)
+    for term in ["findable", "needle@"]:
+        response = client.get("/admin/accounts/user/", {"q": term})
+        assert response.status_code == 200
+        assert "findable_one" in response.content.decode()
+
+
+def test_migrations_match_the_models():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,0 +1,30 @@
+"""Top-level routes: the versioned API, its schema and docs, the admin, and liveness checks."""
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def ping(request):
+    """The cheapest liveness check: no database, no session, no template."""
+    return HttpResponse("pong", content_type="text/plain")
+
+
+api_v1 = [
+    path("", include("accounts.urls")),
+]
+
+urlpatterns = [
+    path("ping", ping, name="ping"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "minitter.api.bad_request"
+handler403 = "minitter.api.permission_denied"
+handler404 = "minitter.api.not_found"
+handler500 = "minitter.api.server_error"
