@@ -1,6 +1,5 @@
 """HTTP endpoints for sign-up, tokens and accounts. Thin: validate, call a service, serialize."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -75,26 +74,20 @@ class LogoutView(APIView):
 
 
 @extend_schema(tags=["accounts"])
-class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Public profiles, account search, and the caller's own account under `me`."""
+class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Account search and the caller's own account under `me`.
+
+    Public profiles (`accounts/{username}`) belong to the social layer, which adds counts and
+    the relationship to the viewer.
+    """
 
     serializer_class = PublicAccountSerializer
-    lookup_field = "username"
-    lookup_value_regex = "[A-Za-z0-9_]+"
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve"):
-            return [AllowAny()]
-        return [IsAuthenticated()]
+        return [AllowAny()] if self.action == "list" else [IsAuthenticated()]
 
     def get_queryset(self):
         return selectors.account_list(search=self.request.query_params.get("search", ""))
-
-    def get_object(self):
-        account = selectors.account_get(username=self.kwargs["username"])
-        if account is None:
-            raise Http404
-        return account
 
     @extend_schema(
         parameters=[

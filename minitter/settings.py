@@ -67,12 +67,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "tweets",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +194,14 @@ REST_FRAMEWORK = {
 MINITTER_MAX_PAGE_SIZE = 100
 # Largest request body accepted outside file uploads (JSON and form posts), in bytes.
 MINITTER_MAX_JSON_BODY = env_int("MINITTER_MAX_JSON_BODY", 64 * 1024)
+
+# --- Tweets and timelines (see docs/architecture.md) ----------------------------------------------
+TWEET_MAX_LENGTH = env_int("TWEET_MAX_LENGTH", 300)
+# Authors with more followers than this are not fanned out; readers merge their tweets at read time.
+TIMELINE_FANOUT_MAX_FOLLOWERS = env_int("TIMELINE_FANOUT_MAX_FOLLOWERS", 10_000)
+# On follow, the followee's tweets of the last N days (at most M of them) enter the timeline.
+TIMELINE_BACKFILL_DAYS = env_int("TIMELINE_BACKFILL_DAYS", 30)
+TIMELINE_BACKFILL_MAX = env_int("TIMELINE_BACKFILL_MAX", 200)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 5)),

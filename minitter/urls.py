@@ -12,7 +12,8 @@ def ping(request):
 
 
 api_v1 = [
-    path("", include("accounts.urls")),
+    path("", include("accounts.urls")),  # first: accounts/me before accounts/{username}
+    path("", include("tweets.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,1 @@
+"""The social layer: tweets, replies, likes, follows and the home timeline."""

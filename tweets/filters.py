@@ -1,0 +1,42 @@
+"""Query-string filters for the public tweet search (django-filter)."""
+
+import django_filters
+from rest_framework.exceptions import ValidationError
+
+from accounts.selectors import account_get
+from tweets import selectors
+
+
+class TweetFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_noop",
+        max_length=200,
+        help_text="Words to find: full-text search on PostgreSQL, a contains-match elsewhere.",
+    )
+    author = django_filters.CharFilter(
+        method="filter_noop", max_length=30, help_text="Only tweets by this username."
+    )
+    since = django_filters.IsoDateTimeFilter(
+        method="filter_noop", help_text="Only tweets created at or after this ISO 8601 time."
+    )
+    until = django_filters.IsoDateTimeFilter(
+        method="filter_noop", help_text="Only tweets created before this ISO 8601 time."
+    )
+
+    def filter_noop(self, queryset, name, value):
+        # Filters are combined in filter_queryset, through the one selector that knows the rules.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        values = self.form.cleaned_data
+        author = None
+        if values.get("author"):
+            author = account_get(username=values["author"])
+            if author is None:
+                raise ValidationError({"author": ["No account with that username."]})
+        return selectors.tweet_search(
+            text=(values.get("search") or "").strip(),
+            author=author,
+            since=values.get("since"),
+            until=values.get("until"),
+        )

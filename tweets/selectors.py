@@ -1,0 +1,120 @@
+"""Reads of the social layer. Visibility rules and ``select_related`` live here, so that no
+endpoint forgets them and no list costs more queries as it grows."""
+
+import heapq
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from tweets.ids import id_floor
+from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet
+from tweets.search import filter_by_text
+
+User = get_user_model()
+
+
+def tweet_queryset() -> QuerySet:
+    """Every visible tweet with what its JSON needs."""
+    return Tweet.objects.visible().with_author()
+
+
+def tweet_get(*, tweet_id: int) -> Tweet | None:
+    return tweet_queryset().filter(pk=tweet_id).first()
+
+
+def tweet_search(*, text="", author=None, since=None, until=None) -> QuerySet:
+    """Tweets matching all given filters; time bounds become id bounds (ids are time-ordered)."""
+    tweets = tweet_queryset()
+    if text:
+        tweets = filter_by_text(tweets, text)
+    if author is not None:
+        tweets = tweets.filter(author=author)
+    if since is not None:
+        tweets = tweets.filter(pk__gte=id_floor(since))
+    if until is not None:
+        tweets = tweets.filter(pk__lt=id_floor(until))
+    return tweets
+
+
+def tweet_replies(*, tweet: Tweet) -> QuerySet:
+    return tweet_queryset().filter(in_reply_to=tweet)
+
+
+def tweets_by_author(*, author: User) -> QuerySet:
+    return tweet_queryset().filter(author=author)
+
+
+def tweet_likes(*, tweet: Tweet) -> QuerySet:
+    """Likes of a tweet (newest first by like id) with the liking accounts."""
+    return Like.objects.filter(tweet=tweet, user__is_active=True).select_related("user")
+
+
+def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
+    """Which of these tweets the user has liked: one query for a whole page."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Like.objects.filter(user=user, tweet_id__in=list(tweet_ids)).values_list(
+            "tweet_id", flat=True
+        )
+    )
+
+
+def followers_of(*, user: User) -> QuerySet:
+    return Follow.objects.filter(followee=user, follower__is_active=True).select_related(
+        "follower"
+    )
+
+
+def following_of(*, user: User) -> QuerySet:
+    return Follow.objects.filter(follower=user, followee__is_active=True).select_related(
+        "followee"
+    )
+
+
+def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
+    """Whether the viewer follows the other account and the other way round (None if anonymous)."""
+    if not viewer.is_authenticated:
+        return None
+    pairs = set(
+        Follow.objects.filter(
+            follower__in=[viewer.pk, other.pk], followee__in=[viewer.pk, other.pk]
+        ).values_list("follower_id", "followee_id")
+    )
+    return {
+        "following": (viewer.pk, other.pk) in pairs,
+        "followed_by": (other.pk, viewer.pk) in pairs,
+    }
+
+
+def timeline_home_fetch(*, reader: User):
+    """The home timeline as a fetch function for keyset pagination.
+
+    A page is the reader's precomputed entries (one index range scan) merged with the tweets of
+    followed "broadcasters" that were not fanned out (a partial-index scan over those few authors).
+    Both are bounded by the page size, so the cost does not grow with the number of tweets or
+    followees.
+    """
+    broadcasters = Broadcaster.objects.filter(
+        user__in=Follow.objects.filter(follower=reader).values("followee")
+    ).values("user")
+
+    def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
+        newest_first = forward
+        entries = TimelineEntry.objects.filter(owner=reader, tweet__author__is_active=True)
+        merged = Tweet.objects.visible().filter(author__in=broadcasters, fanned_out=False)
+        if position is not None:
+            bound = "lt" if newest_first else "gt"
+            entries = entries.filter(**{f"tweet_id__{bound}": position})
+            merged = merged.filter(**{f"pk__{bound}": position})
+        entries = entries.select_related("tweet__author").order_by(
+            "-tweet_id" if newest_first else "tweet_id"
+        )[:limit]
+        merged = merged.with_author().order_by("-pk" if newest_first else "pk")[:limit]
+
+        streams = ([entry.tweet for entry in entries], list(merged))
+        ordered = heapq.merge(*streams, key=lambda tweet: tweet.pk, reverse=newest_first)
+        return list(ordered)[:limit]
+
+    return fetch

@@ -1,0 +1,113 @@
+"""Input and output shapes of the social API."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from accounts.serializers import IdField, PublicAccountSerializer, StrictCharField
+from tweets.models import Tweet
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]+$", "nullable": True})
+class IdReferenceField(serializers.Field):
+    """An id given as a JSON string of digits (as the API returns them) or as an integer."""
+
+    default_error_messages = {"invalid": "Must be an id: a string of digits."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        text = str(data)
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
+            self.fail("invalid")
+        return int(text)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+# --- Input ---------------------------------------------------------------------------------------
+class TweetCreateInputSerializer(serializers.Serializer):
+    text = StrictCharField(trim_whitespace=False, allow_blank=True)
+    in_reply_to = IdReferenceField(required=False, allow_null=True)
+
+
+class TweetUpdateInputSerializer(serializers.Serializer):
+    text = StrictCharField(trim_whitespace=False, allow_blank=True)
+
+
+# --- Output --------------------------------------------------------------------------------------
+class AuthorSerializer(serializers.Serializer):
+    id = IdField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    avatar_url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_avatar_url(self, user):
+        return None
+
+
+class TweetSerializer(serializers.ModelSerializer):
+    """A tweet as clients see it. ``liked`` needs ``liked_ids`` (a set) in the context."""
+
+    id = IdField()
+    author = AuthorSerializer(read_only=True)
+    in_reply_to = IdField(source="in_reply_to_id", allow_null=True)
+    liked = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tweet
+        fields = [
+            "id",
+            "text",
+            "author",
+            "created_at",
+            "edited_at",
+            "in_reply_to",
+            "reply_count",
+            "like_count",
+            "liked",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_liked(self, tweet) -> bool:
+        return tweet.pk in self.context.get("liked_ids", ())
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_url(self, tweet):
+        return reverse("tweet-detail", args=[tweet.pk], request=self.context.get("request"))
+
+
+class ProfileSerializer(PublicAccountSerializer):
+    """A public profile with its counts and, for a logged-in viewer, the relationship."""
+
+    following = serializers.SerializerMethodField()
+    followed_by = serializers.SerializerMethodField()
+
+    class Meta(PublicAccountSerializer.Meta):
+        fields = [
+            *PublicAccountSerializer.Meta.fields,
+            "followers_count",
+            "following_count",
+            "tweets_count",
+            "following",
+            "followed_by",
+        ]
+        read_only_fields = fields
+
+    def _relationship(self):
+        return self.context.get("relationship") or {}
+
+    def get_following(self, account) -> bool | None:
+        return self._relationship().get("following")
+
+    def get_followed_by(self, account) -> bool | None:
+        return self._relationship().get("followed_by")
+
+
+class RelationshipSerializer(serializers.Serializer):
+    following = serializers.BooleanField()
+    followed_by = serializers.BooleanField()

@@ -1,0 +1,208 @@
+"""Writes of the social layer: tweets, likes, follows, and keeping home timelines in step.
+
+Each function runs in one transaction: the row, its counters and its timeline entries are written
+together or not at all. Counters change by ``F()`` expressions, so concurrent writers do not lose
+updates. The timeline rules (who gets which entry) live in the ``timeline_*`` functions at the end.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tweets.ids import id_floor
+from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet
+
+User = get_user_model()
+
+
+# --- Tweets --------------------------------------------------------------------------------------
+def tweet_text_clean(text: str) -> str:
+    """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ["A tweet cannot be empty."]})
+    limit = settings.TWEET_MAX_LENGTH
+    if len(text) > limit:
+        raise ValidationError(
+            {"text": [f"A tweet has at most {limit} characters (this one has {len(text)})."]}
+        )
+    return text
+
+
+@transaction.atomic
+def tweet_create(*, author: User, text: str, in_reply_to: Tweet | None = None) -> Tweet:
+    """Post a tweet (or a reply) and put it into the author's and their followers' timelines."""
+    text = tweet_text_clean(text)
+    if in_reply_to is not None:
+        # Lock the parent: a reply to a tweet being deleted must fail, not dangle.
+        parent = Tweet.objects.visible().select_for_update().filter(pk=in_reply_to.pk).first()
+        if parent is None:
+            raise ValidationError({"in_reply_to": ["That tweet does not exist."]})
+        Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+
+    tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
+    tweet.created_at = timezone.now()
+    tweet.fanned_out = author.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
+    tweet.save(force_insert=True)
+    User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+    timeline_fan_out(tweet)
+    return tweet
+
+
+@transaction.atomic
+def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
+    """Change a tweet's text (author only) and mark it edited."""
+    if editor.pk != tweet.author_id:
+        raise PermissionDenied("Only the author can edit a tweet.")
+    tweet.text = tweet_text_clean(text)
+    tweet.edited_at = timezone.now()
+    tweet.save(update_fields=["text", "edited_at"])
+    return tweet
+
+
+@transaction.atomic
+def tweet_delete(*, tweet: Tweet, actor: User) -> None:
+    """Delete a tweet (its author or staff): its likes and timeline entries go with it."""
+    if actor.pk != tweet.author_id and not actor.is_staff:
+        raise PermissionDenied("Only the author or staff can delete a tweet.")
+    if tweet.in_reply_to_id is not None:
+        Tweet.objects.filter(pk=tweet.in_reply_to_id, reply_count__gt=0).update(
+            reply_count=F("reply_count") - 1
+        )
+    User.objects.filter(pk=tweet.author_id, tweets_count__gt=0).update(
+        tweets_count=F("tweets_count") - 1
+    )
+    tweet.delete()
+
+
+# --- Likes ---------------------------------------------------------------------------------------
+def like_create(*, user: User, tweet: Tweet) -> bool:
+    """Like a tweet. Idempotent: returns False when it was already liked."""
+    try:
+        with transaction.atomic():
+            Like.objects.create(user=user, tweet=tweet)
+            Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1)
+    except IntegrityError:
+        # Already liked (unique pair), or the tweet was deleted meanwhile.
+        if not Tweet.objects.filter(pk=tweet.pk).exists():
+            raise ValidationError({"tweet": ["That tweet does not exist."]}) from None
+        return False
+    return True
+
+
+@transaction.atomic
+def like_delete(*, user: User, tweet: Tweet) -> bool:
+    """Take a like back. Idempotent: returns False when there was none."""
+    deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
+    if deleted:
+        Tweet.objects.filter(pk=tweet.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+    return bool(deleted)
+
+
+# --- Follows -------------------------------------------------------------------------------------
+def follow_create(*, follower: User, followee: User) -> bool:
+    """Follow someone; their recent tweets enter the follower's timeline. Idempotent."""
+    if follower.pk == followee.pk:
+        raise ValidationError({"detail": ["You cannot follow yourself."]})
+    try:
+        with transaction.atomic():
+            follow = Follow.objects.create(follower=follower, followee=followee)
+            User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
+            User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
+            timeline_backfill(owner=follower, follow=follow)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def follow_delete(*, follower: User, followee: User) -> bool:
+    """Unfollow; their tweets leave the follower's timeline. Idempotent."""
+    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    if not deleted:
+        return False
+    User.objects.filter(pk=follower.pk, following_count__gt=0).update(
+        following_count=F("following_count") - 1
+    )
+    User.objects.filter(pk=followee.pk, followers_count__gt=0).update(
+        followers_count=F("followers_count") - 1
+    )
+    TimelineEntry.objects.filter(
+        owner=follower, tweet__in=Tweet.objects.filter(author=followee).values("pk")
+    ).delete()
+    return True
+
+
+# --- Home timelines ------------------------------------------------------------------------------
+def timeline_fan_out(tweet: Tweet) -> None:
+    """Put a new tweet into its author's timeline and, unless the author has more followers than
+    TIMELINE_FANOUT_MAX_FOLLOWERS, into every follower's: one INSERT ... SELECT, no rows in Python.
+    """
+    TimelineEntry.objects.create(owner_id=tweet.author_id, tweet=tweet)
+    if not tweet.fanned_out:
+        Broadcaster.objects.get_or_create(user_id=tweet.author_id)
+        return
+    entries = TimelineEntry._meta.db_table
+    follows = Follow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entries} (owner_id, tweet_id) "  # noqa: S608 (table names are ours)
+            f"SELECT follower_id, %s FROM {follows} WHERE followee_id = %s",
+            [tweet.pk, tweet.author_id],
+        )
+
+
+def _backfill_tweet_ids(*, followee_id: int, since) -> list[int]:
+    """The followee's fanned-out tweets that enter a timeline on a follow made at ``since``."""
+    window_start = id_floor(since - timedelta(days=settings.TIMELINE_BACKFILL_DAYS))
+    return list(
+        Tweet.objects.filter(author_id=followee_id, fanned_out=True, pk__gte=window_start)
+        .filter(pk__lt=id_floor(since))
+        .order_by("-pk")
+        .values_list("pk", flat=True)[: settings.TIMELINE_BACKFILL_MAX]
+    )
+
+
+def timeline_backfill(*, owner: User, follow: Follow) -> None:
+    """On a follow: the followee's tweets of the last TIMELINE_BACKFILL_DAYS (at most
+    TIMELINE_BACKFILL_MAX) enter the follower's timeline."""
+    tweet_ids = _backfill_tweet_ids(followee_id=follow.followee_id, since=follow.created_at)
+    # Tweets posted between the id floor of the follow time and now were fanned out or are
+    # being fanned out by their own transaction; add any that already committed.
+    tweet_ids += Tweet.objects.filter(
+        author_id=follow.followee_id, fanned_out=True, pk__gte=id_floor(follow.created_at)
+    ).values_list("pk", flat=True)
+    TimelineEntry.objects.bulk_create(
+        [TimelineEntry(owner=owner, tweet_id=tweet_id) for tweet_id in tweet_ids],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def timeline_rebuild(*, owner: User) -> int:
+    """Recompute a reader's timeline from tweets and follows; returns the number of entries.
+
+    Gives exactly what the incremental rules maintain: the reader's own tweets, and for each
+    followee their fanned-out tweets from the backfill window before the follow and every one since.
+    """
+    tweet_ids = set(Tweet.objects.filter(author=owner).values_list("pk", flat=True))
+    for follow in Follow.objects.filter(follower=owner).order_by():
+        tweet_ids.update(
+            _backfill_tweet_ids(followee_id=follow.followee_id, since=follow.created_at)
+        )
+        tweet_ids.update(
+            Tweet.objects.filter(
+                author_id=follow.followee_id, fanned_out=True, pk__gte=id_floor(follow.created_at)
+            ).values_list("pk", flat=True)
+        )
+    TimelineEntry.objects.filter(owner=owner).delete()
+    TimelineEntry.objects.bulk_create(
+        [TimelineEntry(owner=owner, tweet_id=tweet_id) for tweet_id in sorted(tweet_ids)],
+        batch_size=1000,
+    )
+    return len(tweet_ids)

@@ -1,0 +1,15 @@
+"""Routes of the social layer, mounted under /api/v1/ after the accounts routes."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from tweets import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("tweets", views.TweetViewSet, basename="tweet")
+router.register("accounts", views.ProfileViewSet, basename="profile")
+
+urlpatterns = [
+    path("timelines/home", views.HomeTimelineView.as_view(), name="timeline-home"),
+    *router.urls,
+]

@@ -1,0 +1,218 @@
+"""HTTP endpoints of the social layer: tweets, likes, profiles, follows and the home timeline.
+
+Reads are public (except the home timeline); writes need a logged-in user. Views validate input,
+call a service or a selector, and serialize; the rules live in ``services`` and ``selectors``.
+"""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.selectors import account_get
+from accounts.serializers import PublicAccountSerializer
+from tweets import selectors, services
+from tweets.filters import TweetFilter
+from tweets.models import Tweet
+from tweets.serializers import (
+    ProfileSerializer,
+    RelationshipSerializer,
+    TweetCreateInputSerializer,
+    TweetSerializer,
+    TweetUpdateInputSerializer,
+)
+
+User = get_user_model()
+
+
+def tweet_page_response(view: GenericAPIView, page: list) -> Response:
+    """Serialize a page of tweets with the viewer's likes looked up in one query."""
+    liked_ids = selectors.liked_tweet_ids(
+        user=view.request.user, tweet_ids=[tweet.pk for tweet in page]
+    )
+    context = {**view.get_serializer_context(), "liked_ids": liked_ids}
+    return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
+
+
+def tweet_response(view: GenericAPIView, tweet, status_code=status.HTTP_200_OK) -> Response:
+    liked_ids = selectors.liked_tweet_ids(user=view.request.user, tweet_ids=[tweet.pk])
+    context = {**view.get_serializer_context(), "liked_ids": liked_ids}
+    return Response(TweetSerializer(tweet, context=context).data, status=status_code)
+
+
+@extend_schema(tags=["tweets"])
+class TweetViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = TweetSerializer
+    filterset_class = TweetFilter
+    lookup_value_regex = "[^/]+"
+    read_actions = {"list", "retrieve", "replies", "likes"}
+
+    def get_permissions(self):
+        return [AllowAny()] if self.action in self.read_actions else [IsAuthenticated()]
+
+    def get_queryset(self):
+        return selectors.tweet_queryset()
+
+    def get_object(self):
+        raw_id = self.kwargs["pk"]
+        tweet = selectors.tweet_get(tweet_id=int(raw_id)) if raw_id.isdigit() else None
+        if tweet is None or len(raw_id) > 19:
+            raise Http404
+        return tweet
+
+    def list(self, request, *args, **kwargs):
+        """Search and filter all tweets, newest first."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return tweet_page_response(self, page)
+
+    def retrieve(self, request, *args, **kwargs):
+        return tweet_response(self, self.get_object())
+
+    @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
+    def create(self, request):
+        """Post a tweet, or a reply with `in_reply_to`."""
+        data = TweetCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        parent = None
+        if data.validated_data.get("in_reply_to") is not None:
+            parent = selectors.tweet_get(tweet_id=data.validated_data["in_reply_to"])
+            if parent is None:
+                return Response(
+                    {"in_reply_to": ["That tweet does not exist."]},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        tweet = services.tweet_create(
+            author=request.user, text=data.validated_data["text"], in_reply_to=parent
+        )
+        return tweet_response(self, tweet, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Edit a tweet's text (author only); sets `edited_at`."""
+        tweet = self.get_object()
+        data = TweetUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.tweet_update(tweet=tweet, editor=request.user, text=data.validated_data["text"])
+        return tweet_response(self, tweet)
+
+    def perform_destroy(self, instance):
+        services.tweet_delete(tweet=instance, actor=self.request.user)
+
+    @extend_schema(responses={200: TweetSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"])
+    def replies(self, request, pk=None):
+        """Replies to a tweet, oldest first."""
+        self.pagination_key = "id"
+        page = self.paginate_queryset(selectors.tweet_replies(tweet=self.get_object()))
+        return tweet_page_response(self, page)
+
+    @extend_schema(responses={200: PublicAccountSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"])
+    def likes(self, request, pk=None):
+        """Accounts that liked a tweet, most recent like first."""
+        page = self.paginate_queryset(selectors.tweet_likes(tweet=self.get_object()))
+        accounts = [like.user for like in page]
+        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+
+    @extend_schema(methods=["POST"], request=None, responses={200: TweetSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def like(self, request, pk=None):
+        """Like (POST) or unlike (DELETE) a tweet; both are idempotent."""
+        tweet = self.get_object()
+        if request.method == "DELETE":
+            services.like_delete(user=request.user, tweet=tweet)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.like_create(user=request.user, tweet=tweet)
+        return tweet_response(self, selectors.tweet_get(tweet_id=tweet.pk))
+
+
+@extend_schema(tags=["accounts"])
+class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """An account's public profile, its follows and tweets."""
+
+    queryset = User.objects.none()  # objects come from get_object; this names the model
+    serializer_class = ProfileSerializer
+    lookup_field = "username"
+    lookup_value_regex = "[A-Za-z0-9_]{3,}"
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.action == "follow" else [AllowAny()]
+
+    def get_object(self):
+        account = account_get(username=self.kwargs["username"])
+        if account is None:
+            raise Http404
+        return account
+
+    def retrieve(self, request, *args, **kwargs):
+        account = self.get_object()
+        context = {
+            **self.get_serializer_context(),
+            "relationship": selectors.relationship(viewer=request.user, other=account),
+        }
+        return Response(ProfileSerializer(account, context=context).data)
+
+    @extend_schema(methods=["POST"], request=None, responses={200: RelationshipSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def follow(self, request, username=None):
+        """Follow (POST) or unfollow (DELETE) the account; both are idempotent."""
+        account = self.get_object()
+        if request.method == "DELETE":
+            services.follow_delete(follower=request.user, followee=account)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.follow_create(follower=request.user, followee=account)
+        return Response(selectors.relationship(viewer=request.user, other=account))
+
+    @extend_schema(responses={200: PublicAccountSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def followers(self, request, username=None):
+        """Accounts following this one, most recent follow first."""
+        page = self.paginate_queryset(selectors.followers_of(user=self.get_object()))
+        accounts = [follow.follower for follow in page]
+        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+
+    @extend_schema(responses={200: PublicAccountSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def following(self, request, username=None):
+        """Accounts this one follows, most recent follow first."""
+        page = self.paginate_queryset(selectors.following_of(user=self.get_object()))
+        accounts = [follow.followee for follow in page]
+        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+
+    @extend_schema(responses={200: TweetSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def tweets(self, request, username=None):
+        """The account's tweets and replies, newest first."""
+        page = self.paginate_queryset(selectors.tweets_by_author(author=self.get_object()))
+        return tweet_page_response(self, page)
+
+
+@extend_schema(tags=["timelines"], responses={200: TweetSerializer(many=True)})
+class HomeTimelineView(GenericAPIView):
+    """The caller's tweets and those of everyone they follow, newest first."""
+
+    queryset = Tweet.objects.none()  # pages come from the timeline selector
+    serializer_class = TweetSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="Opaque cursor from `next`/`previous`."),
+            OpenApiParameter("limit", int, description="Page size, 1 to 100; default 20."),
+        ]
+    )
+    def get(self, request):
+        fetch = selectors.timeline_home_fetch(reader=request.user)
+        page = self.paginator.paginate_source(fetch, request)
+        return tweet_page_response(self, page)
