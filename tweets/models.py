@@ -64,9 +64,7 @@ class Like(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    tweet = models.ForeignKey(
-        Tweet, on_delete=models.CASCADE, related_name="likes", db_index=False
-    )
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="likes", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -62,15 +62,11 @@ def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
 
 
 def followers_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(followee=user, follower__is_active=True).select_related(
-        "follower"
-    )
+    return Follow.objects.filter(followee=user, follower__is_active=True).select_related("follower")
 
 
 def following_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(follower=user, followee__is_active=True).select_related(
-        "followee"
-    )
+    return Follow.objects.filter(follower=user, followee__is_active=True).select_related("followee")
 
 
 def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:

@@ -151,7 +151,7 @@ def timeline_fan_out(tweet: Tweet) -> None:
     follows = Follow._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {entries} (owner_id, tweet_id) "  # noqa: S608 (table names are ours)
+            f"INSERT INTO {entries} (owner_id, tweet_id) "  # table names come from our models
             f"SELECT follower_id, %s FROM {follows} WHERE followee_id = %s",
             [tweet.pk, tweet.author_id],
         )

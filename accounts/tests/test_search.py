@@ -1,28 +1,10 @@
-"""Public profiles and account search."""
+"""Account search and listing."""
 
 import pytest
 
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_public_profile_is_readable_without_login_and_hides_email(api_client):
-    user = UserFactory(username="Bob_the_Builder", bio="builds")
-    response = api_client.get("/api/v1/accounts/bob_the_builder")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["id"] == str(user.id)
-    assert body["username"] == "Bob_the_Builder"
-    assert body["bio"] == "builds"
-    assert "email" not in body
-
-
-@pytest.mark.parametrize("username", ["nobody_home", "bad-name"])
-def test_unknown_or_malformed_username_is_404(api_client, username):
-    response = api_client.get(f"/api/v1/accounts/{username}")
-    assert response.status_code == 404
-    assert "detail" in response.json()
 
 
 def test_search_matches_username_prefix_and_display_name(api_client):

@@ -1,0 +1,40 @@
+"""Rebuild home timelines from tweets and follows (repairs drift; safe to run any time)."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.selectors import account_get
+from tweets.services import timeline_rebuild
+
+User = get_user_model()
+
+
+class Command(BaseCommand):
+    help = "Rebuild the home timeline of the given users, or of every active user with --all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("usernames", nargs="*", help="Usernames whose timelines to rebuild.")
+        parser.add_argument("--all", action="store_true", help="Rebuild every active user's.")
+
+    def handle(self, *args, usernames, **options):
+        if bool(usernames) == options["all"]:
+            raise CommandError("Give usernames or --all (not both).")
+        if options["all"]:
+            total = User.objects.active().count()
+            users = User.objects.active().order_by("pk").iterator(chunk_size=500)
+        else:
+            found = {name: account_get(username=name) for name in usernames}
+            missing = [name for name, user in found.items() if user is None]
+            if missing:
+                raise CommandError(f"Unknown users: {', '.join(missing)}")
+            total, users = len(found), list(found.values())
+
+        show_progress = options["verbosity"] >= 1
+        entries = 0
+        for done, user in enumerate(users, start=1):
+            entries += timeline_rebuild(owner=user)
+            if show_progress and (done % 100 == 0 or done == total):
+                self.stderr.write(f"\r{done}/{total} timelines rebuilt", ending="")
+        if show_progress and total:
+            self.stderr.write("")
+        self.stdout.write(f"Rebuilt {total} timelines with {entries} entries.")

@@ -1,0 +1,26 @@
+"""Factories for the social layer. They go through the services, so counters and timelines are
+maintained exactly as they are for API writes."""
+
+import factory
+
+from accounts.tests.factories import UserFactory
+from tweets import services
+from tweets.models import Tweet
+
+
+class TweetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tweet
+
+    author = factory.SubFactory(UserFactory)
+    text = factory.Faker("sentence")
+    in_reply_to = None
+
+    @classmethod
+    def _create(cls, model_class, author, text, in_reply_to=None, **kwargs):
+        author.refresh_from_db(fields=["followers_count"])
+        return services.tweet_create(author=author, text=text, in_reply_to=in_reply_to)
+
+
+def follow(follower, followee):
+    services.follow_create(follower=follower, followee=followee)

@@ -1,0 +1,54 @@
+"""No list endpoint does N+1 queries: a page of 50 costs what a page of 1 costs."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from tweets import services
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_world(settings):
+    """A reader following 50 accounts (one merged at read time), with replies and likes."""
+    reader = UserFactory(username="reader")
+    parent = TweetFactory(author=reader)
+    authors = UserFactory.create_batch(50)
+    for author in authors:
+        follow(reader, author)
+        follow(author, reader)
+        tweet = TweetFactory(author=author, in_reply_to=parent)
+        services.like_create(user=reader, tweet=tweet)
+        services.like_create(user=author, tweet=parent)
+    TweetFactory.create_batch(50, author=reader)
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
+    TweetFactory(author=authors[0])
+    return reader, parent
+
+
+LIST_QUERIES = {
+    # path template: queries for a page (auth user lookup included where logged in)
+    "/api/v1/timelines/home": 5,
+    "/api/v1/tweets": 3,
+    "/api/v1/tweets/{parent}/replies": 4,
+    "/api/v1/tweets/{parent}/likes": 3,
+    "/api/v1/accounts/reader/followers": 3,
+    "/api/v1/accounts/reader/following": 3,
+    "/api/v1/accounts/reader/tweets": 4,
+    "/api/v1/accounts": 2,
+}
+
+
+@pytest.mark.parametrize(("path", "max_queries"), LIST_QUERIES.items())
+def test_list_endpoint_query_count_does_not_grow_with_page_size(
+    busy_world, auth_client, django_assert_max_num_queries, path, max_queries
+):
+    reader, parent = busy_world
+    client = auth_client(reader)
+    url = path.format(parent=parent.id)
+    for limit in (1, 50):
+        with django_assert_max_num_queries(max_queries):
+            response = client.get(url, {"limit": limit})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == limit

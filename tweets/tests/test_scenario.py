@@ -1,0 +1,62 @@
+"""End to end, as a client would: sign up, log in with JWT, follow, post, like, reply, unfollow."""
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_up_client(username: str) -> APIClient:
+    client = APIClient()
+    password = f"{username}-has-a-long-passphrase"
+    created = client.post(
+        "/api/v1/auth/signup",
+        {"username": username, "email": f"{username}@example.com", "password": password},
+        format="json",
+    )
+    assert created.status_code == 201
+    tokens = client.post(
+        "/api/v1/auth/token", {"username": username, "password": password}, format="json"
+    ).json()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    return client
+
+
+def timeline_texts(client):
+    response = client.get("/api/v1/timelines/home")
+    assert response.status_code == 200
+    return [t["text"] for t in response.json()["results"]]
+
+
+def test_two_people_follow_post_like_reply_unfollow_and_delete():
+    minji, jun = signed_up_client("minji"), signed_up_client("jun")
+
+    hello = minji.post("/api/v1/tweets", {"text": "안녕하세요!"}, format="json").json()
+    assert jun.post("/api/v1/accounts/minji/follow").json() == {
+        "following": True,
+        "followed_by": False,
+    }
+    assert timeline_texts(jun) == ["안녕하세요!"]
+
+    assert jun.post(f"/api/v1/tweets/{hello['id']}/like").json()["like_count"] == 1
+    reply = jun.post(
+        "/api/v1/tweets", {"text": "반가워요", "in_reply_to": hello["id"]}, format="json"
+    ).json()
+    minji.post("/api/v1/accounts/jun/follow")
+
+    assert timeline_texts(minji) == ["반가워요", "안녕하세요!"]
+    assert timeline_texts(jun) == ["반가워요", "안녕하세요!"]
+    seen_by_minji = minji.get(f"/api/v1/tweets/{hello['id']}").json()
+    assert (seen_by_minji["reply_count"], seen_by_minji["like_count"]) == (1, 1)
+    assert seen_by_minji["liked"] is False
+    assert jun.get(f"/api/v1/tweets/{hello['id']}").json()["liked"] is True
+    profile = jun.get("/api/v1/accounts/minji").json()
+    assert (profile["following"], profile["followed_by"]) == (True, True)
+    assert (profile["followers_count"], profile["tweets_count"]) == (1, 1)
+
+    assert jun.delete("/api/v1/accounts/minji/follow").status_code == 204
+    assert timeline_texts(jun) == ["반가워요"]
+
+    assert jun.delete(f"/api/v1/tweets/{reply['id']}").status_code == 204
+    assert timeline_texts(minji) == ["안녕하세요!"]
+    assert minji.get(f"/api/v1/tweets/{hello['id']}").json()["reply_count"] == 0

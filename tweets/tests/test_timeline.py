@@ -1,0 +1,196 @@
+"""The home timeline: what enters and leaves it, paging, read-time merging, and rebuilds."""
+
+import random
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.tests.factories import UserFactory
+from tweets import services
+from tweets.models import TimelineEntry, Tweet
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/api/v1/timelines/home"
+
+
+def home_ids(client, **params):
+    response = client.get(HOME, params)
+    assert response.status_code == 200
+    return [t["id"] for t in response.json()["results"]]
+
+
+def test_home_timeline_needs_login(api_client):
+    assert api_client.get(HOME).status_code == 401
+
+
+def test_home_has_own_and_followees_tweets_newest_first(auth_client, user):
+    friend, stranger = UserFactory(), UserFactory()
+    follow(user, friend)
+    mine = TweetFactory(author=user)
+    theirs = TweetFactory(author=friend)
+    TweetFactory(author=stranger)
+    assert home_ids(auth_client(user)) == [str(theirs.id), str(mine.id)]
+
+
+def test_follow_brings_earlier_tweets_and_unfollow_removes_them(auth_client, user):
+    friend = UserFactory()
+    earlier = [TweetFactory(author=friend) for _ in range(3)]
+    client = auth_client(user)
+    assert home_ids(client) == []
+
+    client.post(f"/api/v1/accounts/{friend.username}/follow")
+    assert home_ids(client) == [str(t.id) for t in reversed(earlier)]
+
+    client.delete(f"/api/v1/accounts/{friend.username}/follow")
+    assert home_ids(client) == []
+
+
+def test_deleted_tweet_disappears_everywhere(auth_client, api_client, user):
+    author = UserFactory()
+    follow(user, author)
+    tweet = TweetFactory(author=author)
+    auth_client(author).delete(f"/api/v1/tweets/{tweet.id}")
+    assert home_ids(auth_client(user)) == []
+    assert home_ids(auth_client(author)) == []
+    assert api_client.get("/api/v1/tweets").json()["results"] == []
+    assert not TimelineEntry.objects.exists()
+
+
+def test_paging_while_new_tweets_arrive_never_repeats_or_skips(auth_client, user):
+    friend = UserFactory()
+    follow(user, friend)
+    existing = [TweetFactory(author=friend) for _ in range(25)]
+    client = auth_client(user)
+
+    seen = []
+    page = client.get(HOME, {"limit": 10}).json()
+    seen += [t["id"] for t in page["results"]]
+    while page["next"]:
+        TweetFactory(author=friend)  # new tweets land on top, not in the pages ahead
+        page = client.get(page["next"]).json()
+        seen += [t["id"] for t in page["results"]]
+
+    assert seen == [str(t.id) for t in reversed(existing)]
+
+
+def test_previous_page_from_timeline_returns_newer_tweets(auth_client, user):
+    tweets = [TweetFactory(author=user) for _ in range(6)]
+    client = auth_client(user)
+    first = client.get(HOME, {"limit": 3}).json()
+    second = client.get(first["next"]).json()
+    newer = [TweetFactory(author=user) for _ in range(2)]
+    back = client.get(second["previous"]).json()
+    assert [t["id"] for t in back["results"]] == [str(t.id) for t in reversed(tweets[3:])]
+    top = client.get(back["previous"]).json()
+    assert [t["id"] for t in top["results"]] == [str(t.id) for t in reversed(newer)]
+
+
+def test_authors_over_the_fanout_threshold_are_merged_at_read_time(auth_client, settings):
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 2
+    star = UserFactory()
+    fans = UserFactory.create_batch(3)
+    for fan in fans:
+        follow(fan, star)
+    friend = UserFactory()
+    follow(fans[0], friend)
+
+    before = TweetFactory(author=friend)
+    broadcast = TweetFactory(author=star)
+    after = TweetFactory(author=friend)
+
+    assert not broadcast.fanned_out
+    assert TimelineEntry.objects.filter(tweet=broadcast).count() == 1  # the author's own
+    expected = [str(after.id), str(broadcast.id), str(before.id)]
+    assert home_ids(auth_client(fans[0])) == expected
+    assert home_ids(auth_client(fans[0]), limit=1) == expected[:1]
+    assert home_ids(auth_client(fans[1])) == [str(broadcast.id)]
+    assert home_ids(auth_client(star)) == [str(broadcast.id)]
+
+    services.follow_delete(follower=fans[1], followee=star)
+    assert home_ids(auth_client(fans[1])) == []
+
+
+def test_merged_timeline_pages_without_repeats(auth_client, settings):
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
+    reader, star, friend = UserFactory(), UserFactory(), UserFactory()
+    follow(reader, star)
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 10
+    follow(reader, friend)
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
+    posted = []
+    for n in range(12):
+        author = star if n % 3 else friend
+        settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0 if author is star else 10
+        posted.append(TweetFactory(author=author))
+    client = auth_client(reader)
+    seen, url = [], HOME + "?limit=5"
+    while url:
+        page = client.get(url).json()
+        seen += [t["id"] for t in page["results"]]
+        url = page["next"]
+    assert seen == [str(t.id) for t in reversed(posted)]
+
+
+def test_timeline_of_tweets_merged_at_read_hides_deactivated_authors(auth_client, settings):
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
+    reader, star = UserFactory(), UserFactory()
+    follow(reader, star)
+    TweetFactory(author=star)
+    star.is_active = False
+    star.save()
+    assert home_ids(auth_client(reader)) == []
+
+
+def _timelines():
+    return sorted(TimelineEntry.objects.values_list("owner_id", "tweet_id"))
+
+
+def test_rebuilt_timelines_equal_maintained_ones_after_random_activity(settings):
+    rng = random.Random(20261124)
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 3
+    users = UserFactory.create_batch(8)
+    for _ in range(300):
+        actor = rng.choice(users)
+        move = rng.random()
+        if move < 0.4:
+            parent = Tweet.objects.order_by("?").first() if rng.random() < 0.2 else None
+            actor.refresh_from_db()
+            services.tweet_create(author=actor, text="post", in_reply_to=parent)
+        elif move < 0.55:
+            tweet = Tweet.objects.filter(author=actor).order_by("?").first()
+            if tweet:
+                services.tweet_delete(tweet=tweet, actor=actor)
+        elif move < 0.8:
+            other = rng.choice(users)
+            if other != actor:
+                services.follow_create(follower=actor, followee=other)
+        else:
+            services.follow_delete(follower=actor, followee=rng.choice(users))
+
+    maintained = _timelines()
+    assert maintained
+    for reader in users:
+        services.timeline_rebuild(owner=reader)
+    assert _timelines() == maintained
+
+
+def test_rebuild_command_repairs_a_damaged_timeline(user):
+    friend = UserFactory()
+    follow(user, friend)
+    tweets = [TweetFactory(author=friend) for _ in range(3)] + [TweetFactory(author=user)]
+    TimelineEntry.objects.filter(owner=user).delete()
+
+    call_command("rebuild_timelines", user.username.upper(), verbosity=0)
+    assert set(TimelineEntry.objects.filter(owner=user).values_list("tweet_id", flat=True)) == {
+        t.id for t in tweets
+    }
+    call_command("rebuild_timelines", "--all", verbosity=0)
+
+
+def test_rebuild_command_refuses_unknown_users_and_missing_arguments():
+    with pytest.raises(CommandError, match="Unknown users: ghost"):
+        call_command("rebuild_timelines", "ghost", verbosity=0)
+    with pytest.raises(CommandError):
+        call_command("rebuild_timelines", verbosity=0)
