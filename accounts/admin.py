@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.admin_pagination import LargeTablePaginator
 from accounts.models import User
 
 
@@ -12,8 +13,16 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "created_at"]
     search_fields = ["username", "email", "display_name"]
     ordering = ["-id"]
-    readonly_fields = ["created_at", "last_login", "date_joined"]
+    readonly_fields = [
+        "created_at",
+        "last_login",
+        "date_joined",
+        "followers_count",
+        "following_count",
+        "tweets_count",
+    ]
     show_full_result_count = False
+    paginator = LargeTablePaginator
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Profile", {"fields": ["display_name", "email", "bio"]}),
@@ -21,6 +30,7 @@ class UserAdmin(DjangoUserAdmin):
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
+        ("Counts", {"fields": ["followers_count", "following_count", "tweets_count"]}),
         ("Dates", {"fields": ["created_at", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [
