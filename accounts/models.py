@@ -43,6 +43,9 @@ class User(AbstractUser):
     )
     display_name = models.CharField(max_length=50, blank=True)
     bio = models.CharField(max_length=160, blank=True)
+    avatar = models.ForeignKey(
+        "media.MediaFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Kept up to date by the social layer's services, so profiles never COUNT(*) big tables.
     followers_count = models.PositiveIntegerField(default=0)

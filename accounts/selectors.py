@@ -8,7 +8,7 @@ User = get_user_model()
 
 def account_list(*, search: str = "") -> QuerySet:
     """Active accounts; with ``search``, those whose username starts with it or name contains it."""
-    accounts = User.objects.active()
+    accounts = User.objects.active().select_related("avatar")
     search = search.strip()
     if search:
         accounts = accounts.filter(
@@ -19,4 +19,9 @@ def account_list(*, search: str = "") -> QuerySet:
 
 def account_get(*, username: str) -> User | None:
     """The active account with this username in any letter case, or ``None``."""
-    return User.objects.active().filter(username__lower=username.lower()).first()
+    return (
+        User.objects.active()
+        .select_related("avatar")
+        .filter(username__lower=username.lower())
+        .first()
+    )

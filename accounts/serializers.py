@@ -1,12 +1,15 @@
 """Input and output shapes of the accounts API. Rules live in services; these check types."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer as BaseRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from media.selectors import storage_url
 
 User = get_user_model()
 
@@ -61,13 +64,46 @@ class RefreshInputSerializer(serializers.Serializer):
     refresh = StrictCharField()
 
 
+class AvatarUploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
 # --- Output --------------------------------------------------------------------------------------
-class PublicAccountSerializer(serializers.ModelSerializer):
+_NULLABLE_URL = {"type": "string", "format": "uri", "nullable": True}
+
+
+class AvatarUrlsMixin(serializers.Serializer):
+    """``avatar_url`` and ``avatar_preview_url`` (at most 400 px) of an account with
+    ``select_related("avatar")``."""
+
+    avatar_url = serializers.SerializerMethodField()
+    avatar_preview_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(_NULLABLE_URL)
+    def get_avatar_url(self, user):
+        return storage_url(user.avatar.file, self.context.get("request")) if user.avatar else None
+
+    @extend_schema_field(_NULLABLE_URL)
+    def get_avatar_preview_url(self, user):
+        if not user.avatar:
+            return None
+        return storage_url(user.avatar.preview, self.context.get("request"))
+
+
+class PublicAccountSerializer(AvatarUrlsMixin, serializers.ModelSerializer):
     id = IdField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "bio", "created_at"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "created_at",
+            "avatar_url",
+            "avatar_preview_url",
+        ]
         read_only_fields = fields
 
 

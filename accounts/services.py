@@ -12,6 +12,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from media.services import media_claim, media_create, media_delete
+
 User = get_user_model()
 
 _DUPLICATE_USERNAME = "A user with that username already exists."
@@ -65,6 +67,32 @@ def user_update_profile(*, user: User, **changes: str) -> User:
     user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     user.save(update_fields=list(changes))
     return user
+
+
+def user_avatar_set(*, user: User, upload) -> User:
+    """Store a new profile picture and remove the previous one from storage."""
+    # Stored first, in its own transaction: if anything below fails, the upload is merely
+    # unattached and the clean-up command removes it later.
+    new_avatar = media_create(owner=user, upload=upload)
+    with transaction.atomic():
+        media_claim(owner=user, media_ids=[new_avatar.pk])
+        old_avatar = user.avatar
+        user.avatar = new_avatar
+        user.save(update_fields=["avatar"])
+        if old_avatar is not None:
+            media_delete([old_avatar])
+    return user
+
+
+@transaction.atomic
+def user_avatar_delete(*, user: User) -> None:
+    """Remove the profile picture, from the profile and from storage."""
+    old_avatar = user.avatar
+    if old_avatar is None:
+        return
+    user.avatar = None
+    user.save(update_fields=["avatar"])
+    media_delete([old_avatar])
 
 
 def _check_current_password(user: User, password: str, field: str) -> None:

@@ -13,5 +13,8 @@ urlpatterns = [
     path("auth/token", views.TokenObtainView.as_view(), name="auth-token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path(
+        "accounts/<str:username>/avatar", views.AvatarRedirectView.as_view(), name="account-avatar"
+    ),
     *router.urls,
 ]

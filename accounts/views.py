@@ -1,8 +1,10 @@
 """HTTP endpoints for sign-up, tokens and accounts. Thin: validate, call a service, serialize."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import Http404, HttpResponseRedirect
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +12,7 @@ from rest_framework_simplejwt import views as jwt_views
 
 from accounts import selectors, services
 from accounts.serializers import (
+    AvatarUploadInputSerializer,
     PasswordChangeInputSerializer,
     PasswordConfirmInputSerializer,
     PrivateAccountSerializer,
@@ -26,6 +29,7 @@ from accounts.throttles import (
     SignupAddressThrottle,
     SignupUsernameThrottle,
 )
+from media.selectors import storage_url
 
 
 class SignupView(APIView):
@@ -40,7 +44,10 @@ class SignupView(APIView):
         data = SignupInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
-        return Response(PrivateAccountSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PrivateAccountSerializer(user, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TokenObtainView(jwt_views.TokenObtainPairView):
@@ -126,7 +133,10 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             data.is_valid(raise_exception=True)
             services.user_deactivate(user=request.user, password=data.validated_data["password"])
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(PrivateAccountSerializer(request.user).data)
+        return Response(self._private(request.user))
+
+    def _private(self, user):
+        return PrivateAccountSerializer(user, context=self.get_serializer_context()).data
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
     @action(detail=False, methods=["post"], url_path="me/password")
@@ -136,3 +146,44 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         services.user_change_password(user=request.user, **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": AvatarUploadInputSerializer},
+        responses={200: PrivateAccountSerializer},
+        operation_id="me_avatar_update",
+        description="Upload a profile picture (JPEG, PNG, GIF or WebP); replaces the old one.",
+    )
+    @extend_schema(
+        methods=["DELETE"], request=None, responses={204: None}, operation_id="me_avatar_delete"
+    )
+    @action(
+        detail=False,
+        methods=["put", "delete"],
+        url_path="me/avatar",
+        parser_classes=[MultiPartParser],
+    )
+    def avatar(self, request):
+        if request.method == "DELETE":
+            services.user_avatar_delete(user=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = AvatarUploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_avatar_set(user=request.user, upload=data.validated_data["file"])
+        return Response(self._private(request.user))
+
+
+@extend_schema(
+    tags=["accounts"],
+    responses={302: OpenApiResponse(description="Redirect to the picture."), 404: None},
+)
+class AvatarRedirectView(APIView):
+    """Redirect to an account's profile picture (404 when it has none)."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, username):
+        account = selectors.account_get(username=username)
+        if account is None or account.avatar is None:
+            raise Http404
+        return HttpResponseRedirect(storage_url(account.avatar.file, request))

@@ -1,8 +1,9 @@
 """API-wide plumbing: the exception handler and JSON error pages.
 
 Services raise Django's ``ValidationError`` so they do not depend on DRF; the handler turns it into
-a 400 with DRF's usual ``{"field": ["message"]}`` shape. Errors outside DRF views (an unknown URL,
-a crash) are JSON as well, so clients never have to parse an HTML error page.
+a 400 with DRF's usual ``{"field": ["message"]}`` shape. An unreachable media store is a 503.
+Errors outside DRF views (an unknown URL, a crash) are JSON as well, so clients never have to parse
+an HTML error page.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,11 +12,24 @@ from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from media.services import MediaStorageUnavailable
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "Media storage is unavailable right now; nothing was saved. Try again later."
+    default_code = "storage_unavailable"
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
-    return drf_exception_handler(exc, context)
+    elif isinstance(exc, MediaStorageUnavailable):
+        exc = ServiceUnavailable()
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ServiceUnavailable) and response is not None:
+        response["Retry-After"] = "30"
+    return response
 
 
 def not_found(request, exception=None):

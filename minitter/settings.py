@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "media",
     "accounts",
     "tweets",
 ]
@@ -233,6 +234,61 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Media storage: local files by default, S3 (or MinIO, any S3-compatible store) with
+# MINITTER_STORAGE=s3. Objects get random keys, a content type and long-lived cache headers.
+MINITTER_STORAGE = os.environ.get("MINITTER_STORAGE", "local")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+if MINITTER_STORAGE == "s3":
+    from botocore.config import Config as BotoConfig
+
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "region_name": os.environ.get("S3_REGION") or None,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
+            "url_protocol": os.environ.get("S3_URL_PROTOCOL", "https:"),
+            # A private bucket (the default) gets pre-signed URLs; a public one plain URLs.
+            "querystring_auth": not env_bool("S3_PUBLIC_BUCKET", False),
+            "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 3600),
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            "client_config": BotoConfig(
+                connect_timeout=env_int("S3_CONNECT_TIMEOUT", 3),
+                read_timeout=env_int("S3_READ_TIMEOUT", 10),
+                retries={"max_attempts": env_int("S3_MAX_ATTEMPTS", 2), "mode": "standard"},
+                signature_version="s3v4",
+            ),
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("S3_BUCKET must be set when MINITTER_STORAGE=s3.")
+elif MINITTER_STORAGE == "local":
+    DEFAULT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+else:
+    raise ImproperlyConfigured("MINITTER_STORAGE must be 'local' or 's3'.")
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
+# Images whose header declares more pixels are refused before decoding (image bombs).
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
+MEDIA_MAX_PER_TWEET = 4
+MEDIA_UNATTACHED_GRACE_HOURS = env_int("MEDIA_UNATTACHED_GRACE_HOURS", 24)
+# Multipart bodies may carry one upload plus form fields.
+MINITTER_MAX_UPLOAD_BODY = MEDIA_MAX_UPLOAD_BYTES + 256 * 1024
 
 # --- Static files (admin, browsable API, Swagger UI); nginx serves STATIC_ROOT in production -----
 STATIC_URL = "/static/"

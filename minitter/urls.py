@@ -1,5 +1,7 @@
 """Top-level routes: the versioned API, its schema and docs, the admin, and liveness checks."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
@@ -12,6 +14,7 @@ def ping(request):
 
 
 api_v1 = [
+    path("", include("media.urls")),
     path("", include("accounts.urls")),  # first: accounts/me before accounts/{username}
     path("", include("tweets.urls")),
 ]
@@ -24,6 +27,11 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.MINITTER_STORAGE == "local":
+    # Development only (static() is a no-op when DEBUG is off): nginx serves MEDIA_ROOT in
+    # production.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "minitter.api.bad_request"
 handler403 = "minitter.api.permission_denied"

@@ -10,7 +10,7 @@ import os
 import random
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 EPOCH_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
 NODE_BITS = 10
@@ -68,3 +68,8 @@ def id_floor(moment: datetime) -> int:
 def id_time_ms(snowflake: int) -> int:
     """Milliseconds since the Unix epoch at which the id was created."""
     return (snowflake >> TIME_SHIFT) + EPOCH_MS
+
+
+def id_datetime(snowflake: int) -> datetime:
+    """The moment (to the millisecond, UTC) at which the id was created."""
+    return datetime.fromtimestamp(id_time_ms(snowflake) / 1000, tz=UTC)

@@ -12,13 +12,21 @@ from django.utils import timezone
 from tweets.ids import next_id
 
 
+def attachments_prefetch() -> models.Prefetch:
+    """Attachments in display order with their media rows: one query for a whole page."""
+    return models.Prefetch(
+        "attachments", queryset=TweetMedia.objects.select_related("media").order_by("position")
+    )
+
+
 class TweetQuerySet(models.QuerySet):
     def visible(self):
         """Tweets anyone may see (the rule every public read goes through)."""
         return self.filter(author__is_active=True)
 
     def with_author(self):
-        return self.select_related("author")
+        """With what a tweet's JSON needs: the author and avatar joined, media prefetched."""
+        return self.select_related("author__avatar").prefetch_related(attachments_prefetch())
 
 
 class Tweet(models.Model):
@@ -58,6 +66,24 @@ class Tweet(models.Model):
 
     def __str__(self):
         return f"{self.author_id}: {self.text[:50]}"
+
+
+class TweetMedia(models.Model):
+    """An upload attached to a tweet, in display order. An upload belongs to one tweet only."""
+
+    tweet = models.ForeignKey(
+        Tweet, on_delete=models.CASCADE, related_name="attachments", db_index=False
+    )
+    media = models.OneToOneField("media.MediaFile", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tweet", "position"], name="tweet_media_position")
+        ]
+
+    def __str__(self):
+        return f"media {self.media_id} of tweet {self.tweet_id}"
 
 
 class Like(models.Model):

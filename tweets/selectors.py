@@ -5,10 +5,10 @@ import heapq
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from tweets.ids import id_floor
-from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet
+from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, attachments_prefetch
 from tweets.search import filter_by_text
 
 User = get_user_model()
@@ -20,7 +20,13 @@ def tweet_queryset() -> QuerySet:
 
 
 def tweet_get(*, tweet_id: int) -> Tweet | None:
+    """A visible tweet with everything its JSON shows."""
     return tweet_queryset().filter(pk=tweet_id).first()
+
+
+def tweet_find(*, tweet_id: int) -> Tweet | None:
+    """A visible tweet, without joins: for permission checks and as a filter for lists."""
+    return Tweet.objects.visible().filter(pk=tweet_id).first()
 
 
 def tweet_search(*, text="", author=None, since=None, until=None) -> QuerySet:
@@ -47,7 +53,7 @@ def tweets_by_author(*, author: User) -> QuerySet:
 
 def tweet_likes(*, tweet: Tweet) -> QuerySet:
     """Likes of a tweet (newest first by like id) with the liking accounts."""
-    return Like.objects.filter(tweet=tweet, user__is_active=True).select_related("user")
+    return Like.objects.filter(tweet=tweet, user__is_active=True).select_related("user__avatar")
 
 
 def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
@@ -62,11 +68,15 @@ def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
 
 
 def followers_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(followee=user, follower__is_active=True).select_related("follower")
+    return Follow.objects.filter(followee=user, follower__is_active=True).select_related(
+        "follower__avatar"
+    )
 
 
 def following_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(follower=user, followee__is_active=True).select_related("followee")
+    return Follow.objects.filter(follower=user, followee__is_active=True).select_related(
+        "followee__avatar"
+    )
 
 
 def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
@@ -104,13 +114,16 @@ def timeline_home_fetch(*, reader: User):
             bound = "lt" if newest_first else "gt"
             entries = entries.filter(**{f"tweet_id__{bound}": position})
             merged = merged.filter(**{f"pk__{bound}": position})
-        entries = entries.select_related("tweet__author").order_by(
+        entries = entries.select_related("tweet__author__avatar").order_by(
             "-tweet_id" if newest_first else "tweet_id"
         )[:limit]
-        merged = merged.with_author().order_by("-pk" if newest_first else "pk")[:limit]
+        merged = merged.select_related("author__avatar")
+        merged = merged.order_by("-pk" if newest_first else "pk")[:limit]
 
         streams = ([entry.tweet for entry in entries], list(merged))
         ordered = heapq.merge(*streams, key=lambda tweet: tweet.pk, reverse=newest_first)
-        return list(ordered)[:limit]
+        page = list(ordered)[:limit]
+        prefetch_related_objects(page, attachments_prefetch())
+        return page
 
     return fetch

@@ -4,7 +4,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from accounts.serializers import IdField, PublicAccountSerializer, StrictCharField
+from accounts.serializers import (
+    AvatarUrlsMixin,
+    IdField,
+    PublicAccountSerializer,
+    StrictCharField,
+)
+from media.serializers import MediaSerializer
 from tweets.models import Tweet
 
 
@@ -30,6 +36,12 @@ class IdReferenceField(serializers.Field):
 class TweetCreateInputSerializer(serializers.Serializer):
     text = StrictCharField(trim_whitespace=False, allow_blank=True)
     in_reply_to = IdReferenceField(required=False, allow_null=True)
+    media_ids = serializers.ListField(
+        child=IdReferenceField(allow_null=False),
+        required=False,
+        default=list,
+        help_text="Up to 4 ids from `POST media`: the caller's own, not yet attached.",
+    )
 
 
 class TweetUpdateInputSerializer(serializers.Serializer):
@@ -37,15 +49,10 @@ class TweetUpdateInputSerializer(serializers.Serializer):
 
 
 # --- Output --------------------------------------------------------------------------------------
-class AuthorSerializer(serializers.Serializer):
+class AuthorSerializer(AvatarUrlsMixin, serializers.Serializer):
     id = IdField()
     username = serializers.CharField()
     display_name = serializers.CharField()
-    avatar_url = serializers.SerializerMethodField()
-
-    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
-    def get_avatar_url(self, user):
-        return None
 
 
 class TweetSerializer(serializers.ModelSerializer):
@@ -56,6 +63,7 @@ class TweetSerializer(serializers.ModelSerializer):
     in_reply_to = IdField(source="in_reply_to_id", allow_null=True)
     liked = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    media = serializers.SerializerMethodField()
 
     class Meta:
         model = Tweet
@@ -70,11 +78,17 @@ class TweetSerializer(serializers.ModelSerializer):
             "like_count",
             "liked",
             "url",
+            "media",
         ]
         read_only_fields = fields
 
     def get_liked(self, tweet) -> bool:
         return tweet.pk in self.context.get("liked_ids", ())
+
+    @extend_schema_field(MediaSerializer(many=True))
+    def get_media(self, tweet):
+        media = [attachment.media for attachment in tweet.attachments.all()]
+        return MediaSerializer(media, many=True, context=self.context).data
 
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, tweet):

@@ -5,6 +5,7 @@ together or not at all. Counters change by ``F()`` expressions, so concurrent wr
 updates. The timeline rules (who gets which entry) live in the ``timeline_*`` functions at the end.
 """
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,8 +15,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tweets.ids import id_floor
-from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet
+from media.models import MediaFile
+from media.services import media_claim, media_delete
+from tweets.ids import id_datetime, id_floor
+from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, TweetMedia
 
 User = get_user_model()
 
@@ -35,9 +38,13 @@ def tweet_text_clean(text: str) -> str:
 
 
 @transaction.atomic
-def tweet_create(*, author: User, text: str, in_reply_to: Tweet | None = None) -> Tweet:
-    """Post a tweet (or a reply) and put it into the author's and their followers' timelines."""
+def tweet_create(
+    *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()
+) -> Tweet:
+    """Post a tweet (or a reply) with up to four of the author's uploads, and put it into the
+    author's and their followers' timelines."""
     text = tweet_text_clean(text)
+    media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
     if in_reply_to is not None:
         # Lock the parent: a reply to a tweet being deleted must fail, not dangle.
         parent = Tweet.objects.visible().select_for_update().filter(pk=in_reply_to.pk).first()
@@ -46,9 +53,12 @@ def tweet_create(*, author: User, text: str, in_reply_to: Tweet | None = None) -
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
 
     tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
-    tweet.created_at = timezone.now()
+    tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
     tweet.fanned_out = author.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
     tweet.save(force_insert=True)
+    TweetMedia.objects.bulk_create(
+        [TweetMedia(tweet=tweet, media=item, position=n) for n, item in enumerate(media)]
+    )
     User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
     timeline_fan_out(tweet)
     return tweet
@@ -67,9 +77,12 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
 
 @transaction.atomic
 def tweet_delete(*, tweet: Tweet, actor: User) -> None:
-    """Delete a tweet (its author or staff): its likes and timeline entries go with it."""
+    """Delete a tweet (its author or staff): its likes, timeline entries and media go with it."""
     if actor.pk != tweet.author_id and not actor.is_staff:
         raise PermissionDenied("Only the author or staff can delete a tweet.")
+    media_delete(
+        MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
+    )
     if tweet.in_reply_to_id is not None:
         Tweet.objects.filter(pk=tweet.in_reply_to_id, reply_count__gt=0).update(
             reply_count=F("reply_count") - 1

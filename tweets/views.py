@@ -64,8 +64,10 @@ class TweetViewSet(
 
     def get_object(self):
         raw_id = self.kwargs["pk"]
-        tweet = selectors.tweet_get(tweet_id=int(raw_id)) if raw_id.isdigit() else None
-        if tweet is None or len(raw_id) > 19:
+        if not raw_id.isdigit() or len(raw_id) > 19:
+            raise Http404
+        tweet = selectors.tweet_find(tweet_id=int(raw_id))
+        if tweet is None:
             raise Http404
         return tweet
 
@@ -75,7 +77,7 @@ class TweetViewSet(
         return tweet_page_response(self, page)
 
     def retrieve(self, request, *args, **kwargs):
-        return tweet_response(self, self.get_object())
+        return tweet_response(self, selectors.tweet_get(tweet_id=self.get_object().pk))
 
     @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
     def create(self, request):
@@ -84,16 +86,19 @@ class TweetViewSet(
         data.is_valid(raise_exception=True)
         parent = None
         if data.validated_data.get("in_reply_to") is not None:
-            parent = selectors.tweet_get(tweet_id=data.validated_data["in_reply_to"])
+            parent = selectors.tweet_find(tweet_id=data.validated_data["in_reply_to"])
             if parent is None:
                 return Response(
                     {"in_reply_to": ["That tweet does not exist."]},
                     status=status.HTTP_400_BAD_REQUEST,
                 )
         tweet = services.tweet_create(
-            author=request.user, text=data.validated_data["text"], in_reply_to=parent
+            author=request.user,
+            text=data.validated_data["text"],
+            in_reply_to=parent,
+            media_ids=data.validated_data["media_ids"],
         )
-        return tweet_response(self, tweet, status.HTTP_201_CREATED)
+        return tweet_response(self, selectors.tweet_get(tweet_id=tweet.pk), status.HTTP_201_CREATED)
 
     @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -102,7 +107,7 @@ class TweetViewSet(
         data = TweetUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.tweet_update(tweet=tweet, editor=request.user, text=data.validated_data["text"])
-        return tweet_response(self, tweet)
+        return tweet_response(self, selectors.tweet_get(tweet_id=tweet.pk))
 
     def perform_destroy(self, instance):
         services.tweet_delete(tweet=instance, actor=self.request.user)

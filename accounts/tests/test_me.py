@@ -23,6 +23,8 @@ def test_me_shows_private_view_with_email(auth_client, user):
         "display_name": user.display_name,
         "bio": "",
         "created_at": body["created_at"],
+        "avatar_url": None,
+        "avatar_preview_url": None,
     }
 
 

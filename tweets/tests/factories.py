@@ -17,9 +17,11 @@ class TweetFactory(factory.django.DjangoModelFactory):
     in_reply_to = None
 
     @classmethod
-    def _create(cls, model_class, author, text, in_reply_to=None, **kwargs):
+    def _create(cls, model_class, author, text, in_reply_to=None, media_ids=(), **kwargs):
         author.refresh_from_db(fields=["followers_count"])
-        return services.tweet_create(author=author, text=text, in_reply_to=in_reply_to)
+        return services.tweet_create(
+            author=author, text=text, in_reply_to=in_reply_to, media_ids=media_ids
+        )
 
 
 def follow(follower, followee):

@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from media.tests.factories import MediaFileFactory
 from tweets import services
 from tweets.tests.factories import TweetFactory, follow
 
@@ -12,13 +13,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def busy_world(settings):
     """A reader following 50 accounts (one merged at read time), with replies and likes."""
-    reader = UserFactory(username="reader")
+    reader = UserFactory(username="reader", avatar=MediaFileFactory())
     parent = TweetFactory(author=reader)
     authors = UserFactory.create_batch(50)
     for author in authors:
+        author.avatar = MediaFileFactory(owner=author, attached=True)
+        author.save()
         follow(reader, author)
         follow(author, reader)
-        tweet = TweetFactory(author=author, in_reply_to=parent)
+        photos = [MediaFileFactory(owner=author).pk for _ in range(2)]
+        tweet = TweetFactory(author=author, in_reply_to=parent, media_ids=photos)
         services.like_create(user=reader, tweet=tweet)
         services.like_create(user=author, tweet=parent)
     TweetFactory.create_batch(50, author=reader)
@@ -29,13 +33,13 @@ def busy_world(settings):
 
 LIST_QUERIES = {
     # path template: queries for a page (auth user lookup included where logged in)
-    "/api/v1/timelines/home": 5,
-    "/api/v1/tweets": 3,
-    "/api/v1/tweets/{parent}/replies": 4,
+    "/api/v1/timelines/home": 6,
+    "/api/v1/tweets": 4,
+    "/api/v1/tweets/{parent}/replies": 5,
     "/api/v1/tweets/{parent}/likes": 3,
     "/api/v1/accounts/reader/followers": 3,
     "/api/v1/accounts/reader/following": 3,
-    "/api/v1/accounts/reader/tweets": 4,
+    "/api/v1/accounts/reader/tweets": 5,
     "/api/v1/accounts": 2,
 }
 

@@ -20,6 +20,7 @@ def test_post_tweet_returns_it_with_string_ids(auth_client, user):
         "username": user.username,
         "display_name": user.display_name,
         "avatar_url": None,
+        "avatar_preview_url": None,
     }
     assert body["in_reply_to"] is None
     assert (body["reply_count"], body["like_count"], body["liked"]) == (0, 0, False)

@@ -1,0 +1,1 @@
+"""Uploads: image checks and re-encoding, previews, and storage (local files or S3)."""

@@ -1,0 +1,130 @@
+"""Writes on media: upload (check, re-encode, store), attach, delete, clean up.
+
+Storage and database stay consistent: objects are written before the row and removed again if the
+row cannot be written; rows are deleted first and their objects removed once the transaction has
+committed, so a rollback never leaves a row pointing at a missing object.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from media.images import process_image
+from media.models import MediaFile
+
+logger = logging.getLogger(__name__)
+
+STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+
+
+class MediaStorageUnavailable(Exception):
+    """The file store could not be reached; nothing was stored or changed."""
+
+
+def _new_key(extension: str, suffix: str = "") -> str:
+    now = timezone.now()
+    return f"media/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.{extension}"
+
+
+def media_create(*, owner, upload, description: str = "", attached: bool = False) -> MediaFile:
+    """Check and re-encode an uploaded image, store it and its preview, and record it.
+
+    Raises ``ValidationError`` for anything that is not an acceptable image and
+    ``MediaStorageUnavailable`` when the store cannot be written.
+    """
+    if upload.size > settings.MEDIA_MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            {"file": [f"The file is too large: at most {settings.MEDIA_MAX_UPLOAD_BYTES} bytes."]}
+        )
+    if len(description) > 1000:
+        raise ValidationError({"description": ["At most 1000 characters."]})
+    image = process_image(upload)
+
+    keys = [_new_key(image.extension), _new_key(image.extension, "_preview")]
+    stored: list[str] = []
+    try:
+        for key, content in zip(keys, (image.content, image.preview), strict=True):
+            stored.append(default_storage.save(key, ContentFile(content)))
+        with transaction.atomic():
+            return MediaFile.objects.create(
+                owner=owner,
+                file=stored[0],
+                preview=stored[1],
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                size=len(image.content),
+                description=description.strip(),
+                attached_at=timezone.now() if attached else None,
+            )
+    except STORAGE_ERRORS as exc:
+        _delete_objects(stored)
+        logger.warning("media store unavailable: %s", exc.__class__.__name__)
+        raise MediaStorageUnavailable from exc
+    except BaseException:
+        _delete_objects(stored)
+        raise
+
+
+def media_claim(*, owner, media_ids: Sequence[int]) -> list[MediaFile]:
+    """Mark the owner's unattached uploads as attached, in the given order.
+
+    Call inside the transaction that attaches them; rows are locked so that two tweets cannot
+    claim the same upload. Someone else's id and an unknown id get the same answer.
+    """
+    limit = settings.MEDIA_MAX_PER_TWEET
+    if len(media_ids) > limit:
+        raise ValidationError({"media_ids": [f"At most {limit} media per tweet."]})
+    if len(set(media_ids)) != len(media_ids):
+        raise ValidationError({"media_ids": ["The same media id is given twice."]})
+    found = {
+        media.pk: media
+        for media in MediaFile.objects.select_for_update().filter(pk__in=media_ids, owner=owner)
+    }
+    unknown = [str(pk) for pk in media_ids if pk not in found]
+    if unknown:
+        raise ValidationError({"media_ids": [f"Unknown media ids: {', '.join(unknown)}."]})
+    attached = [str(pk) for pk in media_ids if found[pk].attached_at is not None]
+    if attached:
+        raise ValidationError({"media_ids": [f"Already attached: {', '.join(attached)}."]})
+    now = timezone.now()
+    MediaFile.objects.filter(pk__in=media_ids).update(attached_at=now)
+    return [found[pk] for pk in media_ids]
+
+
+def media_delete(media: Iterable[MediaFile]) -> None:
+    """Delete media rows now and their stored objects once the transaction commits."""
+    media = list(media)
+    if not media:
+        return
+    keys = [key for item in media for key in (item.file, item.preview)]
+    MediaFile.objects.filter(pk__in=[item.pk for item in media]).delete()
+    transaction.on_commit(lambda: _delete_objects(keys))
+
+
+def _delete_objects(keys: Iterable[str]) -> None:
+    for key in keys:
+        try:
+            default_storage.delete(key)
+        except STORAGE_ERRORS:
+            # The row is gone already; an orphaned object costs storage, not correctness.
+            logger.warning("could not delete stored object %s", key)
+
+
+def media_cleanup_unattached(*, older_than: timedelta, dry_run: bool = False) -> list[MediaFile]:
+    """Delete uploads not attached within ``older_than``; returns what was (or would be) removed."""
+    cutoff = timezone.now() - older_than
+    stale = list(MediaFile.objects.filter(attached_at__isnull=True, created_at__lt=cutoff))
+    if not dry_run:
+        with transaction.atomic():
+            media_delete(stale)
+    return stale

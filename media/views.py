@@ -1,0 +1,36 @@
+"""HTTP endpoint for uploads."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from media import services
+from media.serializers import MediaSerializer, MediaUploadInputSerializer
+
+
+class MediaUploadView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": MediaUploadInputSerializer},
+        responses={201: MediaSerializer},
+        tags=["media"],
+    )
+    def post(self, request):
+        """Upload an image (JPEG, PNG, GIF or WebP) to attach to a tweet with `media_ids`.
+
+        The image is re-encoded without metadata; uploads not attached within a day are removed.
+        """
+        data = MediaUploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        media = services.media_create(
+            owner=request.user,
+            upload=data.validated_data["file"],
+            description=data.validated_data["description"],
+        )
+        return Response(
+            MediaSerializer(media, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
