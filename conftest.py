@@ -1,4 +1,11 @@
-"""Fixtures shared by every app's tests: users, API clients, a clean cache."""
+"""Fixtures shared by every app's tests: users, API clients, a clean cache, media storage
+(a temporary directory, or a bucket on a real S3-protocol server on loopback)."""
+
+import socket
+import subprocess
+import sys
+import time
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -6,6 +13,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from minitter.settings import s3_storage
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +45,83 @@ def auth_client():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp_dir(settings, tmp_path):
+    """Uploads go to a fresh directory per test, never to var/media."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media", "base_url": "/media/"},
+        },
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path / "media"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-protocol server (moto's standalone server) in its own process on loopback."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the S3-protocol server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+S3_CREDENTIALS = {"aws_access_key_id": "minitter-test", "aws_secret_access_key": "minitter-test"}
+
+
+def s3_storage_settings(endpoint: str, bucket: str) -> dict:
+    return s3_storage(
+        bucket=bucket,
+        region="us-east-1",
+        endpoint_url=endpoint,
+        access_key=S3_CREDENTIALS["aws_access_key_id"],
+        secret_key=S3_CREDENTIALS["aws_secret_access_key"],
+        addressing_style="path",
+        connect_timeout=1,
+        read_timeout=5,
+        max_attempts=1,
+    )
+
+
+@pytest.fixture
+def s3_bucket(s3_server, settings):
+    """Media storage switched to a fresh bucket on the S3-protocol server; yields a boto3 client
+    and the bucket name for checking what was stored."""
+    import boto3
+
+    bucket = f"minitter-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", **S3_CREDENTIALS)
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(s3_server, bucket)}
+    settings.MINITTER_STORAGE = "s3"
+    return client, bucket

@@ -240,36 +240,73 @@ SPECTACULAR_SETTINGS = {
 MINITTER_STORAGE = os.environ.get("MINITTER_STORAGE", "local")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
-if MINITTER_STORAGE == "s3":
-    from botocore.config import Config as BotoConfig
 
-    DEFAULT_STORAGE = {
+
+def s3_storage(
+    *,
+    bucket: str,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    custom_domain: str | None = None,
+    url_protocol: str = "https:",
+    public: bool = False,
+    url_expire_seconds: int = 3600,
+    addressing_style: str | None = None,
+    connect_timeout: int = 3,
+    read_timeout: int = 10,
+    max_attempts: int = 2,
+) -> dict:
+    """The django-storages S3 backend as minitter uses it (also used by the S3 tests)."""
+    from botocore.config import Config
+
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ.get("S3_BUCKET", ""),
-            "region_name": os.environ.get("S3_REGION") or None,
-            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
-            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
-            "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
-            "url_protocol": os.environ.get("S3_URL_PROTOCOL", "https:"),
+            "bucket_name": bucket,
+            "region_name": region,
+            "endpoint_url": endpoint_url,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "custom_domain": custom_domain,
+            "url_protocol": url_protocol,
             # A private bucket (the default) gets pre-signed URLs; a public one plain URLs.
-            "querystring_auth": not env_bool("S3_PUBLIC_BUCKET", False),
-            "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 3600),
-            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+            "querystring_auth": not public,
+            "querystring_expire": url_expire_seconds,
+            "addressing_style": addressing_style,
             "file_overwrite": False,
             "default_acl": None,
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
-            "client_config": BotoConfig(
-                connect_timeout=env_int("S3_CONNECT_TIMEOUT", 3),
-                read_timeout=env_int("S3_READ_TIMEOUT", 10),
-                retries={"max_attempts": env_int("S3_MAX_ATTEMPTS", 2), "mode": "standard"},
+            # Fail fast when the store is down: uploads answer 503 instead of hanging.
+            "client_config": Config(
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                retries={"max_attempts": max_attempts, "mode": "standard"},
                 signature_version="s3v4",
             ),
         },
     }
-    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+
+
+if MINITTER_STORAGE == "s3":
+    if not os.environ.get("S3_BUCKET"):
         raise ImproperlyConfigured("S3_BUCKET must be set when MINITTER_STORAGE=s3.")
+    DEFAULT_STORAGE = s3_storage(
+        bucket=os.environ["S3_BUCKET"],
+        region=os.environ.get("S3_REGION") or None,
+        endpoint_url=os.environ.get("S3_ENDPOINT_URL") or None,
+        access_key=os.environ.get("S3_ACCESS_KEY_ID") or None,
+        secret_key=os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+        custom_domain=os.environ.get("S3_CUSTOM_DOMAIN") or None,
+        url_protocol=os.environ.get("S3_URL_PROTOCOL", "https:"),
+        public=env_bool("S3_PUBLIC_BUCKET", False),
+        url_expire_seconds=env_int("S3_URL_EXPIRE_SECONDS", 3600),
+        addressing_style=os.environ.get("S3_ADDRESSING_STYLE") or None,
+        connect_timeout=env_int("S3_CONNECT_TIMEOUT", 3),
+        read_timeout=env_int("S3_READ_TIMEOUT", 10),
+        max_attempts=env_int("S3_MAX_ATTEMPTS", 2),
+    )
 elif MINITTER_STORAGE == "local":
     DEFAULT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

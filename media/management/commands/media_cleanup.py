@@ -1,0 +1,43 @@
+"""Remove uploads that were never attached to a tweet or a profile."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from media.services import MediaStorageUnavailable, media_cleanup_unattached
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete uploads (rows and stored objects) not attached within the grace period "
+        "(MEDIA_UNATTACHED_GRACE_HOURS, 24 by default)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than-hours",
+            type=int,
+            default=None,
+            help="Grace period in hours (default: MEDIA_UNATTACHED_GRACE_HOURS).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what would be removed; remove nothing."
+        )
+
+    def handle(self, *args, older_than_hours, dry_run, **options):
+        hours = (
+            older_than_hours
+            if older_than_hours is not None
+            else (settings.MEDIA_UNATTACHED_GRACE_HOURS)
+        )
+        if hours < 0:
+            raise CommandError("--older-than-hours must not be negative.")
+        try:
+            stale = media_cleanup_unattached(older_than=timedelta(hours=hours), dry_run=dry_run)
+        except MediaStorageUnavailable as exc:
+            raise CommandError("The media store is unavailable.") from exc
+        for media in stale:
+            self.stdout.write(f"{'would remove' if dry_run else 'removed'} {media.pk} {media.file}")
+        verb = "Would remove" if dry_run else "Removed"
+        self.stdout.write(f"{verb} {len(stale)} unattached uploads older than {hours} hours.")

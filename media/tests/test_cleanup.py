@@ -1,0 +1,59 @@
+"""The clean-up command removes stale unattached uploads, and only those."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from media.models import MediaFile
+from media.services import media_create
+from media.tests.images import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_upload(user, *, hours_old: float, attached: bool = False) -> MediaFile:
+    upload = SimpleUploadedFile("a.png", image_bytes("PNG"))
+    media = media_create(owner=user, upload=upload, attached=attached)
+    MediaFile.objects.filter(pk=media.pk).update(
+        created_at=timezone.now() - timedelta(hours=hours_old)
+    )
+    return media
+
+
+def test_cleanup_removes_stale_unattached_uploads_and_their_files(
+    user, _media_in_tmp_dir, capsys, django_capture_on_commit_callbacks
+):
+    stale = stored_upload(user, hours_old=25)
+    fresh = stored_upload(user, hours_old=1)
+    attached = stored_upload(user, hours_old=100, attached=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("media_cleanup")
+
+    assert set(MediaFile.objects.values_list("pk", flat=True)) == {fresh.pk, attached.pk}
+    assert not (_media_in_tmp_dir / stale.file).exists()
+    assert not (_media_in_tmp_dir / stale.preview).exists()
+    assert (_media_in_tmp_dir / fresh.file).exists()
+    assert "Removed 1 unattached" in capsys.readouterr().out
+
+
+def test_dry_run_removes_nothing(user, _media_in_tmp_dir, capsys):
+    stale = stored_upload(user, hours_old=25)
+    call_command("media_cleanup", "--dry-run")
+    assert MediaFile.objects.filter(pk=stale.pk).exists()
+    assert (_media_in_tmp_dir / stale.file).exists()
+    assert f"would remove {stale.pk}" in capsys.readouterr().out
+
+
+def test_grace_period_can_be_given(user):
+    stored_upload(user, hours_old=3)
+    call_command("media_cleanup", "--older-than-hours", "2")
+    assert not MediaFile.objects.exists()
+
+
+def test_negative_grace_period_is_refused():
+    with pytest.raises(CommandError):
+        call_command("media_cleanup", "--older-than-hours", "-1")

@@ -1,0 +1,98 @@
+"""Tweets with pictures: attaching uploads, the rules on which ones, and deletion."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.tests.factories import UserFactory
+from media.models import MediaFile
+from media.tests.images import image_bytes
+from tweets.models import Tweet
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client) -> str:
+    file = SimpleUploadedFile("p.png", image_bytes("PNG"), content_type="image/png")
+    response = client.post(
+        "/api/v1/media", {"file": file, "description": "alt"}, format="multipart"
+    )
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def post(client, media_ids, text="look"):
+    return client.post("/api/v1/tweets", {"text": text, "media_ids": media_ids}, format="json")
+
+
+def test_tweet_with_four_pictures_shows_them_in_order(auth_client, api_client, user):
+    client = auth_client(user)
+    ids = [upload(client) for _ in range(4)]
+    response = post(client, ids)
+    assert response.status_code == 201
+    media = response.json()["media"]
+    assert [m["id"] for m in media] == ids
+    assert media[0]["description"] == "alt"
+    assert media[0]["url"].startswith("http://testserver/media/")
+    assert set(media[0]) == {"id", "type", "url", "preview_url", "width", "height", "description"}
+    shown = api_client.get(f"/api/v1/tweets/{response.json()['id']}").json()["media"]
+    assert [m["id"] for m in shown] == ids
+    assert MediaFile.objects.filter(attached_at__isnull=True).count() == 0
+
+
+def test_fifth_picture_is_400_and_nothing_is_attached(auth_client, user):
+    client = auth_client(user)
+    ids = [upload(client) for _ in range(5)]
+    response = post(client, ids)
+    assert response.status_code == 400
+    assert "media_ids" in response.json()
+    assert not Tweet.objects.exists()
+    assert MediaFile.objects.filter(attached_at__isnull=False).count() == 0
+
+
+def test_someone_elses_media_is_400(auth_client, user):
+    other_id = upload(auth_client(UserFactory()))
+    response = post(auth_client(user), [other_id])
+    assert response.status_code == 400
+    assert "media_ids" in response.json()
+    assert not Tweet.objects.exists()
+
+
+def test_media_already_attached_is_400(auth_client, user):
+    client = auth_client(user)
+    media_id = upload(client)
+    assert post(client, [media_id]).status_code == 201
+    response = post(client, [media_id], text="again")
+    assert response.status_code == 400
+    assert "Already attached" in response.json()["media_ids"][0]
+    assert Tweet.objects.count() == 1
+
+
+@pytest.mark.parametrize("media_ids", [["abc"], "1", [None], [1.5], ["999999"]])
+def test_malformed_or_unknown_media_ids_are_400(auth_client, user, media_ids):
+    response = post(auth_client(user), media_ids)
+    assert response.status_code == 400
+    assert "media_ids" in response.json()
+    assert not Tweet.objects.exists()
+
+
+def test_bad_text_with_good_media_attaches_nothing(auth_client, user):
+    client = auth_client(user)
+    media_id = upload(client)
+    assert post(client, [media_id], text="").status_code == 400
+    assert MediaFile.objects.get().attached_at is None
+
+
+def test_deleting_a_tweet_deletes_its_media_files(
+    auth_client, user, _media_in_tmp_dir, django_capture_on_commit_callbacks
+):
+    client = auth_client(user)
+    ids = [upload(client) for _ in range(2)]
+    keys = [key for m in MediaFile.objects.all() for key in (m.file, m.preview)]
+    tweet_id = post(client, ids).json()["id"]
+    assert all((_media_in_tmp_dir / key).exists() for key in keys)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/v1/tweets/{tweet_id}").status_code == 204
+
+    assert not MediaFile.objects.exists()
+    assert not any((_media_in_tmp_dir / key).exists() for key in keys)
