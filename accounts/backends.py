@@ -3,6 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.metrics import LOGINS
+
 
 class UsernameOrEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -15,8 +17,11 @@ class UsernameOrEmailBackend(ModelBackend):
         except user_model.DoesNotExist:
             # Hash anyway so that an unknown user takes as long as a wrong password.
             user_model().set_password(password)
+            LOGINS.labels(result="failure").inc()
             return None
         # check_password re-hashes with the preferred (Argon2) hasher when the stored hash is older.
         if user.check_password(password) and self.user_can_authenticate(user):
+            LOGINS.labels(result="success").inc()
             return user
+        LOGINS.labels(result="failure").inc()
         return None

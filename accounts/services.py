@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.metrics import SIGNUPS
 from media.services import media_claim, media_create, media_delete
 
 User = get_user_model()
@@ -53,6 +54,7 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name or address.
         raise ValidationError({"username": [_DUPLICATE_USERNAME]}) from None
+    SIGNUPS.inc()
     return user
 
 

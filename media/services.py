@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from media.images import process_image
+from media.metrics import UPLOADS
 from media.models import MediaFile
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
         for key, content in zip(keys, (image.content, image.preview), strict=True):
             stored.append(default_storage.save(key, ContentFile(content)))
         with transaction.atomic():
-            return MediaFile.objects.create(
+            media = MediaFile.objects.create(
                 owner=owner,
                 file=stored[0],
                 preview=stored[1],
@@ -73,6 +74,8 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     except BaseException:
         _delete_objects(stored)
         raise
+    UPLOADS.inc()
+    return media
 
 
 def media_claim(*, owner, media_ids: Sequence[int]) -> list[MediaFile]:

@@ -73,12 +73,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "media",
     "accounts",
     "tweets",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "minitter.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "minitter.urls"
@@ -122,7 +126,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# django-prometheus's wrappers of the same backends count queries, errors and connections.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DB_CONNECT_TIMEOUT", 5
+    )
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE makes writers queue instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -326,6 +338,27 @@ MEDIA_MAX_PER_TWEET = 4
 MEDIA_UNATTACHED_GRACE_HOURS = env_int("MEDIA_UNATTACHED_GRACE_HOURS", 24)
 # Multipart bodies may carry one upload plus form fields.
 MINITTER_MAX_UPLOAD_BODY = MEDIA_MAX_UPLOAD_BYTES + 256 * 1024
+
+# --- Logging: JSON lines on stderr, each with the request id (see minitter/logging.py) ----------
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "minitter.logging.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        # The request log line replaces Django's own per-request warnings and runserver's log.
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+        "minitter.request": {
+            "handlers": ["stderr"],
+            "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO").upper(),
+            "propagate": False,
+        },
+    },
+}
 
 # --- Static files (admin, browsable API, Swagger UI); nginx serves STATIC_ROOT in production -----
 STATIC_URL = "/static/"

@@ -7,6 +7,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from minitter import health
+
 
 def ping(request):
     """The cheapest liveness check: no database, no session, no template."""
@@ -21,6 +23,9 @@ api_v1 = [
 
 urlpatterns = [
     path("ping", ping, name="ping"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("", include("django_prometheus.urls")),  # /metrics; nginx allows internal callers only
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

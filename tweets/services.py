@@ -18,6 +18,7 @@ from django.utils import timezone
 from media.models import MediaFile
 from media.services import media_claim, media_delete
 from tweets.ids import id_datetime, id_floor
+from tweets.metrics import FOLLOWS, LIKES, TWEETS
 from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, TweetMedia
 
 User = get_user_model()
@@ -61,6 +62,7 @@ def tweet_create(
     )
     User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
     timeline_fan_out(tweet)
+    TWEETS.inc()
     return tweet
 
 
@@ -105,6 +107,7 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
         if not Tweet.objects.filter(pk=tweet.pk).exists():
             raise ValidationError({"tweet": ["That tweet does not exist."]}) from None
         return False
+    LIKES.inc()
     return True
 
 
@@ -130,6 +133,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
             timeline_backfill(owner=follower, follow=follow)
     except IntegrityError:
         return False
+    FOLLOWS.inc()
     return True
 
 
