@@ -29,6 +29,11 @@ run: migrate
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# End-to-end tests with PostgreSQL, two gunicorn instances and nginx (needs nginx installed;
+# PostgreSQL is installed by .ci/postgres when missing).
+e2e: $(VENV)/.dev-installed
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
