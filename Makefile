@@ -37,6 +37,7 @@ e2e: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
