@@ -25,3 +25,6 @@ class UsernameOrEmailBackend(ModelBackend):
             return user
         LOGINS.labels(result="failure").inc()
         return None
+
+    def user_can_authenticate(self, user):
+        return user.can_authenticate

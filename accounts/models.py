@@ -20,9 +20,15 @@ username_validator = RegexValidator(
 )
 
 
+def active_account_q(path: str = "") -> models.Q:
+    """The rule for accounts others can see and interact with: not deactivated, not suspended.
+    ``path`` reaches the account from another model, e.g. ``"author__"``."""
+    return models.Q(**{f"{path}is_active": True, f"{path}is_suspended": False})
+
+
 class UserQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True)
+        return self.filter(active_account_q())
 
 
 class MinitterUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -51,12 +57,17 @@ class User(AbstractUser):
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     tweets_count = models.PositiveIntegerField(default=0)
+    # Set by moderators: a suspended account cannot log in, its tokens stop working and its
+    # tweets are hidden; unsuspending restores all of it.
+    is_suspended = models.BooleanField(default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     objects = MinitterUserManager()
 
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
+        permissions = [("suspend_user", "Can suspend and unsuspend accounts")]
         constraints = [
             models.UniqueConstraint(
                 Lower("username"),
@@ -72,3 +83,8 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @property
+    def can_authenticate(self) -> bool:
+        """Whether this account may log in and use its tokens."""
+        return self.is_active and not self.is_suspended

@@ -35,6 +35,7 @@ class TweetFilter(django_filters.FilterSet):
             if author is None:
                 raise ValidationError({"author": ["No account with that username."]})
         return selectors.tweet_search(
+            viewer=self.request.user,
             text=(values.get("search") or "").strip(),
             author=author,
             since=values.get("since"),

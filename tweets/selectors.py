@@ -7,31 +7,40 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, prefetch_related_objects
 
+from accounts.models import active_account_q
 from tweets.ids import id_floor
-from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, attachments_prefetch
+from tweets.models import (
+    Broadcaster,
+    Follow,
+    Like,
+    TimelineEntry,
+    Tweet,
+    attachments_prefetch,
+    visible_tweet_q,
+)
 from tweets.search import filter_by_text
 
 User = get_user_model()
 
 
-def tweet_queryset() -> QuerySet:
-    """Every visible tweet with what its JSON needs."""
-    return Tweet.objects.visible().with_author()
+def tweet_queryset(*, viewer) -> QuerySet:
+    """Every tweet the viewer may see, with what its JSON needs."""
+    return Tweet.objects.visible_to(viewer).with_author()
 
 
-def tweet_get(*, tweet_id: int) -> Tweet | None:
-    """A visible tweet with everything its JSON shows."""
-    return tweet_queryset().filter(pk=tweet_id).first()
+def tweet_get(*, tweet_id: int, viewer) -> Tweet | None:
+    """A tweet the viewer may see, with everything its JSON shows."""
+    return tweet_queryset(viewer=viewer).filter(pk=tweet_id).first()
 
 
-def tweet_find(*, tweet_id: int) -> Tweet | None:
-    """A visible tweet, without joins: for permission checks and as a filter for lists."""
-    return Tweet.objects.visible().filter(pk=tweet_id).first()
+def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:
+    """A tweet the viewer may see, without joins: for permission checks and list filters."""
+    return Tweet.objects.visible_to(viewer).filter(pk=tweet_id).first()
 
 
-def tweet_search(*, text="", author=None, since=None, until=None) -> QuerySet:
+def tweet_search(*, viewer, text="", author=None, since=None, until=None) -> QuerySet:
     """Tweets matching all given filters; time bounds become id bounds (ids are time-ordered)."""
-    tweets = tweet_queryset()
+    tweets = tweet_queryset(viewer=viewer)
     if text:
         tweets = filter_by_text(tweets, text)
     if author is not None:
@@ -43,17 +52,19 @@ def tweet_search(*, text="", author=None, since=None, until=None) -> QuerySet:
     return tweets
 
 
-def tweet_replies(*, tweet: Tweet) -> QuerySet:
-    return tweet_queryset().filter(in_reply_to=tweet)
+def tweet_replies(*, tweet: Tweet, viewer) -> QuerySet:
+    return tweet_queryset(viewer=viewer).filter(in_reply_to=tweet)
 
 
-def tweets_by_author(*, author: User) -> QuerySet:
-    return tweet_queryset().filter(author=author)
+def tweets_by_author(*, author: User, viewer) -> QuerySet:
+    return tweet_queryset(viewer=viewer).filter(author=author)
 
 
 def tweet_likes(*, tweet: Tweet) -> QuerySet:
     """Likes of a tweet (newest first by like id) with the liking accounts."""
-    return Like.objects.filter(tweet=tweet, user__is_active=True).select_related("user__avatar")
+    return Like.objects.filter(active_account_q("user__"), tweet=tweet).select_related(
+        "user__avatar"
+    )
 
 
 def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
@@ -68,13 +79,13 @@ def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
 
 
 def followers_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(followee=user, follower__is_active=True).select_related(
+    return Follow.objects.filter(active_account_q("follower__"), followee=user).select_related(
         "follower__avatar"
     )
 
 
 def following_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(follower=user, followee__is_active=True).select_related(
+    return Follow.objects.filter(active_account_q("followee__"), follower=user).select_related(
         "followee__avatar"
     )
 
@@ -108,8 +119,8 @@ def timeline_home_fetch(*, reader: User):
 
     def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
         newest_first = forward
-        entries = TimelineEntry.objects.filter(owner=reader, tweet__author__is_active=True)
-        merged = Tweet.objects.visible().filter(author__in=broadcasters, fanned_out=False)
+        entries = TimelineEntry.objects.filter(visible_tweet_q(reader, "tweet__"), owner=reader)
+        merged = Tweet.objects.visible_to(reader).filter(author__in=broadcasters, fanned_out=False)
         if position is not None:
             bound = "lt" if newest_first else "gt"
             entries = entries.filter(**{f"tweet_id__{bound}": position})

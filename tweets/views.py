@@ -38,8 +38,10 @@ def tweet_page_response(view: GenericAPIView, page: list) -> Response:
     return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
 
 
-def tweet_response(view: GenericAPIView, tweet, status_code=status.HTTP_200_OK) -> Response:
-    liked_ids = selectors.liked_tweet_ids(user=view.request.user, tweet_ids=[tweet.pk])
+def tweet_response(view: GenericAPIView, tweet_id: int, status_code=status.HTTP_200_OK) -> Response:
+    """A tweet as the viewer sees it now (fresh counters, media, whether they liked it)."""
+    tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=view.request.user)
+    liked_ids = selectors.liked_tweet_ids(user=view.request.user, tweet_ids=[tweet_id])
     context = {**view.get_serializer_context(), "liked_ids": liked_ids}
     return Response(TweetSerializer(tweet, context=context).data, status=status_code)
 
@@ -60,13 +62,13 @@ class TweetViewSet(
         return [AllowAny()] if self.action in self.read_actions else [IsAuthenticated()]
 
     def get_queryset(self):
-        return selectors.tweet_queryset()
+        return selectors.tweet_queryset(viewer=self.request.user)
 
     def get_object(self):
         raw_id = self.kwargs["pk"]
         if not raw_id.isdigit() or len(raw_id) > 19:
             raise Http404
-        tweet = selectors.tweet_find(tweet_id=int(raw_id))
+        tweet = selectors.tweet_find(tweet_id=int(raw_id), viewer=self.request.user)
         if tweet is None:
             raise Http404
         return tweet
@@ -77,7 +79,7 @@ class TweetViewSet(
         return tweet_page_response(self, page)
 
     def retrieve(self, request, *args, **kwargs):
-        return tweet_response(self, selectors.tweet_get(tweet_id=self.get_object().pk))
+        return tweet_response(self, self.get_object().pk)
 
     @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
     def create(self, request):
@@ -86,7 +88,9 @@ class TweetViewSet(
         data.is_valid(raise_exception=True)
         parent = None
         if data.validated_data.get("in_reply_to") is not None:
-            parent = selectors.tweet_find(tweet_id=data.validated_data["in_reply_to"])
+            parent = selectors.tweet_find(
+                tweet_id=data.validated_data["in_reply_to"], viewer=request.user
+            )
             if parent is None:
                 return Response(
                     {"in_reply_to": ["That tweet does not exist."]},
@@ -98,7 +102,7 @@ class TweetViewSet(
             in_reply_to=parent,
             media_ids=data.validated_data["media_ids"],
         )
-        return tweet_response(self, selectors.tweet_get(tweet_id=tweet.pk), status.HTTP_201_CREATED)
+        return tweet_response(self, tweet.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -107,7 +111,7 @@ class TweetViewSet(
         data = TweetUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.tweet_update(tweet=tweet, editor=request.user, text=data.validated_data["text"])
-        return tweet_response(self, selectors.tweet_get(tweet_id=tweet.pk))
+        return tweet_response(self, tweet.pk)
 
     def perform_destroy(self, instance):
         services.tweet_delete(tweet=instance, actor=self.request.user)
@@ -117,7 +121,9 @@ class TweetViewSet(
     def replies(self, request, pk=None):
         """Replies to a tweet, oldest first."""
         self.pagination_key = "id"
-        page = self.paginate_queryset(selectors.tweet_replies(tweet=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.tweet_replies(tweet=self.get_object(), viewer=request.user)
+        )
         return tweet_page_response(self, page)
 
     @extend_schema(responses={200: PublicAccountSerializer(many=True)}, filters=False)
@@ -138,7 +144,7 @@ class TweetViewSet(
             services.like_delete(user=request.user, tweet=tweet)
             return Response(status=status.HTTP_204_NO_CONTENT)
         services.like_create(user=request.user, tweet=tweet)
-        return tweet_response(self, selectors.tweet_get(tweet_id=tweet.pk))
+        return tweet_response(self, tweet.pk)
 
 
 @extend_schema(tags=["accounts"])
@@ -199,7 +205,9 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def tweets(self, request, username=None):
         """The account's tweets and replies, newest first."""
-        page = self.paginate_queryset(selectors.tweets_by_author(author=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.tweets_by_author(author=self.get_object(), viewer=request.user)
+        )
         return tweet_page_response(self, page)
 
 
