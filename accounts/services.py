@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -95,6 +96,20 @@ def user_avatar_delete(*, user: User) -> None:
     user.avatar = None
     user.save(update_fields=["avatar"])
     media_delete([old_avatar])
+
+
+def user_set_suspended(*, user: User, suspended: bool) -> bool:
+    """Suspend or restore an account; returns False when it already was in that state.
+
+    While suspended the account cannot log in and its tokens are refused (see
+    ``User.can_authenticate``); nothing is revoked, so restoring it restores its sessions too.
+    """
+    if user.is_suspended == suspended:
+        return False
+    user.is_suspended = suspended
+    user.suspended_at = timezone.now() if suspended else None
+    user.save(update_fields=["is_suspended", "suspended_at"])
+    return True
 
 
 def _check_current_password(user: User, password: str, field: str) -> None:

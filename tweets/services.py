@@ -15,11 +15,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.services import user_set_suspended
 from media.models import MediaFile
 from media.services import media_claim, media_delete
 from tweets.ids import id_datetime, id_floor
 from tweets.metrics import FOLLOWS, LIKES, TWEETS
-from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, TweetMedia
+from tweets.models import (
+    Broadcaster,
+    Follow,
+    Like,
+    ModerationAction,
+    Report,
+    TimelineEntry,
+    Tweet,
+    TweetMedia,
+)
 
 User = get_user_model()
 
@@ -85,14 +95,19 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
     media_delete(
         MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
     )
-    if tweet.in_reply_to_id is not None:
-        Tweet.objects.filter(pk=tweet.in_reply_to_id, reply_count__gt=0).update(
-            reply_count=F("reply_count") - 1
+    if not tweet.is_hidden:
+        User.objects.filter(pk=tweet.author_id, tweets_count__gt=0).update(
+            tweets_count=F("tweets_count") - 1
         )
-    User.objects.filter(pk=tweet.author_id, tweets_count__gt=0).update(
-        tweets_count=F("tweets_count") - 1
-    )
     tweet.delete()
+    _recount_replies([tweet.in_reply_to_id])
+
+
+def _recount_replies(parent_ids) -> None:
+    """Set reply_count to the number of visible replies (after a delete, hide or suspension)."""
+    for parent_id in {pk for pk in parent_ids if pk is not None}:
+        visible = Tweet.objects.visible().filter(in_reply_to_id=parent_id).count()
+        Tweet.objects.filter(pk=parent_id).update(reply_count=visible)
 
 
 # --- Likes ---------------------------------------------------------------------------------------
@@ -223,3 +238,124 @@ def timeline_rebuild(*, owner: User) -> int:
         batch_size=1000,
     )
     return len(tweet_ids)
+
+
+# --- Reports and moderation ----------------------------------------------------------------------
+def report_create(
+    *,
+    reporter: User,
+    reason: str,
+    tweet: Tweet | None = None,
+    account: User | None = None,
+    comment: str = "",
+) -> tuple[Report, bool]:
+    """Report a tweet or an account. Idempotent per reporter while the report is open: returns
+    the open report and False when there already is one."""
+    if (tweet is None) == (account is None):
+        raise ValidationError({"detail": ["Report either a tweet or an account."]})
+    if reason not in Report.Reason.values:
+        raise ValidationError({"reason": [f"Choose one of: {', '.join(Report.Reason.values)}."]})
+    if (account or tweet.author).pk == reporter.pk:
+        raise ValidationError({"detail": ["You cannot report yourself."]})
+    target = {"tweet": tweet} if tweet is not None else {"account": account}
+    existing = Report.objects.filter(reporter=reporter, status=Report.Status.OPEN, **target)
+    if (report := existing.first()) is not None:
+        return report, False
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                reporter=reporter, reason=reason, comment=comment.strip(), **target
+            )
+    except IntegrityError:
+        # The same reporter's concurrent request created it first.
+        return existing.get(), False
+    return report, True
+
+
+def _record(moderator: User, kind: str, reason: str, **target) -> ModerationAction:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    return ModerationAction.objects.create(moderator=moderator, kind=kind, reason=reason, **target)
+
+
+@transaction.atomic
+def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str) -> bool:
+    """Hide a tweet from everyone but staff, or show it again; recorded in the audit log.
+    Returns False when it already was in that state."""
+    tweet = Tweet.objects.select_for_update().get(pk=tweet.pk)
+    if tweet.is_hidden == hidden:
+        return False
+    kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET
+    _record(moderator, kind, reason, tweet_id=tweet.pk, account_id=tweet.author_id)
+    Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
+    author = User.objects.filter(pk=tweet.author_id)
+    if hidden:
+        author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
+    else:
+        author.update(tweets_count=F("tweets_count") + 1)
+    _recount_replies([tweet.in_reply_to_id])
+    return True
+
+
+@transaction.atomic
+def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> None:
+    """Delete a tweet and its media as a moderator; recorded in the audit log."""
+    _record(
+        moderator,
+        ModerationAction.Kind.DELETE_TWEET,
+        reason,
+        tweet_id=tweet.pk,
+        account_id=tweet.author_id,
+    )
+    tweet_delete(tweet=tweet, actor=moderator)
+
+
+@transaction.atomic
+def account_set_suspended(*, account: User, suspended: bool, moderator: User, reason: str) -> bool:
+    """Suspend an account (no logins, tokens refused at once, tweets hidden) or restore it;
+    recorded in the audit log. Returns False when it already was in that state."""
+    if account.pk == moderator.pk:
+        raise ValidationError({"detail": ["You cannot suspend yourself."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    if not user_set_suspended(user=account, suspended=suspended):
+        return False
+    kind = (
+        ModerationAction.Kind.SUSPEND_ACCOUNT
+        if suspended
+        else ModerationAction.Kind.UNSUSPEND_ACCOUNT
+    )
+    _record(moderator, kind, reason, account=account)
+    # Their replies leave (or re-enter) the reply counts of the tweets they answered.
+    _recount_replies(
+        Tweet.objects.filter(author=account, in_reply_to__isnull=False)
+        .values_list("in_reply_to_id", flat=True)
+        .distinct()
+    )
+    return True
+
+
+@transaction.atomic
+def report_close(*, report: Report, moderator: User, resolved: bool, reason: str) -> bool:
+    """Resolve (action was taken) or dismiss (nothing to do) an open report; recorded.
+    Returns False when the report was no longer open."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != Report.Status.OPEN:
+        return False
+    kind = (
+        ModerationAction.Kind.RESOLVE_REPORT if resolved else ModerationAction.Kind.DISMISS_REPORT
+    )
+    _record(
+        moderator,
+        kind,
+        reason,
+        report_id=report.pk,
+        tweet_id=report.tweet_id,
+        account_id=report.account_id,
+    )
+    report.status = Report.Status.RESOLVED if resolved else Report.Status.DISMISSED
+    report.handled_by = moderator
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "handled_by", "handled_at"])
+    return True
