@@ -1,11 +1,66 @@
-"""Tweets, likes and follows in the Django admin, usable on tables with millions of rows:
-no full-table counts, related rows joined in one query, raw id widgets instead of huge selects,
-and search on indexed columns only."""
+"""The admin for the social layer and its moderation.
 
-from django.contrib import admin
+Tables here hold millions of rows: no full-table counts, related rows joined in one query, raw id
+widgets instead of huge selects, search on indexed columns only. Moderation happens through
+actions that ask for a reason and call the moderation services, which record who did what, when
+and why; the admin's own delete (which would skip that) is switched off.
+"""
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from accounts.admin import UserAdmin
 from accounts.admin_pagination import LargeTablePaginator
-from tweets.models import Follow, Like, Tweet
+from media.selectors import storage_url
+from tweets import services
+from tweets.models import Follow, Like, ModerationAction, Report, Tweet
+
+User = get_user_model()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 70}), strip=True
+    )
+
+
+def moderation_action(name: str, description: str, permission: str, perform):
+    """An admin action that first asks why, then calls ``perform(obj, moderator, reason)`` for
+    each selected object; ``perform`` returns whether it changed anything."""
+
+    def action(modeladmin, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/tweets/moderation_reason.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "title": description,
+                    "objects": list(queryset),
+                    "form": form,
+                    "action": name,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "opts": modeladmin.model._meta,
+                },
+            )
+        changed = 0
+        for obj in queryset:
+            try:
+                changed += bool(perform(obj, request.user, form.cleaned_data["reason"]))
+            except ValidationError as exc:
+                modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+        modeladmin.message_user(request, f"{description}: {changed} of {len(queryset)} changed.")
+        return None
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=[permission])(action)
 
 
 class LargeTableAdmin(admin.ModelAdmin):
@@ -14,21 +69,239 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
+class ModerationPermissions:
+    """Permission checks the moderation actions ask for (``permissions=[...]`` above)."""
+
+    def has_hide_permission(self, request):
+        return request.user.has_perm("tweets.hide_tweet")
+
+    def has_remove_permission(self, request):
+        return request.user.has_perm("tweets.delete_tweet")
+
+    def has_suspend_permission(self, request):
+        return request.user.has_perm("accounts.suspend_user")
+
+    def has_close_permission(self, request):
+        return request.user.has_perm("tweets.change_report")
+
+
+def _hide(tweet, moderator, reason):
+    return services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason=reason)
+
+
+def _unhide(tweet, moderator, reason):
+    return services.tweet_set_hidden(tweet=tweet, hidden=False, moderator=moderator, reason=reason)
+
+
+def _delete(tweet, moderator, reason):
+    services.tweet_delete_by_moderator(tweet=tweet, moderator=moderator, reason=reason)
+    return True
+
+
+def _suspend(account, moderator, reason):
+    return services.account_set_suspended(
+        account=account, suspended=True, moderator=moderator, reason=reason
+    )
+
+
+def _unsuspend(account, moderator, reason):
+    return services.account_set_suspended(
+        account=account, suspended=False, moderator=moderator, reason=reason
+    )
+
+
+def _preview_images(tweet):
+    attachments = tweet.attachments.all() if tweet is not None else []
+    return format_html_join(
+        " ",
+        '<img src="{}" alt="{}" style="max-height:60px">',
+        ((storage_url(a.media.preview), a.media.description) for a in attachments),
+    )
+
+
 @admin.register(Tweet)
-class TweetAdmin(LargeTableAdmin):
-    list_display = ["id", "author", "short_text", "created_at", "reply_count", "like_count"]
+class TweetAdmin(ModerationPermissions, LargeTableAdmin):
+    list_display = ["id", "author", "short_text", "is_hidden", "created_at", "like_count"]
     list_select_related = ["author"]
     raw_id_fields = ["author", "in_reply_to"]
     # Exact matches only: they use the primary key and the username index.
     search_fields = ["=id", "=author__username"]
     search_help_text = "Exact tweet id or author username."
-    list_filter = ["fanned_out"]
-    readonly_fields = ["id", "created_at", "edited_at", "reply_count", "like_count", "fanned_out"]
+    list_filter = ["is_hidden", "fanned_out"]
+    readonly_fields = [
+        "id",
+        "author",
+        "text",
+        "in_reply_to",
+        "created_at",
+        "edited_at",
+        "reply_count",
+        "like_count",
+        "fanned_out",
+        "is_hidden",
+        "pictures",
+    ]
     ordering = ["-id"]
+    actions = [
+        moderation_action("hide_tweets", "Hide selected tweets", "hide", _hide),
+        moderation_action("unhide_tweets", "Unhide selected tweets", "hide", _unhide),
+        moderation_action(
+            "delete_tweets", "Delete selected tweets and their media", "remove", _delete
+        ),
+    ]
 
     @admin.display(description="text")
     def short_text(self, tweet):
         return tweet.text[:80]
+
+    @admin.display(description="pictures")
+    def pictures(self, tweet):
+        return _preview_images(tweet)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletion goes through the "Delete … and their media" action (audited)
+
+
+@admin.register(Report)
+class ReportAdmin(ModerationPermissions, LargeTableAdmin):
+    list_display = [
+        "id",
+        "status",
+        "target",
+        "tweet_text",
+        "tweet_pictures",
+        "reason",
+        "comment",
+        "reporter",
+        "created_at",
+    ]
+    list_display_links = ["id"]
+    list_select_related = ["reporter", "tweet__author", "account"]
+    list_filter = ["status", "reason"]
+    search_fields = ["=tweet__id", "=account__username", "=reporter__username"]
+    search_help_text = "Exact tweet id, reported username or reporter username."
+    raw_id_fields = ["reporter", "tweet", "account", "handled_by"]
+    readonly_fields = [
+        "reporter",
+        "tweet",
+        "account",
+        "reason",
+        "comment",
+        "status",
+        "created_at",
+        "handled_by",
+        "handled_at",
+    ]
+    actions = [
+        moderation_action(
+            "resolve_reports",
+            "Resolve selected reports",
+            "close",
+            lambda report, moderator, reason: services.report_close(
+                report=report, moderator=moderator, resolved=True, reason=reason
+            ),
+        ),
+        moderation_action(
+            "dismiss_reports",
+            "Dismiss selected reports",
+            "close",
+            lambda report, moderator, reason: services.report_close(
+                report=report, moderator=moderator, resolved=False, reason=reason
+            ),
+        ),
+        moderation_action(
+            "hide_reported_tweets",
+            "Hide the reported tweets (and resolve)",
+            "hide",
+            lambda report, moderator, reason: _act_on_report(report, moderator, reason, _hide),
+        ),
+        moderation_action(
+            "delete_reported_tweets",
+            "Delete the reported tweets and their media (and resolve)",
+            "remove",
+            lambda report, moderator, reason: _act_on_report(report, moderator, reason, _delete),
+        ),
+        moderation_action(
+            "suspend_reported_accounts",
+            "Suspend the reported accounts or tweet authors (and resolve)",
+            "suspend",
+            lambda report, moderator, reason: _act_on_report(report, moderator, reason, _suspend),
+        ),
+    ]
+
+    def get_queryset(self, request):
+        # Open reports first, grouped by what they report, newest first within a group.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("tweet__attachments__media")
+            .annotate(
+                queue_rank=Case(
+                    When(status=Report.Status.OPEN, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("queue_rank", "tweet_id", "account_id", "-id")
+        )
+
+    @admin.display(description="reported")
+    def target(self, report):
+        if report.account_id:
+            return format_html("account @{}", report.account.username)
+        if report.tweet_id:
+            return format_html("tweet {} by @{}", report.tweet_id, report.tweet.author.username)
+        return "(deleted tweet)"
+
+    @admin.display(description="tweet text")
+    def tweet_text(self, report):
+        return report.tweet.text[:200] if report.tweet_id else ""
+
+    @admin.display(description="pictures")
+    def tweet_pictures(self, report):
+        return _preview_images(report.tweet)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _act_on_report(report, moderator, reason, perform):
+    """Apply a tweet action (or, for suspension, an account action) to what a report is about,
+    then resolve the report."""
+    if perform is _suspend:
+        target = report.account or (report.tweet.author if report.tweet_id else None)
+    else:
+        target = report.tweet
+    if target is None:
+        raise ValidationError("This report has nothing left to act on.")
+    perform(target, moderator, reason)
+    services.report_close(report=report, moderator=moderator, resolved=True, reason=reason)
+    return True
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(LargeTableAdmin):
+    list_display = ["created_at", "moderator", "kind", "tweet_id", "account", "report_id", "reason"]
+    list_select_related = ["moderator", "account"]
+    list_filter = ["kind"]
+    search_fields = ["=moderator__username", "=account__username", "=tweet_id"]
+    search_help_text = "Exact moderator or account username, or tweet id."
+    ordering = ["-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Like)
@@ -49,3 +322,21 @@ class FollowAdmin(LargeTableAdmin):
     search_fields = ["=follower__username", "=followee__username"]
     search_help_text = "Exact username of the follower or the followee."
     ordering = ["-id"]
+
+
+# The accounts admin, with the moderation actions of this layer added on top.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
+    list_display = [*UserAdmin.list_display, "is_suspended"]
+    list_filter = ["is_suspended", *UserAdmin.list_filter]
+    readonly_fields = [*UserAdmin.readonly_fields, "is_suspended", "suspended_at"]
+    fieldsets = [*UserAdmin.fieldsets, ("Moderation", {"fields": ["is_suspended", "suspended_at"]})]
+    actions = [
+        moderation_action("suspend_accounts", "Suspend selected accounts", "suspend", _suspend),
+        moderation_action(
+            "unsuspend_accounts", "Unsuspend selected accounts", "suspend", _unsuspend
+        ),
+    ]

@@ -188,8 +188,9 @@ class Report(models.Model):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    # SET_NULL: a report outlives the tweet a moderator deleted.
     tweet = models.ForeignKey(
-        Tweet, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Tweet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -211,8 +212,7 @@ class Report(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(tweet__isnull=True, account__isnull=False)
-                | Q(tweet__isnull=False, account__isnull=True),
+                condition=Q(tweet__isnull=True) | Q(account__isnull=True),
                 name="report_one_target",
             ),
             # Reporting the same thing again while a report is open changes nothing.

@@ -11,7 +11,7 @@ from accounts.serializers import (
     StrictCharField,
 )
 from media.serializers import MediaSerializer
-from tweets.models import Tweet
+from tweets.models import Report, Tweet
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9]+$", "nullable": True})
@@ -46,6 +46,20 @@ class TweetCreateInputSerializer(serializers.Serializer):
 
 class TweetUpdateInputSerializer(serializers.Serializer):
     text = StrictCharField(trim_whitespace=False, allow_blank=True)
+
+
+class ReportCreateInputSerializer(serializers.Serializer):
+    tweet = IdReferenceField(required=False, allow_null=True, help_text="Id of a tweet to report.")
+    account = StrictCharField(
+        required=False, allow_null=True, max_length=30, help_text="Username of an account."
+    )
+    reason = serializers.ChoiceField(choices=Report.Reason.choices)
+    comment = StrictCharField(required=False, allow_blank=True, max_length=1000, default="")
+
+    def validate(self, attrs):
+        if (attrs.get("tweet") is None) == (attrs.get("account") is None):
+            raise serializers.ValidationError("Give either `tweet` or `account`.")
+        return attrs
 
 
 # --- Output --------------------------------------------------------------------------------------
@@ -125,3 +139,14 @@ class ProfileSerializer(PublicAccountSerializer):
 class RelationshipSerializer(serializers.Serializer):
     following = serializers.BooleanField()
     followed_by = serializers.BooleanField()
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    id = IdField()
+    tweet = IdField(source="tweet_id", allow_null=True)
+    account = serializers.CharField(source="account.username", default=None, allow_null=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "tweet", "account", "reason", "comment", "status", "created_at"]
+        read_only_fields = fields

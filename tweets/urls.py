@@ -11,5 +11,6 @@ router.register("accounts", views.ProfileViewSet, basename="profile")
 
 urlpatterns = [
     path("timelines/home", views.HomeTimelineView.as_view(), name="timeline-home"),
+    path("reports", views.ReportCreateView.as_view(), name="report-create"),
     *router.urls,
 ]

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.selectors import account_get
 from accounts.serializers import PublicAccountSerializer
@@ -21,6 +22,8 @@ from tweets.models import Tweet
 from tweets.serializers import (
     ProfileSerializer,
     RelationshipSerializer,
+    ReportCreateInputSerializer,
+    ReportSerializer,
     TweetCreateInputSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
@@ -229,3 +232,38 @@ class HomeTimelineView(GenericAPIView):
         fetch = selectors.timeline_home_fetch(reader=request.user)
         page = self.paginator.paginate_source(fetch, request)
         return tweet_page_response(self, page)
+
+
+class ReportCreateView(APIView):
+    """Report a tweet or an account to the moderators."""
+
+    @extend_schema(
+        request=ReportCreateInputSerializer,
+        responses={201: ReportSerializer, 200: ReportSerializer},
+        tags=["moderation"],
+        description="Reporting the same thing again while your report is open returns it (200).",
+    )
+    def post(self, request):
+        data = ReportCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        tweet = account = None
+        if values.get("tweet") is not None:
+            tweet = selectors.tweet_find(tweet_id=values["tweet"], viewer=request.user)
+            if tweet is None:
+                return Response({"tweet": ["That tweet does not exist."]}, status=400)
+        else:
+            account = account_get(username=values["account"])
+            if account is None:
+                return Response({"account": ["No account with that username."]}, status=400)
+        report, created = services.report_create(
+            reporter=request.user,
+            reason=values["reason"],
+            tweet=tweet,
+            account=account,
+            comment=values["comment"],
+        )
+        return Response(
+            ReportSerializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,256 @@
+"""Moderation in the admin, as a moderator: hide, suspend, delete, reports, and the audit log.
+Effects are checked through the public API and through token use."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from media.models import MediaFile
+from media.tests.images import image_bytes
+from tweets.models import ModerationAction, Report, Tweet
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator(db):
+    user = UserFactory(username="mod_jane", is_staff=True)
+    user.groups.add(Group.objects.get(name="moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def act(client, changelist: str, action: str, ids, reason="Breaks the rules."):
+    """Run an admin action the way a browser does: pick it, then confirm with a reason."""
+    selection = {"action": action, "_selected_action": [str(pk) for pk in ids]}
+    asked = client.post(changelist, selection)
+    assert asked.status_code == 200
+    assert "reason" in asked.content.decode()
+    return client.post(changelist, {**selection, "apply": "Confirm", "reason": reason})
+
+
+TWEETS = "/admin/tweets/tweet/"
+USERS = "/admin/accounts/user/"
+REPORTS = "/admin/tweets/report/"
+
+
+def test_hiding_a_tweet_removes_it_everywhere_but_for_staff(
+    moderator_client, moderator, api_client, auth_client
+):
+    author, reader = UserFactory(), UserFactory()
+    follow(reader, author)
+    parent = TweetFactory(text="parent")
+    tweet = TweetFactory(author=author, text="offensive words", in_reply_to=parent)
+
+    response = act(moderator_client, TWEETS, "hide_tweets", [tweet.id], reason="Abusive.")
+    assert response.status_code == 302
+
+    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
+    assert api_client.get("/api/v1/tweets", {"search": "offensive"}).json()["results"] == []
+    assert api_client.get(f"/api/v1/tweets/{parent.id}/replies").json()["results"] == []
+    assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 0
+    assert api_client.get(f"/api/v1/accounts/{author.username}").json()["tweets_count"] == 0
+    assert auth_client(reader).get("/api/v1/timelines/home").json()["results"] == []
+    assert auth_client(moderator).get(f"/api/v1/tweets/{tweet.id}").status_code == 200
+
+    logged = ModerationAction.objects.get()
+    assert (logged.moderator, logged.kind, logged.tweet_id, logged.reason) == (
+        moderator,
+        "hide_tweet",
+        tweet.id,
+        "Abusive.",
+    )
+
+    act(moderator_client, TWEETS, "unhide_tweets", [tweet.id], reason="Appeal accepted.")
+    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 200
+    assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 1
+    assert api_client.get(f"/api/v1/accounts/{author.username}").json()["tweets_count"] == 1
+    assert len(auth_client(reader).get("/api/v1/timelines/home").json()["results"]) == 1
+
+
+def test_action_without_a_reason_changes_nothing(moderator_client):
+    tweet = TweetFactory()
+    selection = {"action": "hide_tweets", "_selected_action": [str(tweet.id)], "apply": "1"}
+    response = moderator_client.post(TWEETS, {**selection, "reason": "   "})
+    assert response.status_code == 200  # the form again, with its error
+    tweet.refresh_from_db()
+    assert not tweet.is_hidden
+    assert not ModerationAction.objects.exists()
+
+
+def test_suspension_blocks_login_and_tokens_at_once_and_unsuspend_restores(
+    moderator_client, api_client
+):
+    user = UserFactory()
+    tweet = TweetFactory(author=user)
+    refresh = RefreshToken.for_user(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
+    assert client.get("/api/v1/accounts/me").status_code == 200
+
+    act(moderator_client, USERS, "suspend_accounts", [user.id], reason="Spam network.")
+
+    assert client.get("/api/v1/accounts/me").status_code == 401
+    refreshed = api_client.post(
+        "/api/v1/auth/token/refresh", {"refresh": str(refresh)}, format="json"
+    )
+    assert refreshed.status_code == 401
+    login = api_client.post(
+        "/api/v1/auth/token",
+        {"username": user.username, "password": DEFAULT_PASSWORD},
+        format="json",
+    )
+    assert login.status_code == 401
+    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
+    assert api_client.get(f"/api/v1/accounts/{user.username}").status_code == 404
+    assert ModerationAction.objects.get().kind == "suspend_account"
+
+    act(moderator_client, USERS, "unsuspend_accounts", [user.id], reason="Cleared.")
+
+    assert client.get("/api/v1/accounts/me").status_code == 200
+    assert (
+        api_client.post(
+            "/api/v1/auth/token/refresh", {"refresh": str(refresh)}, format="json"
+        ).status_code
+        == 200
+    )
+    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 200
+
+
+def test_suspended_replies_leave_reply_counts(moderator_client, api_client):
+    parent = TweetFactory()
+    replier = UserFactory()
+    TweetFactory(author=replier, in_reply_to=parent)
+    act(moderator_client, USERS, "suspend_accounts", [replier.id])
+    assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 0
+
+
+def test_deleting_a_tweet_deletes_its_media_and_is_logged(
+    moderator_client, auth_client, user, django_capture_on_commit_callbacks, _media_in_tmp_dir
+):
+    client = auth_client(user)
+    upload = client.post(
+        "/api/v1/media",
+        {"file": SimpleUploadedFile("p.png", image_bytes("PNG"))},
+        format="multipart",
+    ).json()
+    tweet_id = client.post(
+        "/api/v1/tweets", {"text": "pic", "media_ids": [upload["id"]]}, format="json"
+    ).json()["id"]
+    stored = MediaFile.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        act(moderator_client, TWEETS, "delete_tweets", [tweet_id], reason="Illegal content.")
+
+    assert not Tweet.objects.exists()
+    assert not MediaFile.objects.exists()
+    assert not (_media_in_tmp_dir / stored.file).exists()
+    logged = ModerationAction.objects.get()
+    assert (logged.kind, logged.tweet_id) == ("delete_tweet", int(tweet_id))
+
+
+def test_report_queue_lists_open_reports_first_grouped_with_text_and_pictures(
+    moderator_client, auth_client, user
+):
+    client = auth_client(user)
+    upload = client.post(
+        "/api/v1/media",
+        {"file": SimpleUploadedFile("p.png", image_bytes("PNG")), "description": "the pic"},
+        format="multipart",
+    ).json()
+    reported = client.post(
+        "/api/v1/tweets", {"text": "the reported words", "media_ids": [upload["id"]]}, format="json"
+    ).json()
+    other = TweetFactory()
+    closed = Report.objects.create(reporter=UserFactory(), tweet=other, reason="spam")
+    Report.objects.filter(pk=closed.pk).update(status=Report.Status.DISMISSED)
+    first = Report.objects.create(reporter=UserFactory(), tweet_id=reported["id"], reason="abuse")
+    Report.objects.create(reporter=UserFactory(), tweet=other, reason="spam")
+    second = Report.objects.create(reporter=UserFactory(), tweet_id=reported["id"], reason="spam")
+
+    response = moderator_client.get(REPORTS)
+    rows = list(response.context["cl"].result_list)
+    assert [r.status for r in rows] == ["open", "open", "open", "dismissed"]
+    # Reports of the same tweet sit together.
+    same_target = [r.pk for r in rows if str(r.tweet_id) == reported["id"]]
+    assert sorted(same_target) == sorted([first.pk, second.pk])
+    positions = [rows.index(r) for r in rows if r.pk in same_target]
+    assert positions[1] - positions[0] == 1
+    page = response.content.decode()
+    assert "the reported words" in page
+    assert 'alt="the pic"' in page
+
+
+def test_hiding_from_the_report_queue_hides_the_tweet_and_resolves(moderator_client, api_client):
+    tweet = TweetFactory()
+    report = Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="abuse")
+    act(moderator_client, REPORTS, "hide_reported_tweets", [report.id], reason="Confirmed abuse.")
+    report.refresh_from_db()
+    assert report.status == "resolved"
+    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
+    assert set(ModerationAction.objects.values_list("kind", flat=True)) == {
+        "hide_tweet",
+        "resolve_report",
+    }
+
+
+def test_suspending_from_a_tweet_report_suspends_its_author(moderator_client):
+    tweet = TweetFactory()
+    report = Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="spam")
+    act(moderator_client, REPORTS, "suspend_reported_accounts", [report.id])
+    tweet.author.refresh_from_db()
+    assert tweet.author.is_suspended
+
+
+def test_dismissing_a_report_closes_it_and_is_logged(moderator_client, moderator):
+    report = Report.objects.create(reporter=UserFactory(), account=UserFactory(), reason="other")
+    act(moderator_client, REPORTS, "dismiss_reports", [report.id], reason="Not a violation.")
+    report.refresh_from_db()
+    assert (report.status, report.handled_by) == ("dismissed", moderator)
+    assert ModerationAction.objects.get().kind == "dismiss_report"
+
+
+def test_regular_user_cannot_reach_the_admin_or_its_actions(client):
+    tweet = TweetFactory()
+    client.force_login(UserFactory())
+    assert client.get(TWEETS).status_code == 302
+    response = client.post(
+        TWEETS,
+        {"action": "hide_tweets", "_selected_action": [tweet.id], "apply": "1", "reason": "x"},
+    )
+    assert response.status_code == 302
+    tweet.refresh_from_db()
+    assert not tweet.is_hidden
+
+
+def test_staff_without_the_moderators_group_cannot_moderate(client):
+    tweet = TweetFactory()
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(TWEETS).status_code == 403
+    client.post(
+        TWEETS,
+        {"action": "hide_tweets", "_selected_action": [tweet.id], "apply": "1", "reason": "x"},
+    )
+    tweet.refresh_from_db()
+    assert not tweet.is_hidden
+
+
+def test_moderators_cannot_touch_passwords_or_edit_accounts(moderator_client, moderator):
+    user = UserFactory()
+    assert moderator_client.get(f"{USERS}{user.id}/password/").status_code == 403
+    response = moderator_client.post(f"{USERS}{user.id}/change/", {"username": "renamed"})
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert user.username != "renamed"
+    assert moderator_client.get(f"{USERS}{user.id}/change/").status_code == 200  # read-only view
+    assert not moderator.is_superuser
+    assert not moderator.has_perm("accounts.change_user")
