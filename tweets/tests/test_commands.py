@@ -1,0 +1,141 @@
+"""Operator commands: seed_demo, moderation_stats, createsuperuser."""
+
+import json
+import os
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+
+from accounts.tests.factories import UserFactory
+from tweets import services
+from tweets.models import Broadcaster, Follow, Like, ModerationAction, Report, TimelineEntry, Tweet
+from tweets.tests.factories import TweetFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def seed(**options):
+    out = StringIO()
+    arguments = {"users": 40, "tweets": 400, "follows_per_user": 6, "seed": 11, **options}
+    call_command("seed_demo", stdout=out, stderr=StringIO(), **arguments)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_consistent_data(settings):
+    settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 12
+    output = seed()
+    assert "Created 40 accounts" in output
+
+    demo = User.objects.filter(username__startswith="demo_")
+    assert demo.count() == 40
+    assert Tweet.objects.count() == 400
+    assert Tweet.objects.filter(in_reply_to__isnull=False).exists()
+    assert any("가" <= ch <= "힣" for ch in "".join(Tweet.objects.values_list("text", flat=True)))
+
+    # Counters agree with the rows.
+    for user in demo:
+        assert user.followers_count == Follow.objects.filter(followee=user).count()
+        assert user.following_count == Follow.objects.filter(follower=user).count() == 6
+        assert user.tweets_count == Tweet.objects.filter(author=user).count()
+    for tweet in Tweet.objects.annotate(
+        likes_n=Count("likes", distinct=True), replies_n=Count("replies", distinct=True)
+    ):
+        assert (tweet.like_count, tweet.reply_count) == (tweet.likes_n, tweet.replies_n)
+
+    # Follower counts are skewed: the most followed has several times the median.
+    counts = sorted(demo.values_list("followers_count", flat=True))
+    assert counts[-1] >= 3 * max(counts[len(counts) // 2], 1)
+
+    # Popular authors are merged at read time, exactly as live posting would decide.
+    for tweet in Tweet.objects.select_related("author"):
+        assert tweet.fanned_out == (tweet.author.followers_count <= 12)
+    assert Broadcaster.objects.exists()
+
+    # Timelines are what the rebuild command computes from the same rows.
+    seeded = sorted(TimelineEntry.objects.values_list("owner_id", "tweet_id"))
+    for user in demo:
+        services.timeline_rebuild(owner=user)
+    assert sorted(TimelineEntry.objects.values_list("owner_id", "tweet_id")) == seeded
+
+
+def test_seed_demo_is_reproducible_with_a_seed():
+    def snapshot():
+        follows = sorted(Follow.objects.values_list("follower__username", "followee__username"))
+        tweets = list(
+            Tweet.objects.order_by("id").values_list("author__username", "text", "like_count")
+        )
+        return follows, tweets, Like.objects.count()
+
+    seed(seed=5)
+    first = snapshot()
+    User.objects.filter(username__startswith="demo_").delete()
+    seed(seed=5)
+    assert snapshot() == first
+    User.objects.filter(username__startswith="demo_").delete()
+    seed(seed=6)
+    assert snapshot() != first
+
+
+def test_seeded_users_can_log_in(api_client):
+    seed(users=3, tweets=5, follows_per_user=1)
+    response = api_client.post(
+        "/api/v1/auth/token",
+        {"username": "demo_000001", "password": "minitter-demo-password"},
+        format="json",
+    )
+    assert response.status_code == 200
+
+
+def test_seed_demo_refuses_taken_names_and_bad_sizes():
+    seed(users=3, tweets=3, follows_per_user=1)
+    with pytest.raises(CommandError, match="exist already"):
+        seed(users=3, tweets=3, follows_per_user=1)
+    with pytest.raises(CommandError):
+        seed(users=1, prefix="other")
+    with pytest.raises(CommandError):
+        seed(prefix="bad-prefix!")
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--users", "-5", "--tweets", "1", "--follows-per-user", "1")
+
+
+def test_moderation_stats_reports_open_reports_and_recent_actions():
+    moderator = UserFactory(is_staff=True)
+    tweet = TweetFactory()
+    Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="spam")
+    Report.objects.create(reporter=UserFactory(), account=UserFactory(), reason="abuse")
+    services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason="spam")
+    old = ModerationAction.objects.create(moderator=moderator, kind="dismiss_report", reason="x")
+    ModerationAction.objects.filter(pk=old.pk).update(
+        created_at=old.created_at.replace(year=old.created_at.year - 1)
+    )
+
+    out = StringIO()
+    call_command("moderation_stats", "--json", stdout=out)
+    stats = json.loads(out.getvalue())
+    assert stats["open_reports"] == 2
+    assert stats["open_reports_by_reason"] == {"spam": 1, "abuse": 1}
+    assert stats["actions"]["last_day"] == {"hide_tweet": 1}
+    assert stats["actions"]["last_week"] == {"hide_tweet": 1}
+
+    text = StringIO()
+    call_command("moderation_stats", stdout=text)
+    assert "Open reports: 2 (1 on tweets, 1 on accounts)" in text.getvalue()
+
+
+def test_createsuperuser_works_with_the_custom_user_model(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-admin-passphrase")
+    call_command(
+        "createsuperuser",
+        interactive=False,
+        username="site_admin",
+        email="admin@example.com",
+        stdout=StringIO(),
+    )
+    admin = User.objects.get(username="site_admin")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password("a-long-admin-passphrase")
+    assert os.environ["DJANGO_SUPERUSER_PASSWORD"]
