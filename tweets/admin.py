@@ -70,7 +70,18 @@ class LargeTableAdmin(admin.ModelAdmin):
 
 
 class ModerationPermissions:
-    """Permission checks the moderation actions ask for (``permissions=[...]`` above)."""
+    """Permission checks the moderation actions ask for (``permissions=[...]`` above), and the
+    same actions as buttons on the change page (they lead to the same reason form)."""
+
+    change_form_template = "admin/tweets/moderation_change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        buttons = [
+            (name, description.replace(" selected", ""))
+            for name, (_, _, description) in self.get_actions(request).items()
+        ]
+        extra_context = {**(extra_context or {}), "moderation_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_hide_permission(self, request):
         return request.user.has_perm("tweets.hide_tweet")

@@ -254,3 +254,16 @@ def test_moderators_cannot_touch_passwords_or_edit_accounts(moderator_client, mo
     assert moderator_client.get(f"{USERS}{user.id}/change/").status_code == 200  # read-only view
     assert not moderator.is_superuser
     assert not moderator.has_perm("accounts.change_user")
+
+
+def test_change_page_buttons_lead_to_the_same_audited_action(moderator_client, api_client):
+    tweet = TweetFactory()
+    page = moderator_client.get(f"{TWEETS}{tweet.id}/change/").content.decode()
+    assert 'name="action" value="hide_tweets"' in page
+    assert "Hide tweets" in page
+    response = act(moderator_client, TWEETS, "hide_tweets", [tweet.id], reason="From the button.")
+    assert response.status_code == 302
+    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
+
+    user_page = moderator_client.get(f"{USERS}{tweet.author_id}/change/").content.decode()
+    assert 'value="suspend_accounts"' in user_page
