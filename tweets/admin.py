@@ -121,6 +121,14 @@ def _unsuspend(account, moderator, reason):
     )
 
 
+def _resolve(report, moderator, reason):
+    return services.report_close(report=report, moderator=moderator, resolved=True, reason=reason)
+
+
+def _dismiss(report, moderator, reason):
+    return services.report_close(report=report, moderator=moderator, resolved=False, reason=reason)
+
+
 def _preview_images(tweet):
     attachments = tweet.attachments.all() if tweet is not None else []
     return format_html_join(
@@ -207,22 +215,8 @@ class ReportAdmin(ModerationPermissions, LargeTableAdmin):
         "handled_at",
     ]
     actions = [
-        moderation_action(
-            "resolve_reports",
-            "Resolve selected reports",
-            "close",
-            lambda report, moderator, reason: services.report_close(
-                report=report, moderator=moderator, resolved=True, reason=reason
-            ),
-        ),
-        moderation_action(
-            "dismiss_reports",
-            "Dismiss selected reports",
-            "close",
-            lambda report, moderator, reason: services.report_close(
-                report=report, moderator=moderator, resolved=False, reason=reason
-            ),
-        ),
+        moderation_action("resolve_reports", "Resolve selected reports", "close", _resolve),
+        moderation_action("dismiss_reports", "Dismiss selected reports", "close", _dismiss),
         moderation_action(
             "hide_reported_tweets",
             "Hide the reported tweets (and resolve)",

@@ -189,28 +189,26 @@ def timeline_fan_out(tweet: Tweet) -> None:
         )
 
 
-def _backfill_tweet_ids(*, followee_id: int, since) -> list[int]:
-    """The followee's fanned-out tweets that enter a timeline on a follow made at ``since``."""
-    window_start = id_floor(since - timedelta(days=settings.TIMELINE_BACKFILL_DAYS))
-    return list(
-        Tweet.objects.filter(author_id=followee_id, fanned_out=True, pk__gte=window_start)
-        .filter(pk__lt=id_floor(since))
-        .order_by("-pk")
-        .values_list("pk", flat=True)[: settings.TIMELINE_BACKFILL_MAX]
-    )
+def _followed_tweet_ids(follow: Follow) -> list[int]:
+    """The one rule for what a follow puts into the follower's timeline: the followee's fanned-out
+    tweets of the TIMELINE_BACKFILL_DAYS before the follow (at most TIMELINE_BACKFILL_MAX), and
+    every fanned-out tweet of theirs since."""
+    followed_at = id_floor(follow.created_at)
+    fanned_out = Tweet.objects.filter(author_id=follow.followee_id, fanned_out=True)
+    window_start = id_floor(follow.created_at - timedelta(days=settings.TIMELINE_BACKFILL_DAYS))
+    before = fanned_out.filter(pk__gte=window_start, pk__lt=followed_at).order_by("-pk")
+    since = fanned_out.filter(pk__gte=followed_at)
+    return [
+        *before.values_list("pk", flat=True)[: settings.TIMELINE_BACKFILL_MAX],
+        *since.values_list("pk", flat=True),
+    ]
 
 
 def timeline_backfill(*, owner: User, follow: Follow) -> None:
-    """On a follow: the followee's tweets of the last TIMELINE_BACKFILL_DAYS (at most
-    TIMELINE_BACKFILL_MAX) enter the follower's timeline."""
-    tweet_ids = _backfill_tweet_ids(followee_id=follow.followee_id, since=follow.created_at)
-    # Tweets posted between the id floor of the follow time and now were fanned out or are
-    # being fanned out by their own transaction; add any that already committed.
-    tweet_ids += Tweet.objects.filter(
-        author_id=follow.followee_id, fanned_out=True, pk__gte=id_floor(follow.created_at)
-    ).values_list("pk", flat=True)
+    """On a follow: the followee's recent tweets enter the follower's timeline. (Tweets posted
+    since are fanned out by their own transactions; any that committed already are added too.)"""
     TimelineEntry.objects.bulk_create(
-        [TimelineEntry(owner=owner, tweet_id=tweet_id) for tweet_id in tweet_ids],
+        [TimelineEntry(owner=owner, tweet_id=pk) for pk in _followed_tweet_ids(follow)],
         ignore_conflicts=True,
     )
 
@@ -220,18 +218,11 @@ def timeline_rebuild(*, owner: User) -> int:
     """Recompute a reader's timeline from tweets and follows; returns the number of entries.
 
     Gives exactly what the incremental rules maintain: the reader's own tweets, and for each
-    followee their fanned-out tweets from the backfill window before the follow and every one since.
+    follow what ``_followed_tweet_ids`` says.
     """
     tweet_ids = set(Tweet.objects.filter(author=owner).values_list("pk", flat=True))
     for follow in Follow.objects.filter(follower=owner).order_by():
-        tweet_ids.update(
-            _backfill_tweet_ids(followee_id=follow.followee_id, since=follow.created_at)
-        )
-        tweet_ids.update(
-            Tweet.objects.filter(
-                author_id=follow.followee_id, fanned_out=True, pk__gte=id_floor(follow.created_at)
-            ).values_list("pk", flat=True)
-        )
+        tweet_ids.update(_followed_tweet_ids(follow))
     TimelineEntry.objects.filter(owner=owner).delete()
     TimelineEntry.objects.bulk_create(
         [TimelineEntry(owner=owner, tweet_id=tweet_id) for tweet_id in sorted(tweet_ids)],
