@@ -12,6 +12,7 @@ import itertools
 import random
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ User = get_user_model()
 DEMO_PASSWORD = "minitter-demo-password"
 WINDOW = timedelta(days=30)
 BATCH = 5_000
+TIMELINE_UNIQUE = "timeline_entry_once"
 
 KOREAN_FAMILY = "김이박최정강조윤장임한오서신권황안송류홍"
 KOREAN_GIVEN = ["민준", "서연", "도윤", "하은", "지호", "수아", "예준", "지우", "서준", "하윤"]
@@ -220,6 +222,29 @@ def seed_demo(
     return DemoSummary(users, len(pairs), tweets, replies, likes, entries)
 
 
+@contextmanager
+def _unique_index_deferred(progress):
+    """On PostgreSQL with an empty timeline table (a fresh database), drop the (owner, tweet)
+    unique index during the bulk load and build it once at the end, which is far faster than
+    maintaining it row by row. Anywhere else the index stays and nothing changes."""
+    constraint = next(c for c in TimelineEntry._meta.constraints if c.name == TIMELINE_UNIQUE)
+    deferred = connection.vendor == "postgresql" and not TimelineEntry.objects.exists()
+    if deferred:
+        with connection.schema_editor() as editor:
+            # Deferred foreign-key checks still pending in this transaction would block ALTER.
+            editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            editor.remove_constraint(TimelineEntry, constraint)
+    try:
+        yield
+    finally:
+        if deferred:
+            progress("index", 0, 1)
+            with connection.schema_editor() as editor:
+                editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                editor.add_constraint(TimelineEntry, constraint)
+            progress("index", 1, 1)
+
+
 def _fill_timelines(first_id: int, progress) -> int:
     """Timelines for the demo tweets, one id range at a time: each author's own tweets, and every
     fanned-out tweet for each follower of its author. Entries that exist already (other tweets in
@@ -235,23 +260,29 @@ def _fill_timelines(first_id: int, progress) -> int:
     last = Tweet.objects.filter(pk__gte=first_id).order_by("-pk").values_list("pk", flat=True)[:1]
     bounds.append(last[0] + 1 if last else first_id)
     total = 0
-    for step, (low, high) in enumerate(itertools.pairwise(bounds), start=1):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {entries} (owner_id, tweet_id) "  # table names come from our models
-                f"SELECT author_id, id FROM {tweets} WHERE id >= %s AND id < %s "
-                "ON CONFLICT DO NOTHING",
-                [low, high],
-            )
-            total += cursor.rowcount
-            cursor.execute(
-                f"INSERT INTO {entries} (owner_id, tweet_id) "
-                f"SELECT f.follower_id, t.id FROM {tweets} t "
-                f"JOIN {follows} f ON f.followee_id = t.author_id "
-                f"WHERE t.id >= %s AND t.id < %s AND t.fanned_out "
-                "ON CONFLICT DO NOTHING",
-                [low, high],
-            )
-            total += cursor.rowcount
-        progress("timelines", step, len(bounds) - 1)
+    with _unique_index_deferred(progress):
+        for step, (low, high) in enumerate(itertools.pairwise(bounds), start=1):
+            total += _fill_timeline_range(low, high, entries, tweets, follows)
+            progress("timelines", step, len(bounds) - 1)
     return total
+
+
+def _fill_timeline_range(low: int, high: int, entries: str, tweets: str, follows: str) -> int:
+    """Timeline entries for the tweets with ids in [low, high); returns how many were added."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entries} (owner_id, tweet_id) "  # table names come from our models
+            f"SELECT author_id, id FROM {tweets} WHERE id >= %s AND id < %s "
+            "ON CONFLICT DO NOTHING",
+            [low, high],
+        )
+        inserted = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {entries} (owner_id, tweet_id) "
+            f"SELECT f.follower_id, t.id FROM {tweets} t "
+            f"JOIN {follows} f ON f.followee_id = t.author_id "
+            f"WHERE t.id >= %s AND t.id < %s AND t.fanned_out "
+            "ON CONFLICT DO NOTHING",
+            [low, high],
+        )
+        return inserted + cursor.rowcount
