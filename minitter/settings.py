@@ -136,9 +136,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets readers run beside a writer; IMMEDIATE makes writers queue instead of failing.
+    # WAL lets readers run beside a writer; IMMEDIATE makes writers queue instead of failing;
+    # synchronous=FULL makes every acknowledged commit survive a power loss.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
