@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import account_get
+from tweets.management.progress import ProgressBar
 from tweets.services import timeline_rebuild
 
 User = get_user_model()
@@ -29,12 +30,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown users: {', '.join(missing)}")
             total, users = len(found), list(found.values())
 
-        show_progress = options["verbosity"] >= 1
+        progress = ProgressBar(enabled=options["verbosity"] >= 1)
         entries = 0
         for done, user in enumerate(users, start=1):
             entries += timeline_rebuild(owner=user)
-            if show_progress and (done % 100 == 0 or done == total):
-                self.stderr.write(f"\r{done}/{total} timelines rebuilt", ending="")
-        if show_progress and total:
-            self.stderr.write("")
+            progress("timelines", done, total)
+        progress.close()
         self.stdout.write(f"Rebuilt {total} timelines with {entries} entries.")
