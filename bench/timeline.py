@@ -13,6 +13,7 @@ the naive query over the tweets table (what fan-out on write replaces), first pa
 """
 
 import os
+import random
 import statistics
 import sys
 import time
@@ -38,6 +39,7 @@ PAGE = 20
 
 
 def timed(function, repeats=REPEATS) -> tuple[float, float]:
+    """Median and 95th percentile wall time of ``function()`` in milliseconds."""
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -47,50 +49,71 @@ def timed(function, repeats=REPEATS) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
+def server_ms(queryset, repeats=REPEATS) -> tuple[float, float]:
+    """Median planning and execution time PostgreSQL reports for the query, in milliseconds."""
+    sql, params = queryset.query.sql_with_params()
+    planning, execution = [], []
+    with connection.cursor() as cursor:
+        for _ in range(repeats):
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]
+            planning.append(plan["Planning Time"])
+            execution.append(plan["Execution Time"])
+    return statistics.median(planning), statistics.median(execution)
+
+
 def reader_following(count: int) -> User:
-    """A bench reader following the ``count`` most-tweeting demo accounts."""
-    name = f"bench_reader_{count}"
+    """A bench reader following ``count`` demo accounts picked at random (seeded)."""
+    name = f"bench_random_{count}"
     reader = User.objects.filter(username=name).first()
     if reader is None:
         reader = User.objects.create_user(name, f"{name}@bench.invalid", "bench-password-123")
-        followees = (
-            User.objects.filter(username__startswith="demo_")
-            .order_by("-tweets_count")
-            .values_list("pk", flat=True)[:count]
-        )
-        for followee in User.objects.filter(pk__in=list(followees)):
+        demo = list(User.objects.filter(username__startswith="demo_").values_list("pk", flat=True))
+        chosen = random.Random(count).sample(demo, count)
+        for followee in User.objects.filter(pk__in=chosen):
             services.follow_create(follower=reader, followee=followee)
     return reader
 
 
-def naive_page(reader, before=None):
-    followees = Follow.objects.filter(follower=reader).values("followee")
-    tweets = Tweet.objects.filter(author__in=followees)
+def precomputed_ids(reader, before=None):
+    entries = TimelineEntry.objects.filter(owner=reader)
+    if before:
+        entries = entries.filter(tweet_id__lt=before)
+    return entries.order_by("-tweet_id").values_list("tweet_id", flat=True)[:PAGE]
+
+
+def naive_ids(reader, before=None):
+    tweets = Tweet.objects.filter(
+        author__in=Follow.objects.filter(follower=reader).values("followee")
+    )
     if before:
         tweets = tweets.filter(pk__lt=before)
-    return list(tweets.order_by("-pk").values_list("pk", flat=True)[:PAGE])
+    return tweets.order_by("-pk").values_list("pk", flat=True)[:PAGE]
 
 
 def main():
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (DATABASE_URL=postgres://…).")
     print(f"tweets: {Tweet.objects.count():,}  timeline rows: {TimelineEntry.objects.count():,}")
-    print(f"{'follows':>8} {'page':>6} {'precomputed ms (p50/p95)':>26} {'naive ms (p50/p95)':>22}")
-    for count in (50, 1000, 5000):
-        reader = reader_following(count)
-        fetch = timeline_home_fetch(reader=reader)
-        first = fetch(None, True, PAGE)
-        deep_cursor = None
+    print("Server-side time of one page of 20 ids (PostgreSQL's EXPLAIN ANALYZE, medians):")
+    print(f"{'follows':>8} {'page':>6} {'precomputed plan+exec ms':>26} {'naive plan+exec ms':>20}")
+    readers = {count: reader_following(count) for count in (50, 1000, 5000)}
+    for count, reader in readers.items():
         rows = TimelineEntry.objects.filter(owner=reader).order_by("-tweet_id")
-        deep = rows.values_list("tweet_id", flat=True)[2000:2001]
-        deep_cursor = deep[0] if deep else (first[-1].pk if first else None)
-        for label, cursor in (("first", None), ("deep", deep_cursor)):
-            precomputed = timed(lambda fetch=fetch, cursor=cursor: fetch(cursor, True, PAGE))
-            naive = timed(lambda reader=reader, cursor=cursor: naive_page(reader, cursor))
+        deep = rows.values_list("tweet_id", flat=True)[500:501]
+        for label, cursor in (("first", None), ("deep", deep[0] if deep else None)):
+            fast = server_ms(precomputed_ids(reader, cursor))
+            slow = server_ms(naive_ids(reader, cursor))
             print(
-                f"{count:>8} {label:>6} {precomputed[0]:>12.2f} / {precomputed[1]:<11.2f}"
-                f" {naive[0]:>9.2f} / {naive[1]:<9.2f}"
+                f"{count:>8} {label:>6} {fast[0]:>12.2f} + {fast[1]:<11.2f}"
+                f" {slow[0]:>8.2f} + {slow[1]:<9.2f}"
             )
+
+    print("Whole page as the API builds it (timeline selector: entries, merged tweets, media):")
+    for count, reader in readers.items():
+        fetch = timeline_home_fetch(reader=reader)
+        page = timed(lambda fetch=fetch: fetch(None, True, PAGE))
+        print(f"{count:>8} follows: p50 {page[0]:.2f} ms, p95 {page[1]:.2f} ms")
 
     author = User.objects.filter(username="bench_author").first()
     if author is None:
@@ -101,7 +124,7 @@ def main():
     author.refresh_from_db()
     cost = timed(lambda: services.tweet_create(author=author, text="bench fan-out"), repeats=10)
     print(
-        f"posting with {author.followers_count:,} followers (fan-out, commit included): "
+        f"Posting with {author.followers_count:,} followers (fan-out, commit included): "
         f"p50 {cost[0]:.1f} ms, p95 {cost[1]:.1f} ms"
     )
 

@@ -194,3 +194,14 @@ def test_rebuild_command_refuses_unknown_users_and_missing_arguments():
         call_command("rebuild_timelines", "ghost", verbosity=0)
     with pytest.raises(CommandError):
         call_command("rebuild_timelines", verbosity=0)
+
+
+def test_deleting_an_account_removes_its_timeline_and_its_tweets_from_others(user):
+    friend = UserFactory()
+    follow(user, friend)
+    TweetFactory(author=friend)
+    TweetFactory(author=user)
+    friend.delete()
+    assert list(TimelineEntry.objects.values_list("owner_id", flat=True)) == [user.pk]
+    user.delete()
+    assert not TimelineEntry.objects.exists()
