@@ -3,15 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.admin_pagination import LargeTablePaginator
+from accounts.admin_tools import IndexedSearchAdmin
 from accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "created_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "created_at"]
-    search_fields = ["username", "email", "display_name"]
+    search_fields = ["username"]  # shows the search box; the lookups below do the searching
+    search_lookups = ("pk", "username__lower", "email__lower")
+    search_help_text = "Exact username, email or id, in any letter case."
     ordering = ["-id"]
     readonly_fields = [
         "created_at",
@@ -21,8 +23,6 @@ class UserAdmin(DjangoUserAdmin):
         "following_count",
         "tweets_count",
     ]
-    show_full_result_count = False
-    paginator = LargeTablePaginator
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Profile", {"fields": ["display_name", "email", "bio"]}),

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin
-from accounts.admin_pagination import LargeTablePaginator
+from accounts.admin_tools import IndexedSearchAdmin
 from media.selectors import storage_url
 from tweets import services
 from tweets.models import Follow, Like, ModerationAction, Report, Tweet
@@ -61,12 +61,6 @@ def moderation_action(name: str, description: str, permission: str, perform):
 
     action.__name__ = name
     return admin.action(description=description, permissions=[permission])(action)
-
-
-class LargeTableAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-    paginator = LargeTablePaginator
-    list_per_page = 50
 
 
 class ModerationPermissions:
@@ -139,12 +133,12 @@ def _preview_images(tweet):
 
 
 @admin.register(Tweet)
-class TweetAdmin(ModerationPermissions, LargeTableAdmin):
+class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
     list_display = ["id", "author", "short_text", "is_hidden", "created_at", "like_count"]
     list_select_related = ["author"]
     raw_id_fields = ["author", "in_reply_to"]
-    # Exact matches only: they use the primary key and the username index.
-    search_fields = ["=id", "=author__username"]
+    search_fields = ["id"]
+    search_lookups = ("pk", "author__username__lower")
     search_help_text = "Exact tweet id or author username."
     list_filter = ["is_hidden", "fanned_out"]
     readonly_fields = [
@@ -185,7 +179,7 @@ class TweetAdmin(ModerationPermissions, LargeTableAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ModerationPermissions, LargeTableAdmin):
+class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     list_display = [
         "id",
         "status",
@@ -200,7 +194,8 @@ class ReportAdmin(ModerationPermissions, LargeTableAdmin):
     list_display_links = ["id"]
     list_select_related = ["reporter", "tweet__author", "account"]
     list_filter = ["status", "reason"]
-    search_fields = ["=tweet__id", "=account__username", "=reporter__username"]
+    search_fields = ["id"]
+    search_lookups = ("tweet_id", "account__username__lower", "reporter__username__lower")
     search_help_text = "Exact tweet id, reported username or reporter username."
     raw_id_fields = ["reporter", "tweet", "account", "handled_by"]
     readonly_fields = [
@@ -291,11 +286,12 @@ def _act_on_report(report, moderator, reason, perform):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(LargeTableAdmin):
+class ModerationActionAdmin(IndexedSearchAdmin):
     list_display = ["created_at", "moderator", "kind", "tweet_id", "account", "report_id", "reason"]
     list_select_related = ["moderator", "account"]
     list_filter = ["kind"]
-    search_fields = ["=moderator__username", "=account__username", "=tweet_id"]
+    search_fields = ["id"]
+    search_lookups = ("tweet_id", "moderator__username__lower", "account__username__lower")
     search_help_text = "Exact moderator or account username, or tweet id."
     ordering = ["-id"]
 
@@ -310,21 +306,23 @@ class ModerationActionAdmin(LargeTableAdmin):
 
 
 @admin.register(Like)
-class LikeAdmin(LargeTableAdmin):
+class LikeAdmin(IndexedSearchAdmin):
     list_display = ["id", "user", "tweet", "created_at"]
     list_select_related = ["user", "tweet"]
     raw_id_fields = ["user", "tweet"]
-    search_fields = ["=user__username", "=tweet__id"]
+    search_fields = ["id"]
+    search_lookups = ("tweet_id", "user__username__lower")
     search_help_text = "Exact username or tweet id."
     ordering = ["-id"]
 
 
 @admin.register(Follow)
-class FollowAdmin(LargeTableAdmin):
+class FollowAdmin(IndexedSearchAdmin):
     list_display = ["id", "follower", "followee", "created_at"]
     list_select_related = ["follower", "followee"]
     raw_id_fields = ["follower", "followee"]
-    search_fields = ["=follower__username", "=followee__username"]
+    search_fields = ["id"]
+    search_lookups = ("follower__username__lower", "followee__username__lower")
     search_help_text = "Exact username of the follower or the followee."
     ordering = ["-id"]
 

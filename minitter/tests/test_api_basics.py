@@ -95,14 +95,17 @@ def test_browsable_api_session_login_works(client):
     assert user.username in me.content.decode()
 
 
-def test_user_admin_searches_by_username_and_email(client):
+def test_user_admin_searches_exact_username_email_or_id_in_any_case(client):
     admin = UserFactory(is_staff=True, is_superuser=True)
-    UserFactory(username="findable_one", email="needle@example.com")
+    found = UserFactory(username="Findable_One", email="Needle@Example.com")
+    UserFactory(username="findable_two")
     client.force_login(admin)
-    for term in ["findable", "needle@"]:
+    for term in ["findable_one", "NEEDLE@example.com", str(found.pk)]:
         response = client.get("/admin/accounts/user/", {"q": term})
         assert response.status_code == 200
-        assert "findable_one" in response.content.decode()
+        assert [u.pk for u in response.context["cl"].result_list] == [found.pk], term
+    response = client.get("/admin/accounts/user/", {"q": "findable"})
+    assert list(response.context["cl"].result_list) == []
 
 
 def test_migrations_match_the_models():
