@@ -8,6 +8,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from minitter import health
+from minitter.api import api_root
 
 
 def ping(request):
@@ -16,6 +17,7 @@ def ping(request):
 
 
 api_v1 = [
+    path("", api_root, name="api-root"),
     path("", include("media.urls")),
     path("", include("accounts.urls")),  # first: accounts/me before accounts/{username}
     path("", include("tweets.urls")),

@@ -18,6 +18,21 @@ def test_ping_answers_pong_as_plain_text(api_client):
     assert response.content == b"pong"
 
 
+def test_api_root_links_the_entry_points(api_client):
+    response = api_client.get("/api/v1/")
+    assert response.status_code == 200
+    links = response.json()
+    assert links["tweets"] == "http://testserver/api/v1/tweets"
+    assert links["home_timeline"] == "http://testserver/api/v1/timelines/home"
+    for name, url in links.items():
+        path = url.removeprefix("http://testserver")
+        if name in ("schema", "docs"):
+            assert api_client.get(path).status_code == 200, path
+        else:
+            assert api_client.options(path).status_code in (200, 401), path
+    assert "Api Root" in api_client.get("/api/v1/", HTTP_ACCEPT="text/html").content.decode()
+
+
 def test_unknown_url_is_a_json_404(api_client, settings):
     settings.DEBUG = False
     response = api_client.get("/api/v1/no-such-thing")
