@@ -11,7 +11,6 @@ from accounts.models import User
 class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "created_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "created_at"]
-    search_fields = ["username"]  # shows the search box; the lookups below do the searching
     search_lookups = ("pk", "username__lower", "email__lower")
     search_help_text = "Exact username, email or id, in any letter case."
     ordering = ["-id"]

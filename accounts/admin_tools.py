@@ -33,6 +33,10 @@ class IndexedSearchAdmin(admin.ModelAdmin):
     list_per_page = 50
     search_lookups: tuple[str, ...] = ()
 
+    def get_search_fields(self, request):
+        # Django shows the search box when there are search fields; the lookups do the search.
+        return self.search_lookups
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term or not self.search_lookups:

@@ -137,7 +137,6 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
     list_display = ["id", "author", "short_text", "is_hidden", "created_at", "like_count"]
     list_select_related = ["author"]
     raw_id_fields = ["author", "in_reply_to"]
-    search_fields = ["id"]
     search_lookups = ("pk", "author__username__lower")
     search_help_text = "Exact tweet id or author username."
     list_filter = ["is_hidden", "fanned_out"]
@@ -194,7 +193,6 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     list_display_links = ["id"]
     list_select_related = ["reporter", "tweet__author", "account"]
     list_filter = ["status", "reason"]
-    search_fields = ["id"]
     search_lookups = ("tweet_id", "account__username__lower", "reporter__username__lower")
     search_help_text = "Exact tweet id, reported username or reporter username."
     raw_id_fields = ["reporter", "tweet", "account", "handled_by"]
@@ -290,7 +288,6 @@ class ModerationActionAdmin(IndexedSearchAdmin):
     list_display = ["created_at", "moderator", "kind", "tweet_id", "account", "report_id", "reason"]
     list_select_related = ["moderator", "account"]
     list_filter = ["kind"]
-    search_fields = ["id"]
     search_lookups = ("tweet_id", "moderator__username__lower", "account__username__lower")
     search_help_text = "Exact moderator or account username, or tweet id."
     ordering = ["-id"]
@@ -310,7 +307,6 @@ class LikeAdmin(IndexedSearchAdmin):
     list_display = ["id", "user", "tweet", "created_at"]
     list_select_related = ["user", "tweet"]
     raw_id_fields = ["user", "tweet"]
-    search_fields = ["id"]
     search_lookups = ("tweet_id", "user__username__lower")
     search_help_text = "Exact username or tweet id."
     ordering = ["-id"]
@@ -321,7 +317,6 @@ class FollowAdmin(IndexedSearchAdmin):
     list_display = ["id", "follower", "followee", "created_at"]
     list_select_related = ["follower", "followee"]
     raw_id_fields = ["follower", "followee"]
-    search_fields = ["id"]
     search_lookups = ("follower__username__lower", "followee__username__lower")
     search_help_text = "Exact username of the follower or the followee."
     ordering = ["-id"]
