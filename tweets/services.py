@@ -12,9 +12,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import active_account_q
 from accounts.services import user_set_suspended
 from media.models import MediaFile
 from media.services import media_claim, media_delete
@@ -100,14 +102,39 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
             tweets_count=F("tweets_count") - 1
         )
     tweet.delete()
-    _recount_replies([tweet.in_reply_to_id])
+    if tweet.in_reply_to_id is not None:
+        _recount_replies([tweet.in_reply_to_id])
+
+
+def _count(rows, group: str):
+    """A correlated ``COUNT`` of ``rows`` per ``group`` (matched to the outer row), 0 when none."""
+    counted = rows.filter(**{group: OuterRef("pk")}).order_by().values(group)
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
 
 
 def _recount_replies(parent_ids) -> None:
     """Set reply_count to the number of visible replies (after a delete, hide or suspension)."""
-    for parent_id in {pk for pk in parent_ids if pk is not None}:
-        visible = Tweet.objects.visible().filter(in_reply_to_id=parent_id).count()
-        Tweet.objects.filter(pk=parent_id).update(reply_count=visible)
+    Tweet.objects.filter(pk__in=parent_ids).update(
+        reply_count=_count(Tweet.objects.visible(), "in_reply_to")
+    )
+
+
+def _recount_around(account: User) -> None:
+    """After an account is suspended or restored, set the counts that include it to what the
+    lists show: its followees' followers, its followers' followees, the likes of what it liked
+    and the replies of what it answered. One UPDATE each, over the rows it touches."""
+    User.objects.filter(pk__in=Follow.objects.filter(follower=account).values("followee")).update(
+        followers_count=_count(Follow.objects.filter(active_account_q("follower__")), "followee")
+    )
+    User.objects.filter(pk__in=Follow.objects.filter(followee=account).values("follower")).update(
+        following_count=_count(Follow.objects.filter(active_account_q("followee__")), "follower")
+    )
+    Tweet.objects.filter(pk__in=Like.objects.filter(user=account).values("tweet")).update(
+        like_count=_count(Like.objects.filter(active_account_q("user__")), "tweet")
+    )
+    _recount_replies(
+        Tweet.objects.filter(author=account, in_reply_to__isnull=False).values("in_reply_to")
+    )
 
 
 # --- Likes ---------------------------------------------------------------------------------------
@@ -285,7 +312,8 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
         author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
     else:
         author.update(tweets_count=F("tweets_count") + 1)
-    _recount_replies([tweet.in_reply_to_id])
+    if tweet.in_reply_to_id is not None:
+        _recount_replies([tweet.in_reply_to_id])
     return True
 
 
@@ -318,12 +346,7 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
         else ModerationAction.Kind.UNSUSPEND_ACCOUNT
     )
     _record(moderator, kind, reason, account=account)
-    # Their replies leave (or re-enter) the reply counts of the tweets they answered.
-    _recount_replies(
-        Tweet.objects.filter(author=account, in_reply_to__isnull=False)
-        .values_list("in_reply_to_id", flat=True)
-        .distinct()
-    )
+    _recount_around(account)
     return True
 
 

@@ -267,3 +267,31 @@ def test_change_page_buttons_lead_to_the_same_audited_action(moderator_client, a
 
     user_page = moderator_client.get(f"{USERS}{tweet.author_id}/change/").content.decode()
     assert 'value="suspend_accounts"' in user_page
+
+
+def test_suspension_keeps_counts_equal_to_what_lists_show(moderator_client, api_client):
+    star, fan = UserFactory(), UserFactory()
+    tweet = TweetFactory(author=star)
+    follow(fan, star)
+    follow(star, fan)
+    api = APIClient()
+    api.force_authenticate(fan)
+    api.post(f"/api/v1/tweets/{tweet.id}/like")
+
+    def listed(path):
+        return len(api_client.get(path).json()["results"])
+
+    def counts():
+        profile = api_client.get(f"/api/v1/accounts/{star.username}").json()
+        liked = api_client.get(f"/api/v1/tweets/{tweet.id}").json()
+        return (
+            (profile["followers_count"], listed(f"/api/v1/accounts/{star.username}/followers")),
+            (profile["following_count"], listed(f"/api/v1/accounts/{star.username}/following")),
+            (liked["like_count"], listed(f"/api/v1/tweets/{tweet.id}/likes")),
+        )
+
+    assert counts() == ((1, 1), (1, 1), (1, 1))
+    act(moderator_client, USERS, "suspend_accounts", [fan.id])
+    assert counts() == ((0, 0), (0, 0), (0, 0))
+    act(moderator_client, USERS, "unsuspend_accounts", [fan.id])
+    assert counts() == ((1, 1), (1, 1), (1, 1))
