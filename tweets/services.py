@@ -90,10 +90,19 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
 
 
 @transaction.atomic
-def tweet_delete(*, tweet: Tweet, actor: User) -> None:
-    """Delete a tweet (its author or staff): its likes, timeline entries and media go with it."""
-    if actor.pk != tweet.author_id and not actor.is_staff:
-        raise PermissionDenied("Only the author or staff can delete a tweet.")
+def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
+    """Delete a tweet (its author or staff): its likes, timeline entries and media go with it.
+    Staff deleting someone else's tweet is a moderation action, written to the audit log."""
+    if actor.pk != tweet.author_id:
+        if not actor.is_staff:
+            raise PermissionDenied("Only the author or staff can delete a tweet.")
+        _record(
+            actor,
+            ModerationAction.Kind.DELETE_TWEET,
+            reason or "Deleted by staff through the API.",
+            tweet_id=tweet.pk,
+            account_id=tweet.author_id,
+        )
     media_delete(
         MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
     )
@@ -319,15 +328,19 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
 
 @transaction.atomic
 def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> None:
-    """Delete a tweet and its media as a moderator; recorded in the audit log."""
-    _record(
-        moderator,
-        ModerationAction.Kind.DELETE_TWEET,
-        reason,
-        tweet_id=tweet.pk,
-        account_id=tweet.author_id,
-    )
-    tweet_delete(tweet=tweet, actor=moderator)
+    """Delete a tweet and its media as a moderator; recorded in the audit log with the reason
+    (also when the moderator happens to be its author)."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    if moderator.pk == tweet.author_id:
+        _record(
+            moderator,
+            ModerationAction.Kind.DELETE_TWEET,
+            reason,
+            tweet_id=tweet.pk,
+            account_id=tweet.author_id,
+        )
+    tweet_delete(tweet=tweet, actor=moderator, reason=reason)
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from tweets.models import Tweet
+from tweets.models import ModerationAction, Tweet
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,11 +125,19 @@ def test_author_can_delete(auth_client, user):
     assert user.tweets_count == 0
 
 
-def test_staff_can_delete_any_tweet(auth_client):
+def test_staff_can_delete_any_tweet_and_it_is_logged(auth_client):
     tweet = TweetFactory()
     staff = UserFactory(is_staff=True)
     assert auth_client(staff).delete(f"/api/v1/tweets/{tweet.id}").status_code == 204
     assert not Tweet.objects.filter(pk=tweet.pk).exists()
+    logged = ModerationAction.objects.get()
+    assert (logged.moderator, logged.kind, logged.tweet_id) == (staff, "delete_tweet", tweet.id)
+
+
+def test_authors_deleting_their_own_tweets_are_not_moderation(auth_client, user):
+    tweet = TweetFactory(author=user)
+    auth_client(user).delete(f"/api/v1/tweets/{tweet.id}")
+    assert not ModerationAction.objects.exists()
 
 
 def test_deleting_someone_elses_tweet_is_403(auth_client, user):
