@@ -96,6 +96,10 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.account_list(search=self.request.query_params.get("search", ""))
 
+    def get_object(self):
+        """The object of the `me` routes: the caller's own account (DRF's OPTIONS asks for it)."""
+        return self.request.user
+
     @extend_schema(
         parameters=[
             OpenApiParameter(

@@ -7,6 +7,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,18 @@ def test_api_root_links_the_entry_points(api_client):
         else:
             assert api_client.options(path).status_code in (200, 401), path
     assert "Api Root" in api_client.get("/api/v1/", HTTP_ACCEPT="text/html").content.decode()
+
+
+def test_options_on_every_documented_path_never_fails(auth_client, user):
+    """DRF answers OPTIONS by introspecting each view; every route must survive it."""
+    tweet = TweetFactory(author=user)
+    schema = auth_client(user).get("/api/schema/?format=json").json()
+    client = auth_client(user)
+    for path in schema["paths"]:
+        concrete = path.replace("{id}", str(tweet.id)).replace("{username}", user.username)
+        response = client.options(concrete)
+        assert response.status_code < 500, concrete
+        assert response.status_code in (200, 302, 405), (concrete, response.status_code)
 
 
 def test_unknown_url_is_a_json_404(api_client, settings):
