@@ -6,7 +6,7 @@ call a service or a selector, and serialize; the rules live in ``services`` and 
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -222,12 +222,6 @@ class HomeTimelineView(GenericAPIView):
     serializer_class = TweetSerializer
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("cursor", str, description="Opaque cursor from `next`/`previous`."),
-            OpenApiParameter("limit", int, description="Page size, 1 to 100; default 20."),
-        ]
-    )
     def get(self, request):
         fetch = selectors.timeline_home_fetch(reader=request.user)
         page = self.paginator.paginate_source(fetch, request)
