@@ -2,7 +2,8 @@
 
 Each function runs in one transaction: the row, its counters and its timeline entries are written
 together or not at all. Counters change by ``F()`` expressions, so concurrent writers do not lose
-updates. The timeline rules (who gets which entry) live in the ``timeline_*`` functions at the end.
+updates. The timeline rules (who gets which entry) live in the ``timeline_*`` functions, the
+moderation writes (each logged with its reason) at the end.
 """
 
 from collections.abc import Sequence
@@ -59,8 +60,14 @@ def tweet_create(
     text = tweet_text_clean(text)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
     if in_reply_to is not None:
-        # Lock the parent: a reply to a tweet being deleted must fail, not dangle.
-        parent = Tweet.objects.visible().select_for_update().filter(pk=in_reply_to.pk).first()
+        # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
+        # must fail, not dangle.
+        parent = (
+            Tweet.objects.visible()
+            .select_for_update(of=("self",))
+            .filter(pk=in_reply_to.pk)
+            .first()
+        )
         if parent is None:
             raise ValidationError({"in_reply_to": ["That tweet does not exist."]})
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
