@@ -27,6 +27,7 @@ from tweets.serializers import (
     TweetCreateInputSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
+    parse_id,
 )
 
 User = get_user_model()
@@ -68,10 +69,10 @@ class TweetViewSet(
         return selectors.tweet_queryset(viewer=self.request.user)
 
     def get_object(self):
-        raw_id = self.kwargs["pk"]
-        if not raw_id.isdigit() or len(raw_id) > 19:
-            raise Http404
-        tweet = selectors.tweet_find(tweet_id=int(raw_id), viewer=self.request.user)
+        tweet_id = parse_id(self.kwargs["pk"])
+        tweet = (
+            selectors.tweet_find(tweet_id=tweet_id, viewer=self.request.user) if tweet_id else None
+        )
         if tweet is None:
             raise Http404
         return tweet

@@ -58,6 +58,7 @@ def test_reporting_yourself_is_400(auth_client, user):
         {"tweet": "1", "account": "someone", "reason": "spam"},
         {"tweet": "99999", "reason": "spam"},
         {"tweet": "abc", "reason": "spam"},
+        {"tweet": "9999999999999999999", "reason": "spam"},
         {"account": "nobody_here", "reason": "spam"},
         {"account": "someone_real", "reason": "boring"},
         {"account": "someone_real"},

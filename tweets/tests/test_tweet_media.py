@@ -67,7 +67,9 @@ def test_media_already_attached_is_400(auth_client, user):
     assert Tweet.objects.count() == 1
 
 
-@pytest.mark.parametrize("media_ids", [["abc"], "1", [None], [1.5], ["999999"]])
+@pytest.mark.parametrize(
+    "media_ids", [["abc"], "1", [None], [1.5], ["999999"], ["9999999999999999999"], [2**63]]
+)
 def test_malformed_or_unknown_media_ids_are_400(auth_client, user, media_ids):
     response = post(auth_client(user), media_ids)
     assert response.status_code == 400

@@ -77,7 +77,9 @@ def test_anyone_can_read_a_tweet(api_client):
     assert response.json()["text"] == "public words"
 
 
-@pytest.mark.parametrize("tweet_id", ["abc", "12abc", "-1", "99999999999999999999999", "1.5"])
+@pytest.mark.parametrize(
+    "tweet_id", ["abc", "12abc", "-1", "99999999999999999999999", "9999999999999999999", "1.5"]
+)
 def test_non_numeric_tweet_id_is_404(api_client, tweet_id):
     response = api_client.get(f"/api/v1/tweets/{tweet_id}")
     assert response.status_code == 404
@@ -169,7 +171,9 @@ def test_reply_counts_and_lists_oldest_first(auth_client, api_client, user):
     assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 2
 
 
-@pytest.mark.parametrize("in_reply_to", ["999999", "abc", 1.5, True, {"id": 1}])
+@pytest.mark.parametrize(
+    "in_reply_to", ["999999", "abc", 1.5, True, {"id": 1}, "9999999999999999999", 2**64]
+)
 def test_reply_to_missing_or_malformed_id_is_400(auth_client, user, in_reply_to):
     response = auth_client(user).post(
         "/api/v1/tweets", {"text": "hi", "in_reply_to": in_reply_to}, format="json"
