@@ -118,8 +118,7 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
             tweets_count=F("tweets_count") - 1
         )
     tweet.delete()
-    if tweet.in_reply_to_id is not None:
-        _recount_replies([tweet.in_reply_to_id])
+    _recount_replies([tweet.in_reply_to_id])
 
 
 def _count(rows, group: str):
@@ -129,7 +128,8 @@ def _count(rows, group: str):
 
 
 def _recount_replies(parent_ids) -> None:
-    """Set reply_count to the number of visible replies (after a delete, hide or suspension)."""
+    """Set reply_count to the number of visible replies (after a delete, hide or suspension).
+    ``None`` among the ids (a tweet that is no reply) is ignored."""
     Tweet.objects.filter(pk__in=parent_ids).update(
         reply_count=_count(Tweet.objects.visible(), "in_reply_to")
     )
@@ -328,8 +328,7 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
         author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
     else:
         author.update(tweets_count=F("tweets_count") + 1)
-    if tweet.in_reply_to_id is not None:
-        _recount_replies([tweet.in_reply_to_id])
+    _recount_replies([tweet.in_reply_to_id])
     return True
 
 

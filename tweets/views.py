@@ -44,7 +44,9 @@ def tweet_page_response(view: GenericAPIView, page: list) -> Response:
 
 def tweet_response(view: GenericAPIView, tweet_id: int, status_code=status.HTTP_200_OK) -> Response:
     """A tweet as the viewer sees it now (fresh counters, media, whether they liked it)."""
-    tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=view.request.user)
+    tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=view.request.user) if tweet_id else None
+    if tweet is None:
+        raise Http404
     liked_ids = selectors.liked_tweet_ids(user=view.request.user, tweet_ids=[tweet_id])
     context = {**view.get_serializer_context(), "liked_ids": liked_ids}
     return Response(TweetSerializer(tweet, context=context).data, status=status_code)
@@ -83,7 +85,7 @@ class TweetViewSet(
         return tweet_page_response(self, page)
 
     def retrieve(self, request, *args, **kwargs):
-        return tweet_response(self, self.get_object().pk)
+        return tweet_response(self, parse_id(self.kwargs["pk"]))
 
     @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
     def create(self, request):

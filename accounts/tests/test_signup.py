@@ -126,6 +126,7 @@ def test_wrong_content_type_is_rejected(api_client):
     response = api_client.post(URL, "username=alice_01", content_type="text/plain")
     assert response.status_code == 415
     assert "detail" in response.json()
+    assert not User.objects.exists()
 
 
 def test_oversized_body_is_rejected_before_it_is_read(api_client, settings):

@@ -56,3 +56,9 @@ def test_list_endpoint_query_count_does_not_grow_with_page_size(
             response = client.get(url, {"limit": limit})
         assert response.status_code == 200
         assert len(response.json()["results"]) == limit
+
+
+def test_reading_one_tweet_fetches_it_once(api_client, django_assert_num_queries):
+    tweet = TweetFactory()
+    with django_assert_num_queries(2):  # the tweet joined to its author and avatar; its media
+        assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 200
