@@ -1,10 +1,8 @@
 """Fixtures shared by every app's tests: users, API clients, a clean cache, media storage
 (a temporary directory, or a bucket on a real S3-protocol server on loopback)."""
 
-import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -13,6 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from core.testing import free_port, wait_for_port
 from minitter.settings import s3_storage
 
 
@@ -61,16 +60,10 @@ def _media_in_tmp_dir(settings, tmp_path):
     return tmp_path / "media"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3-protocol server (moto's standalone server) in its own process on loopback."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -78,15 +71,7 @@ def s3_server():
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the S3-protocol server did not start") from None
-                time.sleep(0.1)
+        wait_for_port(port, timeout=30, process=process)
         yield endpoint
     finally:
         process.terminate()

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.admin_tools import IndexedSearchAdmin
 from accounts.models import User
+from core.admin import IndexedSearchAdmin
 
 
 @admin.register(User)

@@ -9,31 +9,10 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from core.fields import IdField, StrictCharField
 from media.selectors import storage_url
 
 User = get_user_model()
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that accepts only JSON strings (DRF's own also turns numbers into text)."""
-
-    default_error_messages = {"invalid": "Must be a string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class IdField(serializers.CharField):
-    """Ids are strings in JSON: 64-bit integers do not survive JavaScript numbers."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        return str(value)
 
 
 # --- Input ---------------------------------------------------------------------------------------

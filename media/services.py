@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import DependencyUnavailable
 from media.images import process_image
 from media.metrics import UPLOADS
 from media.models import MediaFile
@@ -27,8 +28,11 @@ logger = logging.getLogger(__name__)
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
 
 
-class MediaStorageUnavailable(Exception):
+class MediaStorageUnavailable(DependencyUnavailable):
     """The file store could not be reached; nothing was stored or changed."""
+
+    detail = "Media storage is unavailable right now; nothing was saved. Try again later."
+    code = "storage_unavailable"
 
 
 def _new_key(extension: str, suffix: str = "") -> str:

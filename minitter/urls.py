@@ -40,7 +40,7 @@ if settings.MINITTER_STORAGE == "local":
     # production.
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-handler400 = "minitter.api.bad_request"
-handler403 = "minitter.api.permission_denied"
-handler404 = "minitter.api.not_found"
-handler500 = "minitter.api.server_error"
+handler400 = "core.exceptions.bad_request"
+handler403 = "core.exceptions.permission_denied"
+handler404 = "core.exceptions.not_found"
+handler500 = "core.exceptions.server_error"

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin
-from accounts.admin_tools import IndexedSearchAdmin
+from core.admin import IndexedSearchAdmin
 from media.selectors import storage_url
 from tweets import services
 from tweets.models import Follow, Like, ModerationAction, Report, Tweet

@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tweets.ids import id_datetime, id_floor
+from core.ids import id_datetime, id_floor
 from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet
 
 User = get_user_model()

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import active_account_q
-from tweets.ids import next_id
+from core.ids import next_id
 
 
 def attachments_prefetch() -> models.Prefetch:

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, prefetch_related_objects
 
 from accounts.models import active_account_q
-from tweets.ids import id_floor
+from core.ids import id_floor
 from tweets.models import (
     Broadcaster,
     Follow,

@@ -4,43 +4,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from accounts.serializers import (
-    AvatarUrlsMixin,
-    IdField,
-    PublicAccountSerializer,
-    StrictCharField,
-)
+from accounts.serializers import AvatarUrlsMixin, PublicAccountSerializer
+from core.fields import IdField, IdReferenceField, StrictCharField
 from media.serializers import MediaSerializer
 from tweets.models import Report, Tweet
-
-MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in the database
-
-
-def parse_id(value) -> int | None:
-    """The id a client sent (a string of digits, or an integer), or None when it cannot be one."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return None
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or len(text) > 19:
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
-
-
-@extend_schema_field({"type": "string", "pattern": "^[0-9]+$", "nullable": True})
-class IdReferenceField(serializers.Field):
-    """An id given as a JSON string of digits (as the API returns them) or as an integer."""
-
-    default_error_messages = {"invalid": "Must be an id: a string of digits."}
-
-    def to_internal_value(self, data):
-        number = parse_id(data)
-        if number is None:
-            self.fail("invalid")
-        return number
-
-    def to_representation(self, value):
-        return str(value)
 
 
 # --- Input ---------------------------------------------------------------------------------------

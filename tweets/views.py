@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import account_get
 from accounts.serializers import PublicAccountSerializer
+from core.fields import parse_id
 from tweets import selectors, services
 from tweets.filters import TweetFilter
 from tweets.models import Tweet
@@ -27,7 +28,6 @@ from tweets.serializers import (
     TweetCreateInputSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
-    parse_id,
 )
 
 User = get_user_model()

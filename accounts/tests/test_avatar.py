@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.testing.images import PDF_BYTES, image_bytes, jpeg_with_metadata
 from media.models import MediaFile
-from media.tests.images import PDF_BYTES, image_bytes, jpeg_with_metadata
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from core.testing.images import image_bytes
 from media.models import MediaFile
 from media.services import media_create
-from media.tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 

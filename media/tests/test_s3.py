@@ -11,16 +11,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from conftest import _free_port, s3_storage_settings
+from conftest import s3_storage_settings
+from core.testing import free_port, upload
+from core.testing.images import GPS_IFD, image_bytes, jpeg_with_metadata
 from media.models import MediaFile
-from media.tests.images import GPS_IFD, image_bytes, jpeg_with_metadata
 
 pytestmark = pytest.mark.django_db
-
-
-def upload(client, content: bytes):
-    file = SimpleUploadedFile("holiday.jpg", content, content_type="image/jpeg")
-    return client.post("/api/v1/media", {"file": file}, format="multipart")
 
 
 def bucket_keys(client, bucket) -> set[str]:
@@ -88,7 +84,9 @@ def test_deleting_a_tweet_deletes_its_objects_from_the_bucket(
 ):
     s3, bucket = s3_bucket
     client = auth_client(user)
-    media_id = upload(client, image_bytes("PNG")).json()["id"]
+    media_id = upload(
+        client, image_bytes("PNG", name="holiday.jpg", content_type="image/jpeg")
+    ).json()["id"]
     tweet = client.post(
         "/api/v1/tweets", {"text": "pic", "media_ids": [media_id]}, format="json"
     ).json()
@@ -101,7 +99,7 @@ def test_deleting_a_tweet_deletes_its_objects_from_the_bucket(
 def test_unreachable_store_is_503_and_changes_nothing_while_the_rest_works(
     settings, auth_client, user
 ):
-    dead_endpoint = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    dead_endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(dead_endpoint, "x")}
     client = auth_client(user)
 

@@ -3,11 +3,10 @@
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from media.models import MediaFile
-from media.tests.images import (
+from core.testing import upload as upload_file
+from core.testing.images import (
     GPS_IFD,
     PDF_BYTES,
     animated_gif,
@@ -16,6 +15,7 @@ from media.tests.images import (
     noise_png,
     png_bomb,
 )
+from media.models import MediaFile
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,7 @@ URL = "/api/v1/media"
 
 
 def upload(client, content: bytes, name="photo.jpg", content_type="image/jpeg", **fields):
-    file = SimpleUploadedFile(name, content, content_type=content_type)
-    return client.post(URL, {"file": file, **fields}, format="multipart")
+    return upload_file(client, content, name=name, content_type=content_type, **fields)
 
 
 def stored_files(media_root):

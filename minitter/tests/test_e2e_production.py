@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,12 @@ import pytest
 import requests
 from PIL import Image
 
+from core.testing import free_port
+
 pytestmark = pytest.mark.e2e
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SECRET_KEY = "e2e-" + "x7Kq2mZ9" * 8
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check, timeout: float, what: str):

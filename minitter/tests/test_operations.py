@@ -6,7 +6,8 @@ import logging
 import pytest
 from django.db.migrations.executor import MigrationExecutor
 
-from conftest import _free_port, s3_storage_settings
+from conftest import s3_storage_settings
+from core.testing import free_port
 from minitter import health
 from minitter.logging import JsonFormatter
 from tweets.tests.factories import TweetFactory
@@ -27,7 +28,7 @@ def test_ready_checks_database_and_storage(api_client):
 
 
 def test_ready_is_503_naming_storage_when_the_store_is_unreachable(api_client, settings):
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(dead, "x")}
     response = api_client.get("/health/ready")
     assert response.status_code == 503
@@ -116,7 +117,7 @@ def test_one_json_log_line_per_request_with_request_id_and_user(auth_client, use
 
 
 def test_application_logs_carry_the_request_id(api_client, settings, json_log_lines):
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(dead, "x")}
     api_client.get("/health/ready", HTTP_X_REQUEST_ID="trace-7")
     warnings = [line for line in json_log_lines if line["logger"] == "minitter.health"]

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tweets.ids
+import core.ids
 from django.conf import settings
 from django.db import migrations, models
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Tweet',
             fields=[
-                ('id', models.BigIntegerField(default=tweets.ids.next_id, editable=False, primary_key=True, serialize=False)),
+                ('id', models.BigIntegerField(default=core.ids.next_id, editable=False, primary_key=True, serialize=False)),
                 ('text', models.TextField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('edited_at', models.DateTimeField(blank=True, null=True)),

@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing.images import image_bytes
 from media.models import MediaFile
-from media.tests.images import image_bytes
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.tests.factories import TweetFactory, follow
 

@@ -1,21 +1,17 @@
 """Tweets with pictures: attaching uploads, the rules on which ones, and deletion."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
+from core.testing import upload as upload_image
 from media.models import MediaFile
-from media.tests.images import image_bytes
 from tweets.models import Tweet
 
 pytestmark = pytest.mark.django_db
 
 
 def upload(client) -> str:
-    file = SimpleUploadedFile("p.png", image_bytes("PNG"), content_type="image/png")
-    response = client.post(
-        "/api/v1/media", {"file": file, "description": "alt"}, format="multipart"
-    )
+    response = upload_image(client, description="alt")
     assert response.status_code == 201
     return response.json()["id"]
 

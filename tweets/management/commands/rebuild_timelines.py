@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import account_get
-from tweets.management.progress import ProgressBar
+from core.progress import ProgressBar
 from tweets.services import timeline_rebuild
 
 User = get_user_model()

@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import ProgressBar
 from tweets.demo import DEMO_PASSWORD, seed_demo
-from tweets.management.progress import ProgressBar
 
 
 def positive(value: str) -> int:

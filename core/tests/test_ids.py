@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from tweets.ids import SnowflakeGenerator, id_datetime, id_floor
+from core.ids import SnowflakeGenerator, id_datetime, id_floor
 
 
 def test_ids_increase_strictly_even_within_one_millisecond():

@@ -1,0 +1,56 @@
+"""Serializer fields and id parsing shared by every app's API.
+
+Ids are 64-bit integers that JavaScript numbers cannot hold, so they travel as strings; clients may
+send them back as strings or as integers. ``parse_id`` is the one rule for what a client-sent id is.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in the database
+
+
+def parse_id(value) -> int | None:
+    """The id a client sent (a string of digits, or an integer), or None when it cannot be one."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that accepts only JSON strings (DRF's own also turns numbers into text)."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.CharField):
+    """Ids are strings in JSON: 64-bit integers do not survive JavaScript numbers."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]+$", "nullable": True})
+class IdReferenceField(serializers.Field):
+    """An id given as a JSON string of digits (as the API returns them) or as an integer."""
+
+    default_error_messages = {"invalid": "Must be an id: a string of digits."}
+
+    def to_internal_value(self, data):
+        number = parse_id(data)
+        if number is None:
+            self.fail("invalid")
+        return number

@@ -1,0 +1,41 @@
+"""Test helpers shared by every app's tests: loopback ports, waiting for servers, uploads."""
+
+import socket
+import time
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.testing.images import image_bytes
+
+API = "/api/v1"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float, process=None) -> None:
+    """Wait until something accepts connections on 127.0.0.1:``port``; fail early when
+    ``process`` (a ``Popen``) has exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}") from None
+            time.sleep(0.1)
+
+
+def upload(
+    client, content: bytes | None = None, name="photo.png", content_type="image/png", **fields
+):
+    """POST an image to the media endpoint with ``client``; returns the response."""
+    file = SimpleUploadedFile(
+        name, image_bytes("PNG") if content is None else content, content_type=content_type
+    )
+    return client.post(f"{API}/media", {"file": file, **fields}, format="multipart")

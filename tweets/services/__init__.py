@@ -1,0 +1,37 @@
+"""Writes of the social layer, one module per concern.
+
+Each function runs in one transaction: the row, its counters and its timeline entries are written
+together or not at all. Counters change by ``F()`` expressions, so concurrent writers do not lose
+updates. The package re-exports the public functions, so callers write ``services.like_create``.
+"""
+
+from tweets.services.follows import follow_create, follow_delete
+from tweets.services.likes import like_create, like_delete
+from tweets.services.moderation import (
+    account_set_suspended,
+    report_close,
+    report_create,
+    tweet_delete_by_moderator,
+    tweet_set_hidden,
+)
+from tweets.services.timelines import timeline_backfill, timeline_fan_out, timeline_rebuild
+from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean, tweet_update
+
+__all__ = [
+    "account_set_suspended",
+    "follow_create",
+    "follow_delete",
+    "like_create",
+    "like_delete",
+    "report_close",
+    "report_create",
+    "timeline_backfill",
+    "timeline_fan_out",
+    "timeline_rebuild",
+    "tweet_create",
+    "tweet_delete",
+    "tweet_delete_by_moderator",
+    "tweet_set_hidden",
+    "tweet_text_clean",
+    "tweet_update",
+]

@@ -1,0 +1,47 @@
+"""Follows: idempotent follow and unfollow, with counters and the follower's timeline kept in
+step."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from tweets.metrics import FOLLOWS
+from tweets.models import Follow, TimelineEntry, Tweet
+from tweets.services.timelines import timeline_backfill
+
+User = get_user_model()
+
+
+def follow_create(*, follower: User, followee: User) -> bool:
+    """Follow someone; their recent tweets enter the follower's timeline. Idempotent."""
+    if follower.pk == followee.pk:
+        raise ValidationError({"detail": ["You cannot follow yourself."]})
+    try:
+        with transaction.atomic():
+            follow = Follow.objects.create(follower=follower, followee=followee)
+            User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
+            User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
+            timeline_backfill(owner=follower, follow=follow)
+    except IntegrityError:
+        return False
+    FOLLOWS.inc()
+    return True
+
+
+@transaction.atomic
+def follow_delete(*, follower: User, followee: User) -> bool:
+    """Unfollow; their tweets leave the follower's timeline. Idempotent."""
+    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    if not deleted:
+        return False
+    User.objects.filter(pk=follower.pk, following_count__gt=0).update(
+        following_count=F("following_count") - 1
+    )
+    User.objects.filter(pk=followee.pk, followers_count__gt=0).update(
+        followers_count=F("followers_count") - 1
+    )
+    TimelineEntry.objects.filter(
+        owner=follower, tweet__in=Tweet.objects.filter(author=followee).values("pk")
+    ).delete()
+    return True

@@ -1,0 +1,127 @@
+"""Reports and moderation: each moderator action is written to the audit log with its reason."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.services import user_set_suspended
+from tweets.models import ModerationAction, Report, Tweet
+from tweets.services.audit import moderation_record
+from tweets.services.counters import recount_around, recount_replies
+from tweets.services.tweets import tweet_delete
+
+User = get_user_model()
+
+
+def report_create(
+    *,
+    reporter: User,
+    reason: str,
+    tweet: Tweet | None = None,
+    account: User | None = None,
+    comment: str = "",
+) -> tuple[Report, bool]:
+    """Report a tweet or an account. Idempotent per reporter while the report is open: returns
+    the open report and False when there already is one."""
+    if (tweet is None) == (account is None):
+        raise ValidationError({"detail": ["Report either a tweet or an account."]})
+    if reason not in Report.Reason.values:
+        raise ValidationError({"reason": [f"Choose one of: {', '.join(Report.Reason.values)}."]})
+    if (account or tweet.author).pk == reporter.pk:
+        raise ValidationError({"detail": ["You cannot report yourself."]})
+    target = {"tweet": tweet} if tweet is not None else {"account": account}
+    existing = Report.objects.filter(reporter=reporter, status=Report.Status.OPEN, **target)
+    if (report := existing.first()) is not None:
+        return report, False
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                reporter=reporter, reason=reason, comment=comment.strip(), **target
+            )
+    except IntegrityError:
+        # The same reporter's concurrent request created it first.
+        return existing.get(), False
+    return report, True
+
+
+@transaction.atomic
+def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str) -> bool:
+    """Hide a tweet from everyone but staff, or show it again; recorded in the audit log.
+    Returns False when it already was in that state."""
+    tweet = Tweet.objects.select_for_update().get(pk=tweet.pk)
+    if tweet.is_hidden == hidden:
+        return False
+    kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET
+    moderation_record(moderator, kind, reason, tweet_id=tweet.pk, account_id=tweet.author_id)
+    Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
+    author = User.objects.filter(pk=tweet.author_id)
+    if hidden:
+        author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
+    else:
+        author.update(tweets_count=F("tweets_count") + 1)
+    recount_replies([tweet.in_reply_to_id])
+    return True
+
+
+@transaction.atomic
+def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> None:
+    """Delete a tweet and its media as a moderator; recorded in the audit log with the reason
+    (also when the moderator happens to be its author)."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    if moderator.pk == tweet.author_id:
+        moderation_record(
+            moderator,
+            ModerationAction.Kind.DELETE_TWEET,
+            reason,
+            tweet_id=tweet.pk,
+            account_id=tweet.author_id,
+        )
+    tweet_delete(tweet=tweet, actor=moderator, reason=reason)
+
+
+@transaction.atomic
+def account_set_suspended(*, account: User, suspended: bool, moderator: User, reason: str) -> bool:
+    """Suspend an account (no logins, tokens refused at once, tweets hidden) or restore it;
+    recorded in the audit log. Returns False when it already was in that state."""
+    if account.pk == moderator.pk:
+        raise ValidationError({"detail": ["You cannot suspend yourself."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    if not user_set_suspended(user=account, suspended=suspended):
+        return False
+    kind = (
+        ModerationAction.Kind.SUSPEND_ACCOUNT
+        if suspended
+        else ModerationAction.Kind.UNSUSPEND_ACCOUNT
+    )
+    moderation_record(moderator, kind, reason, account=account)
+    recount_around(account)
+    return True
+
+
+@transaction.atomic
+def report_close(*, report: Report, moderator: User, resolved: bool, reason: str) -> bool:
+    """Resolve (action was taken) or dismiss (nothing to do) an open report; recorded.
+    Returns False when the report was no longer open."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != Report.Status.OPEN:
+        return False
+    kind = (
+        ModerationAction.Kind.RESOLVE_REPORT if resolved else ModerationAction.Kind.DISMISS_REPORT
+    )
+    moderation_record(
+        moderator,
+        kind,
+        reason,
+        report_id=report.pk,
+        tweet_id=report.tweet_id,
+        account_id=report.account_id,
+    )
+    report.status = Report.Status.RESOLVED if resolved else Report.Status.DISMISSED
+    report.handled_by = moderator
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "handled_by", "handled_at"])
+    return True

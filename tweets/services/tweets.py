@@ -1,0 +1,104 @@
+"""Writes on tweets: post (with media, as a reply), edit, delete."""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.ids import id_datetime
+from media.models import MediaFile
+from media.services import media_claim, media_delete
+from tweets.metrics import TWEETS
+from tweets.models import ModerationAction, Tweet, TweetMedia
+from tweets.services.audit import moderation_record
+from tweets.services.counters import recount_replies
+from tweets.services.timelines import timeline_fan_out
+
+User = get_user_model()
+
+
+def tweet_text_clean(text: str) -> str:
+    """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ["A tweet cannot be empty."]})
+    limit = settings.TWEET_MAX_LENGTH
+    if len(text) > limit:
+        raise ValidationError(
+            {"text": [f"A tweet has at most {limit} characters (this one has {len(text)})."]}
+        )
+    return text
+
+
+@transaction.atomic
+def tweet_create(
+    *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()
+) -> Tweet:
+    """Post a tweet (or a reply) with up to four of the author's uploads, and put it into the
+    author's and their followers' timelines."""
+    text = tweet_text_clean(text)
+    media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
+    if in_reply_to is not None:
+        # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
+        # must fail, not dangle.
+        parent = (
+            Tweet.objects.visible()
+            .select_for_update(of=("self",))
+            .filter(pk=in_reply_to.pk)
+            .first()
+        )
+        if parent is None:
+            raise ValidationError({"in_reply_to": ["That tweet does not exist."]})
+        Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+
+    tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
+    tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
+    tweet.fanned_out = author.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
+    tweet.save(force_insert=True)
+    TweetMedia.objects.bulk_create(
+        [TweetMedia(tweet=tweet, media=item, position=n) for n, item in enumerate(media)]
+    )
+    User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+    timeline_fan_out(tweet)
+    TWEETS.inc()
+    return tweet
+
+
+@transaction.atomic
+def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
+    """Change a tweet's text (author only) and mark it edited."""
+    if editor.pk != tweet.author_id:
+        raise PermissionDenied("Only the author can edit a tweet.")
+    tweet.text = tweet_text_clean(text)
+    tweet.edited_at = timezone.now()
+    tweet.save(update_fields=["text", "edited_at"])
+    return tweet
+
+
+@transaction.atomic
+def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
+    """Delete a tweet (its author or staff): its likes, timeline entries and media go with it.
+    Staff deleting someone else's tweet is a moderation action, written to the audit log."""
+    if actor.pk != tweet.author_id:
+        if not actor.is_staff:
+            raise PermissionDenied("Only the author or staff can delete a tweet.")
+        moderation_record(
+            actor,
+            ModerationAction.Kind.DELETE_TWEET,
+            reason or "Deleted by staff through the API.",
+            tweet_id=tweet.pk,
+            account_id=tweet.author_id,
+        )
+    media_delete(
+        MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
+    )
+    if not tweet.is_hidden:
+        User.objects.filter(pk=tweet.author_id, tweets_count__gt=0).update(
+            tweets_count=F("tweets_count") - 1
+        )
+    tweet.delete()
+    recount_replies([tweet.in_reply_to_id])
