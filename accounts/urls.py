@@ -1,4 +1,4 @@
-"""Routes of the accounts app, mounted under /api/v1/."""
+"""Routes of the accounts app, mounted under /api/minitter/v1/."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter

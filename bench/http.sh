@@ -13,7 +13,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port/api/v1/tweets?limit=20"
+url="http://127.0.0.1:$port/api/minitter/v1/tweets?limit=20"
 
 for conn_max_age in 0 60; do
   DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false \

@@ -237,13 +237,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "minitter API",
     "DESCRIPTION": (
         "A mini-Twitter REST API. Authenticate with `Authorization: Bearer <access>` from "
-        "`POST /api/v1/auth/token`. Ids are strings, timestamps ISO 8601 in UTC. Errors are "
+        "`POST /api/minitter/v1/auth/token`. Ids are strings, timestamps ISO 8601 in UTC. "
+        "Errors are "
         '`{"detail": "..."}` or `{"field": ["message", ...]}`. Lists are cursor-paginated: '
         '`{"next", "previous", "results"}` with `?limit=` (1-100, default 20).'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SCHEMA_PATH_PREFIX": r"/api/minitter/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

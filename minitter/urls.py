@@ -1,10 +1,12 @@
-"""Top-level routes: the versioned API, its schema and docs, the admin, and liveness checks."""
+"""Top-level routes: the project's own API under /api/minitter/v1/ (with its schema and docs), the
+admin, and liveness checks."""
 
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from minitter import health
@@ -16,8 +18,10 @@ def ping(request):
     return HttpResponse("pong", content_type="text/plain")
 
 
-api_v1 = [
+minitter_api_v1 = [
     path("", api_root, name="api-root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("media.urls")),
     path("", include("accounts.urls")),  # first: accounts/me before accounts/{username}
     path("", include("tweets.urls")),
@@ -28,9 +32,10 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("", include("django_prometheus.urls")),  # /metrics; nginx allows internal callers only
-    path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/minitter/v1/", include(minitter_api_v1)),
+    # The schema and docs lived here before the API moved under /api/minitter/v1/.
+    path("api/schema/", RedirectView.as_view(pattern_name="schema", query_string=True)),
+    path("api/docs/", RedirectView.as_view(pattern_name="swagger-ui", query_string=True)),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""Routes of the social layer, mounted under /api/v1/ after the accounts routes."""
+"""Routes of the social layer, mounted under /api/minitter/v1/ after the accounts routes."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter

@@ -10,13 +10,14 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_URL = "/api/v1/auth/token"
-REFRESH_URL = "/api/v1/auth/token/refresh"
-LOGOUT_URL = "/api/v1/auth/logout"
-ME_URL = "/api/v1/accounts/me"
+TOKEN_URL = f"{API}/auth/token"
+REFRESH_URL = f"{API}/auth/token/refresh"
+LOGOUT_URL = f"{API}/auth/logout"
+ME_URL = f"{API}/accounts/me"
 
 
 def login(client, username, password=DEFAULT_PASSWORD):

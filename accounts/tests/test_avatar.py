@@ -3,12 +3,13 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.testing import API
 from core.testing.images import PDF_BYTES, image_bytes, jpeg_with_metadata
 from media.models import MediaFile
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/accounts/me/avatar"
+URL = f"{API}/accounts/me/avatar"
 
 
 def put_avatar(client, content: bytes):
@@ -24,9 +25,9 @@ def test_upload_avatar_shows_it_on_the_account_and_profile(auth_client, api_clie
     assert body["avatar_preview_url"].startswith("http://testserver/media/")
     assert body["email"] == user.email
 
-    profile = api_client.get(f"/api/v1/accounts/{user.username}").json()
+    profile = api_client.get(f"{API}/accounts/{user.username}").json()
     assert profile["avatar_url"] == body["avatar_url"]
-    redirect = api_client.get(f"/api/v1/accounts/{user.username}/avatar")
+    redirect = api_client.get(f"{API}/accounts/{user.username}/avatar")
     assert redirect.status_code == 302
     assert redirect["Location"] == body["avatar_url"]
 
@@ -56,7 +57,7 @@ def test_delete_avatar_removes_it(
         assert client.delete(URL).status_code == 204
     assert not MediaFile.objects.exists()
     assert not (_media_in_tmp_dir / media.file).exists()
-    assert api_client.get(f"/api/v1/accounts/{user.username}/avatar").status_code == 404
+    assert api_client.get(f"{API}/accounts/{user.username}/avatar").status_code == 404
     assert client.delete(URL).status_code == 204  # nothing left to delete: still fine
 
 
@@ -72,8 +73,8 @@ def test_bad_avatar_is_400_and_keeps_the_old_one(auth_client, user):
 
 
 def test_avatar_redirect_of_unknown_or_pictureless_account_is_404(api_client, user):
-    assert api_client.get(f"/api/v1/accounts/{user.username}/avatar").status_code == 404
-    assert api_client.get("/api/v1/accounts/nobody_here/avatar").status_code == 404
+    assert api_client.get(f"{API}/accounts/{user.username}/avatar").status_code == 404
+    assert api_client.get(f"{API}/accounts/nobody_here/avatar").status_code == 404
 
 
 def test_avatar_upload_needs_login(api_client):

@@ -5,13 +5,14 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
 
 pytestmark = pytest.mark.django_db
 
-ME_URL = "/api/v1/accounts/me"
-PASSWORD_URL = "/api/v1/accounts/me/password"
-REFRESH_URL = "/api/v1/auth/token/refresh"
-TOKEN_URL = "/api/v1/auth/token"
+ME_URL = f"{API}/accounts/me"
+PASSWORD_URL = f"{API}/accounts/me/password"
+REFRESH_URL = f"{API}/auth/token/refresh"
+TOKEN_URL = f"{API}/auth/token"
 
 
 def test_me_shows_private_view_with_email(auth_client, user):
@@ -119,7 +120,7 @@ def test_delete_me_deactivates_account_and_its_tokens(auth_client, user):
     assert (
         APIClient().post(REFRESH_URL, {"refresh": str(refresh)}, format="json").status_code == 401
     )
-    assert APIClient().get(f"/api/v1/accounts/{user.username}").status_code == 404
+    assert APIClient().get(f"{API}/accounts/{user.username}").status_code == 404
 
 
 def test_delete_me_with_wrong_password_is_400_and_keeps_account(auth_client, user):
@@ -133,7 +134,7 @@ def test_deleted_username_stays_taken(auth_client, api_client):
     user = UserFactory(username="gone_user")
     auth_client(user).delete(ME_URL, {"password": DEFAULT_PASSWORD}, format="json")
     response = api_client.post(
-        "/api/v1/auth/signup",
+        f"{API}/auth/signup",
         {"username": "Gone_User", "email": "new@example.com", "password": "a-long-passphrase"},
         format="json",
     )

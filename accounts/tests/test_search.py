@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 
 pytestmark = pytest.mark.django_db
 
@@ -12,16 +13,16 @@ def test_search_matches_username_prefix_and_display_name(api_client):
     UserFactory(username="lee_jun", display_name="김준")
     UserFactory(username="someone_else", display_name="Other")
 
-    by_prefix = api_client.get("/api/v1/accounts", {"search": "KIM"}).json()["results"]
+    by_prefix = api_client.get(f"{API}/accounts", {"search": "KIM"}).json()["results"]
     assert [a["username"] for a in by_prefix] == ["kim_minji"]
-    by_name = api_client.get("/api/v1/accounts", {"search": "김"}).json()["results"]
+    by_name = api_client.get(f"{API}/accounts", {"search": "김"}).json()["results"]
     assert [a["username"] for a in by_name] == ["lee_jun"]
 
 
 def test_account_list_is_paginated_and_skips_deactivated(api_client):
     users = UserFactory.create_batch(5)
     UserFactory(is_active=False)
-    first = api_client.get("/api/v1/accounts", {"limit": 3}).json()
+    first = api_client.get(f"{API}/accounts", {"limit": 3}).json()
     assert len(first["results"]) == 3
     assert first["previous"] is None
     second = api_client.get(first["next"]).json()
@@ -36,5 +37,5 @@ def test_account_list_query_count_does_not_grow_with_page_size(
     UserFactory.create_batch(50)
     for limit in (1, 50):
         with django_assert_max_num_queries(1):
-            response = api_client.get("/api/v1/accounts", {"limit": limit})
+            response = api_client.get(f"{API}/accounts", {"limit": limit})
         assert len(response.json()["results"]) == limit

@@ -4,10 +4,11 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from core.testing import API
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/auth/signup"
+URL = f"{API}/auth/signup"
 
 
 def signup(client, **overrides):

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.testing.images import image_bytes
 
-API = "/api/v1"
+API = "/api/minitter/v1"
 
 
 def free_port() -> int:

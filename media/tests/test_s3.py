@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from conftest import s3_storage_settings
-from core.testing import free_port, upload
+from core.testing import API, free_port, upload
 from core.testing.images import GPS_IFD, image_bytes, jpeg_with_metadata
 from media.models import MediaFile
 
@@ -58,14 +58,14 @@ def test_avatar_replacement_and_deletion_remove_objects_from_the_bucket(
     client = auth_client(user)
     put = {"format": "multipart"}
     client.put(
-        "/api/v1/accounts/me/avatar",
+        f"{API}/accounts/me/avatar",
         {"file": SimpleUploadedFile("a.jpg", jpeg_with_metadata())},
         **put,
     )
     first = MediaFile.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.put(
-            "/api/v1/accounts/me/avatar",
+            f"{API}/accounts/me/avatar",
             {"file": SimpleUploadedFile("b.png", image_bytes("PNG"))},
             **put,
         )
@@ -75,7 +75,7 @@ def test_avatar_replacement_and_deletion_remove_objects_from_the_bucket(
     assert first.file not in bucket_keys(s3, bucket)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.delete("/api/v1/accounts/me/avatar").status_code == 204
+        assert client.delete(f"{API}/accounts/me/avatar").status_code == 204
     assert bucket_keys(s3, bucket) == set()
 
 
@@ -88,11 +88,11 @@ def test_deleting_a_tweet_deletes_its_objects_from_the_bucket(
         client, image_bytes("PNG", name="holiday.jpg", content_type="image/jpeg")
     ).json()["id"]
     tweet = client.post(
-        "/api/v1/tweets", {"text": "pic", "media_ids": [media_id]}, format="json"
+        f"{API}/tweets", {"text": "pic", "media_ids": [media_id]}, format="json"
     ).json()
     assert len(bucket_keys(s3, bucket)) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        client.delete(f"/api/v1/tweets/{tweet['id']}")
+        client.delete(f"{API}/tweets/{tweet['id']}")
     assert bucket_keys(s3, bucket) == set()
 
 
@@ -110,7 +110,7 @@ def test_unreachable_store_is_503_and_changes_nothing_while_the_rest_works(
     assert not MediaFile.objects.exists()
 
     avatar = client.put(
-        "/api/v1/accounts/me/avatar",
+        f"{API}/accounts/me/avatar",
         {"file": SimpleUploadedFile("a.png", image_bytes("PNG"))},
         format="multipart",
     )
@@ -118,8 +118,8 @@ def test_unreachable_store_is_503_and_changes_nothing_while_the_rest_works(
     user.refresh_from_db()
     assert user.avatar is None
 
-    assert client.post("/api/v1/tweets", {"text": "still up"}, format="json").status_code == 201
-    assert client.get("/api/v1/timelines/home").status_code == 200
+    assert client.post(f"{API}/tweets", {"text": "still up"}, format="json").status_code == 201
+    assert client.get(f"{API}/timelines/home").status_code == 200
 
 
 def test_public_bucket_with_custom_domain_gets_plain_urls(s3_bucket, settings, auth_client, user):

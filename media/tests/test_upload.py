@@ -5,6 +5,7 @@ import io
 import pytest
 from PIL import Image
 
+from core.testing import API
 from core.testing import upload as upload_file
 from core.testing.images import (
     GPS_IFD,
@@ -19,7 +20,7 @@ from media.models import MediaFile
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/media"
+URL = f"{API}/media"
 
 
 def upload(client, content: bytes, name="photo.jpg", content_type="image/jpeg", **fields):

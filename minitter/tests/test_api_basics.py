@@ -7,6 +7,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,24 +21,24 @@ def test_ping_answers_pong_as_plain_text(api_client):
 
 
 def test_api_root_links_the_entry_points(api_client):
-    response = api_client.get("/api/v1/")
+    response = api_client.get(f"{API}/")
     assert response.status_code == 200
     links = response.json()
-    assert links["tweets"] == "http://testserver/api/v1/tweets"
-    assert links["home_timeline"] == "http://testserver/api/v1/timelines/home"
+    assert links["tweets"] == "http://testserver/api/minitter/v1/tweets"
+    assert links["home_timeline"] == "http://testserver/api/minitter/v1/timelines/home"
     for name, url in links.items():
         path = url.removeprefix("http://testserver")
         if name in ("schema", "docs"):
             assert api_client.get(path).status_code == 200, path
         else:
             assert api_client.options(path).status_code in (200, 401), path
-    assert "Api Root" in api_client.get("/api/v1/", HTTP_ACCEPT="text/html").content.decode()
+    assert "Api Root" in api_client.get(f"{API}/", HTTP_ACCEPT="text/html").content.decode()
 
 
 def test_options_on_every_documented_path_never_fails(auth_client, user):
     """DRF answers OPTIONS by introspecting each view; every route must survive it."""
     tweet = TweetFactory(author=user)
-    schema = auth_client(user).get("/api/schema/?format=json").json()
+    schema = auth_client(user).get(f"{API}/schema/?format=json").json()
     client = auth_client(user)
     for path in schema["paths"]:
         concrete = path.replace("{id}", str(tweet.id)).replace("{username}", user.username)
@@ -48,35 +49,35 @@ def test_options_on_every_documented_path_never_fails(auth_client, user):
 
 def test_unknown_url_is_a_json_404(api_client, settings):
     settings.DEBUG = False
-    response = api_client.get("/api/v1/no-such-thing")
+    response = api_client.get(f"{API}/no-such-thing")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "abc", ""])
 def test_invalid_limit_is_400(api_client, limit):
-    response = api_client.get("/api/v1/accounts", {"limit": limit})
+    response = api_client.get(f"{API}/accounts", {"limit": limit})
     assert response.status_code == 400
     assert "limit" in response.json()
 
 
 def test_huge_limit_is_clamped_to_100(api_client):
     UserFactory.create_batch(101)
-    response = api_client.get("/api/v1/accounts", {"limit": 100000})
+    response = api_client.get(f"{API}/accounts", {"limit": 100000})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 100
 
 
 @pytest.mark.parametrize("cursor", ["garbage!", "bjpub3RhbnVtYmVy", "eDoxMg", "%%%"])
 def test_malformed_cursor_is_400(api_client, cursor):
-    response = api_client.get("/api/v1/accounts", {"cursor": cursor})
+    response = api_client.get(f"{API}/accounts", {"cursor": cursor})
     assert response.status_code == 400
     assert response.json() == {"cursor": ["Invalid cursor."]}
 
 
 def test_previous_link_leads_back_to_the_same_page(api_client):
     UserFactory.create_batch(7)
-    first = api_client.get("/api/v1/accounts", {"limit": 3}).json()
+    first = api_client.get(f"{API}/accounts", {"limit": 3}).json()
     second = api_client.get(first["next"]).json()
     back = api_client.get(second["previous"]).json()
     assert back["results"] == first["results"]
@@ -84,13 +85,13 @@ def test_previous_link_leads_back_to_the_same_page(api_client):
 
 
 def test_openapi_schema_documents_the_api(api_client):
-    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    response = api_client.get(f"{API}/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    for path in ["/api/v1/auth/signup", "/api/v1/auth/token", "/api/v1/accounts/me"]:
+    for path in [f"{API}/auth/signup", f"{API}/auth/token", f"{API}/accounts/me"]:
         assert path in schema["paths"], path
-    list_params = {p["name"] for p in schema["paths"]["/api/v1/accounts"]["get"]["parameters"]}
+    list_params = {p["name"] for p in schema["paths"][f"{API}/accounts"]["get"]["parameters"]}
     assert {"cursor", "limit", "search"} <= list_params
 
 
@@ -100,7 +101,7 @@ def test_schema_generation_has_no_warnings(tmp_path, capsys):
 
 
 def test_swagger_ui_is_served_without_internet(api_client):
-    response = api_client.get("/api/docs/")
+    response = api_client.get(f"{API}/docs/")
     assert response.status_code == 200
     html = response.content.decode()
     assert not re.search(r"(src|href)=\"https?://", html)
@@ -118,7 +119,7 @@ def test_browsable_api_session_login_works(client):
         "/api-auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 302
-    me = client.get("/api/v1/accounts/me", HTTP_ACCEPT="text/html")
+    me = client.get(f"{API}/accounts/me", HTTP_ACCEPT="text/html")
     assert me.status_code == 200
     assert user.username in me.content.decode()
 

@@ -22,7 +22,7 @@ import pytest
 import requests
 from PIL import Image
 
-from core.testing import free_port
+from core.testing import API, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -237,13 +237,13 @@ def session(stack):
     name = f"e2e_{uuid.uuid4().hex[:8]}"
     password = "an-e2e-long-passphrase"
     response = http.post(
-        f"{stack.url}/api/v1/auth/signup",
+        f"{stack.url}{API}/auth/signup",
         json={"username": name, "email": f"{name}@example.com", "password": password},
         timeout=10,
     )
     assert response.status_code == 201, response.text
     tokens = http.post(
-        f"{stack.url}/api/v1/auth/token",
+        f"{stack.url}{API}/auth/token",
         json={"username": name, "password": password},
         timeout=10,
     ).json()
@@ -252,15 +252,15 @@ def session(stack):
 
 
 def test_post_read_timeline_and_upload_avatar_through_nginx(stack, session):
-    posted = session.post(f"{stack.url}/api/v1/tweets", json={"text": "through nginx"}, timeout=10)
+    posted = session.post(f"{stack.url}{API}/tweets", json={"text": "through nginx"}, timeout=10)
     assert posted.status_code == 201
-    timeline = session.get(f"{stack.url}/api/v1/timelines/home", timeout=10).json()
+    timeline = session.get(f"{stack.url}{API}/timelines/home", timeout=10).json()
     assert [t["text"] for t in timeline["results"]] == ["through nginx"]
 
     picture = io.BytesIO()
     Image.new("RGB", (300, 200), (0, 128, 255)).save(picture, format="JPEG")
     avatar = session.put(
-        f"{stack.url}/api/v1/accounts/me/avatar",
+        f"{stack.url}{API}/accounts/me/avatar",
         files={"file": ("me.jpg", picture.getvalue(), "image/jpeg")},
         timeout=20,
     )
@@ -275,7 +275,7 @@ def test_post_read_timeline_and_upload_avatar_through_nginx(stack, session):
 
 def test_uploads_over_the_limit_are_refused_by_nginx(stack, session):
     response = session.post(
-        f"{stack.url}/api/v1/media",
+        f"{stack.url}{API}/media",
         files={"file": ("big.jpg", b"\0" * (10 * 1024 * 1024), "image/jpeg")},
         timeout=30,
     )
@@ -286,7 +286,7 @@ def test_static_files_and_gzip_are_served_by_nginx(stack):
     asset = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
     assert requests.get(stack.url + asset, timeout=10).status_code == 200
     schema = requests.get(
-        f"{stack.url}/api/schema/?format=json",
+        f"{stack.url}{API}/schema/?format=json",
         headers={"Accept-Encoding": "gzip"},
         timeout=10,
         stream=True,
@@ -298,7 +298,7 @@ def test_static_files_and_gzip_are_served_by_nginx(stack):
 def test_request_id_round_trip_and_json_log_line(stack, session):
     request_id = f"e2e-{uuid.uuid4().hex}"
     response = session.get(
-        f"{stack.url}/api/v1/accounts/me", headers={"X-Request-ID": request_id}, timeout=10
+        f"{stack.url}{API}/accounts/me", headers={"X-Request-ID": request_id}, timeout=10
     )
     assert response.headers["X-Request-ID"] == request_id
     generated = requests.get(f"{stack.url}/ping", timeout=10).headers["X-Request-ID"]
@@ -310,7 +310,7 @@ def test_request_id_round_trip_and_json_log_line(stack, session):
 
     wait_until(lambda: logged(), 10, "the request's log line")
     line = logged()[0]
-    assert line["path"] == "/api/v1/accounts/me"
+    assert line["path"] == f"{API}/accounts/me"
     assert line["status"] == 200
     assert line["method"] == "GET"
     assert line["user_id"] == int(response.json()["id"])
@@ -332,8 +332,8 @@ def test_requests_keep_succeeding_when_an_instance_dies(stack, session):
     stack.processes["app0"].send_signal(signal.SIGKILL)
     stack.processes["app0"].wait(timeout=10)
     for n in range(12):
-        assert session.get(f"{stack.url}/api/v1/timelines/home", timeout=10).status_code == 200
-        posted = session.post(f"{stack.url}/api/v1/tweets", json={"text": f"after {n}"}, timeout=10)
+        assert session.get(f"{stack.url}{API}/timelines/home", timeout=10).status_code == 200
+        posted = session.post(f"{stack.url}{API}/tweets", json={"text": f"after {n}"}, timeout=10)
         assert posted.status_code == 201
 
 
@@ -352,6 +352,6 @@ def test_database_outage_shows_in_readiness_and_recovers_without_restart(stack, 
         60,
         "readiness after the database came back",
     )
-    timeline = session.get(f"{stack.url}/api/v1/timelines/home", timeout=10)
+    timeline = session.get(f"{stack.url}{API}/timelines/home", timeout=10)
     assert timeline.status_code == 200
     assert timeline.json()["results"]

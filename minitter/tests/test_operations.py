@@ -7,7 +7,7 @@ import pytest
 from django.db.migrations.executor import MigrationExecutor
 
 from conftest import s3_storage_settings
-from core.testing import free_port
+from core.testing import API, free_port
 from minitter import health
 from minitter.logging import JsonFormatter
 from tweets.tests.factories import TweetFactory
@@ -60,8 +60,8 @@ def _metric(text: str, name: str) -> float:
 def test_metrics_count_requests_and_minitter_events(api_client, auth_client, user):
     before = api_client.get("/metrics").content.decode()
     TweetFactory(author=user)
-    auth_client(user).get("/api/v1/timelines/home")
-    api_client.post("/api/v1/auth/token", {"username": "nobody", "password": "x"}, format="json")
+    auth_client(user).get(f"{API}/timelines/home")
+    api_client.post(f"{API}/auth/token", {"username": "nobody", "password": "x"}, format="json")
     after = api_client.get("/metrics").content.decode()
 
     assert _metric(after, "minitter_tweets_total") == _metric(before, "minitter_tweets_total") + 1
@@ -101,14 +101,14 @@ def json_log_lines():
 
 
 def test_one_json_log_line_per_request_with_request_id_and_user(auth_client, user, json_log_lines):
-    auth_client(user).get("/api/v1/accounts/me", HTTP_X_REQUEST_ID="req-42")
+    auth_client(user).get(f"{API}/accounts/me", HTTP_X_REQUEST_ID="req-42")
     lines = [line for line in json_log_lines if line["logger"] == "minitter.request"]
     assert len(lines) == 1
     line = lines[0]
     assert {k: line[k] for k in ("request_id", "method", "path", "status", "user_id")} == {
         "request_id": "req-42",
         "method": "GET",
-        "path": "/api/v1/accounts/me",
+        "path": f"{API}/accounts/me",
         "status": 200,
         "user_id": user.pk,
     }
@@ -128,14 +128,14 @@ def test_no_password_or_token_reaches_the_logs(api_client, user, caplog):
     caplog.set_level(logging.DEBUG)
     secret_password = "Sup3r-Secret-Passphrase!"
     api_client.post(
-        "/api/v1/auth/signup",
+        f"{API}/auth/signup",
         {"username": "leaky", "email": "l@example.com", "password": secret_password},
         format="json",
     )
     tokens = api_client.post(
-        "/api/v1/auth/token", {"username": "leaky", "password": secret_password}, format="json"
+        f"{API}/auth/token", {"username": "leaky", "password": secret_password}, format="json"
     ).json()
-    api_client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    api_client.get(f"{API}/accounts/me", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     formatter = JsonFormatter()
     output = "\n".join(formatter.format(record) for record in caplog.records)
     assert output

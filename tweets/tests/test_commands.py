@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from tweets import services
 from tweets.models import Broadcaster, Follow, Like, ModerationAction, Report, TimelineEntry, Tweet
 from tweets.tests.factories import TweetFactory
@@ -83,7 +84,7 @@ def test_seed_demo_is_reproducible_with_a_seed():
 def test_seeded_users_can_log_in(api_client):
     seed(users=3, tweets=5, follows_per_user=1)
     response = api_client.post(
-        "/api/v1/auth/token",
+        f"{API}/auth/token",
         {"username": "demo_000001", "password": "minitter-demo-password"},
         format="json",
     )

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
 from core.testing.images import image_bytes
 from media.models import MediaFile
 from tweets.models import ModerationAction, Report, Tweet
@@ -54,13 +55,13 @@ def test_hiding_a_tweet_removes_it_everywhere_but_for_staff(
     response = act(moderator_client, TWEETS, "hide_tweets", [tweet.id], reason="Abusive.")
     assert response.status_code == 302
 
-    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
-    assert api_client.get("/api/v1/tweets", {"search": "offensive"}).json()["results"] == []
-    assert api_client.get(f"/api/v1/tweets/{parent.id}/replies").json()["results"] == []
-    assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 0
-    assert api_client.get(f"/api/v1/accounts/{author.username}").json()["tweets_count"] == 0
-    assert auth_client(reader).get("/api/v1/timelines/home").json()["results"] == []
-    assert auth_client(moderator).get(f"/api/v1/tweets/{tweet.id}").status_code == 200
+    assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 404
+    assert api_client.get(f"{API}/tweets", {"search": "offensive"}).json()["results"] == []
+    assert api_client.get(f"{API}/tweets/{parent.id}/replies").json()["results"] == []
+    assert api_client.get(f"{API}/tweets/{parent.id}").json()["reply_count"] == 0
+    assert api_client.get(f"{API}/accounts/{author.username}").json()["tweets_count"] == 0
+    assert auth_client(reader).get(f"{API}/timelines/home").json()["results"] == []
+    assert auth_client(moderator).get(f"{API}/tweets/{tweet.id}").status_code == 200
 
     logged = ModerationAction.objects.get()
     assert (logged.moderator, logged.kind, logged.tweet_id, logged.reason) == (
@@ -71,10 +72,10 @@ def test_hiding_a_tweet_removes_it_everywhere_but_for_staff(
     )
 
     act(moderator_client, TWEETS, "unhide_tweets", [tweet.id], reason="Appeal accepted.")
-    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 200
-    assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 1
-    assert api_client.get(f"/api/v1/accounts/{author.username}").json()["tweets_count"] == 1
-    assert len(auth_client(reader).get("/api/v1/timelines/home").json()["results"]) == 1
+    assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 200
+    assert api_client.get(f"{API}/tweets/{parent.id}").json()["reply_count"] == 1
+    assert api_client.get(f"{API}/accounts/{author.username}").json()["tweets_count"] == 1
+    assert len(auth_client(reader).get(f"{API}/timelines/home").json()["results"]) == 1
 
 
 def test_action_without_a_reason_changes_nothing(moderator_client):
@@ -95,35 +96,35 @@ def test_suspension_blocks_login_and_tokens_at_once_and_unsuspend_restores(
     refresh = RefreshToken.for_user(user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
-    assert client.get("/api/v1/accounts/me").status_code == 200
+    assert client.get(f"{API}/accounts/me").status_code == 200
 
     act(moderator_client, USERS, "suspend_accounts", [user.id], reason="Spam network.")
 
-    assert client.get("/api/v1/accounts/me").status_code == 401
+    assert client.get(f"{API}/accounts/me").status_code == 401
     refreshed = api_client.post(
-        "/api/v1/auth/token/refresh", {"refresh": str(refresh)}, format="json"
+        f"{API}/auth/token/refresh", {"refresh": str(refresh)}, format="json"
     )
     assert refreshed.status_code == 401
     login = api_client.post(
-        "/api/v1/auth/token",
+        f"{API}/auth/token",
         {"username": user.username, "password": DEFAULT_PASSWORD},
         format="json",
     )
     assert login.status_code == 401
-    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
-    assert api_client.get(f"/api/v1/accounts/{user.username}").status_code == 404
+    assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 404
+    assert api_client.get(f"{API}/accounts/{user.username}").status_code == 404
     assert ModerationAction.objects.get().kind == "suspend_account"
 
     act(moderator_client, USERS, "unsuspend_accounts", [user.id], reason="Cleared.")
 
-    assert client.get("/api/v1/accounts/me").status_code == 200
+    assert client.get(f"{API}/accounts/me").status_code == 200
     assert (
         api_client.post(
-            "/api/v1/auth/token/refresh", {"refresh": str(refresh)}, format="json"
+            f"{API}/auth/token/refresh", {"refresh": str(refresh)}, format="json"
         ).status_code
         == 200
     )
-    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 200
+    assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 200
 
 
 def test_suspended_replies_leave_reply_counts(moderator_client, api_client):
@@ -131,7 +132,7 @@ def test_suspended_replies_leave_reply_counts(moderator_client, api_client):
     replier = UserFactory()
     TweetFactory(author=replier, in_reply_to=parent)
     act(moderator_client, USERS, "suspend_accounts", [replier.id])
-    assert api_client.get(f"/api/v1/tweets/{parent.id}").json()["reply_count"] == 0
+    assert api_client.get(f"{API}/tweets/{parent.id}").json()["reply_count"] == 0
 
 
 def test_deleting_a_tweet_deletes_its_media_and_is_logged(
@@ -139,12 +140,12 @@ def test_deleting_a_tweet_deletes_its_media_and_is_logged(
 ):
     client = auth_client(user)
     upload = client.post(
-        "/api/v1/media",
+        f"{API}/media",
         {"file": SimpleUploadedFile("p.png", image_bytes("PNG"))},
         format="multipart",
     ).json()
     tweet_id = client.post(
-        "/api/v1/tweets", {"text": "pic", "media_ids": [upload["id"]]}, format="json"
+        f"{API}/tweets", {"text": "pic", "media_ids": [upload["id"]]}, format="json"
     ).json()["id"]
     stored = MediaFile.objects.get()
 
@@ -163,12 +164,12 @@ def test_report_queue_lists_open_reports_first_grouped_with_text_and_pictures(
 ):
     client = auth_client(user)
     upload = client.post(
-        "/api/v1/media",
+        f"{API}/media",
         {"file": SimpleUploadedFile("p.png", image_bytes("PNG")), "description": "the pic"},
         format="multipart",
     ).json()
     reported = client.post(
-        "/api/v1/tweets", {"text": "the reported words", "media_ids": [upload["id"]]}, format="json"
+        f"{API}/tweets", {"text": "the reported words", "media_ids": [upload["id"]]}, format="json"
     ).json()
     other = TweetFactory()
     closed = Report.objects.create(reporter=UserFactory(), tweet=other, reason="spam")
@@ -196,7 +197,7 @@ def test_hiding_from_the_report_queue_hides_the_tweet_and_resolves(moderator_cli
     act(moderator_client, REPORTS, "hide_reported_tweets", [report.id], reason="Confirmed abuse.")
     report.refresh_from_db()
     assert report.status == "resolved"
-    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
+    assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 404
     assert set(ModerationAction.objects.values_list("kind", flat=True)) == {
         "hide_tweet",
         "resolve_report",
@@ -263,7 +264,7 @@ def test_change_page_buttons_lead_to_the_same_audited_action(moderator_client, a
     assert "Hide tweets" in page
     response = act(moderator_client, TWEETS, "hide_tweets", [tweet.id], reason="From the button.")
     assert response.status_code == 302
-    assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 404
+    assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 404
 
     user_page = moderator_client.get(f"{USERS}{tweet.author_id}/change/").content.decode()
     assert 'value="suspend_accounts"' in user_page
@@ -276,18 +277,18 @@ def test_suspension_keeps_counts_equal_to_what_lists_show(moderator_client, api_
     follow(star, fan)
     api = APIClient()
     api.force_authenticate(fan)
-    api.post(f"/api/v1/tweets/{tweet.id}/like")
+    api.post(f"{API}/tweets/{tweet.id}/like")
 
     def listed(path):
         return len(api_client.get(path).json()["results"])
 
     def counts():
-        profile = api_client.get(f"/api/v1/accounts/{star.username}").json()
-        liked = api_client.get(f"/api/v1/tweets/{tweet.id}").json()
+        profile = api_client.get(f"{API}/accounts/{star.username}").json()
+        liked = api_client.get(f"{API}/tweets/{tweet.id}").json()
         return (
-            (profile["followers_count"], listed(f"/api/v1/accounts/{star.username}/followers")),
-            (profile["following_count"], listed(f"/api/v1/accounts/{star.username}/following")),
-            (liked["like_count"], listed(f"/api/v1/tweets/{tweet.id}/likes")),
+            (profile["followers_count"], listed(f"{API}/accounts/{star.username}/followers")),
+            (profile["following_count"], listed(f"{API}/accounts/{star.username}/following")),
+            (liked["like_count"], listed(f"{API}/tweets/{tweet.id}/likes")),
         )
 
     assert counts() == ((1, 1), (1, 1), (1, 1))

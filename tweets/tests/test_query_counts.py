@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from media.tests.factories import MediaFileFactory
 from tweets import services
 from tweets.tests.factories import TweetFactory, follow
@@ -33,14 +34,14 @@ def busy_world(settings):
 
 LIST_QUERIES = {
     # path template: queries for a page (auth user lookup included where logged in)
-    "/api/v1/timelines/home": 6,
-    "/api/v1/tweets": 4,
-    "/api/v1/tweets/{parent}/replies": 5,
-    "/api/v1/tweets/{parent}/likes": 3,
-    "/api/v1/accounts/reader/followers": 3,
-    "/api/v1/accounts/reader/following": 3,
-    "/api/v1/accounts/reader/tweets": 5,
-    "/api/v1/accounts": 2,
+    f"{API}/timelines/home": 6,
+    f"{API}/tweets": 4,
+    "/api/minitter/v1/tweets/{parent}/replies": 5,
+    "/api/minitter/v1/tweets/{parent}/likes": 3,
+    f"{API}/accounts/reader/followers": 3,
+    f"{API}/accounts/reader/following": 3,
+    f"{API}/accounts/reader/tweets": 5,
+    f"{API}/accounts": 2,
 }
 
 
@@ -61,4 +62,4 @@ def test_list_endpoint_query_count_does_not_grow_with_page_size(
 def test_reading_one_tweet_fetches_it_once(api_client, django_assert_num_queries):
     tweet = TweetFactory()
     with django_assert_num_queries(2):  # the tweet joined to its author and avatar; its media
-        assert api_client.get(f"/api/v1/tweets/{tweet.id}").status_code == 200
+        assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 200

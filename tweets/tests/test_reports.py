@@ -3,12 +3,13 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from tweets.models import Report
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/reports"
+URL = f"{API}/reports"
 
 
 def test_reporting_a_tweet_creates_an_open_report(auth_client, user):

@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from core.testing import API
+
 pytestmark = pytest.mark.django_db
 
 
@@ -10,20 +12,20 @@ def signed_up_client(username: str) -> APIClient:
     client = APIClient()
     password = f"{username}-has-a-long-passphrase"
     created = client.post(
-        "/api/v1/auth/signup",
+        f"{API}/auth/signup",
         {"username": username, "email": f"{username}@example.com", "password": password},
         format="json",
     )
     assert created.status_code == 201
     tokens = client.post(
-        "/api/v1/auth/token", {"username": username, "password": password}, format="json"
+        f"{API}/auth/token", {"username": username, "password": password}, format="json"
     ).json()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     return client
 
 
 def timeline_texts(client):
-    response = client.get("/api/v1/timelines/home")
+    response = client.get(f"{API}/timelines/home")
     assert response.status_code == 200
     return [t["text"] for t in response.json()["results"]]
 
@@ -31,32 +33,32 @@ def timeline_texts(client):
 def test_two_people_follow_post_like_reply_unfollow_and_delete():
     minji, jun = signed_up_client("minji"), signed_up_client("jun")
 
-    hello = minji.post("/api/v1/tweets", {"text": "안녕하세요!"}, format="json").json()
-    assert jun.post("/api/v1/accounts/minji/follow").json() == {
+    hello = minji.post(f"{API}/tweets", {"text": "안녕하세요!"}, format="json").json()
+    assert jun.post(f"{API}/accounts/minji/follow").json() == {
         "following": True,
         "followed_by": False,
     }
     assert timeline_texts(jun) == ["안녕하세요!"]
 
-    assert jun.post(f"/api/v1/tweets/{hello['id']}/like").json()["like_count"] == 1
+    assert jun.post(f"{API}/tweets/{hello['id']}/like").json()["like_count"] == 1
     reply = jun.post(
-        "/api/v1/tweets", {"text": "반가워요", "in_reply_to": hello["id"]}, format="json"
+        f"{API}/tweets", {"text": "반가워요", "in_reply_to": hello["id"]}, format="json"
     ).json()
-    minji.post("/api/v1/accounts/jun/follow")
+    minji.post(f"{API}/accounts/jun/follow")
 
     assert timeline_texts(minji) == ["반가워요", "안녕하세요!"]
     assert timeline_texts(jun) == ["반가워요", "안녕하세요!"]
-    seen_by_minji = minji.get(f"/api/v1/tweets/{hello['id']}").json()
+    seen_by_minji = minji.get(f"{API}/tweets/{hello['id']}").json()
     assert (seen_by_minji["reply_count"], seen_by_minji["like_count"]) == (1, 1)
     assert seen_by_minji["liked"] is False
-    assert jun.get(f"/api/v1/tweets/{hello['id']}").json()["liked"] is True
-    profile = jun.get("/api/v1/accounts/minji").json()
+    assert jun.get(f"{API}/tweets/{hello['id']}").json()["liked"] is True
+    profile = jun.get(f"{API}/accounts/minji").json()
     assert (profile["following"], profile["followed_by"]) == (True, True)
     assert (profile["followers_count"], profile["tweets_count"]) == (1, 1)
 
-    assert jun.delete("/api/v1/accounts/minji/follow").status_code == 204
+    assert jun.delete(f"{API}/accounts/minji/follow").status_code == 204
     assert timeline_texts(jun) == ["반가워요"]
 
-    assert jun.delete(f"/api/v1/tweets/{reply['id']}").status_code == 204
+    assert jun.delete(f"{API}/tweets/{reply['id']}").status_code == 204
     assert timeline_texts(minji) == ["안녕하세요!"]
-    assert minji.get(f"/api/v1/tweets/{hello['id']}").json()["reply_count"] == 0
+    assert minji.get(f"{API}/tweets/{hello['id']}").json()["reply_count"] == 0

@@ -6,12 +6,13 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from tweets.models import Tweet
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/tweets"
+URL = f"{API}/tweets"
 
 
 def result_texts(api_client, **params):

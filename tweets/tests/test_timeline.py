@@ -6,13 +6,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from tweets import services
 from tweets.models import TimelineEntry, Tweet
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
 
-HOME = "/api/v1/timelines/home"
+HOME = f"{API}/timelines/home"
 
 
 def home_ids(client, **params):
@@ -40,10 +41,10 @@ def test_follow_brings_earlier_tweets_and_unfollow_removes_them(auth_client, use
     client = auth_client(user)
     assert home_ids(client) == []
 
-    client.post(f"/api/v1/accounts/{friend.username}/follow")
+    client.post(f"{API}/accounts/{friend.username}/follow")
     assert home_ids(client) == [str(t.id) for t in reversed(earlier)]
 
-    client.delete(f"/api/v1/accounts/{friend.username}/follow")
+    client.delete(f"{API}/accounts/{friend.username}/follow")
     assert home_ids(client) == []
 
 
@@ -51,10 +52,10 @@ def test_deleted_tweet_disappears_everywhere(auth_client, api_client, user):
     author = UserFactory()
     follow(user, author)
     tweet = TweetFactory(author=author)
-    auth_client(author).delete(f"/api/v1/tweets/{tweet.id}")
+    auth_client(author).delete(f"{API}/tweets/{tweet.id}")
     assert home_ids(auth_client(user)) == []
     assert home_ids(auth_client(author)) == []
-    assert api_client.get("/api/v1/tweets").json()["results"] == []
+    assert api_client.get(f"{API}/tweets").json()["results"] == []
     assert not TimelineEntry.objects.exists()
 
 

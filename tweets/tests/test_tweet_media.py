@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from core.testing import upload as upload_image
 from media.models import MediaFile
 from tweets.models import Tweet
@@ -17,7 +18,7 @@ def upload(client) -> str:
 
 
 def post(client, media_ids, text="look"):
-    return client.post("/api/v1/tweets", {"text": text, "media_ids": media_ids}, format="json")
+    return client.post(f"{API}/tweets", {"text": text, "media_ids": media_ids}, format="json")
 
 
 def test_tweet_with_four_pictures_shows_them_in_order(auth_client, api_client, user):
@@ -30,7 +31,7 @@ def test_tweet_with_four_pictures_shows_them_in_order(auth_client, api_client, u
     assert media[0]["description"] == "alt"
     assert media[0]["url"].startswith("http://testserver/media/")
     assert set(media[0]) == {"id", "type", "url", "preview_url", "width", "height", "description"}
-    shown = api_client.get(f"/api/v1/tweets/{response.json()['id']}").json()["media"]
+    shown = api_client.get(f"{API}/tweets/{response.json()['id']}").json()["media"]
     assert [m["id"] for m in shown] == ids
     assert MediaFile.objects.filter(attached_at__isnull=True).count() == 0
 
@@ -90,7 +91,7 @@ def test_deleting_a_tweet_deletes_its_media_files(
     assert all((_media_in_tmp_dir / key).exists() for key in keys)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.delete(f"/api/v1/tweets/{tweet_id}").status_code == 204
+        assert client.delete(f"{API}/tweets/{tweet_id}").status_code == 204
 
     assert not MediaFile.objects.exists()
     assert not any((_media_in_tmp_dir / key).exists() for key in keys)
