@@ -5,6 +5,10 @@ Pillow identifies it as JPEG, PNG, GIF or WebP, its declared size is within ``ME
 (checked from the header, before any pixel is decoded: image bombs stop here), and it decodes
 completely (truncated files are refused). The stored image is re-encoded from pixels only, so
 EXIF (GPS, camera), XMP and text chunks are dropped; the EXIF orientation is applied first.
+
+Images with transparency are stored as PNG. Opaque ones as JPEG, except when they come from a
+lossless format (PNG, GIF, WebP) and PNG is smaller: screenshots and drawings stay sharp and small,
+photos get JPEG. A JPEG upload is never re-encoded as PNG (that is always larger).
 """
 
 import io
@@ -66,23 +70,40 @@ def _decode(image: Image.Image) -> Image.Image:
     return oriented.convert("RGBA" if has_alpha else "RGB")
 
 
-def _encode(image: Image.Image) -> tuple[bytes, str, str]:
+def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    if image.mode == "RGBA":
-        image.save(buffer, format="PNG", optimize=True)
-        return buffer.getvalue(), "image/png", "png"
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85, optimize=True, progressive=True)
-    return buffer.getvalue(), "image/jpeg", "jpg"
+    return buffer.getvalue()
+
+
+def _encode(image: Image.Image, *, try_png: bool) -> tuple[bytes, str, str]:
+    """The image as PNG (transparency), or as the smaller of JPEG and, when ``try_png``, PNG."""
+    if image.mode == "RGBA":
+        return _png(image), "image/png", "png"
+    jpeg = _jpeg(image)
+    if try_png:
+        png = _png(image)
+        if len(png) < len(jpeg):
+            return png, "image/png", "png"
+    return jpeg, "image/jpeg", "jpg"
 
 
 def process_image(upload) -> EncodedImage:
     """Check an uploaded image and return it re-encoded without metadata, with a preview."""
     with _open_checked(upload) as original:
+        lossless_source = original.format != "JPEG"
         pixels = _decode(original)
-    content, content_type, extension = _encode(pixels)
+    content, content_type, extension = _encode(pixels, try_png=lossless_source)
     preview_image = pixels.copy()
     preview_image.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE), Image.Resampling.LANCZOS)
-    preview, _, _ = _encode(preview_image)
+    # The preview shares the original's key pattern and type, so it is encoded the same way.
+    preview = _png(preview_image) if content_type == "image/png" else _jpeg(preview_image)
     return EncodedImage(
         content=content,
         preview=preview,

@@ -37,7 +37,8 @@ class MediaStorageUnavailable(DependencyUnavailable):
 
 def _new_key(extension: str, suffix: str = "") -> str:
     now = timezone.now()
-    return f"media/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.{extension}"
+    # No folder prefix of its own: MEDIA_URL (or the bucket) is the one prefix of media URLs.
+    return f"{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.{extension}"
 
 
 def media_create(*, owner, upload, description: str = "", attached: bool = False) -> MediaFile:

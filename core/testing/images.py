@@ -30,6 +30,26 @@ def image_bytes(format: str, size=(64, 48), mode="RGB", **save_options) -> bytes
     return buffer.getvalue()
 
 
+def photo_like(format: str, size=(320, 240)) -> bytes:
+    """An opaque image with smooth gradients and grain, like a photo (JPEG compresses it best)."""
+    import random
+
+    rng = random.Random(7)
+    width, height = size
+    pixels = bytes(
+        min(255, max(0, base + rng.randint(-12, 12)))
+        for y in range(height)
+        for x in range(width)
+        for base in (x * 255 // width, y * 255 // height, (x + y) * 127 // (width + height))
+    )
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(buffer, format=format, **_LOSSLESS.get(format, {}))
+    return buffer.getvalue()
+
+
+_LOSSLESS = {"WEBP": {"lossless": True}}
+
+
 def animated_gif() -> bytes:
     frames = [Image.new("P", (32, 32), color) for color in (1, 2, 3)]
     buffer = io.BytesIO()

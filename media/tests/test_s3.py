@@ -5,6 +5,7 @@ tests read the stored objects back from the bucket to check what was really writ
 """
 
 import io
+import re
 import urllib.request
 
 import pytest
@@ -133,5 +134,5 @@ def test_public_bucket_with_custom_domain_gets_plain_urls(s3_bucket, settings, a
         "default": {**settings.STORAGES["default"], "OPTIONS": options},
     }
     body = upload(auth_client(user), image_bytes("PNG")).json()
-    assert body["url"].startswith("https://cdn.minitter.example/media/")
+    assert re.fullmatch(r"https://cdn\.minitter\.example/\d{4}/\d\d/[0-9a-f]{32}\.png", body["url"])
     assert "X-Amz-Signature" not in body["url"]

@@ -1,6 +1,7 @@
 """Uploading images: what is accepted, how it is stored, and every bad file that stores nothing."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -14,6 +15,7 @@ from core.testing.images import (
     image_bytes,
     jpeg_with_metadata,
     noise_png,
+    photo_like,
     png_bomb,
 )
 from media.models import MediaFile
@@ -40,7 +42,7 @@ def test_jpeg_is_stored_reencoded_without_metadata_and_with_orientation_applied(
     assert body["type"] == "image"
     assert (body["width"], body["height"]) == (100, 200)  # rotated by the EXIF orientation
     assert body["description"] == "A red box"
-    assert body["url"].startswith("http://testserver/media/media/")
+    assert re.fullmatch(r"http://testserver/media/\d{4}/\d\d/[0-9a-f]{32}\.jpg", body["url"])
     assert body["preview_url"] != body["url"]
 
     media = MediaFile.objects.get()
@@ -65,9 +67,11 @@ def test_preview_is_at_most_400_pixels_on_the_long_side(auth_client, user, _medi
     ("content", "stored_format"),
     [
         (image_bytes("PNG", mode="RGBA"), "PNG"),  # transparency kept
-        (image_bytes("PNG"), "JPEG"),
-        (image_bytes("WEBP"), "JPEG"),
-        (animated_gif(), "JPEG"),  # first frame
+        (image_bytes("PNG"), "PNG"),  # flat colours: PNG is the smaller
+        (photo_like("PNG"), "JPEG"),  # a photo saved as PNG: JPEG is the smaller
+        (image_bytes("WEBP"), "PNG"),
+        (photo_like("WEBP"), "JPEG"),
+        (animated_gif(), "PNG"),  # first frame
     ],
 )
 def test_png_webp_and_gif_are_accepted(
@@ -79,6 +83,29 @@ def test_png_webp_and_gif_are_accepted(
     stored = Image.open(_media_in_tmp_dir / MediaFile.objects.get().file)
     assert stored.format == stored_format
     assert getattr(stored, "n_frames", 1) == 1
+
+
+def test_opaque_png_keeps_the_smaller_encoding_for_the_image_and_its_preview(
+    auth_client, user, _media_in_tmp_dir
+):
+    screenshot = image_bytes("PNG", size=(1600, 900))
+    body = upload(auth_client(user), screenshot, name="shot.png").json()
+    media = MediaFile.objects.get()
+    assert (media.content_type, body["url"][-4:], body["preview_url"][-4:]) == (
+        "image/png",
+        ".png",
+        ".png",
+    )
+    stored = (_media_in_tmp_dir / media.file).read_bytes()
+    assert len(stored) < len(image_bytes("JPEG", size=(1600, 900), quality=85))
+    assert Image.open(_media_in_tmp_dir / media.preview).format == "PNG"
+
+
+def test_jpeg_upload_is_never_stored_as_png(auth_client, user, _media_in_tmp_dir):
+    upload(auth_client(user), image_bytes("JPEG", size=(800, 600)))
+    media = MediaFile.objects.get()
+    assert media.content_type == "image/jpeg"
+    assert Image.open(_media_in_tmp_dir / media.preview).format == "JPEG"
 
 
 def _truncated_jpeg() -> bytes:

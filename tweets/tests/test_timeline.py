@@ -193,8 +193,10 @@ def test_rebuild_command_repairs_a_damaged_timeline(user):
 def test_rebuild_command_refuses_unknown_users_and_missing_arguments():
     with pytest.raises(CommandError, match="Unknown users: ghost"):
         call_command("rebuild_timelines", "ghost", verbosity=0)
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match=r"^Give usernames or --all\.$"):
         call_command("rebuild_timelines", verbosity=0)
+    with pytest.raises(CommandError, match="not both"):
+        call_command("rebuild_timelines", "ghost", "--all", verbosity=0)
 
 
 def test_deleting_an_account_removes_its_timeline_and_its_tweets_from_others(user):

@@ -18,8 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Rebuild every active user's.")
 
     def handle(self, *args, usernames, **options):
-        if bool(usernames) == options["all"]:
-            raise CommandError("Give usernames or --all (not both).")
+        if not usernames and not options["all"]:
+            raise CommandError("Give usernames or --all.")
+        if usernames and options["all"]:
+            raise CommandError("Give usernames or --all, not both.")
         if options["all"]:
             total = User.objects.active().count()
             users = User.objects.active().order_by("pk").iterator(chunk_size=500)
