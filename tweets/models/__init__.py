@@ -1,0 +1,30 @@
+"""The social layer's models, one module per concern; imported from here (``tweets.models``).
+
+See docs/architecture.md for the timeline design (fan-out on write, with read-time merging for
+authors with very many followers).
+"""
+
+from tweets.models.moderation import ModerationAction, Report
+from tweets.models.social import Follow, Like
+from tweets.models.timelines import Broadcaster, TimelineEntry
+from tweets.models.tweets import (
+    Tweet,
+    TweetMedia,
+    TweetQuerySet,
+    attachments_prefetch,
+    visible_tweet_q,
+)
+
+__all__ = [
+    "Broadcaster",
+    "Follow",
+    "Like",
+    "ModerationAction",
+    "Report",
+    "TimelineEntry",
+    "Tweet",
+    "TweetMedia",
+    "TweetQuerySet",
+    "attachments_prefetch",
+    "visible_tweet_q",
+]

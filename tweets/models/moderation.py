@@ -1,0 +1,103 @@
+"""Reports by users and the moderators' audit log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from tweets.models.tweets import Tweet
+
+
+class Report(models.Model):
+    """A user's report of a tweet or an account, for moderators to resolve or dismiss."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam"
+        ABUSE = "abuse"
+        ILLEGAL = "illegal"
+        OTHER = "other"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RESOLVED = "resolved"
+        DISMISSED = "dismissed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # SET_NULL: a report outlives the tweet a moderator deleted.
+    tweet = models.ForeignKey(
+        Tweet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    comment = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tweet__isnull=True) | Q(account__isnull=True),
+                name="report_one_target",
+            ),
+            # Reporting the same thing again while a report is open changes nothing.
+            models.UniqueConstraint(
+                fields=["reporter", "tweet"],
+                condition=Q(status="open", tweet__isnull=False),
+                name="report_tweet_once_while_open",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "account"],
+                condition=Q(status="open", account__isnull=False),
+                name="report_account_once_while_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "tweet", "account", "-id"], name="report_queue"),
+            models.Index(fields=["tweet"], name="report_tweet"),
+            models.Index(fields=["account"], name="report_account"),
+        ]
+
+    def __str__(self):
+        target = f"tweet {self.tweet_id}" if self.tweet_id else f"account {self.account_id}"
+        return f"report {self.pk} of {target} ({self.reason})"
+
+
+class ModerationAction(models.Model):
+    """The audit log: who did what to which tweet or account, when and why."""
+
+    class Kind(models.TextChoices):
+        HIDE_TWEET = "hide_tweet"
+        UNHIDE_TWEET = "unhide_tweet"
+        DELETE_TWEET = "delete_tweet"
+        SUSPEND_ACCOUNT = "suspend_account"
+        UNSUSPEND_ACCOUNT = "unsuspend_account"
+        RESOLVE_REPORT = "resolve_report"
+        DISMISS_REPORT = "dismiss_report"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Plain ids, not foreign keys: the log outlives deleted tweets.
+    tweet_id = models.BigIntegerField(null=True, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    report_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.kind} by {self.moderator_id} at {self.created_at:%Y-%m-%d %H:%M}"

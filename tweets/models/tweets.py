@@ -1,0 +1,99 @@
+"""Tweets, their attachments, and the visibility rule every read of tweets goes through."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import active_account_q
+from core.ids import next_id
+
+
+def attachments_prefetch() -> models.Prefetch:
+    """Attachments in display order with their media rows: one query for a whole page."""
+    return models.Prefetch(
+        "attachments", queryset=TweetMedia.objects.select_related("media").order_by("position")
+    )
+
+
+def visible_tweet_q(viewer, path: str = "") -> Q:
+    """The rule every read of tweets goes through: not hidden by a moderator, by an active and
+    unsuspended author, except that staff see everything. ``path`` reaches the tweet from another
+    model (``"tweet__"``), so that the rule applies through a join."""
+    if viewer is not None and viewer.is_authenticated and viewer.is_staff:
+        return Q()
+    return active_account_q(f"{path}author__") & Q(**{f"{path}is_hidden": False})
+
+
+class TweetQuerySet(models.QuerySet):
+    def visible(self):
+        """Tweets anyone may see."""
+        return self.filter(visible_tweet_q(None))
+
+    def visible_to(self, viewer):
+        """Tweets this viewer may see (staff also see hidden ones)."""
+        return self.filter(visible_tweet_q(viewer))
+
+    def with_author(self):
+        """With what a tweet's JSON needs: the author and avatar joined, media prefetched."""
+        return self.select_related("author__avatar").prefetch_related(attachments_prefetch())
+
+
+class Tweet(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    # Foreign-key indexes are left out where a composite index below starts with the same column.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tweets", db_index=False
+    )
+    text = models.TextField()
+    in_reply_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    reply_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+    # False when the author had too many followers to fan out to: merged into timelines at read.
+    fanned_out = models.BooleanField(default=True)
+    # Hidden by a moderator: gone from every timeline, list, search and count, except for staff.
+    is_hidden = models.BooleanField(default=False)
+
+    objects = TweetQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("hide_tweet", "Can hide and unhide tweets")]
+        indexes = [
+            models.Index(fields=["author", "-id"], name="tweet_author_id"),
+            models.Index(fields=["in_reply_to", "id"], name="tweet_reply_id"),
+            models.Index(
+                fields=["author", "-id"],
+                name="tweet_unfanned_author_id",
+                condition=Q(fanned_out=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author_id}: {self.text[:50]}"
+
+
+class TweetMedia(models.Model):
+    """An upload attached to a tweet, in display order. An upload belongs to one tweet only."""
+
+    tweet = models.ForeignKey(
+        Tweet, on_delete=models.CASCADE, related_name="attachments", db_index=False
+    )
+    media = models.OneToOneField("media.MediaFile", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tweet", "position"], name="tweet_media_position")
+        ]
+
+    def __str__(self):
+        return f"media {self.media_id} of tweet {self.tweet_id}"
