@@ -5,8 +5,10 @@ tests read the stored objects back from the bucket to check what was really writ
 """
 
 import io
+import json
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -136,3 +138,37 @@ def test_public_bucket_with_custom_domain_gets_plain_urls(s3_bucket, settings, a
     body = upload(auth_client(user), image_bytes("PNG")).json()
     assert re.fullmatch(r"https://cdn\.minitter\.example/\d{4}/\d\d/[0-9a-f]{32}\.png", body["url"])
     assert "X-Amz-Signature" not in body["url"]
+
+
+def compose_bucket_policy(bucket: str) -> str:
+    """The bucket policy docker-compose.yml sets (objects readable by key, no listing)."""
+    compose = (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
+    policy = re.search(r"echo '(\{.*\})' > /tmp/read-objects.json", compose).group(1)
+    return json.dumps(json.loads(policy)).replace(
+        "arn:aws:s3:::minitter/", f"arn:aws:s3:::{bucket}/"
+    )
+
+
+def test_public_address_with_a_path_serves_pictures_without_credentials(
+    s3_server, s3_bucket, settings, auth_client, user
+):
+    """What docker-compose.yml sets up: the app writes through one address, browsers read the
+    public bucket through another (S3_CUSTOM_DOMAIN=host:port/bucket, S3_URL_PROTOCOL=http:)."""
+    s3, bucket = s3_bucket
+    s3.put_bucket_policy(Bucket=bucket, Policy=compose_bucket_policy(bucket))
+    public_host = s3_server.removeprefix("http://")
+    options = {
+        **settings.STORAGES["default"]["OPTIONS"],
+        "querystring_auth": False,
+        "custom_domain": f"{public_host}/{bucket}",
+        "url_protocol": "http:",
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": options},
+    }
+    body = upload(auth_client(user), jpeg_with_metadata()).json()
+    assert body["url"].startswith(f"http://{public_host}/{bucket}/")
+    for url in (body["url"], body["preview_url"]):
+        with urllib.request.urlopen(url, timeout=10) as fetched:  # no signature, no credentials
+            assert fetched.headers["Content-Type"] == "image/jpeg"
