@@ -1,5 +1,5 @@
 """Fixtures shared by every app's tests: users, API clients, a clean cache, media storage
-(a temporary directory, or a bucket on a real S3-protocol server on loopback)."""
+(a temporary directory, or a bucket on a real S3-protocol server on loopback), a real Redis."""
 
 import subprocess
 import sys
@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
-from core.testing import free_port, wait_for_port
-from minitter.settings import s3_storage
+from core.testing import RedisServer, free_port, wait_for_port
+from minitter.settings import redis_cache, s3_storage
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +110,30 @@ def s3_bucket(s3_server, settings):
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(s3_server, bucket)}
     settings.MINITTER_STORAGE = "s3"
     return client, bucket
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real ``redis-server`` on a free loopback port for the whole session (skips the test when
+    the Debian package is not installed; CI installs it)."""
+    if not RedisServer.installed():
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_cache_server(redis_server, settings):
+    """The default cache switched to the real Redis (emptied before and after the test)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushdb()
+    settings.REDIS_URL = redis_server.url
+    settings.CACHES = {"default": redis_cache(redis_server.url, timeout=0.5)}
+    yield client
+    client.flushdb()
+    client.close()

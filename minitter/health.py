@@ -2,11 +2,16 @@
 
 ``/health/live``: the process serves (no dependencies touched). ``/health/ready``: the database
 answers and has every migration applied, and the media store answers; otherwise 503 with the
-failing check named, so a balancer stops sending traffic until it recovers.
+failing check named, so a balancer stops sending traffic until it recovers. Redis, when
+configured, is checked too but is not required: the API keeps serving without it (throttling fails
+open, background work waits in the outbox), so an unreachable Redis answers 200 with status
+``degraded`` and ``"redis": "unavailable"`` instead of taking every instance out of the balancer.
 """
 
 import logging
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
@@ -37,7 +42,17 @@ def _check_storage() -> str:
     return "ok"
 
 
+def _check_redis() -> str:
+    cache.get("health-probe")  # raises when Redis cannot be reached within REDIS_TIMEOUT
+    return "ok"
+
+
 CHECKS = {"database": _check_database, "storage": _check_storage}
+
+
+def _optional_checks() -> dict:
+    """Checked when configured; a failure degrades the instance without taking it out of service."""
+    return {"redis": _check_redis} if settings.REDIS_URL else {}
 
 
 def live(request):
@@ -46,17 +61,22 @@ def live(request):
 
 def ready(request):
     results = {}
-    for name, check in CHECKS.items():
+    optional = _optional_checks()
+    for name, check in {**CHECKS, **optional}.items():
         try:
             results[name] = check()
         except Exception as exc:  # any failure of a dependency means "not ready"
             logger.warning("readiness check %s failed: %s", name, exc.__class__.__name__)
             results[name] = "unavailable"
-    healthy = all(result == "ok" for result in results.values())
+    healthy = all(results[name] == "ok" for name in CHECKS)
+    degraded = any(results[name] != "ok" for name in optional)
     if not healthy:
         # A failed query leaves the connection unusable; let the next request open a new one.
         connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
+        {
+            "status": ("degraded" if degraded else "ok") if healthy else "unavailable",
+            "checks": results,
+        },
         status=200 if healthy else 503,
     )

@@ -37,6 +37,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -145,8 +155,31 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20,
     }
 
-# --- Cache (throttling counters). Several processes need a shared one: CACHE_BACKEND=database ----
-if os.environ.get("CACHE_BACKEND", "locmem") == "database":
+# --- Cache (throttle counters): in-process by default; Redis (REDIS_URL) or the database
+# (CACHE_BACKEND=database) when several processes must share it -------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds to wait for Redis: an unreachable Redis must cost a request little (throttling then
+# fails open, see accounts/throttles.py).
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
+
+
+def redis_cache(url: str, timeout: float) -> dict:
+    """Django's Redis cache backend as minitter uses it (also used by the Redis tests)."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "minitter",
+        "OPTIONS": {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "health_check_interval": 30,
+        },
+    }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL, REDIS_TIMEOUT)}
+elif os.environ.get("CACHE_BACKEND", "locmem") == "database":
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -1,6 +1,9 @@
-"""Test helpers shared by every app's tests: loopback ports, waiting for servers, uploads."""
+"""Test helpers shared by every app's tests: loopback ports, waiting for servers, uploads, a
+throwaway Redis."""
 
+import shutil
 import socket
+import subprocess
 import time
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,3 +42,49 @@ def upload(
         name, image_bytes("PNG") if content is None else content, content_type=content_type
     )
     return client.post(f"{API}/media", {"file": file, **fields}, format="multipart")
+
+
+class RedisServer:
+    """A throwaway ``redis-server`` (the Debian package) on a free loopback port, in memory only,
+    stopped by its PID. ``RedisServer.installed()`` says whether tests can use one."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.port = free_port()
+        self.process = None
+
+    @staticmethod
+    def installed() -> bool:
+        return shutil.which("redis-server") is not None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        # The same port again after a stop: clients configured with the URL reconnect.
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port, timeout=20, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
