@@ -1,7 +1,8 @@
 """Realistic demo data in bulk, for trying minitter out and for benchmarks.
 
 Follower counts are skewed (a few accounts are followed by many, as on real networks), activity is
-skewed too, texts are Korean and English, and some tweets are replies or get likes. Everything is
+skewed too, texts are mostly Korean (sentences with particles and verb endings, common and rare
+words), some English, Japanese and Chinese, and some tweets are replies or get likes. Everything is
 written with bulk inserts, counters are set to exactly what the rows say, and home timelines are
 filled with set-based INSERT ... SELECT statements following the same rules as the live fan-out
 (tweets of authors over TIMELINE_FANOUT_MAX_FOLLOWERS are left to read-time merging). The same
@@ -23,7 +24,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.ids import id_datetime, id_floor
-from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet
+from core.search import search_document
+from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, TweetSearchDocument
 
 User = get_user_model()
 
@@ -36,15 +38,37 @@ KOREAN_FAMILY = "김이박최정강조윤장임한오서신권황안송류홍"
 KOREAN_GIVEN = ["민준", "서연", "도윤", "하은", "지호", "수아", "예준", "지우", "서준", "하윤"]
 ENGLISH_FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery"]
 ENGLISH_LAST = ["Kim", "Lee", "Park", "Smith", "Jones", "Brown", "Garcia", "Chen", "Wilson"]
-KOREAN_WORDS = (
-    "오늘 내일 커피 서울 날씨 정말 좋다 맛있는 점심 회의 퇴근 주말 영화 음악 고양이 강아지 "
-    "산책 여행 사진 친구 가족 공부 운동 비 눈 바다 하늘 행복 피곤 새로운 시작 생각 노래"
+# Korean sentences: nouns (most common first, picked with Zipf-like weights, so some words are
+# everywhere and some rare) with particles, and verbs with their endings, as people write them.
+KOREAN_NOUNS = (
+    "오늘 커피 트윗 서울 날씨 친구 점심 회의 주말 영화 음악 고양이 강아지 산책 여행 사진 가족 공부 "
+    "운동 바다 하늘 노래 생각 퇴근 지하철 버스 카페 회사 학교 저녁 아침 책 게임 드라마 부산 "
+    "제주도 한강 벚꽃 단풍 눈 비 김치찌개 떡볶이 치킨 맥주 코딩 배포 서버 개발자 도서관 전시회 "
+    "콘서트 야구 축구 라면 빵집 해돋이 등산 캠핑 뮤지컬"
 ).split()
+KOREAN_PARTICLES = [("을", "를"), ("이", "가"), ("은", "는"), ("과", "와"), ("에서",), ("에",)]
+KOREAN_OPENERS = (
+    "오늘 어제 내일 지금 요즘 주말에 아침에 정말 너무 진짜 오랜만에 드디어 같이"
+).split()
+KOREAN_VERBS = (
+    "좋다 좋아요 좋네요 좋았다 마셨다 마셨어요 먹었다 먹었어요 갔다 갔어요 봤다 봤어요 올렸다 "
+    "올렸어요 했다 했어요 합니다 입니다 기대된다 피곤하다 행복하다 최고다 재밌다 재밌었어요 "
+    "시작했다 끝났다 좋아합니다 찍었어요 들었다"
+).split()
+KOREAN_ENDINGS = ["", "", ".", "!", "~", " ㅋㅋ", " ㅎㅎ", " ㅠㅠ"]
 ENGLISH_WORDS = (
     "today tomorrow coffee weather really great lunch meeting weekend movie music cat dog walk "
     "travel photo friends family study workout rain snow ocean sky happy tired new start idea "
     "code deploy ship launch reading book city night morning"
 ).split()
+JAPANESE_PHRASES = (
+    "今日は 東京で 友達と コーヒーを 飲みました 天気が いいです 週末は 映画を 見ました "
+    "新しい カフェに 行った ラーメンが 美味しい 桜が きれい"
+).split()
+CHINESE_PHRASES = "今天 天气 很好 我们 去 北京 吃饭 喝咖啡 看电影 周末 学习 中文 朋友 上海".split()
+KOREAN_NOUN_WEIGHTS = list(itertools.accumulate(1 / n for n in range(1, len(KOREAN_NOUNS) + 1)))
+# Shares of tweets by language: most users write Korean.
+LANGUAGES = [("korean", 0.70), ("english", 0.22), ("japanese", 0.05), ("chinese", 0.03)]
 
 
 @dataclass
@@ -74,9 +98,35 @@ def _display_name(rng: random.Random) -> str:
     return f"{rng.choice(ENGLISH_FIRST)} {rng.choice(ENGLISH_LAST)}"
 
 
+def _korean_noun(rng: random.Random) -> str:
+    noun = rng.choices(KOREAN_NOUNS, cum_weights=KOREAN_NOUN_WEIGHTS)[0]
+    forms = rng.choice(KOREAN_PARTICLES)
+    if len(forms) == 1:
+        return noun + forms[0]
+    has_final_consonant = (ord(noun[-1]) - 0xAC00) % 28 != 0
+    return noun + (forms[0] if has_final_consonant else forms[1])
+
+
+def _korean(rng: random.Random) -> str:
+    sentences = []
+    for _ in range(rng.randint(1, 4)):
+        words = [rng.choice(KOREAN_OPENERS)] if rng.random() < 0.5 else []
+        words += [_korean_noun(rng) for _ in range(rng.randint(1, 3))]
+        words.append(rng.choice(KOREAN_VERBS))
+        sentences.append(" ".join(words) + rng.choice(KOREAN_ENDINGS))
+    return " ".join(sentences)
+
+
 def _text(rng: random.Random) -> str:
-    words = KOREAN_WORDS if rng.random() < 0.5 else ENGLISH_WORDS
-    text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 24)))
+    language = rng.choices([name for name, _ in LANGUAGES], [share for _, share in LANGUAGES])[0]
+    if language == "korean":
+        text = _korean(rng)
+    elif language == "japanese":
+        text = "".join(rng.choice(JAPANESE_PHRASES) for _ in range(rng.randint(2, 8))) + "。"
+    elif language == "chinese":
+        text = "".join(rng.choice(CHINESE_PHRASES) for _ in range(rng.randint(2, 8))) + "。"
+    else:
+        text = " ".join(rng.choice(ENGLISH_WORDS) for _ in range(rng.randint(3, 24)))
     return text[: settings.TWEET_MAX_LENGTH]
 
 
@@ -185,6 +235,9 @@ def seed_demo(
                 recent = recent[-1_000:]
         with transaction.atomic():
             Tweet.objects.bulk_create(batch)
+            TweetSearchDocument.objects.bulk_create(
+                [TweetSearchDocument(tweet=t, document=search_document(t.text)) for t in batch]
+            )
             Like.objects.bulk_create(batch_likes, batch_size=10_000)
         likes += len(batch_likes)
         progress("tweets", end, tweets)

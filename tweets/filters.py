@@ -4,14 +4,19 @@ import django_filters
 from rest_framework.exceptions import ValidationError
 
 from accounts.selectors import account_get
+from core.search import MAX_QUERY_LENGTH
 from tweets import selectors
 
 
 class TweetFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_noop",
-        max_length=200,
-        help_text="Words to find: full-text search on PostgreSQL, a contains-match elsewhere.",
+        max_length=MAX_QUERY_LENGTH,
+        help_text=(
+            "Words to find, all of them: Latin words as whole words in any case, Korean, Japanese "
+            'and Chinese also inside longer words (2+ characters); "a quoted phrase" in order. '
+            "Only punctuation or emoji: no results."
+        ),
     )
     author = django_filters.CharFilter(
         method="filter_noop", max_length=30, help_text="Only tweets by this username."

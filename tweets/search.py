@@ -1,15 +1,85 @@
-"""Full-text search on tweets: PostgreSQL's text search with a GIN index, contains-match elsewhere.
+"""Tweet search: each tweet's text as a search document (``core.search``) in its own table, with a
+GIN index on PostgreSQL.
 
-The ``simple`` configuration lower-cases and splits on word boundaries without language-specific
-stemming, which suits a mix of Korean and English. The index and the query use the same
-``SearchVector`` expression, so PostgreSQL can answer from the index.
+The document is written by the services that post and edit tweets (``search_document_write``),
+by ``seed_demo``, and for tweets that lack one by ``manage.py search_reindex``.
 """
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
-from django.db.models import QuerySet
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 
+from core.search import SearchQuery, search_document
+from tweets.models import Tweet, TweetSearchDocument
+
+DOCUMENT_INDEX_NAME = "tweet_search_document"
+REINDEX_BATCH = 5_000
+
+
+def document_index() -> GinIndex:
+    """The GIN index that serves every search (built by migration 0007, concurrently)."""
+    return GinIndex(fields=["document"], name=DOCUMENT_INDEX_NAME)
+
+
+def search_document_write(*, tweet: Tweet) -> None:
+    """Store the search document of the tweet's current text (inside the caller's transaction)."""
+    TweetSearchDocument.objects.update_or_create(
+        tweet=tweet, defaults={"document": search_document(tweet.text)}
+    )
+
+
+# A LIMIT makes PostgreSQL plan the subquery on its own; this one never cuts anything off.
+_NO_LIMIT = 2**62
+
+
+def filter_by_text(tweets: QuerySet, text: str) -> QuerySet:
+    """Tweets whose text matches the search ``text`` (see ``core.search``); none when the text has
+    no letter or digit.
+
+    On PostgreSQL the match runs as a separate subquery through the GIN index. Left inline, a
+    newest-first page (``ORDER BY id DESC LIMIT n``) tempts the planner into walking the primary
+    key and testing every tweet until n rows match: instant for common words, seconds for rare
+    ones. Fenced, the cost follows the number of matches (see bench/README.md).
+    """
+    query = SearchQuery.parse(text)
+    if query.matches_nothing:
+        return tweets.none()
+    matches = TweetSearchDocument.objects.filter(
+        query.q("document", vendor=connection.vendor)
+    ).values("tweet_id")
+    return tweets.filter(pk__in=matches[:_NO_LIMIT])
+
+
+def documents_backfill(*, tweets: QuerySet, documents: QuerySet, everything: bool = False):
+    """Write search documents for tweets that lack one (or, with ``everything``, rewrite all),
+    in batches of ``REINDEX_BATCH`` in id order, each its own transaction. Works on the live
+    models and on a migration's historical ones; yields (done, total) after each batch."""
+    todo = tweets
+    if not everything:
+        todo = tweets.exclude(Exists(documents.filter(tweet_id=OuterRef("pk"))))
+    total = todo.count()
+    done, last = 0, None
+    while True:
+        batch = todo.order_by("pk")
+        if last is not None:
+            batch = batch.filter(pk__gt=last)
+        rows = list(batch.values_list("pk", "text")[:REINDEX_BATCH])
+        if not rows:
+            return
+        with transaction.atomic(using=documents.db):
+            if everything:
+                documents.filter(tweet_id__in=[pk for pk, _ in rows]).delete()
+            documents.bulk_create(
+                [documents.model(tweet_id=pk, document=search_document(text)) for pk, text in rows],
+                ignore_conflicts=True,
+            )
+        done += len(rows)
+        last = rows[-1][0]
+        yield done, total
+
+
+# --- The first search (migration 0002 builds this index, 0007 drops it) --------------------------
 SEARCH_CONFIG = "simple"
 SEARCH_INDEX_NAME = "tweet_text_search"
 
@@ -20,26 +90,3 @@ def text_search_vector() -> SearchVector:
 
 def text_search_index() -> GinIndex:
     return GinIndex(text_search_vector(), name=SEARCH_INDEX_NAME)
-
-
-# A LIMIT makes PostgreSQL plan the subquery on its own; this one never cuts anything off.
-_NO_LIMIT = 2**62
-
-
-def filter_by_text(tweets: QuerySet, terms: str) -> QuerySet:
-    """Tweets whose text matches ``terms`` (web-search syntax on PostgreSQL).
-
-    On PostgreSQL the match runs as a separate subquery through the GIN index. Left inline, a
-    newest-first page (``ORDER BY id DESC LIMIT n``) tempts the planner into walking the primary
-    key and computing every tweet's text vector until n rows match: instant for common words,
-    seconds for rare ones. Fenced, the cost follows the number of matches (see bench/README.md).
-    """
-    if connection.vendor == "postgresql":
-        query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
-        matches = (
-            tweets.model.objects.annotate(text_search=text_search_vector())
-            .filter(text_search=query)
-            .values("pk")
-        )
-        return tweets.filter(pk__in=matches[:_NO_LIMIT])
-    return tweets.filter(text__icontains=terms)

@@ -88,3 +88,26 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+
+
+def on_postgresql() -> bool:
+    """Whether the tests run on PostgreSQL (CI runs the suite on SQLite and on PostgreSQL)."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def explain(queryset, **settings) -> str:
+    """PostgreSQL's plan for ``queryset`` as text, with planner ``settings`` such as
+    ``enable_seqscan="off"`` applied for this one statement (inside the test's transaction)."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        for name, value in settings.items():
+            cursor.execute(f"SET LOCAL {name} = %s", [value])
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        for name in settings:
+            cursor.execute(f"RESET {name}")
+    return plan

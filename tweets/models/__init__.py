@@ -5,6 +5,7 @@ authors with very many followers).
 """
 
 from tweets.models.moderation import ModerationAction, Report
+from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
 from tweets.models.timelines import Broadcaster, TimelineEntry
 from tweets.models.tweets import (
@@ -25,6 +26,7 @@ __all__ = [
     "Tweet",
     "TweetMedia",
     "TweetQuerySet",
+    "TweetSearchDocument",
     "attachments_prefetch",
     "visible_tweet_q",
 ]

@@ -14,6 +14,7 @@ from media.models import MediaFile
 from media.services import media_claim, media_delete
 from tweets.metrics import TWEETS
 from tweets.models import ModerationAction, Tweet, TweetMedia
+from tweets.search import search_document_write
 from tweets.services.audit import moderation_record
 from tweets.services.counters import recount_replies
 from tweets.services.timelines import timeline_fan_out
@@ -38,8 +39,8 @@ def tweet_text_clean(text: str) -> str:
 def tweet_create(
     *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()
 ) -> Tweet:
-    """Post a tweet (or a reply) with up to four of the author's uploads, and put it into the
-    author's and their followers' timelines."""
+    """Post a tweet (or a reply) with up to four of the author's uploads, make it searchable, and
+    put it into the author's and their followers' timelines."""
     text = tweet_text_clean(text)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
     if in_reply_to is not None:
@@ -59,6 +60,7 @@ def tweet_create(
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
     tweet.fanned_out = author.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
     tweet.save(force_insert=True)
+    search_document_write(tweet=tweet)
     TweetMedia.objects.bulk_create(
         [TweetMedia(tweet=tweet, media=item, position=n) for n, item in enumerate(media)]
     )
@@ -70,12 +72,13 @@ def tweet_create(
 
 @transaction.atomic
 def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
-    """Change a tweet's text (author only) and mark it edited."""
+    """Change a tweet's text (author only), mark it edited and search the new text from now on."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     tweet.text = tweet_text_clean(text)
     tweet.edited_at = timezone.now()
     tweet.save(update_fields=["text", "edited_at"])
+    search_document_write(tweet=tweet)
     return tweet
 
 

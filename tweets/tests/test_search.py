@@ -1,13 +1,18 @@
 """Public tweet search and filters."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from core.testing import API
-from tweets.models import Tweet
+from core.testing import API, explain, on_postgresql
+from tweets import selectors
+from tweets.models import Tweet, TweetSearchDocument
+from tweets.services import tweet_update
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +69,155 @@ def test_search_list_is_public_and_newest_first(api_client):
     tweets = [TweetFactory() for _ in range(3)]
     results = api_client.get(URL).json()["results"]
     assert [t["id"] for t in results] == [str(t.id) for t in reversed(tweets)]
+
+
+postgresql_only = pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL text search")
+
+
+def test_korean_word_is_found_inside_its_inflected_forms(api_client):
+    for text in ["트윗을 올렸다", "새 트윗이 있어요", "이건 트윗입니다", "서울에서 만나요"]:
+        TweetFactory(text=text)
+    TweetFactory(text="트위터는 안 써요")
+    assert result_texts(api_client, search="트윗") == [
+        "이건 트윗입니다",
+        "새 트윗이 있어요",
+        "트윗을 올렸다",
+    ]
+    assert result_texts(api_client, search="서울") == ["서울에서 만나요"]
+    assert result_texts(api_client, search="트윗입니다") == ["이건 트윗입니다"]
+
+
+def test_japanese_and_chinese_are_found_by_substrings_of_two_or_more_characters(api_client):
+    TweetFactory(text="東京タワーに行った")
+    TweetFactory(text="我爱北京天安门")
+    assert result_texts(api_client, search="タワー") == ["東京タワーに行った"]
+    assert result_texts(api_client, search="東京") == ["東京タワーに行った"]
+    assert result_texts(api_client, search="北京") == ["我爱北京天安门"]
+    assert result_texts(api_client, search="天安门") == ["我爱北京天安门"]
+    assert result_texts(api_client, search="京北") == []
+
+
+def test_a_single_korean_character_is_found_anywhere_in_a_word(api_client):
+    TweetFactory(text="첫눈이 왔다")
+    TweetFactory(text="눈사람")
+    TweetFactory(text="비가 와요")
+    assert result_texts(api_client, search="눈") == ["눈사람", "첫눈이 왔다"]
+
+
+FULL_WIDTH_CAT = "\uff23\uff41\uff54 in full width"
+
+
+def test_latin_words_match_as_whole_words_in_any_case(api_client):
+    TweetFactory(text="My CAT sleeps")
+    TweetFactory(text="Concatenate the strings")
+    TweetFactory(text=FULL_WIDTH_CAT)
+    assert result_texts(api_client, search="cat") == [FULL_WIDTH_CAT, "My CAT sleeps"]
+    assert result_texts(api_client, search="Cat") == [FULL_WIDTH_CAT, "My CAT sleeps"]
+
+
+def test_mixed_korean_and_latin_text_is_found_by_either(api_client):
+    TweetFactory(text="Django를 배우는 중")
+    assert result_texts(api_client, search="django") == ["Django를 배우는 중"]
+    assert result_texts(api_client, search="배우") == ["Django를 배우는 중"]
+
+
+def test_every_word_of_the_search_must_match(api_client):
+    TweetFactory(text="서울 날씨 좋다 coffee")
+    TweetFactory(text="부산 날씨 좋다")
+    TweetFactory(text="coffee in Seoul")
+    assert result_texts(api_client, search="날씨 coffee") == ["서울 날씨 좋다 coffee"]
+    assert result_texts(api_client, search="날씨 좋다") == [
+        "부산 날씨 좋다",
+        "서울 날씨 좋다 coffee",
+    ]
+
+
+@postgresql_only
+def test_quoted_phrase_matches_its_words_in_order(api_client):
+    TweetFactory(text="서울 날씨 정말 좋다")
+    TweetFactory(text="날씨 서울 정말")
+    TweetFactory(text="Ship on Friday and deploy on Monday")
+    TweetFactory(text="deploy friday")
+    assert result_texts(api_client, search='"서울 날씨"') == ["서울 날씨 정말 좋다"]
+    assert result_texts(api_client, search='"deploy friday"') == ["deploy friday"]
+    assert result_texts(api_client, search='"friday deploy"') == []
+    assert result_texts(api_client, search='"날씨 정말" 서울') == ["서울 날씨 정말 좋다"]
+
+
+@pytest.mark.parametrize("search", ["!!!", "😀🎉", "?! ...", '""'])
+def test_punctuation_or_emoji_only_search_finds_nothing(api_client, search):
+    TweetFactory(text="hello!!! 😀🎉")
+    assert result_texts(api_client, search=search) == []
+
+
+@pytest.mark.parametrize("search", ["", "   "])
+def test_empty_search_is_no_filter(api_client, search):
+    TweetFactory(text="one")
+    TweetFactory(text="two")
+    assert result_texts(api_client, search=search) == ["two", "one"]
+
+
+def test_search_of_200_characters_is_accepted_and_201_is_400(api_client):
+    TweetFactory(text="hello")
+    assert result_texts(api_client, search="가" * 200) == []
+    response = api_client.get(URL, {"search": "가" * 201})
+    assert response.status_code == 400
+    assert "search" in response.json()
+
+
+def test_search_with_a_nul_byte_is_400(api_client):
+    response = api_client.get(URL, {"search": "hello\x00"})
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
+
+
+def test_an_edited_tweet_is_found_by_its_new_text_only(api_client):
+    tweet = TweetFactory(text="고양이 사진")
+    tweet_update(tweet=tweet, editor=tweet.author, text="강아지 사진")
+    assert result_texts(api_client, search="고양이") == []
+    assert result_texts(api_client, search="강아지") == ["강아지 사진"]
+
+
+def test_search_results_are_newest_first_and_cursor_paged(api_client):
+    texts = [f"커피 {n}번째" for n in range(5)]
+    for text in texts:
+        TweetFactory(text=text)
+    TweetFactory(text="차 한 잔")
+    first = api_client.get(URL, {"search": "커피", "limit": 3}).json()
+    second = api_client.get(first["next"]).json()
+    seen = [t["text"] for t in first["results"] + second["results"]]
+    assert seen == list(reversed(texts))
+    assert second["next"] is None
+
+
+def test_hidden_tweets_are_not_found(api_client):
+    TweetFactory(text="비밀 이야기")
+    Tweet.objects.update(is_hidden=True)
+    assert result_texts(api_client, search="비밀") == []
+
+
+def test_search_reindex_writes_missing_documents(api_client):
+    TweetFactory(text="오래된 트윗입니다")
+    TweetSearchDocument.objects.all().delete()
+    assert result_texts(api_client, search="트윗") == []
+    call_command("search_reindex", stdout=StringIO(), stderr=StringIO())
+    assert result_texts(api_client, search="트윗") == ["오래된 트윗입니다"]
+
+
+def test_search_page_query_count_does_not_grow_with_page_size(
+    api_client, django_assert_max_num_queries
+):
+    for n in range(30):
+        TweetFactory(text=f"검색 {n}")
+    for limit in (1, 30):
+        with django_assert_max_num_queries(2):
+            response = api_client.get(URL, {"search": "검색", "limit": limit})
+        assert len(response.json()["results"]) == limit
+
+
+@postgresql_only
+def test_search_goes_through_the_gin_index():
+    TweetFactory(text="서울에서 커피")
+    page = selectors.tweet_search(viewer=AnonymousUser(), text="서울 커피").order_by("-pk")[:21]
+    plan = explain(page, enable_seqscan="off")
+    assert "Bitmap Index Scan on tweet_search_document" in plan, plan
