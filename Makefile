@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate e2e clean
+.PHONY: run test lint format migrate worker beat e2e clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ migrate: $(VENV)/.runtime-installed
 
 run: migrate
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Background workers (need CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0; without it the app
+# runs its tasks itself and no worker is needed). Run one beat for the periodic jobs.
+worker: migrate
+	@test -n "$$CELERY_BROKER_URL" || { echo "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
+	$(VENV)/bin/celery -A minitter worker --loglevel=INFO
+
+beat: migrate
+	@test -n "$$CELERY_BROKER_URL" || { echo "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
+	$(VENV)/bin/celery -A minitter beat --loglevel=INFO
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -189,6 +189,49 @@ elif os.environ.get("CACHE_BACKEND", "locmem") == "database":
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Background work: Celery (see minitter/celery.py) -------------------------------------------
+# With a broker (Redis) set, tasks go to `celery -A minitter worker`; without one they run in this
+# process right after the transaction that asked for them commits (`make run` needs no server).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged only when it has finished, and given back to the queue when the process
+# running it dies, so a killed worker loses nothing: another worker runs it again (tasks are
+# idempotent). One message at a time per process keeps the unacknowledged window small.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message taken by a worker that vanished (SIGKILL, lost machine) goes back to the queue after
+# this many seconds; tasks are short batches, so a few minutes is safe and bounds the delay.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": max(REDIS_TIMEOUT, 5),
+    # Publishing gives up after one quick retry instead of kombu's default seconds of retrying.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Publishing must not hang a request when the broker is down: fail fast, the outbox keeps the work.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# host:port on which a worker serves its Prometheus metrics (queue length, task latency); "": none.
+CELERY_WORKER_METRICS_BIND = os.environ.get("CELERY_WORKER_METRICS_BIND", "")
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "media-cleanup": {
+        "task": "media.tasks.media_cleanup",
+        "schedule": env_int("MEDIA_CLEANUP_INTERVAL_SECONDS", 3600),
+    },
+}
+
 # --- Accounts and passwords ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]

@@ -9,3 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {}
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# The unit suite runs background tasks in-process (a real worker runs in the end-to-end tests),
+# and a task that fails fails the test.
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

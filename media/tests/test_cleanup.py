@@ -1,8 +1,9 @@
-"""The clean-up command removes stale unattached uploads, and only those."""
+"""The clean-up command and periodic task remove stale unattached uploads, and only those."""
 
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from core.testing.images import image_bytes
 from media.models import MediaFile
 from media.services import media_create
+from media.tasks import media_cleanup
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +59,22 @@ def test_grace_period_can_be_given(user):
 def test_negative_grace_period_is_refused():
     with pytest.raises(CommandError):
         call_command("media_cleanup", "--older-than-hours", "-1")
+
+
+def test_cleanup_task_removes_stale_uploads_and_a_second_run_finds_nothing(
+    user, _media_in_tmp_dir, django_capture_on_commit_callbacks
+):
+    stale = stored_upload(user, hours_old=25)
+    fresh = stored_upload(user, hours_old=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert media_cleanup.delay().get() == 1
+    assert media_cleanup.delay().get() == 0
+
+    assert list(MediaFile.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not (_media_in_tmp_dir / stale.file).exists()
+
+
+def test_cleanup_runs_periodically_through_beat():
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert media_cleanup.name in schedule
