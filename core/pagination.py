@@ -22,8 +22,18 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 # fetch(position, forward, limit) -> up to ``limit`` items strictly beyond ``position`` in the
-# direction of travel (forward: in list order; backward: in reverse list order).
+# direction of travel (forward: in list order; backward: in reverse list order). A source that
+# skips rows it read returns a ``FetchedPage`` saying whether more follow.
 Fetch = Callable[[int | None, bool, int], Sequence[Any]]
+
+
+class FetchedPage(list):
+    """What a fetch function returns when it skipped some rows it read (duplicates in a
+    timeline): the items, and whether more lie beyond them, which their number no longer tells."""
+
+    def __init__(self, items, *, has_more: bool):
+        super().__init__(items)
+        self.has_more = has_more
 
 
 def encode_cursor(forward: bool, position: int) -> str:
@@ -67,8 +77,9 @@ class KeysetPagination(BasePagination):
         token = request.query_params.get(self.cursor_query_param)
         forward, position = decode_cursor(token) if token else (True, None)
 
-        items = list(fetch(position, forward, limit + 1))
-        has_more = len(items) > limit
+        fetched = fetch(position, forward, limit + 1)
+        items = list(fetched)
+        has_more = getattr(fetched, "has_more", len(items) > limit)
         items = items[:limit]
         if not forward:
             items.reverse()

@@ -5,11 +5,13 @@ import heapq
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import CharField, QuerySet, Value, prefetch_related_objects
 
 from accounts.models import active_account_q
 from core.ids import id_floor
+from core.pagination import FetchedPage
 from tweets.models import (
+    TWEET_JOINS,
     Broadcaster,
     Follow,
     Like,
@@ -24,23 +26,36 @@ User = get_user_model()
 
 
 def tweet_queryset(*, viewer) -> QuerySet:
-    """Every tweet the viewer may see, with what its JSON needs."""
+    """Every tweet and repost the viewer may see, with what its JSON needs."""
     return Tweet.objects.visible_to(viewer).with_author()
 
 
+def original_queryset(*, viewer) -> QuerySet:
+    """Every original tweet (no reposts) the viewer may see, with what its JSON needs."""
+    return Tweet.objects.originals_visible_to(viewer).with_author()
+
+
 def tweet_get(*, tweet_id: int, viewer) -> Tweet | None:
-    """A tweet the viewer may see, with everything its JSON shows."""
+    """A tweet or repost the viewer may see, with everything its JSON shows."""
     return tweet_queryset(viewer=viewer).filter(pk=tweet_id).first()
 
 
 def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:
-    """A tweet the viewer may see, without joins: for permission checks and list filters."""
+    """A tweet or repost the viewer may see, without joins: for permission checks and filters."""
     return Tweet.objects.visible_to(viewer).filter(pk=tweet_id).first()
 
 
+def tweet_find_original(*, tweet_id: int, viewer) -> Tweet | None:
+    """The original tweet behind this id, which may be a repost's (visible with it): what likes,
+    reposts, bookmarks, replies and reports act on."""
+    tweet = Tweet.objects.visible_to(viewer).select_related("repost_of").filter(pk=tweet_id).first()
+    return tweet.repost_of if tweet is not None and tweet.repost_of_id else tweet
+
+
 def tweet_search(*, viewer, text="", author=None, since=None, until=None) -> QuerySet:
-    """Tweets matching all given filters; time bounds become id bounds (ids are time-ordered)."""
-    tweets = tweet_queryset(viewer=viewer)
+    """Original tweets matching all given filters; time bounds become id bounds (ids are
+    time-ordered)."""
+    tweets = original_queryset(viewer=viewer)
     if text:
         tweets = filter_by_text(tweets, text)
     if author is not None:
@@ -53,11 +68,21 @@ def tweet_search(*, viewer, text="", author=None, since=None, until=None) -> Que
 
 
 def tweet_replies(*, tweet: Tweet, viewer) -> QuerySet:
-    return tweet_queryset(viewer=viewer).filter(in_reply_to=tweet)
+    return original_queryset(viewer=viewer).filter(in_reply_to=tweet)
 
 
-def tweets_by_author(*, author: User, viewer) -> QuerySet:
+def tweets_by_author(*, author: User, viewer, reposts: bool = True) -> QuerySet:
+    """The author's tweets, replies and (unless ``reposts=False``) reposts, newest first."""
+    if not reposts:
+        return original_queryset(viewer=viewer).filter(author=author)
     return tweet_queryset(viewer=viewer).filter(author=author)
+
+
+def tweet_reposts(*, tweet: Tweet) -> QuerySet:
+    """Reposts of a tweet (newest first by repost id) with the reposting accounts."""
+    return Tweet.objects.filter(
+        active_account_q("author__"), repost_of=tweet, is_hidden=False
+    ).select_related("author__avatar")
 
 
 def tweet_likes(*, tweet: Tweet) -> QuerySet:
@@ -67,15 +92,31 @@ def tweet_likes(*, tweet: Tweet) -> QuerySet:
     )
 
 
-def liked_tweet_ids(*, user: User, tweet_ids: Iterable[int]) -> set[int]:
-    """Which of these tweets the user has liked: one query for a whole page."""
-    if not user.is_authenticated:
-        return set()
-    return set(
-        Like.objects.filter(user=user, tweet_id__in=list(tweet_ids)).values_list(
-            "tweet_id", flat=True
+def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
+    """Which of these tweets (and the originals of those that are reposts) the user has liked and
+    reposted, as ``{"liked": ids, "reposted": ids}``: one query for a whole page."""
+    flags = {"liked": set(), "reposted": set()}
+    ids = set()
+    for tweet in tweets:
+        ids.add(tweet.pk)
+        if tweet.repost_of_id:
+            ids.add(tweet.repost_of_id)
+    if not user.is_authenticated or not ids:
+        return flags
+    marked = (
+        Like.objects.filter(user=user, tweet_id__in=ids)
+        .annotate(flag=Value("liked", output_field=CharField()))
+        .values_list("tweet_id", "flag")
+        .union(
+            Tweet.objects.filter(author=user, repost_of_id__in=ids)
+            .annotate(flag=Value("reposted", output_field=CharField()))
+            .values_list("repost_of_id", "flag"),
+            all=True,
         )
     )
+    for tweet_id, flag in marked:
+        flags[flag].add(tweet_id)
+    return flags
 
 
 def followers_of(*, user: User) -> QuerySet:
@@ -105,13 +146,36 @@ def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
     }
 
 
-def timeline_home_fetch(*, reader: User):
-    """The home timeline as a fetch function for keyset pagination.
+def tweets_hydrate(tweets: list[Tweet]) -> None:
+    """Prefetch what the JSON of these tweets and of the originals they repost shows (their
+    media) in one query."""
+    originals = [tweet.repost_of for tweet in tweets if tweet.repost_of_id]
+    prefetch_related_objects([*tweets, *originals], attachments_prefetch())
 
-    A page is the reader's precomputed entries (one index range scan) merged with the tweets of
-    followed "broadcasters" that were not fanned out (a partial-index scan over those few authors).
-    Both are bounded by the page size, so the cost does not grow with the number of tweets or
-    followees.
+
+def _first_occurrences(items: list[Tweet], newest_first: bool) -> list[Tweet]:
+    """Each original once: its oldest occurrence among ``items`` (the tweet itself or the first
+    repost of it), as Mastodon shows a reblogged status once however many followees reblog it."""
+    seen, kept = set(), []
+    for item in sorted(items, key=lambda tweet: tweet.pk):
+        original = item.repost_of_id or item.pk
+        if original not in seen:
+            seen.add(original)
+            kept.append(item)
+    kept.sort(key=lambda tweet: tweet.pk, reverse=newest_first)
+    return kept
+
+
+def timeline_home_fetch(*, reader: User):
+    """The home timeline as a fetch function for keyset pagination: tweets and reposts by the
+    reader and the accounts they follow, newest first by the time of the tweet or the repost.
+
+    A page is the reader's precomputed entries (one index range scan) merged with the tweets and
+    reposts of followed "broadcasters" that were not fanned out (a partial-index scan over those
+    few authors). Both are bounded by the page size, so the cost does not grow with the number of
+    tweets or followees. An original shows at most once per page: where several followees reposted
+    it (or the reader follows its author too) its oldest occurrence on the page wins. Every rule
+    of what a reader sees in the timeline belongs here.
     """
     broadcasters = Broadcaster.objects.filter(
         user__in=Follow.objects.filter(follower=reader).values("followee")
@@ -125,16 +189,20 @@ def timeline_home_fetch(*, reader: User):
             bound = "lt" if newest_first else "gt"
             entries = entries.filter(**{f"tweet_id__{bound}": position})
             merged = merged.filter(**{f"pk__{bound}": position})
-        entries = entries.select_related("tweet__author__avatar").order_by(
-            "-tweet_id" if newest_first else "tweet_id"
-        )[:limit]
-        merged = merged.select_related("author__avatar")
+        entries = entries.select_related(*(f"tweet__{join}" for join in TWEET_JOINS))
+        entries = entries.order_by("-tweet_id" if newest_first else "tweet_id")[:limit]
+        merged = merged.select_related(*TWEET_JOINS)
         merged = merged.order_by("-pk" if newest_first else "pk")[:limit]
 
         streams = ([entry.tweet for entry in entries], list(merged))
         ordered = heapq.merge(*streams, key=lambda tweet: tweet.pk, reverse=newest_first)
-        page = list(ordered)[:limit]
-        prefetch_related_objects(page, attachments_prefetch())
-        return page
+        candidates = list(ordered)[:limit]
+        page = _first_occurrences(candidates, newest_first)
+        tweets_hydrate(page)
+        if len(page) == len(candidates):
+            return page
+        # Duplicates were dropped, so the count alone no longer tells whether more follow.
+        more = sum(map(len, streams)) > limit or any(len(s) == limit for s in streams)
+        return FetchedPage(page, has_more=more)
 
     return fetch

@@ -47,13 +47,15 @@ class AuthorSerializer(AvatarUrlsMixin, serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class TweetSerializer(serializers.ModelSerializer):
-    """A tweet as clients see it. ``liked`` needs ``liked_ids`` (a set) in the context."""
+class OriginalTweetSerializer(serializers.ModelSerializer):
+    """A tweet as clients see it. The viewer's flags (``liked``, ``reposted``) come from
+    ``flags`` in the context (``selectors.viewer_flags``)."""
 
     id = IdField()
     author = AuthorSerializer(read_only=True)
     in_reply_to = IdField(source="in_reply_to_id", allow_null=True)
     liked = serializers.SerializerMethodField()
+    reposted = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     media = serializers.SerializerMethodField()
 
@@ -68,14 +70,22 @@ class TweetSerializer(serializers.ModelSerializer):
             "in_reply_to",
             "reply_count",
             "like_count",
+            "repost_count",
             "liked",
+            "reposted",
             "url",
             "media",
         ]
         read_only_fields = fields
 
+    def _flag(self, name: str, tweet) -> bool:
+        return tweet.pk in self.context.get("flags", {}).get(name, ())
+
     def get_liked(self, tweet) -> bool:
-        return tweet.pk in self.context.get("liked_ids", ())
+        return self._flag("liked", tweet)
+
+    def get_reposted(self, tweet) -> bool:
+        return self._flag("reposted", tweet)
 
     @extend_schema_field(MediaSerializer(many=True))
     def get_media(self, tweet):
@@ -85,6 +95,17 @@ class TweetSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, tweet):
         return reverse("tweet-detail", args=[tweet.pk], request=self.context.get("request"))
+
+
+class TweetSerializer(OriginalTweetSerializer):
+    """A tweet, or a repost: then ``author`` and ``created_at`` say who reposted it and when,
+    ``text`` is empty, and ``repost_of`` is the original (Mastodon's ``reblog``)."""
+
+    repost_of = OriginalTweetSerializer(read_only=True, allow_null=True)
+
+    class Meta(OriginalTweetSerializer.Meta):
+        fields = [*OriginalTweetSerializer.Meta.fields, "repost_of"]
+        read_only_fields = fields
 
 
 class ProfileSerializer(PublicAccountSerializer):

@@ -1,4 +1,5 @@
-"""HTTP endpoints of the social layer: tweets, likes, profiles, follows and the home timeline.
+"""HTTP endpoints of the social layer: tweets, likes, reposts, profiles, follows and the home
+timeline.
 
 Reads are public (except the home timeline); writes need a logged-in user. Views validate input,
 call a service or a selector, and serialize; the rules live in ``services`` and ``selectors``.
@@ -34,21 +35,19 @@ User = get_user_model()
 
 
 def tweet_page_response(view: GenericAPIView, page: list) -> Response:
-    """Serialize a page of tweets with the viewer's likes looked up in one query."""
-    liked_ids = selectors.liked_tweet_ids(
-        user=view.request.user, tweet_ids=[tweet.pk for tweet in page]
-    )
-    context = {**view.get_serializer_context(), "liked_ids": liked_ids}
+    """Serialize a page of tweets with the viewer's likes and reposts looked up in one query."""
+    flags = selectors.viewer_flags(user=view.request.user, tweets=page)
+    context = {**view.get_serializer_context(), "flags": flags}
     return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
 
 
 def tweet_response(view: GenericAPIView, tweet_id: int, status_code=status.HTTP_200_OK) -> Response:
-    """A tweet as the viewer sees it now (fresh counters, media, whether they liked it)."""
+    """A tweet as the viewer sees it now (fresh counters, media, the viewer's flags)."""
     tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=view.request.user) if tweet_id else None
     if tweet is None:
         raise Http404
-    liked_ids = selectors.liked_tweet_ids(user=view.request.user, tweet_ids=[tweet_id])
-    context = {**view.get_serializer_context(), "liked_ids": liked_ids}
+    flags = selectors.viewer_flags(user=view.request.user, tweets=[tweet])
+    context = {**view.get_serializer_context(), "flags": flags}
     return Response(TweetSerializer(tweet, context=context).data, status=status_code)
 
 
@@ -62,19 +61,24 @@ class TweetViewSet(
     serializer_class = TweetSerializer
     filterset_class = TweetFilter
     lookup_value_regex = "[^/]+"
-    read_actions = {"list", "retrieve", "replies", "likes"}
+    read_actions = {"list", "retrieve", "replies", "likes", "reposts"}
+    # Actions on a repost's id act on its original (as reposting a repost reposts the original).
+    original_actions = {"replies", "likes", "like", "reposts", "repost"}
 
     def get_permissions(self):
         return [AllowAny()] if self.action in self.read_actions else [IsAuthenticated()]
 
     def get_queryset(self):
-        return selectors.tweet_queryset(viewer=self.request.user)
+        return selectors.original_queryset(viewer=self.request.user)
 
     def get_object(self):
         tweet_id = parse_id(self.kwargs["pk"])
-        tweet = (
-            selectors.tweet_find(tweet_id=tweet_id, viewer=self.request.user) if tweet_id else None
+        find = (
+            selectors.tweet_find_original
+            if self.action in self.original_actions
+            else selectors.tweet_find
         )
+        tweet = find(tweet_id=tweet_id, viewer=self.request.user) if tweet_id else None
         if tweet is None:
             raise Http404
         return tweet
@@ -89,12 +93,12 @@ class TweetViewSet(
 
     @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
     def create(self, request):
-        """Post a tweet, or a reply with `in_reply_to`."""
+        """Post a tweet, or a reply with `in_reply_to` (a repost's id answers its original)."""
         data = TweetCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         parent = None
         if data.validated_data.get("in_reply_to") is not None:
-            parent = selectors.tweet_find(
+            parent = selectors.tweet_find_original(
                 tweet_id=data.validated_data["in_reply_to"], viewer=request.user
             )
             if parent is None:
@@ -151,6 +155,38 @@ class TweetViewSet(
             return Response(status=status.HTTP_204_NO_CONTENT)
         services.like_create(user=request.user, tweet=tweet)
         return tweet_response(self, tweet.pk)
+
+    @extend_schema(responses={200: PublicAccountSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"])
+    def reposts(self, request, pk=None):
+        """Accounts that reposted a tweet, most recent repost first."""
+        page = self.paginate_queryset(selectors.tweet_reposts(tweet=self.get_object()))
+        accounts = [repost.author for repost in page]
+        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={200: TweetSerializer, 201: TweetSerializer},
+        description="Repost a tweet (your own too; a repost's id reposts its original). Answers "
+        "with the repost, whose `repost_of` is the original: 201 when it was made now, 200 when "
+        "you had reposted it already.",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def repost(self, request, pk=None):
+        """Repost (POST) or unrepost (DELETE) a tweet; both are idempotent."""
+        tweet = self.get_object()
+        if request.method == "DELETE":
+            services.repost_delete(user=request.user, tweet=tweet)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        try:
+            repost, created = services.repost_create(user=request.user, tweet=tweet)
+        except Tweet.DoesNotExist:
+            raise Http404 from None
+        return tweet_response(
+            self, repost.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 @extend_schema(tags=["accounts"])
@@ -210,7 +246,7 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(responses={200: TweetSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def tweets(self, request, username=None):
-        """The account's tweets and replies, newest first."""
+        """The account's tweets, replies and reposts, newest first."""
         page = self.paginate_queryset(
             selectors.tweets_by_author(author=self.get_object(), viewer=request.user)
         )
@@ -246,7 +282,7 @@ class ReportCreateView(APIView):
         values = data.validated_data
         tweet = account = None
         if values.get("tweet") is not None:
-            tweet = selectors.tweet_find(tweet_id=values["tweet"], viewer=request.user)
+            tweet = selectors.tweet_find_original(tweet_id=values["tweet"], viewer=request.user)
             if tweet is None:
                 return Response({"tweet": ["That tweet does not exist."]}, status=400)
         else:

@@ -9,14 +9,17 @@ from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
 from tweets.models.timelines import Broadcaster, TimelineEntry
 from tweets.models.tweets import (
+    TWEET_JOINS,
     Tweet,
     TweetMedia,
     TweetQuerySet,
     attachments_prefetch,
+    visible_original_q,
     visible_tweet_q,
 )
 
 __all__ = [
+    "TWEET_JOINS",
     "Broadcaster",
     "Follow",
     "Like",
@@ -28,5 +31,6 @@ __all__ = [
     "TweetQuerySet",
     "TweetSearchDocument",
     "attachments_prefetch",
+    "visible_original_q",
     "visible_tweet_q",
 ]

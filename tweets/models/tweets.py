@@ -1,4 +1,5 @@
-"""Tweets, their attachments, and the visibility rule every read of tweets goes through."""
+"""Tweets and reposts, their attachments, and the visibility rule every read of tweets goes
+through."""
 
 from django.conf import settings
 from django.db import models
@@ -8,21 +9,45 @@ from django.utils import timezone
 from accounts.models import active_account_q
 from core.ids import next_id
 
+# What a tweet's JSON needs joined: its author's row and avatar, and for a repost the original
+# with its author's. Prefix with a path (``"tweet__"``) to reach tweets from another model.
+TWEET_JOINS = ("author__avatar", "repost_of__author__avatar")
 
-def attachments_prefetch() -> models.Prefetch:
+
+def attachments_prefetch(path: str = "") -> models.Prefetch:
     """Attachments in display order with their media rows: one query for a whole page."""
     return models.Prefetch(
-        "attachments", queryset=TweetMedia.objects.select_related("media").order_by("position")
+        f"{path}attachments",
+        queryset=TweetMedia.objects.select_related("media").order_by("position"),
     )
+
+
+def _sees_everything(viewer) -> bool:
+    return viewer is not None and viewer.is_authenticated and viewer.is_staff
+
+
+def _shown_q(path: str) -> Q:
+    """Not hidden by a moderator, by an active and unsuspended author."""
+    return active_account_q(f"{path}author__") & Q(**{f"{path}is_hidden": False})
 
 
 def visible_tweet_q(viewer, path: str = "") -> Q:
     """The rule every read of tweets goes through: not hidden by a moderator, by an active and
-    unsuspended author, except that staff see everything. ``path`` reaches the tweet from another
-    model (``"tweet__"``), so that the rule applies through a join."""
-    if viewer is not None and viewer.is_authenticated and viewer.is_staff:
+    unsuspended author, and for a repost the same of its original; staff see everything. ``path``
+    reaches the tweet from another model (``"tweet__"``), so that the rule applies through a join.
+    """
+    if _sees_everything(viewer):
         return Q()
-    return active_account_q(f"{path}author__") & Q(**{f"{path}is_hidden": False})
+    return _shown_q(path) & (
+        Q(**{f"{path}repost_of__isnull": True}) | _shown_q(f"{path}repost_of__")
+    )
+
+
+def visible_original_q(viewer, path: str = "") -> Q:
+    """``visible_tweet_q`` for reads of original tweets only (no reposts): the same rule, without
+    the join to an original that an original does not have."""
+    originals = Q(**{f"{path}repost_of__isnull": True})
+    return originals if _sees_everything(viewer) else originals & _shown_q(path)
 
 
 class TweetQuerySet(models.QuerySet):
@@ -31,12 +56,19 @@ class TweetQuerySet(models.QuerySet):
         return self.filter(visible_tweet_q(None))
 
     def visible_to(self, viewer):
-        """Tweets this viewer may see (staff also see hidden ones)."""
+        """Tweets and reposts this viewer may see (staff also see hidden ones)."""
         return self.filter(visible_tweet_q(viewer))
 
+    def originals_visible_to(self, viewer):
+        """Original tweets (no reposts) this viewer may see."""
+        return self.filter(visible_original_q(viewer))
+
     def with_author(self):
-        """With what a tweet's JSON needs: the author and avatar joined, media prefetched."""
-        return self.select_related("author__avatar").prefetch_related(attachments_prefetch())
+        """With what a tweet's JSON needs: the author and avatar joined, and for a repost its
+        original with its author; media prefetched."""
+        return self.select_related(*TWEET_JOINS).prefetch_related(
+            attachments_prefetch(), attachments_prefetch("repost_of__")
+        )
 
 
 class Tweet(models.Model):
@@ -54,10 +86,21 @@ class Tweet(models.Model):
         related_name="replies",
         db_index=False,
     )
+    # A repost (Mastodon's reblog) is a row of its own, with its own time-ordered id, so that it
+    # takes a place in timelines by the time of the repost; it has no text and is no reply.
+    repost_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reposts",
+        db_index=False,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     reply_count = models.PositiveIntegerField(default=0)
     like_count = models.PositiveIntegerField(default=0)
+    repost_count = models.PositiveIntegerField(default=0)
     # False when the author had too many followers to fan out to: merged into timelines at read.
     fanned_out = models.BooleanField(default=True)
     # Hidden by a moderator: gone from every timeline, list, search and count, except for staff.
@@ -67,6 +110,18 @@ class Tweet(models.Model):
 
     class Meta:
         permissions = [("hide_tweet", "Can hide and unhide tweets")]
+        constraints = [
+            # One repost per account and original; also serves "did the viewer repost these".
+            models.UniqueConstraint(
+                fields=["author", "repost_of"],
+                condition=Q(repost_of__isnull=False),
+                name="repost_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(repost_of__isnull=True) | Q(in_reply_to__isnull=True, text=""),
+                name="repost_is_bare",
+            ),
+        ]
         indexes = [
             models.Index(fields=["author", "-id"], name="tweet_author_id"),
             models.Index(fields=["in_reply_to", "id"], name="tweet_reply_id"),
@@ -75,9 +130,16 @@ class Tweet(models.Model):
                 name="tweet_unfanned_author_id",
                 condition=Q(fanned_out=False),
             ),
+            models.Index(
+                fields=["repost_of", "-id"],
+                name="tweet_repost_id",
+                condition=Q(repost_of__isnull=False),
+            ),
         ]
 
     def __str__(self):
+        if self.repost_of_id:
+            return f"{self.author_id} reposts {self.repost_of_id}"
         return f"{self.author_id}: {self.text[:50]}"
 
 

@@ -14,6 +14,7 @@ from tweets.services.moderation import (
     tweet_delete_by_moderator,
     tweet_set_hidden,
 )
+from tweets.services.reposts import repost_create, repost_delete
 from tweets.services.timelines import timeline_backfill, timeline_fan_out, timeline_rebuild
 from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean, tweet_update
 
@@ -25,6 +26,8 @@ __all__ = [
     "like_delete",
     "report_close",
     "report_create",
+    "repost_create",
+    "repost_delete",
     "timeline_backfill",
     "timeline_fan_out",
     "timeline_rebuild",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.services import user_set_suspended
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.services.audit import moderation_record
-from tweets.services.counters import recount_around, recount_replies
+from tweets.services.counters import recount_around, recount_replies, recount_reposts
 from tweets.services.tweets import tweet_delete
 
 User = get_user_model()
@@ -56,6 +56,10 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
     kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET
     moderation_record(moderator, kind, reason, tweet_id=tweet.pk, account_id=tweet.author_id)
     Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
+    if tweet.repost_of_id:
+        # Reposts do not count as the reposter's tweets, but in the original's repost_count.
+        recount_reposts([tweet.repost_of_id])
+        return True
     author = User.objects.filter(pk=tweet.author_id)
     if hidden:
         author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)

@@ -1,4 +1,4 @@
-"""Writes on tweets: post (with media, as a reply), edit, delete."""
+"""Writes on tweets: post (with media, as a reply), edit, delete (a repost's too)."""
 
 from collections.abc import Sequence
 
@@ -17,6 +17,7 @@ from tweets.models import ModerationAction, Tweet, TweetMedia
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record
 from tweets.services.counters import recount_replies
+from tweets.services.reposts import repost_delete
 from tweets.services.timelines import timeline_fan_out
 
 User = get_user_model()
@@ -47,7 +48,7 @@ def tweet_create(
         # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
         # must fail, not dangle.
         parent = (
-            Tweet.objects.visible()
+            Tweet.objects.originals_visible_to(None)
             .select_for_update(of=("self",))
             .filter(pk=in_reply_to.pk)
             .first()
@@ -75,6 +76,8 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     """Change a tweet's text (author only), mark it edited and search the new text from now on."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
+    if tweet.repost_of_id:
+        raise ValidationError({"text": ["A repost has no text to edit."]})
     tweet.text = tweet_text_clean(text)
     tweet.edited_at = timezone.now()
     tweet.save(update_fields=["text", "edited_at"])
@@ -84,8 +87,9 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
 
 @transaction.atomic
 def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
-    """Delete a tweet (its author or staff): its likes, timeline entries and media go with it.
-    Staff deleting someone else's tweet is a moderation action, written to the audit log."""
+    """Delete a tweet (its author or staff): its likes, reposts, timeline entries and media go with
+    it; deleting a repost is unreposting. Staff deleting someone else's tweet is a moderation
+    action, written to the audit log."""
     if actor.pk != tweet.author_id:
         if not actor.is_staff:
             raise PermissionDenied("Only the author or staff can delete a tweet.")
@@ -96,6 +100,9 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
             tweet_id=tweet.pk,
             account_id=tweet.author_id,
         )
+    if tweet.repost_of_id:
+        repost_delete(user=tweet.author, tweet=tweet)
+        return
     media_delete(
         MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
     )

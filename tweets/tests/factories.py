@@ -26,3 +26,8 @@ class TweetFactory(factory.django.DjangoModelFactory):
 
 def follow(follower, followee):
     services.follow_create(follower=follower, followee=followee)
+
+
+def repost(user, tweet):
+    user.refresh_from_db(fields=["followers_count"])
+    return services.repost_create(user=user, tweet=tweet)[0]

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def busy_world(settings):
-    """A reader following 50 accounts (one merged at read time), with replies and likes."""
+    """A reader following 50 accounts (one merged at read time), with replies, likes and
+    reposts."""
     reader = UserFactory(username="reader", avatar=MediaFileFactory())
     parent = TweetFactory(author=reader)
     authors = UserFactory.create_batch(50)
@@ -27,8 +28,13 @@ def busy_world(settings):
         services.like_create(user=reader, tweet=tweet)
         services.like_create(user=author, tweet=parent)
     TweetFactory.create_batch(50, author=reader)
+    for author in authors[:25]:  # reposts in the reader's timeline, of distinct tweets
+        services.repost_create(user=author, tweet=TweetFactory())
+    for stranger in UserFactory.create_batch(50):  # reposts of one tweet, from outside
+        services.repost_create(user=stranger, tweet=parent)
     settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
     TweetFactory(author=authors[0])
+    services.repost_create(user=authors[0], tweet=TweetFactory(author=authors[1]))
     return reader, parent
 
 
@@ -38,6 +44,7 @@ LIST_QUERIES = {
     f"{API}/tweets": 4,
     "/api/minitter/v1/tweets/{parent}/replies": 5,
     "/api/minitter/v1/tweets/{parent}/likes": 3,
+    "/api/minitter/v1/tweets/{parent}/reposts": 3,
     f"{API}/accounts/reader/followers": 3,
     f"{API}/accounts/reader/following": 3,
     f"{API}/accounts/reader/tweets": 5,

@@ -154,12 +154,20 @@ def test_rebuilt_timelines_equal_maintained_ones_after_random_activity(settings)
     users = UserFactory.create_batch(8)
     for _ in range(300):
         actor = rng.choice(users)
+        actor.refresh_from_db()
         move = rng.random()
-        if move < 0.4:
-            parent = Tweet.objects.order_by("?").first() if rng.random() < 0.2 else None
-            actor.refresh_from_db()
+        originals = Tweet.objects.filter(repost_of__isnull=True).order_by("?")
+        if move < 0.35:
+            parent = originals.first() if rng.random() < 0.2 else None
             services.tweet_create(author=actor, text="post", in_reply_to=parent)
-        elif move < 0.55:
+        elif move < 0.45:
+            if (tweet := originals.first()) is not None:
+                services.repost_create(user=actor, tweet=tweet)
+        elif move < 0.5:
+            mine = Tweet.objects.filter(author=actor, repost_of__isnull=False).order_by("?")
+            if (shared := mine.first()) is not None:
+                services.repost_delete(user=actor, tweet=shared)
+        elif move < 0.6:
             tweet = Tweet.objects.filter(author=actor).order_by("?").first()
             if tweet:
                 services.tweet_delete(tweet=tweet, actor=actor)
@@ -172,6 +180,7 @@ def test_rebuilt_timelines_equal_maintained_ones_after_random_activity(settings)
 
     maintained = _timelines()
     assert maintained
+    assert TimelineEntry.objects.filter(tweet__repost_of__isnull=False).exists()
     for reader in users:
         services.timeline_rebuild(owner=reader)
     assert _timelines() == maintained
