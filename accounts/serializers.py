@@ -16,27 +16,34 @@ User = get_user_model()
 
 
 # --- Input ---------------------------------------------------------------------------------------
+# Lengths match the model; the model's validators and the services give the real messages.
+PASSWORD_MAX_LENGTH = 128
+
+
 class SignupInputSerializer(serializers.Serializer):
-    username = StrictCharField(trim_whitespace=True)
-    email = StrictCharField()
+    username = StrictCharField(trim_whitespace=True, max_length=30)
+    email = StrictCharField(max_length=254)
     password = StrictCharField(
-        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+        write_only=True,
+        trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        style={"input_type": "password"},
     )
-    display_name = StrictCharField(required=False, allow_blank=True, default="")
+    display_name = StrictCharField(required=False, allow_blank=True, default="", max_length=50)
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
-    display_name = StrictCharField(required=False, allow_blank=True)
-    bio = StrictCharField(required=False, allow_blank=True)
+    display_name = StrictCharField(required=False, allow_blank=True, max_length=50)
+    bio = StrictCharField(required=False, allow_blank=True, max_length=160)
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
-    current_password = StrictCharField(trim_whitespace=False)
-    new_password = StrictCharField(trim_whitespace=False)
+    current_password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
+    new_password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
 
 
 class PasswordConfirmInputSerializer(serializers.Serializer):
-    password = StrictCharField(trim_whitespace=False)
+    password = StrictCharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
 
 
 class RefreshInputSerializer(serializers.Serializer):

@@ -1,18 +1,33 @@
-"""API-wide error handling: the DRF exception handler and JSON error pages.
+"""API-wide error handling: one error shape for every error, and JSON error pages.
+
+Every error the API answers is one JSON object::
+
+    {"code": "invalid", "detail": "username: This field is required.",
+     "fields": {"username": [{"code": "required", "detail": "This field is required."}]}}
+
+``code`` is stable and machine-readable (``invalid``, ``not_authenticated``, ``not_found``,
+``throttled``, ...); ``detail`` is for people; ``fields`` appears on validation errors only and
+maps each invalid field (nested ones as ``media_ids.0``) to its errors, each with its own code.
 
 Services raise Django's ``ValidationError`` so they do not depend on DRF; the handler turns it into
-a 400 with DRF's usual ``{"field": ["message"]}`` shape. A backing service that cannot be reached
-(``DependencyUnavailable``, e.g. the media store) is a 503 with ``Retry-After``. Errors outside DRF
-views (an unknown URL, a crash) are JSON as well, so clients never have to parse an HTML error page.
+a 400. A backing service that cannot be reached (``DependencyUnavailable``, e.g. the media store)
+is a 503 with ``Retry-After``. Errors outside DRF views (an unknown URL, a crash, a body refused
+by a middleware) use the same shape, so clients never parse an HTML error page.
+
+A second API surface with its own error shape (the Mastodon-compatible one) overrides
+``get_exception_handler()`` on its views.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
-from rest_framework import exceptions
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 RETRY_AFTER_SECONDS = 30
+VALIDATION_CODE = "invalid"
 
 
 class DependencyUnavailable(Exception):
@@ -24,35 +39,114 @@ class DependencyUnavailable(Exception):
 
 
 class ServiceUnavailable(exceptions.APIException):
-    status_code = 503
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Service unavailable; nothing was saved. Try again later."
     default_code = "service_unavailable"
 
 
-def exception_handler(exc, context):
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
+    """The one error shape."""
+    body = {"code": code, "detail": detail}
+    if fields is not None:
+        body["fields"] = fields
+    return body
+
+
+def error_response(code: str, detail: str, status_code: int, **headers) -> JsonResponse:
+    """An error outside DRF views (middleware, error pages), in the same shape."""
+    response = JsonResponse(error_body(code, detail), status=status_code)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _flatten(details, prefix: str, into: dict) -> None:
+    """DRF's nested full details -> ``{"a.0.b": [{"code", "detail"}]}``."""
+    if isinstance(details, dict) and set(details) == {"message", "code"}:
+        into.setdefault(prefix, []).append(
+            {"code": str(details["code"]), "detail": str(details["message"])}
+        )
+    elif isinstance(details, dict):
+        for key, value in details.items():
+            _flatten(value, f"{prefix}.{key}" if prefix else str(key), into)
+    elif isinstance(details, list):
+        for value in details:
+            _flatten(value, prefix, into)
+
+
+def validation_body(exc: exceptions.ValidationError) -> dict:
+    fields: dict[str, list[dict]] = {}
+    _flatten(exc.get_full_details(), "", fields)
+    general = [
+        error
+        for key in ("", api_settings.NON_FIELD_ERRORS_KEY, "detail")
+        for error in fields.pop(key, [])
+    ]
+    if general:
+        detail = " ".join(error["detail"] for error in general)
+    else:
+        name, errors = next(iter(fields.items()), ("", [{"detail": "Invalid input."}]))
+        detail = f"{name}: {errors[0]['detail']}" if name else errors[0]["detail"]
+    return error_body(VALIDATION_CODE, detail, fields)
+
+
+def api_exception_body(exc: exceptions.APIException) -> dict:
+    """The error shape of any DRF exception."""
+    if isinstance(exc, exceptions.ValidationError):
+        return validation_body(exc)
+    detail = exc.detail
+    if isinstance(detail, dict):  # SimpleJWT: {"detail", "code", "messages"}
+        return error_body(
+            str(detail.get("code", exc.default_code)), str(detail.get("detail", exc.default_detail))
+        )
+    if isinstance(detail, list):
+        detail = " ".join(str(item) for item in detail)
+    return error_body(str(getattr(detail, "code", None) or exc.default_code), str(detail))
+
+
+def to_api_exception(exc):
+    """Exceptions of Django and of services, as the DRF exception they answer with."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, DependencyUnavailable):
-        exc = ServiceUnavailable(detail=exc.detail, code=exc.code)
+        return exceptions.ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, DependencyUnavailable):
+        return ServiceUnavailable(detail=exc.detail, code=exc.code)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(detail=str(exc) or None)
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = to_api_exception(exc)
     response = drf_exception_handler(exc, context)
-    if isinstance(exc, ServiceUnavailable) and response is not None:
+    if response is None:
+        return None
+    response.data = api_exception_body(exc)
+    if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def not_found(request, exception=None):
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return error_response("not_found", "Not found.", 404)
 
 
 def bad_request(request, exception=None):
-    return JsonResponse({"detail": "Bad request."}, status=400)
+    return error_response("bad_request", "Bad request.", 400)
 
 
 def permission_denied(request, exception=None):
-    return JsonResponse(
-        {"detail": "You do not have permission to perform this action."}, status=403
+    return error_response(
+        "permission_denied", "You do not have permission to perform this action.", 403
     )
 
 
 def server_error(request):
-    return JsonResponse({"detail": "Server error."}, status=500)
+    return error_response("server_error", "Server error.", 500)

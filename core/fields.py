@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in the database
+ID_SCHEMA = {"type": "string", "pattern": "^[0-9]{1,19}$", "example": "912878538340905458"}
 
 
 def parse_id(value) -> int | None:
@@ -32,6 +33,7 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(ID_SCHEMA)
 class IdField(serializers.CharField):
     """Ids are strings in JSON: 64-bit integers do not survive JavaScript numbers."""
 
@@ -43,7 +45,7 @@ class IdField(serializers.CharField):
         return str(value)
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]+$", "nullable": True})
+@extend_schema_field({**ID_SCHEMA, "nullable": True})
 class IdReferenceField(serializers.Field):
     """An id given as a JSON string of digits (as the API returns them) or as an integer."""
 

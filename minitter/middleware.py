@@ -1,7 +1,8 @@
 """Request guards that run before any view reads the body."""
 
 from django.conf import settings
-from django.http import JsonResponse
+
+from core.exceptions import error_response
 
 
 class RequestBodyLimitMiddleware:
@@ -19,14 +20,15 @@ class RequestBodyLimitMiddleware:
         try:
             length = int(declared)
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+            return error_response("bad_request", "Invalid Content-Length header.", 400)
         if request.content_type == "multipart/form-data":
             limit = getattr(settings, "MINITTER_MAX_UPLOAD_BODY", settings.MINITTER_MAX_JSON_BODY)
         else:
             limit = settings.MINITTER_MAX_JSON_BODY
         if length > limit:
-            return JsonResponse(
-                {"detail": f"Request body too large: at most {limit} bytes are accepted."},
-                status=413,
+            return error_response(
+                "request_too_large",
+                f"Request body too large: at most {limit} bytes are accepted.",
+                413,
             )
         return self.get_response(request)

@@ -273,7 +273,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.KeysetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
@@ -316,8 +316,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "A mini-Twitter REST API. Authenticate with `Authorization: Bearer <access>` from "
         "`POST /api/minitter/v1/auth/token`. Ids are strings, timestamps ISO 8601 in UTC. "
-        "Errors are "
-        '`{"detail": "..."}` or `{"field": ["message", ...]}`. Lists are cursor-paginated: '
+        "Every error is "
+        '`{"code": "...", "detail": "...", "fields": {...}}` (`fields` on validation errors '
+        "only; `code` is stable). Lists are cursor-paginated: "
         '`{"next", "previous", "results"}` with `?limit=` (1-100, default 20).'
     ),
     "VERSION": "1.0.0",

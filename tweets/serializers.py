@@ -1,5 +1,6 @@
 """Input and output shapes of the social API."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -11,19 +12,29 @@ from tweets.models import Report, Tweet
 
 
 # --- Input ---------------------------------------------------------------------------------------
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": settings.TWEET_MAX_LENGTH})
+class TweetTextField(StrictCharField):
+    """Tweet text; its rule (visible text, at most TWEET_MAX_LENGTH code points once trimmed)
+    lives in ``tweet_text_clean``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+
 class TweetCreateInputSerializer(serializers.Serializer):
-    text = StrictCharField(trim_whitespace=False, allow_blank=True)
+    text = TweetTextField()
     in_reply_to = IdReferenceField(required=False, allow_null=True)
     media_ids = serializers.ListField(
         child=IdReferenceField(allow_null=False),
         required=False,
         default=list,
+        max_length=settings.MEDIA_MAX_PER_TWEET,
         help_text="Up to 4 ids from `POST media`: the caller's own, not yet attached.",
     )
 
 
 class TweetUpdateInputSerializer(serializers.Serializer):
-    text = StrictCharField(trim_whitespace=False, allow_blank=True)
+    text = TweetTextField()
 
 
 class ReportCreateInputSerializer(serializers.Serializer):

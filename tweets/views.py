@@ -10,6 +10,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -102,9 +103,8 @@ class TweetViewSet(
                 tweet_id=data.validated_data["in_reply_to"], viewer=request.user
             )
             if parent is None:
-                return Response(
-                    {"in_reply_to": ["That tweet does not exist."]},
-                    status=status.HTTP_400_BAD_REQUEST,
+                raise ValidationError(
+                    {"in_reply_to": ["That tweet does not exist."]}, code="does_not_exist"
                 )
         tweet = services.tweet_create(
             author=request.user,
@@ -284,11 +284,13 @@ class ReportCreateView(APIView):
         if values.get("tweet") is not None:
             tweet = selectors.tweet_find_original(tweet_id=values["tweet"], viewer=request.user)
             if tweet is None:
-                return Response({"tweet": ["That tweet does not exist."]}, status=400)
+                raise ValidationError({"tweet": ["That tweet does not exist."]}, "does_not_exist")
         else:
             account = account_get(username=values["account"])
             if account is None:
-                return Response({"account": ["No account with that username."]}, status=400)
+                raise ValidationError(
+                    {"account": ["No account with that username."]}, "does_not_exist"
+                )
         report, created = services.report_create(
             reporter=request.user,
             reason=values["reason"],

@@ -57,7 +57,7 @@ def test_unknown_user_and_wrong_password_get_the_same_401(api_client, user):
 def test_login_with_missing_password_is_400(api_client, user):
     response = api_client.post(TOKEN_URL, {"username": user.username}, format="json")
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert "password" in response.json()["fields"]
 
 
 def test_deactivated_user_cannot_log_in(api_client):

@@ -63,7 +63,7 @@ def test_duplicate_in_another_letter_case_is_rejected(api_client, field, value):
     UserFactory(username="alice_01", email="alice@example.com")
     response = signup(api_client, **{"username": "someone", "email": "x@example.com", field: value})
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert User.objects.count() == 1
 
 
@@ -73,7 +73,7 @@ def test_duplicate_in_another_letter_case_is_rejected(api_client, field, value):
 def test_invalid_username_is_rejected(api_client, username):
     response = signup(api_client, username=username)
     assert response.status_code == 400
-    assert "username" in response.json()
+    assert "username" in response.json()["fields"]
     assert not User.objects.exists()
 
 
@@ -81,7 +81,7 @@ def test_invalid_username_is_rejected(api_client, username):
 def test_weak_or_common_password_is_rejected(api_client, password):
     response = signup(api_client, password=password)
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert "password" in response.json()["fields"]
     assert not User.objects.exists()
 
 
@@ -89,7 +89,7 @@ def test_weak_or_common_password_is_rejected(api_client, password):
 def test_malformed_email_is_rejected(api_client, email):
     response = signup(api_client, email=email)
     assert response.status_code == 400
-    assert "email" in response.json()
+    assert "email" in response.json()["fields"]
     assert not User.objects.exists()
 
 
@@ -99,20 +99,24 @@ def test_missing_field_is_rejected(api_client, missing):
     del payload[missing]
     response = api_client.post(URL, payload, format="json")
     assert response.status_code == 400
-    assert response.json()[missing] == ["This field is required."]
+    assert response.json()["fields"][missing] == [
+        {"code": "required", "detail": "This field is required."}
+    ]
     assert not User.objects.exists()
 
 
 def test_non_string_username_is_rejected(api_client):
     response = signup(api_client, username=12345)
     assert response.status_code == 400
-    assert response.json()["username"] == ["Must be a string."]
+    assert response.json()["fields"]["username"] == [
+        {"code": "invalid", "detail": "Must be a string."}
+    ]
 
 
 def test_display_name_over_fifty_characters_is_rejected(api_client):
     response = signup(api_client, display_name="가" * 51)
     assert response.status_code == 400
-    assert "display_name" in response.json()
+    assert "display_name" in response.json()["fields"]
     assert not User.objects.exists()
 
 

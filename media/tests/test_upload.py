@@ -128,7 +128,7 @@ def test_files_that_are_not_acceptable_images_are_400_and_store_nothing(
 ):
     response = upload(auth_client(user), content, name=name, content_type="image/png")
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "file" in response.json()["fields"]
     assert not MediaFile.objects.exists()
     assert stored_files(_media_in_tmp_dir) == []
 
@@ -138,7 +138,7 @@ def test_image_bomb_is_400_and_stores_nothing(auth_client, user, _media_in_tmp_d
     assert len(bomb) < 1_000_000
     response = upload(auth_client(user), bomb, name="bomb.png", content_type="image/png")
     assert response.status_code == 400
-    assert "too large" in response.json()["file"][0]
+    assert "too large" in response.json()["fields"]["file"][0]["detail"]
     assert not MediaFile.objects.exists()
     assert stored_files(_media_in_tmp_dir) == []
 
@@ -153,7 +153,7 @@ def test_file_over_the_size_limit_is_refused(auth_client, user, settings, _media
     settings.MEDIA_MAX_UPLOAD_BYTES = 1000
     response = upload(auth_client(user), noise_png(), name="a.png")
     assert response.status_code == 400
-    assert "too large" in response.json()["file"][0]
+    assert "too large" in response.json()["fields"]["file"][0]["detail"]
     assert stored_files(_media_in_tmp_dir) == []
 
 
@@ -169,14 +169,14 @@ def test_missing_or_empty_file_is_400(auth_client, user):
     assert client.post(URL, {}, format="multipart").status_code == 400
     response = upload(client, b"", name="empty.jpg")
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "file" in response.json()["fields"]
     assert not MediaFile.objects.exists()
 
 
 def test_description_over_1000_characters_is_400(auth_client, user):
     response = upload(auth_client(user), image_bytes("PNG"), description="x" * 1001)
     assert response.status_code == 400
-    assert "description" in response.json()
+    assert "description" in response.json()["fields"]
     assert not MediaFile.objects.exists()
 
 

@@ -51,14 +51,14 @@ def test_unknown_url_is_a_json_404(api_client, settings):
     settings.DEBUG = False
     response = api_client.get(f"{API}/no-such-thing")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"code": "not_found", "detail": "Not found."}
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "abc", ""])
 def test_invalid_limit_is_400(api_client, limit):
     response = api_client.get(f"{API}/accounts", {"limit": limit})
     assert response.status_code == 400
-    assert "limit" in response.json()
+    assert "limit" in response.json()["fields"]
 
 
 def test_huge_limit_is_clamped_to_100(api_client):
@@ -72,7 +72,9 @@ def test_huge_limit_is_clamped_to_100(api_client):
 def test_malformed_cursor_is_400(api_client, cursor):
     response = api_client.get(f"{API}/accounts", {"cursor": cursor})
     assert response.status_code == 400
-    assert response.json() == {"cursor": ["Invalid cursor."]}
+    assert response.json()["fields"] == {
+        "cursor": [{"code": "invalid", "detail": "Invalid cursor."}]
+    }
 
 
 def test_previous_link_leads_back_to_the_same_page(api_client):

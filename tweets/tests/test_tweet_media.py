@@ -41,7 +41,7 @@ def test_fifth_picture_is_400_and_nothing_is_attached(auth_client, user):
     ids = [upload(client) for _ in range(5)]
     response = post(client, ids)
     assert response.status_code == 400
-    assert "media_ids" in response.json()
+    assert "media_ids" in response.json()["fields"]
     assert not Tweet.objects.exists()
     assert MediaFile.objects.filter(attached_at__isnull=False).count() == 0
 
@@ -50,7 +50,7 @@ def test_someone_elses_media_is_400(auth_client, user):
     other_id = upload(auth_client(UserFactory()))
     response = post(auth_client(user), [other_id])
     assert response.status_code == 400
-    assert "media_ids" in response.json()
+    assert "media_ids" in response.json()["fields"]
     assert not Tweet.objects.exists()
 
 
@@ -60,7 +60,7 @@ def test_media_already_attached_is_400(auth_client, user):
     assert post(client, [media_id]).status_code == 201
     response = post(client, [media_id], text="again")
     assert response.status_code == 400
-    assert "Already attached" in response.json()["media_ids"][0]
+    assert "Already attached" in response.json()["fields"]["media_ids"][0]["detail"]
     assert Tweet.objects.count() == 1
 
 
@@ -70,7 +70,7 @@ def test_media_already_attached_is_400(auth_client, user):
 def test_malformed_or_unknown_media_ids_are_400(auth_client, user, media_ids):
     response = post(auth_client(user), media_ids)
     assert response.status_code == 400
-    assert "media_ids" in response.json()
+    assert {name.split(".")[0] for name in response.json()["fields"]} == {"media_ids"}
     assert not Tweet.objects.exists()
 
 

@@ -59,7 +59,7 @@ def test_tweet_length_limit_is_a_setting(auth_client, user, settings):
 def test_bad_tweet_text_is_400_and_creates_nothing(auth_client, user, payload):
     response = auth_client(user).post(f"{API}/tweets", payload, format="json")
     assert response.status_code == 400
-    assert "text" in response.json()
+    assert "text" in response.json()["fields"]
     assert not Tweet.objects.exists()
     user.refresh_from_db()
     assert user.tweets_count == 0
@@ -178,7 +178,7 @@ def test_reply_to_missing_or_malformed_id_is_400(auth_client, user, in_reply_to)
         f"{API}/tweets", {"text": "hi", "in_reply_to": in_reply_to}, format="json"
     )
     assert response.status_code == 400
-    assert "in_reply_to" in response.json()
+    assert "in_reply_to" in response.json()["fields"]
     assert not Tweet.objects.exists()
 
 
