@@ -6,11 +6,16 @@
 - ``IndexedSearchAdmin``: the search box matches exact values through indexes only: ids, and
   usernames or emails in any letter case through their ``LOWER()`` indexes. (Django's own
   ``=field`` search compiles to ``UPPER(...)``, which no index serves, and ``icontains`` scans.)
+  Filter counts ("Show counts") are off: they count whole tables.
+- ``truncated`` and ``short_time``: list columns that keep a changelist readable at 1,280 px
+  (one line each; the whole text or the exact time on hover).
+- ``BooleanFilter``: a yes/no filter whose title and choices are plain words.
 """
 
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 COUNT_LIMIT = 10_000
 
@@ -29,6 +34,7 @@ class IndexedSearchAdmin(admin.ModelAdmin):
     """
 
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = LargeTablePaginator
     list_per_page = 50
     search_lookups: tuple[str, ...] = ()
@@ -55,3 +61,42 @@ class IndexedSearchAdmin(admin.ModelAdmin):
         if not branches:
             return queryset.none(), False
         return queryset.filter(pk__in=branches[0].union(*branches[1:])), False
+
+
+def truncated(text: str, width_em: int = 24):
+    """``text`` on one line, cut with an ellipsis at ``width_em``; the whole text on hover."""
+    return format_html(
+        '<span title="{}" style="display:inline-block;max-width:{}em;overflow:hidden;'
+        'text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom">{}</span>',
+        text,
+        width_em,
+        text,
+    )
+
+
+def short_time(value):
+    """A time as ``2026-11-24 01:33`` (UTC), the exact time on hover; ``-`` for none."""
+    if value is None:
+        return "-"
+    return format_html(
+        '<span title="{}" style="white-space:nowrap">{}</span>',
+        value.isoformat(),
+        value.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+class BooleanFilter(admin.SimpleListFilter):
+    """A filter on a boolean field with plain-word choices. Subclass with ``title``,
+    ``parameter_name``, ``field``, ``yes`` and ``no`` (the labels of True and False)."""
+
+    field = ""
+    yes = "Yes"
+    no = "No"
+
+    def lookups(self, request, model_admin):
+        return [("1", self.yes), ("0", self.no)]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(**{self.field: self.value() == "1"})
+        return queryset

@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from accounts.admin import UserAdmin
-from core.admin import IndexedSearchAdmin
+from core.admin import BooleanFilter, IndexedSearchAdmin, short_time, truncated
 from media.selectors import storage_url
 from tweets import services
 from tweets.models import Follow, Like, ModerationAction, Report, Tweet
@@ -132,14 +132,30 @@ def _preview_images(tweet):
     )
 
 
+class HiddenFilter(BooleanFilter):
+    title = "visibility"
+    parameter_name = "hidden"
+    field = "is_hidden"
+    yes = "Hidden by a moderator"
+    no = "Visible"
+
+
+class DeliveryFilter(BooleanFilter):
+    title = "delivery"
+    parameter_name = "delivered"
+    field = "fanned_out"
+    yes = "Reached followers' timelines"
+    no = "Merged in when read (popular author)"
+
+
 @admin.register(Tweet)
 class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
-    list_display = ["id", "author", "short_text", "is_hidden", "created_at", "like_count"]
+    list_display = ["id", "by", "short_text", "created", "hidden", "likes"]
     list_select_related = ["author"]
     raw_id_fields = ["author", "in_reply_to"]
     search_lookups = ("pk", "author__username__lower")
     search_help_text = "Exact tweet id or author username."
-    list_filter = ["is_hidden", "fanned_out"]
+    list_filter = [HiddenFilter, DeliveryFilter]
     readonly_fields = [
         "id",
         "author",
@@ -149,7 +165,7 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
         "edited_at",
         "reply_count",
         "like_count",
-        "fanned_out",
+        "delivery",
         "is_hidden",
         "pictures",
     ]
@@ -162,9 +178,29 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
         ),
     ]
 
+    @admin.display(description="author")
+    def by(self, tweet):
+        return truncated(tweet.author.username, 9)
+
     @admin.display(description="text")
     def short_text(self, tweet):
-        return tweet.text[:80]
+        return truncated(tweet.text, 24)
+
+    @admin.display(description="created (UTC)")
+    def created(self, tweet):
+        return short_time(tweet.created_at)
+
+    @admin.display(description="hidden", boolean=True)
+    def hidden(self, tweet):
+        return tweet.is_hidden
+
+    @admin.display(description="likes")
+    def likes(self, tweet):
+        return tweet.like_count
+
+    @admin.display(description="delivery")
+    def delivery(self, tweet):
+        return DeliveryFilter.yes if tweet.fanned_out else DeliveryFilter.no
 
     @admin.display(description="pictures")
     def pictures(self, tweet):
@@ -180,17 +216,16 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
 @admin.register(Report)
 class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     list_display = [
-        "id",
         "status",
+        "reason",
         "target",
         "tweet_text",
         "tweet_pictures",
-        "reason",
-        "comment",
-        "reporter",
-        "created_at",
+        "short_comment",
+        "by",
+        "created",
     ]
-    list_display_links = ["id"]
+    list_display_links = ["status"]
     list_select_related = ["reporter", "tweet__author", "account"]
     list_filter = ["status", "reason"]
     search_lookups = ("tweet_id", "account__username__lower", "reporter__username__lower")
@@ -249,14 +284,26 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     @admin.display(description="reported")
     def target(self, report):
         if report.account_id:
-            return format_html("account @{}", report.account.username)
+            return truncated(f"account @{report.account.username}", 10)
         if report.tweet_id:
-            return format_html("tweet {} by @{}", report.tweet_id, report.tweet.author.username)
+            return truncated(f"tweet {report.tweet_id} by @{report.tweet.author.username}", 10)
         return "(deleted tweet)"
 
     @admin.display(description="tweet text")
     def tweet_text(self, report):
-        return report.tweet.text[:200] if report.tweet_id else ""
+        return truncated(report.tweet.text, 12) if report.tweet_id else ""
+
+    @admin.display(description="reporter")
+    def by(self, report):
+        return truncated(report.reporter.username, 8)
+
+    @admin.display(description="comment")
+    def short_comment(self, report):
+        return truncated(report.comment, 8)
+
+    @admin.display(description="created (UTC)")
+    def created(self, report):
+        return short_time(report.created_at)
 
     @admin.display(description="pictures")
     def tweet_pictures(self, report):
@@ -285,12 +332,36 @@ def _act_on_report(report, moderator, reason, perform):
 
 @admin.register(ModerationAction)
 class ModerationActionAdmin(IndexedSearchAdmin):
-    list_display = ["created_at", "moderator", "kind", "tweet_id", "account", "report_id", "reason"]
+    list_display = ["id", "created", "by", "kind", "short_reason", "about"]
+    list_display_links = ["id"]
     list_select_related = ["moderator", "account"]
     list_filter = ["kind"]
     search_lookups = ("tweet_id", "moderator__username__lower", "account__username__lower")
     search_help_text = "Exact moderator or account username, or tweet id."
     ordering = ["-id"]
+
+    @admin.display(description="created (UTC)")
+    def created(self, action):
+        return short_time(action.created_at)
+
+    @admin.display(description="moderator")
+    def by(self, action):
+        return truncated(action.moderator.username, 8) if action.moderator else "-"
+
+    @admin.display(description="reason")
+    def short_reason(self, action):
+        return truncated(action.reason, 20)
+
+    @admin.display(description="about")
+    def about(self, action):
+        parts = []
+        if action.tweet_id:
+            parts.append(f"tweet {action.tweet_id}")
+        if action.account_id:
+            parts.append(f"@{action.account.username}")
+        if action.report_id:
+            parts.append(f"report {action.report_id}")
+        return truncated(", ".join(parts) or "-", 16)
 
     def has_add_permission(self, request):
         return False

@@ -15,7 +15,7 @@ class MediaFileFactory(factory.django.DjangoModelFactory):
         attached = False
 
     owner = factory.SubFactory(UserFactory)
-    file = factory.Sequence(lambda n: f"media/test/{n:08d}.jpg")
+    file = factory.Sequence(lambda n: f"test/{n:08d}.jpg")
     preview = factory.LazyAttribute(lambda m: m.file.replace(".jpg", "_preview.jpg"))
     content_type = "image/jpeg"
     width = 800

@@ -49,3 +49,33 @@ def test_regular_user_cannot_reach_the_admin(client):
     response = client.get("/admin/tweets/tweet/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_tweet_list_uses_plain_words_and_shows_whole_text_on_hover(admin_client):
+    long_text = "word " * 59 + "end"
+    visible = TweetFactory(text=long_text)
+    hidden = TweetFactory()
+    services.tweet_set_hidden(tweet=hidden, hidden=True, moderator=None, reason="spam")
+
+    response = admin_client.get("/admin/tweets/tweet/")
+    page = response.content.decode()
+    assert "<title>Select tweet to change | minitter admin</title>" in page
+    assert "Hidden by a moderator" in page and "Reached followers&#x27; timelines" in page
+    assert "fanned" not in page.lower()
+    assert f'title="{long_text}"' in page
+    assert "Created (UTC)" in page
+
+    only_hidden = admin_client.get("/admin/tweets/tweet/", {"hidden": "1"}).context["cl"]
+    assert list(only_hidden.result_list) == [hidden]
+    only_visible = admin_client.get("/admin/tweets/tweet/", {"hidden": "0"}).context["cl"]
+    assert list(only_visible.result_list) == [visible]
+
+
+def test_moderation_log_shows_the_reason_beside_the_kind(admin_client):
+    tweet = TweetFactory()
+    services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=None, reason="Links to a scam")
+    page = admin_client.get("/admin/tweets/moderationaction/").content.decode()
+    headers = [h for h in ("column-kind", "column-short_reason", "column-about") if h in page]
+    assert headers == ["column-kind", "column-short_reason", "column-about"]
+    assert page.index("column-kind") < page.index("column-short_reason")
+    assert 'title="Links to a scam"' in page
