@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate worker beat e2e clean
+.PHONY: run test lint format migrate worker beat e2e bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,9 @@ format: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# The HTTP benchmark (bench/run.py): a throwaway PostgreSQL, seed_demo, gunicorn and nginx, wrk.
+# BENCH_ARGS=--full for 1,000,000 tweets; --smoke for the quick check CI runs. Needs wrk and nginx.
+BENCH_ARGS ?=
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py $(BENCH_ARGS)

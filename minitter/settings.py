@@ -295,6 +295,9 @@ TIMELINE_FANOUT_MAX_FOLLOWERS = env_int("TIMELINE_FANOUT_MAX_FOLLOWERS", 10_000)
 # On follow, the followee's tweets of the last N days (at most M of them) enter the timeline.
 TIMELINE_BACKFILL_DAYS = env_int("TIMELINE_BACKFILL_DAYS", 30)
 TIMELINE_BACKFILL_MAX = env_int("TIMELINE_BACKFILL_MAX", 200)
+# Benchmark-only routes (the naive timeline query that bench/run.py compares against); never
+# in production.
+MINITTER_BENCHMARK_ENDPOINTS = env_bool("MINITTER_BENCHMARK_ENDPOINTS", False)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 5)),

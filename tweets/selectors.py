@@ -5,7 +5,7 @@ import heapq
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, QuerySet, Value, prefetch_related_objects
+from django.db.models import CharField, Q, QuerySet, Value, prefetch_related_objects
 
 from accounts.models import active_account_q
 from core.ids import id_floor
@@ -206,3 +206,11 @@ def timeline_home_fetch(*, reader: User):
         return FetchedPage(page, has_more=more)
 
     return fetch
+
+
+def timeline_home_naive(*, reader: User) -> QuerySet:
+    """The query fan-out on write replaces: the reader's and their followees' tweets straight from
+    the tweets table. Served only on the benchmark-only route, as the reference to beat."""
+    followees = Follow.objects.filter(follower=reader).values("followee")
+    authors = Q(author__in=followees) | Q(author=reader)
+    return tweet_queryset(viewer=reader).filter(authors)

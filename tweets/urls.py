@@ -1,5 +1,6 @@
 """Routes of the social layer, mounted under /api/minitter/v1/ after the accounts routes."""
 
+from django.conf import settings
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
@@ -14,3 +15,6 @@ urlpatterns = [
     path("reports", views.ReportCreateView.as_view(), name="report-create"),
     *router.urls,
 ]
+
+if settings.MINITTER_BENCHMARK_ENDPOINTS:
+    urlpatterns.append(path("bench/naive-home", views.NaiveHomeTimelineView.as_view()))

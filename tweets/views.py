@@ -267,6 +267,16 @@ class HomeTimelineView(GenericAPIView):
         return tweet_page_response(self, page)
 
 
+@extend_schema(exclude=True)
+class NaiveHomeTimelineView(HomeTimelineView):
+    """Benchmark-only (MINITTER_BENCHMARK_ENDPOINTS): the home timeline by the naive query,
+    through the same pagination and serializer, as the reference for bench/run.py."""
+
+    def get(self, request):
+        page = self.paginate_queryset(selectors.timeline_home_naive(reader=request.user))
+        return tweet_page_response(self, page)
+
+
 class ReportCreateView(APIView):
     """Report a tweet or an account to the moderators."""
 
