@@ -9,6 +9,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import socket
 from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -76,6 +77,42 @@ logconfig_dict = {
         },
     },
 }
+
+
+# Requests gunicorn refuses itself (a malformed request line, headers too large) are answered in
+# the API's JSON error shape instead of gunicorn's HTML page. Workers are forked from this process,
+# so they inherit the replacement.
+_GUNICORN_ERROR_CODES = {
+    400: "bad_request",
+    403: "permission_denied",
+    414: "uri_too_long",
+    417: "expectation_failed",
+    431: "request_header_fields_too_large",
+    500: "server_error",
+    501: "not_implemented",
+}
+
+
+def json_write_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    from gunicorn import util
+
+    body = json.dumps(
+        {"code": _GUNICORN_ERROR_CODES.get(status_int, "bad_request"), "detail": mesg or reason}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
+def _use_json_errors() -> None:
+    from gunicorn import util
+
+    util.write_error = json_write_error
+
+
+_use_json_errors()
 
 
 def on_starting(server):

@@ -5,9 +5,12 @@ up with the ``__lower`` transform (``username__lower="alice"``) so those indexes
 """
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+
+from core.text import has_bidi_controls
 
 models.CharField.register_lookup(Lower)
 
@@ -83,6 +86,14 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    def clean(self):
+        super().clean()
+        if has_bidi_controls(self.display_name):
+            raise ValidationError(
+                {"display_name": ["Direction control characters are not allowed in names."]},
+                code="bidi_control_characters",
+            )
 
     @property
     def can_authenticate(self) -> bool:

@@ -7,7 +7,9 @@ exception handler) before it changes anything.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -19,11 +21,16 @@ from media.services import media_claim, media_create, media_delete
 User = get_user_model()
 
 _DUPLICATE_USERNAME = "A user with that username already exists."
-_DUPLICATE_EMAIL = "A user with that email already exists."
 
 
 def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create an active account; usernames and emails are unique regardless of case."""
+    """Create an active account; usernames and emails are unique regardless of case.
+
+    Usernames are public, so a taken one is an error. Whether an email address has an account is
+    not: when the address is taken and nothing else is wrong, nothing is created, the answer looks
+    like a success (an unsaved account, after the same password hashing) and the address's owner
+    gets a notice instead. See "Sign-up and e-mail addresses" in the README.
+    """
     user = User(
         username=username.strip(),
         email=User.objects.normalize_email(email.strip()),
@@ -34,13 +41,8 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
         user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if (
-        "username" not in errors
-        and User.objects.filter(username__lower=user.username.lower()).exists()
-    ):
+    if "username" not in errors and _username_taken(user.username):
         errors["username"] = [_DUPLICATE_USERNAME]
-    if "email" not in errors and User.objects.filter(email__lower=user.email.lower()).exists():
-        errors["email"] = [_DUPLICATE_EMAIL]
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -49,13 +51,40 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
         raise ValidationError(errors)
 
     user.set_password(password)
+    if User.objects.filter(email__lower=user.email.lower()).exists():
+        return _address_in_use(user)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name or address.
-        raise ValidationError({"username": [_DUPLICATE_USERNAME]}) from None
+        if _username_taken(user.username):
+            raise ValidationError({"username": [_DUPLICATE_USERNAME]}) from None
+        return _address_in_use(user)
     SIGNUPS.inc()
+    return user
+
+
+def _username_taken(username: str) -> bool:
+    return User.objects.filter(username__lower=username.lower()).exists()
+
+
+def _address_in_use(user: User) -> User:
+    """A sign-up with an address that has an account: tell the address's owner, and give the
+    caller the same answer as a new account (unsaved; nothing is created)."""
+    send_mail(
+        subject="Someone tried to sign up to minitter with your address",
+        message=(
+            f"Someone tried to create the minitter account {user.username!r} with this e-mail "
+            "address, which already has an account. If it was you, log in with your existing "
+            "account instead. If it was not, you can ignore this message: nothing was changed."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+        fail_silently=True,
+    )
+    user.pk = (User.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    user.created_at = timezone.now()
     return user
 
 

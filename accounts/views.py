@@ -4,7 +4,6 @@ from django.http import Http404, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +28,7 @@ from accounts.throttles import (
     SignupAddressThrottle,
     SignupUsernameThrottle,
 )
+from core.parsers import MultiPartParser
 from media.selectors import storage_url
 
 

@@ -19,7 +19,6 @@ from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 # fetch(position, forward, limit) -> up to ``limit`` items strictly beyond ``position`` in the
 # direction of travel (forward: in list order; backward: in reverse list order). A source that
@@ -112,10 +111,14 @@ class KeysetPagination(BasePagination):
     def _link(self, position) -> str | None:
         if position is None:
             return None
-        url = self.request.build_absolute_uri()
-        if position[1] is None:
-            return remove_query_param(url, self.cursor_query_param)
-        return replace_query_param(url, self.cursor_query_param, encode_cursor(*position))
+        # From the decoded parameters, not the raw query string: raw UTF-8 bytes in it would be
+        # encoded a second time.
+        params = self.request.query_params.copy()
+        params.pop(self.cursor_query_param, None)
+        if position[1] is not None:
+            params[self.cursor_query_param] = encode_cursor(*position)
+        url = self.request.build_absolute_uri(self.request.path)
+        return f"{url}?{params.urlencode()}" if params else url
 
     def get_paginated_response(self, data):
         return Response(

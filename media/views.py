@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import MultiPartParser
 from media import services
 from media.serializers import MediaSerializer, MediaUploadInputSerializer
 

@@ -1,8 +1,10 @@
 """Request guards that run before any view reads the body."""
 
 from django.conf import settings
+from django.http import JsonResponse
 
-from core.exceptions import error_response
+from core.exceptions import VALIDATION_CODE, error_body, error_response
+from core.parsers import text_problem
 
 
 class RequestBodyLimitMiddleware:
@@ -31,4 +33,27 @@ class RequestBodyLimitMiddleware:
                 f"Request body too large: at most {limit} bytes are accepted.",
                 413,
             )
+        return self.get_response(request)
+
+
+class QueryStringGuardMiddleware:
+    """Refuse query parameters that no database column can hold (NUL, unpaired surrogates) with
+    a 400, so no view passes them on to a query (PostgreSQL fails on NUL in text)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            for text in (name, *values):
+                problem = text_problem(text)
+                if problem:
+                    code, message = problem
+                    field = name if text_problem(name) is None else "query"
+                    body = error_body(
+                        VALIDATION_CODE,
+                        f"{field}: {message}",
+                        {field: [{"code": code, "detail": message}]},
+                    )
+                    return JsonResponse(body, status=400)
         return self.get_response(request)

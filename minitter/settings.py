@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "minitter.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",
+    "minitter.middleware.QueryStringGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -232,6 +233,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- E-mail (notices such as a sign-up with an address that already has an account) ------------
+# The console backend writes messages to stderr; production sets an SMTP server.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 5)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "minitter <noreply@localhost>")
+
 # --- Accounts and passwords ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -266,9 +278,10 @@ REST_FRAMEWORK = {
     # Serializers pass datetimes through; core.renderers writes them as 2024-01-01T00:00:00.000Z.
     "DATETIME_FORMAT": None,
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        # DRF's, refusing deep nesting, NUL and unpaired surrogates (see core/parsers.py).
+        "core.parsers.JSONParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.KeysetPagination",
     "PAGE_SIZE": 20,

@@ -42,6 +42,12 @@ def tweet_page_response(view: GenericAPIView, page: list) -> Response:
     return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
 
 
+def account_page_response(view: GenericAPIView, accounts: list) -> Response:
+    """Serialize a page of accounts (with absolute avatar URLs, like everywhere else)."""
+    serializer = PublicAccountSerializer(accounts, many=True, context=view.get_serializer_context())
+    return view.get_paginated_response(serializer.data)
+
+
 def tweet_response(view: GenericAPIView, tweet_id: int, status_code=status.HTTP_200_OK) -> Response:
     """A tweet as the viewer sees it now (fresh counters, media, the viewer's flags)."""
     tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=view.request.user) if tweet_id else None
@@ -142,7 +148,7 @@ class TweetViewSet(
         """Accounts that liked a tweet, most recent like first."""
         page = self.paginate_queryset(selectors.tweet_likes(tweet=self.get_object()))
         accounts = [like.user for like in page]
-        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+        return account_page_response(self, accounts)
 
     @extend_schema(methods=["POST"], request=None, responses={200: TweetSerializer})
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
@@ -162,7 +168,7 @@ class TweetViewSet(
         """Accounts that reposted a tweet, most recent repost first."""
         page = self.paginate_queryset(selectors.tweet_reposts(tweet=self.get_object()))
         accounts = [repost.author for repost in page]
-        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+        return account_page_response(self, accounts)
 
     @extend_schema(
         methods=["POST"],
@@ -233,7 +239,7 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         """Accounts following this one, most recent follow first."""
         page = self.paginate_queryset(selectors.followers_of(user=self.get_object()))
         accounts = [follow.follower for follow in page]
-        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+        return account_page_response(self, accounts)
 
     @extend_schema(responses={200: PublicAccountSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -241,7 +247,7 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         """Accounts this one follows, most recent follow first."""
         page = self.paginate_queryset(selectors.following_of(user=self.get_object()))
         accounts = [follow.followee for follow in page]
-        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+        return account_page_response(self, accounts)
 
     @extend_schema(responses={200: TweetSerializer(many=True)})
     @action(detail=True, methods=["get"])

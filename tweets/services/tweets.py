@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.ids import id_datetime
+from core.text import has_visible_text
 from media.models import MediaFile
 from media.services import media_claim, media_delete
 from tweets.metrics import TWEETS
@@ -24,9 +25,10 @@ User = get_user_model()
 
 
 def tweet_text_clean(text: str) -> str:
-    """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed."""
+    """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed, and
+    something visible (not only zero-width or blank characters)."""
     text = text.strip()
-    if not text:
+    if not has_visible_text(text):
         raise ValidationError({"text": ["A tweet cannot be empty."]})
     limit = settings.TWEET_MAX_LENGTH
     if len(text) > limit:
