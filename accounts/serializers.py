@@ -106,15 +106,19 @@ class TokenPairSerializer(serializers.Serializer):
 
 # --- Token refresh -------------------------------------------------------------------------------
 class TokenRefreshSerializer(BaseRefreshSerializer):
-    """SimpleJWT's refresh, which also refuses tokens of deleted users or of an older password."""
+    """SimpleJWT's refresh checks, which also refuse tokens of deleted users or of an older
+    password. Gives the checked ``token``; the view spends it (``refresh_token_rotate``)."""
 
     def validate(self, attrs):
         refresh = RefreshToken(attrs["refresh"])
         user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
-        if user is None or refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != (
-            get_md5_hash_password(user.password)
+        if (
+            user is None
+            or refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM)
+            != get_md5_hash_password(user.password)
+            or not jwt_settings.USER_AUTHENTICATION_RULE(user)
         ):
             raise AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
             )
-        return super().validate(attrs)
+        return {"token": refresh}

@@ -12,10 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.metrics import SIGNUPS
+from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete
 
 User = get_user_model()
@@ -107,24 +110,33 @@ def user_avatar_set(*, user: User, upload) -> User:
     # unattached and the clean-up command removes it later.
     new_avatar = media_create(owner=user, upload=upload)
     with transaction.atomic():
+        old_avatar = _avatar_lock(user)
         media_claim(owner=user, media_ids=[new_avatar.pk])
-        old_avatar = user.avatar
-        user.avatar = new_avatar
-        user.save(update_fields=["avatar"])
+        User.objects.filter(pk=user.pk).update(avatar=new_avatar)
         if old_avatar is not None:
             media_delete([old_avatar])
+    user.avatar = new_avatar
     return user
 
 
 @transaction.atomic
 def user_avatar_delete(*, user: User) -> None:
     """Remove the profile picture, from the profile and from storage."""
-    old_avatar = user.avatar
+    old_avatar = _avatar_lock(user)
+    user.avatar = None
     if old_avatar is None:
         return
-    user.avatar = None
-    user.save(update_fields=["avatar"])
+    User.objects.filter(pk=user.pk).update(avatar=None)
     media_delete([old_avatar])
+
+
+def _avatar_lock(user: User):
+    """Lock the user's row and return its current avatar (not the one ``user`` was loaded with):
+    concurrent changes of the picture then queue, and each removes exactly the one it replaces."""
+    # No join here: after waiting for the lock, PostgreSQL re-reads the locked row only.
+    locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk)
+    avatar_id = locked.values_list("avatar_id", flat=True).get()
+    return MediaFile.objects.filter(pk=avatar_id).first() if avatar_id else None
 
 
 def user_set_suspended(*, user: User, suspended: bool) -> bool:
@@ -174,6 +186,33 @@ def refresh_tokens_revoke_all(*, user: User) -> None:
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
+
+
+@transaction.atomic
+def refresh_token_rotate(*, token: RefreshToken) -> RefreshToken | None:
+    """Spend a refresh token and turn it into its successor; ``None`` when it was spent already.
+
+    Of several requests with the same token at the same moment exactly one wins: the token's
+    blacklist row is unique, so the others wait for the winner's commit and then find it.
+    """
+    jti = token.payload[jwt_settings.JTI_CLAIM]
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=jti,
+        defaults={
+            "user_id": token.payload.get(jwt_settings.USER_ID_CLAIM),
+            "token": str(token),
+            "created_at": token.current_time,
+            "expires_at": datetime_from_epoch(token.payload["exp"]),
+        },
+    )
+    _, spent_now = BlacklistedToken.objects.get_or_create(token=outstanding)
+    if not spent_now:
+        return None
+    token.set_jti()
+    token.set_exp()
+    token.set_iat()
+    token.outstand()
+    return token
 
 
 def auth_logout(*, user: User, refresh: str) -> None:

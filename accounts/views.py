@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import selectors, services
 from accounts.serializers import (
@@ -67,7 +68,18 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 
     @extend_schema(responses={200: TokenPairSerializer}, tags=["auth"])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from None
+        refresh = serializer.validated_data["token"]
+        access = str(refresh.access_token)
+        # Exactly one of several simultaneous refreshes with one token wins; the others get 401.
+        rotated = services.refresh_token_rotate(token=refresh)
+        if rotated is None:
+            raise InvalidToken("Token is blacklisted")
+        return Response({"access": access, "refresh": str(rotated)})
 
 
 class LogoutView(APIView):

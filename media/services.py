@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import DependencyUnavailable
@@ -128,10 +129,31 @@ def _delete_objects(keys: Iterable[str]) -> None:
             logger.warning("could not delete stored object %s", key)
 
 
+def media_unused_q() -> Q:
+    """Media that nothing points at: no row of any model with a foreign key to ``MediaFile``
+    (a tweet's attachment, a profile picture, ...) refers to it. Found through the model
+    relations, so media need not know the apps that use it."""
+    used = Q(pk__in=[])
+    relations = [
+        field
+        for field in MediaFile._meta.get_fields(include_hidden=True)
+        if field.is_relation and field.auto_created and not field.concrete
+    ]
+    for relation in relations:
+        column = relation.field.attname
+        rows = relation.related_model._base_manager.filter(**{f"{column}__isnull": False})
+        used |= Q(pk__in=rows.values(column))
+    return ~used
+
+
 def media_cleanup_unattached(*, older_than: timedelta, dry_run: bool = False) -> list[MediaFile]:
-    """Delete uploads not attached within ``older_than``; returns what was (or would be) removed."""
+    """Delete uploads not attached within ``older_than``, and uploads marked attached that
+    nothing uses any more (left by an interrupted or lost race); returns what was (or would be)
+    removed."""
     cutoff = timezone.now() - older_than
-    stale = list(MediaFile.objects.filter(attached_at__isnull=True, created_at__lt=cutoff))
+    never_attached = Q(attached_at__isnull=True)
+    orphaned = Q(attached_at__lt=cutoff) & media_unused_q()
+    stale = list(MediaFile.objects.filter(never_attached | orphaned, created_at__lt=cutoff))
     if not dry_run:
         with transaction.atomic():
             media_delete(stale)

@@ -3,7 +3,8 @@
 Tables here hold millions of rows: no full-table counts, related rows joined in one query, raw id
 widgets instead of huge selects, search on indexed columns only. Moderation happens through
 actions that ask for a reason and call the moderation services, which record who did what, when
-and why; the admin's own delete (which would skip that) is switched off.
+and why; the admin's own delete (which would skip that) is switched off. Deleting accounts,
+likes and follows goes through the services, so counters stay equal to their rows.
 """
 
 from django import forms
@@ -382,6 +383,19 @@ class LikeAdmin(IndexedSearchAdmin):
     search_help_text = "Exact username or tweet id."
     ordering = ["-id"]
 
+    def has_add_permission(self, request):
+        return False  # likes are made by people; counters follow the services
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.like_delete(user=obj.user, tweet=obj.tweet)
+
+    def delete_queryset(self, request, queryset):
+        for like in queryset.select_related("user", "tweet"):
+            services.like_delete(user=like.user, tweet=like.tweet)
+
 
 @admin.register(Follow)
 class FollowAdmin(IndexedSearchAdmin):
@@ -391,6 +405,19 @@ class FollowAdmin(IndexedSearchAdmin):
     search_lookups = ("follower__username__lower", "followee__username__lower")
     search_help_text = "Exact username of the follower or the followee."
     ordering = ["-id"]
+
+    def has_add_permission(self, request):
+        return False  # follows are made by people; counters follow the services
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.follow_delete(follower=obj.follower, followee=obj.followee)
+
+    def delete_queryset(self, request, queryset):
+        for follow in queryset.select_related("follower", "followee"):
+            services.follow_delete(follower=follow.follower, followee=follow.followee)
 
 
 # The accounts admin, with the moderation actions of this layer added on top.
@@ -409,3 +436,10 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
             "unsuspend_accounts", "Unsuspend selected accounts", "suspend", _unsuspend
         ),
     ]
+
+    def delete_model(self, request, obj):
+        services.account_delete(account=obj)
+
+    def delete_queryset(self, request, queryset):
+        for account in queryset:
+            services.account_delete(account=account)

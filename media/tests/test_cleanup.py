@@ -1,4 +1,5 @@
-"""The clean-up command and periodic task remove stale unattached uploads, and only those."""
+"""The clean-up command and periodic task remove stale unattached uploads and uploads nothing
+uses, and only those."""
 
 from datetime import timedelta
 
@@ -31,6 +32,7 @@ def test_cleanup_removes_stale_unattached_uploads_and_their_files(
     stale = stored_upload(user, hours_old=25)
     fresh = stored_upload(user, hours_old=1)
     attached = stored_upload(user, hours_old=100, attached=True)
+    type(user).objects.filter(pk=user.pk).update(avatar=attached)
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("media_cleanup")
@@ -39,7 +41,7 @@ def test_cleanup_removes_stale_unattached_uploads_and_their_files(
     assert not (_media_in_tmp_dir / stale.file).exists()
     assert not (_media_in_tmp_dir / stale.preview).exists()
     assert (_media_in_tmp_dir / fresh.file).exists()
-    assert "Removed 1 unattached" in capsys.readouterr().out
+    assert "Removed 1 unused" in capsys.readouterr().out
 
 
 def test_dry_run_removes_nothing(user, _media_in_tmp_dir, capsys):
@@ -78,3 +80,20 @@ def test_cleanup_task_removes_stale_uploads_and_a_second_run_finds_nothing(
 def test_cleanup_runs_periodically_through_beat():
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert media_cleanup.name in schedule
+
+
+def test_cleanup_removes_uploads_marked_attached_that_nothing_uses(
+    user, _media_in_tmp_dir, django_capture_on_commit_callbacks
+):
+    orphan = stored_upload(user, hours_old=25, attached=True)
+    MediaFile.objects.filter(pk=orphan.pk).update(attached_at=timezone.now() - timedelta(hours=25))
+    recent = stored_upload(user, hours_old=25, attached=True)  # attached just now: in use soon
+    avatar = stored_upload(user, hours_old=25, attached=True)
+    type(user).objects.filter(pk=user.pk).update(avatar=avatar)
+    MediaFile.objects.filter(pk=avatar.pk).update(attached_at=timezone.now() - timedelta(hours=25))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("media_cleanup")
+
+    assert set(MediaFile.objects.values_list("pk", flat=True)) == {recent.pk, avatar.pk}
+    assert not (_media_in_tmp_dir / orphan.file).exists()

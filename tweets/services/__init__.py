@@ -5,6 +5,8 @@ together or not at all. Counters change by ``F()`` expressions, so concurrent wr
 updates. The package re-exports the public functions, so callers write ``services.like_create``.
 """
 
+from tweets.services.accounts import account_delete
+from tweets.services.counters import counters_recount
 from tweets.services.follows import follow_create, follow_delete
 from tweets.services.likes import like_create, like_delete
 from tweets.services.moderation import (
@@ -19,7 +21,9 @@ from tweets.services.timelines import timeline_backfill, timeline_fan_out, timel
 from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean, tweet_update
 
 __all__ = [
+    "account_delete",
     "account_set_suspended",
+    "counters_recount",
     "follow_create",
     "follow_delete",
     "like_create",

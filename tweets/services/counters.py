@@ -1,8 +1,9 @@
 """Counters recomputed from their rows, where an increment cannot say what changed (deletes,
-hides, suspensions)."""
+hides, suspensions), and the repair of every counter (``manage.py recount``)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Subquery
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import active_account_q
@@ -25,11 +26,16 @@ def recount_replies(parent_ids) -> None:
     )
 
 
+def _reposts_shown():
+    """Reposts that count: not hidden, by an active account."""
+    shown = Tweet.objects.filter(is_hidden=False, repost_of__isnull=False)
+    return shown.filter(active_account_q("author__"))
+
+
 def recount_reposts(original_ids) -> None:
     """Set repost_count to the number of reposts shown (not hidden, by an active account)."""
-    shown = Tweet.objects.filter(is_hidden=False).filter(active_account_q("author__"))
     Tweet.objects.filter(pk__in=original_ids).update(
-        repost_count=_count(shown.filter(repost_of__isnull=False), "repost_of")
+        repost_count=_count(_reposts_shown(), "repost_of")
     )
 
 
@@ -38,18 +44,79 @@ def recount_around(account: User) -> None:
     lists show: its followees' followers, its followers' followees, the likes of what it liked,
     the reposts of what it reposted and the replies of what it answered. One UPDATE each, over the
     rows it touches."""
-    User.objects.filter(pk__in=Follow.objects.filter(follower=account).values("followee")).update(
+    recount_neighbours(**neighbours_of(account))
+
+
+def neighbours_of(account: User, *, evaluate: bool = False) -> dict:
+    """What the account's rows are counted in: its followees, its followers, the tweets it liked,
+    reposted and answered. ``evaluate`` reads them now (before the rows go away)."""
+    neighbours = {
+        "followees": Follow.objects.filter(follower=account).values("followee"),
+        "followers": Follow.objects.filter(followee=account).values("follower"),
+        "liked": Like.objects.filter(user=account).values("tweet"),
+        "reposted": Tweet.objects.filter(author=account, repost_of__isnull=False).values(
+            "repost_of"
+        ),
+        "answered": Tweet.objects.filter(author=account, in_reply_to__isnull=False).values(
+            "in_reply_to"
+        ),
+    }
+    if evaluate:
+        neighbours = {
+            name: [value for row in rows for value in row.values()]
+            for name, rows in neighbours.items()
+        }
+    return neighbours
+
+
+def recount_neighbours(*, followees, followers, liked, reposted, answered) -> None:
+    """Recount the counters of the accounts and tweets that ``neighbours_of`` named."""
+    User.objects.filter(pk__in=followees).update(
         followers_count=_count(Follow.objects.filter(active_account_q("follower__")), "followee")
     )
-    User.objects.filter(pk__in=Follow.objects.filter(followee=account).values("follower")).update(
+    User.objects.filter(pk__in=followers).update(
         following_count=_count(Follow.objects.filter(active_account_q("followee__")), "follower")
     )
-    Tweet.objects.filter(pk__in=Like.objects.filter(user=account).values("tweet")).update(
+    Tweet.objects.filter(pk__in=liked).update(
         like_count=_count(Like.objects.filter(active_account_q("user__")), "tweet")
     )
-    recount_reposts(
-        Tweet.objects.filter(author=account, repost_of__isnull=False).values("repost_of")
-    )
-    recount_replies(
-        Tweet.objects.filter(author=account, in_reply_to__isnull=False).values("in_reply_to")
-    )
+    recount_reposts(reposted)
+    recount_replies(answered)
+
+
+def _counter_rules() -> dict[str, tuple]:
+    """Every stored counter and the rows it counts: (model, field, expression over the rows)."""
+    return {
+        "followers_count": (
+            User,
+            _count(Follow.objects.filter(active_account_q("follower__")), "followee"),
+        ),
+        "following_count": (
+            User,
+            _count(Follow.objects.filter(active_account_q("followee__")), "follower"),
+        ),
+        "tweets_count": (
+            User,
+            _count(Tweet.objects.filter(is_hidden=False, repost_of__isnull=True), "author"),
+        ),
+        "like_count": (Tweet, _count(Like.objects.filter(active_account_q("user__")), "tweet")),
+        "repost_count": (Tweet, _count(_reposts_shown(), "repost_of")),
+        "reply_count": (Tweet, _count(Tweet.objects.originals_visible_to(None), "in_reply_to")),
+    }
+
+
+@transaction.atomic
+def counters_recount(*, dry_run: bool = False) -> dict[str, int]:
+    """Set every counter (followers, following, tweets, likes, reposts, replies) to what its rows
+    say;
+    returns, per counter, how many rows were (or with ``dry_run`` would be) corrected."""
+    fixed = {}
+    for field, (model, expression) in _counter_rules().items():
+        wrong = model.objects.annotate(counted=expression).exclude(**{field: F("counted")})
+        if dry_run:
+            fixed[field] = wrong.count()
+        else:
+            fixed[field] = model.objects.filter(pk__in=wrong.values("pk")).update(
+                **{field: expression}
+            )
+    return fixed

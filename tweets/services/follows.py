@@ -1,5 +1,9 @@
 """Follows: idempotent follow and unfollow, with counters and the follower's timeline kept in
-step."""
+step.
+
+Both writes lock the two user rows first, in ascending id order: two people following or
+unfollowing each other at the same moment then queue instead of deadlocking.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -13,12 +17,20 @@ from tweets.services.timelines import timeline_backfill
 User = get_user_model()
 
 
+def users_lock(*user_ids: int) -> None:
+    """Lock user rows in the one global order (ascending id). Call first in a transaction that
+    changes several users' counters."""
+    rows = User.objects.select_for_update(no_key=True).filter(pk__in=user_ids).order_by("pk")
+    list(rows.values_list("pk", flat=True))
+
+
 def follow_create(*, follower: User, followee: User) -> bool:
     """Follow someone; their recent tweets enter the follower's timeline. Idempotent."""
     if follower.pk == followee.pk:
         raise ValidationError({"detail": ["You cannot follow yourself."]})
     try:
         with transaction.atomic():
+            users_lock(follower.pk, followee.pk)
             follow = Follow.objects.create(follower=follower, followee=followee)
             User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
             User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
@@ -32,6 +44,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
 @transaction.atomic
 def follow_delete(*, follower: User, followee: User) -> bool:
     """Unfollow; their tweets leave the follower's timeline. Idempotent."""
+    users_lock(follower.pk, followee.pk)
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if not deleted:
         return False

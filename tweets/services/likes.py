@@ -1,9 +1,13 @@
-"""Likes: idempotent like and unlike, with the tweet's like counter kept in step."""
+"""Likes: idempotent like and unlike, with the tweet's like counter kept in step.
+
+Both writes change the tweet's row first: that row lock orders them against a concurrent delete
+of the tweet, so a like either lands before the delete (and goes with it) or finds the tweet gone.
+"""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 
 from tweets.metrics import LIKES
 from tweets.models import Like, Tweet
@@ -12,16 +16,15 @@ User = get_user_model()
 
 
 def like_create(*, user: User, tweet: Tweet) -> bool:
-    """Like a tweet. Idempotent: returns False when it was already liked."""
+    """Like a tweet. Idempotent: returns False when it was already liked; ``Http404`` when the
+    tweet was deleted meanwhile."""
     try:
         with transaction.atomic():
+            if not Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1):
+                raise Http404("That tweet does not exist.")
             Like.objects.create(user=user, tweet=tweet)
-            Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1)
     except IntegrityError:
-        # Already liked (unique pair), or the tweet was deleted meanwhile.
-        if not Tweet.objects.filter(pk=tweet.pk).exists():
-            raise ValidationError({"tweet": ["That tweet does not exist."]}) from None
-        return False
+        return False  # already liked (unique pair); the increment was rolled back with it
     LIKES.inc()
     return True
 
@@ -29,6 +32,8 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
 @transaction.atomic
 def like_delete(*, user: User, tweet: Tweet) -> bool:
     """Take a like back. Idempotent: returns False when there was none."""
+    if not Tweet.objects.select_for_update(no_key=True).filter(pk=tweet.pk).exists():
+        return False
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk, like_count__gt=0).update(like_count=F("like_count") - 1)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from core.ids import id_datetime
@@ -75,14 +76,16 @@ def tweet_create(
 
 @transaction.atomic
 def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
-    """Change a tweet's text (author only), mark it edited and search the new text from now on."""
+    """Change a tweet's text (author only), mark it edited and search the new text from now on;
+    ``Http404`` when it was deleted meanwhile."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.repost_of_id:
         raise ValidationError({"text": ["A repost has no text to edit."]})
     tweet.text = tweet_text_clean(text)
     tweet.edited_at = timezone.now()
-    tweet.save(update_fields=["text", "edited_at"])
+    if not Tweet.objects.filter(pk=tweet.pk).update(text=tweet.text, edited_at=tweet.edited_at):
+        raise Http404("That tweet does not exist.")
     search_document_write(tweet=tweet)
     return tweet
 
@@ -91,10 +94,20 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
 def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     """Delete a tweet (its author or staff): its likes, reposts, timeline entries and media go with
     it; deleting a repost is unreposting. Staff deleting someone else's tweet is a moderation
-    action, written to the audit log."""
+    action, written to the audit log.
+
+    The tweet's row is locked first, so replies and likes that committed before the delete are
+    seen and go with it, and later ones find the tweet gone. ``Http404`` when it already is."""
+    if actor.pk != tweet.author_id and not actor.is_staff:
+        raise PermissionDenied("Only the author or staff can delete a tweet.")
+    # The tweet it answers or reposts first (ascending ids: older), the order a delete of that
+    # one follows too when it reaches this one.
+    related = [tweet.in_reply_to_id, tweet.repost_of_id, tweet.pk]
+    locked = Tweet.objects.select_for_update().filter(pk__in=related)
+    tweet = {row.pk: row for row in locked.order_by("pk")}.get(tweet.pk)
+    if tweet is None:
+        raise Http404("That tweet does not exist.")
     if actor.pk != tweet.author_id:
-        if not actor.is_staff:
-            raise PermissionDenied("Only the author or staff can delete a tweet.")
         moderation_record(
             actor,
             ModerationAction.Kind.DELETE_TWEET,

@@ -1,4 +1,4 @@
-"""Remove uploads that were never attached to a tweet or a profile."""
+"""Remove uploads never attached to a tweet or a profile, or that nothing uses any more."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from media.services import MediaStorageUnavailable, media_cleanup_unattached
 class Command(BaseCommand):
     help = (
         "Delete uploads (rows and stored objects) not attached within the grace period "
-        "(MEDIA_UNATTACHED_GRACE_HOURS, 24 by default)."
+        "(MEDIA_UNATTACHED_GRACE_HOURS, 24 by default), and older ones nothing uses any more."
     )
 
     def add_arguments(self, parser):
@@ -40,4 +40,4 @@ class Command(BaseCommand):
         for media in stale:
             self.stdout.write(f"{'would remove' if dry_run else 'removed'} {media.pk} {media.file}")
         verb = "Would remove" if dry_run else "Removed"
-        self.stdout.write(f"{verb} {len(stale)} unattached uploads older than {hours} hours.")
+        self.stdout.write(f"{verb} {len(stale)} unused uploads older than {hours} hours.")

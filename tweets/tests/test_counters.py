@@ -1,0 +1,108 @@
+"""Counters stay equal to their rows on every deletion path, and `recount` repairs them."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from tweets import services
+from tweets.models import Follow, Like, Tweet
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def wrong_counters() -> dict:
+    return {field: rows for field, rows in services.counters_recount(dry_run=True).items() if rows}
+
+
+@pytest.fixture
+def leaving():
+    """An account that follows, is followed, likes and replies to someone else's tweets."""
+    account, friend = UserFactory(), UserFactory()
+    follow(account, friend)
+    follow(friend, account)
+    tweet = TweetFactory(author=friend)
+    services.like_create(user=account, tweet=tweet)
+    TweetFactory(author=account, in_reply_to=tweet)
+    services.like_create(user=friend, tweet=TweetFactory(author=account))
+    return account, friend, tweet
+
+
+def test_deleting_a_user_keeps_counters_and_removes_their_uploads(leaving):
+    account, friend, tweet = leaving
+    services.account_delete(account=account)
+    assert not User.objects.filter(pk=account.pk).exists()
+    friend.refresh_from_db()
+    tweet.refresh_from_db()
+    assert (friend.followers_count, friend.following_count) == (0, 0)
+    assert (tweet.like_count, tweet.reply_count) == (0, 0)
+    assert wrong_counters() == {}
+
+
+def test_deleting_users_in_the_admin_keeps_counters(admin_client):
+    """The admin deletes accounts without tweets (tweets are removed by moderation first)."""
+    account, other, friend = UserFactory(), UserFactory(), UserFactory()
+    follow(account, friend)
+    follow(friend, account)
+    follow(other, friend)
+    tweet = TweetFactory(author=friend)
+    services.like_create(user=account, tweet=tweet)
+    services.like_create(user=other, tweet=tweet)
+
+    response = admin_client.post(f"/admin/accounts/user/{account.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    tweet.refresh_from_db()
+    friend.refresh_from_db()
+    assert (friend.followers_count, friend.following_count, tweet.like_count) == (1, 0, 1)
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk__in=[account.pk, other.pk]).exists()
+    assert wrong_counters() == {}
+
+
+def test_deleting_likes_and_follows_in_the_admin_keeps_counters(admin_client, leaving):
+    account, _, tweet = leaving
+    like = Like.objects.get(user=account, tweet=tweet)
+    assert (
+        admin_client.post(f"/admin/tweets/like/{like.pk}/delete/", {"post": "yes"}).status_code
+        == 302
+    )
+    follows = list(Follow.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        "/admin/tweets/follow/",
+        {"action": "delete_selected", "_selected_action": follows, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Follow.objects.exists()
+    tweet.refresh_from_db()
+    assert tweet.like_count == 0
+    assert wrong_counters() == {}
+
+
+def test_recount_repairs_every_counter(leaving, capsys):
+    account, _, tweet = leaving
+    User.objects.update(followers_count=7, following_count=7, tweets_count=7)
+    Tweet.objects.update(like_count=7, reply_count=7)
+
+    call_command("recount", "--dry-run")
+    assert "followers_count: would fix 2" in capsys.readouterr().out
+    assert wrong_counters()
+
+    call_command("recount")
+    out = capsys.readouterr().out
+    assert "like_count: fixed 3" in out
+    assert wrong_counters() == {}
+    tweet.refresh_from_db()
+    assert (tweet.like_count, tweet.reply_count) == (1, 1)
+    account.refresh_from_db()
+    assert (account.followers_count, account.following_count, account.tweets_count) == (1, 1, 2)

@@ -1,0 +1,171 @@
+"""Conflicting writes at the same moment on PostgreSQL: no 500, the loser of a race gets a clean
+4xx, nothing is lost or orphaned, and every counter equals its rows afterwards."""
+
+from functools import partial
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from core.testing import API
+from core.testing.races import postgres_only, race, statuses
+from tweets.models import Follow, Like, TimelineEntry, Tweet
+from tweets.services import counters_recount
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+def assert_counters_match_rows():
+    wrong = counters_recount(dry_run=True)
+    assert wrong == dict.fromkeys(wrong, 0)
+
+
+def reply(client, tweet, text="re"):
+    return partial(
+        client.post, f"{API}/tweets", {"text": text, "in_reply_to": str(tweet.pk)}, format="json"
+    )
+
+
+def test_two_users_following_each_other_at_once_never_deadlock(auth_client):
+    alice, bob = UserFactory(), UserFactory()
+    as_alice, as_bob = auth_client(alice), auth_client(bob)
+    to_bob, to_alice = (
+        f"{API}/accounts/{bob.username}/follow",
+        f"{API}/accounts/{alice.username}/follow",
+    )
+    for _ in range(15):
+        assert statuses(race(partial(as_alice.post, to_bob), partial(as_bob.post, to_alice))) == [
+            200,
+            200,
+        ]
+        done = race(partial(as_alice.delete, to_bob), partial(as_bob.delete, to_alice))
+        assert statuses(done) == [204, 204]
+    assert not Follow.objects.exists()
+    assert_counters_match_rows()
+
+
+def test_follow_and_unfollow_of_one_pair_racing_keep_counts(auth_client):
+    fan, star = UserFactory(), UserFactory()
+    client = auth_client(fan)
+    url = f"{API}/accounts/{star.username}/follow"
+    for _ in range(5):
+        done = race(*[partial(client.post, url), partial(client.delete, url)] * 3)
+        assert set(statuses(done)) <= {200, 204}
+    assert_counters_match_rows()
+
+
+def test_deleting_a_tweet_while_others_reply_and_like_loses_nothing(auth_client):
+    author = UserFactory()
+    fans = [auth_client(fan) for fan in UserFactory.create_batch(4)]
+    for _ in range(4):
+        tweet = TweetFactory(author=author)
+        done = statuses(
+            race(
+                partial(auth_client(author).delete, f"{API}/tweets/{tweet.pk}"),
+                *[reply(fan, tweet) for fan in fans[:2]],
+                *[partial(fan.post, f"{API}/tweets/{tweet.pk}/like") for fan in fans[2:]],
+            )
+        )
+        assert done[0] == 204
+        assert set(done[1:3]) <= {201, 400}
+        assert set(done[3:]) <= {200, 404}
+        assert not Tweet.objects.filter(pk=tweet.pk).exists()
+        assert not Like.objects.filter(tweet_id=tweet.pk).exists()
+        assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
+    assert not Tweet.objects.filter(text="re", in_reply_to__isnull=False).exists()
+    assert_counters_match_rows()
+
+
+def test_replies_acknowledged_before_a_delete_are_kept(auth_client):
+    author, fan = UserFactory(), UserFactory()
+    client = auth_client(fan)
+    acknowledged = []
+    for _ in range(6):
+        tweet = TweetFactory(author=author)
+        done = race(
+            partial(auth_client(author).delete, f"{API}/tweets/{tweet.pk}"), reply(client, tweet)
+        )
+        assert statuses(done)[0] == 204
+        assert done[1].status_code in {201, 400}
+        if done[1].status_code == 201:
+            acknowledged.append(int(done[1].json()["id"]))
+    assert set(Tweet.objects.filter(author=fan).values_list("pk", flat=True)) == set(acknowledged)
+    assert_counters_match_rows()
+
+
+def test_like_unlike_and_delete_racing(auth_client):
+    fans = [auth_client(fan) for fan in UserFactory.create_batch(3)]
+    for _ in range(3):
+        tweet = TweetFactory()
+        url = f"{API}/tweets/{tweet.pk}/like"
+        done = race(
+            *[partial(getattr(fan, verb), url) for fan in fans for verb in ("post", "delete")]
+        )
+        assert set(statuses(done)) <= {200, 204}
+        assert_counters_match_rows()
+        done = statuses(
+            race(
+                partial(auth_client(tweet.author).delete, f"{API}/tweets/{tweet.pk}"),
+                *[partial(getattr(fan, verb), url) for fan in fans for verb in ("post", "delete")],
+            )
+        )
+        assert done[0] == 204
+        assert set(done[1:]) <= {200, 204, 404}
+    assert not Like.objects.exists()
+    assert_counters_match_rows()
+
+
+def test_editing_and_deleting_a_tweet_at_once(auth_client):
+    author = UserFactory()
+    editors = [auth_client(author) for _ in range(4)]
+    for _ in range(10):
+        url = f"{API}/tweets/{TweetFactory(author=author).pk}"
+        done = race(
+            partial(auth_client(author).delete, url),
+            *[partial(editor.patch, url, {"text": "edited"}, format="json") for editor in editors],
+        )
+        delete, *edits = statuses(done)
+        assert delete == 204
+        assert set(edits) <= {200, 404}
+    assert not Tweet.objects.exists()
+    assert_counters_match_rows()
+
+
+def test_deleting_a_tweet_twice_at_once(auth_client):
+    author = UserFactory()
+    url = f"{API}/tweets/{TweetFactory(author=author).pk}"
+    done = race(*[partial(auth_client(author).delete, url) for _ in range(3)])
+    assert sorted(statuses(done)) == [204, 404, 404]
+    assert_counters_match_rows()
+
+
+def test_deleting_a_reply_and_its_parent_at_once(auth_client):
+    author = UserFactory()
+    client_a, client_b = auth_client(author), auth_client(author)
+    for _ in range(5):
+        parent = TweetFactory(author=author)
+        answer = TweetFactory(author=author, in_reply_to=parent)
+        done = race(
+            partial(client_a.delete, f"{API}/tweets/{parent.pk}"),
+            partial(client_b.delete, f"{API}/tweets/{answer.pk}"),
+        )
+        assert statuses(done) == [204, 204]
+    assert not Tweet.objects.exists()
+    assert_counters_match_rows()
+
+
+def test_posting_while_followed_and_unfollowed_keeps_counts(auth_client):
+    star = UserFactory()
+    fans = UserFactory.create_batch(3)
+    follow(fans[0], star)
+    url = f"{API}/accounts/{star.username}/follow"
+    done = race(
+        partial(auth_client(star).post, f"{API}/tweets", {"text": "hi"}, format="json"),
+        *[
+            partial(getattr(auth_client(fan), verb), url)
+            for fan in fans
+            for verb in ("post", "delete")
+        ],
+    )
+    assert set(statuses(done)) <= {200, 201, 204}
+    assert_counters_match_rows()
