@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.replicas.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -131,21 +132,27 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database: DATABASE_URL (postgres://user:pass@host:5432/name), SQLite under var/ by default ---
+
+
+def database(url: str) -> dict:
+    """One database connection as minitter uses it (the primary and each replica)."""
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # django-prometheus's wrappers of the same backends count queries, errors and connections.
+    config["ENGINE"] = config["ENGINE"].replace(
+        "django.db.backends.", "django_prometheus.db.backends."
+    )
+    if config["ENGINE"].endswith("postgresql"):
+        config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+        # Behind pgbouncer in transaction mode a cursor cannot outlive its transaction.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+    "default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 }
-# django-prometheus's wrappers of the same backends count queries, errors and connections.
-DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends."
-)
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
-        "DB_CONNECT_TIMEOUT", 5
-    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE makes writers queue instead of failing;
@@ -155,6 +162,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# Read replicas (streaming replicas of the primary): safe API requests read from them, see
+# core/replicas.py. Tests use the primary for them (MIRROR).
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    DATABASES[f"replica{number}"] = {**database(url), "TEST": {"MIRROR": "default"}}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["core.replicas.PrimaryReplicaRouter"]
+# After a user's request writes, that user's reads go to the primary for this many seconds.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 
 # --- Cache (throttle counters): in-process by default; Redis (REDIS_URL) or the database
 # (CACHE_BACKEND=database) when several processes must share it -------------------------------
