@@ -1,47 +1,24 @@
-"""Throttles for login and sign-up: per client address and per username tried.
-
-Rates are read when a request is checked (not when the class is imported), so settings changes
-take effect at once. Counters live in the default cache; several processes need a shared cache
-(Redis with ``REDIS_URL``, or ``CACHE_BACKEND=database``). When Redis cannot be reached the
-throttle lets the request through (fails open) with a warning and a metric: a brief Redis outage
-must not take logins and sign-ups down.
-"""
+"""Throttles for login and sign-up: per client address and per username tried (rates in settings;
+how they count and fail open: ``core.throttling``)."""
 
 import hashlib
-import logging
+import math
+from functools import wraps
 
-from redis.exceptions import RedisError
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from django.http import HttpResponse
 
-from accounts.metrics import THROTTLE_FAILED_OPEN
-
-logger = logging.getLogger(__name__)
+from core.throttling import RateThrottle
 
 
-class _RateFromSettings(SimpleRateThrottle):
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except RedisError as exc:
-            THROTTLE_FAILED_OPEN.labels(scope=self.scope).inc()
-            logger.warning(
-                "throttle %s not applied: cache unreachable (%s)", self.scope, type(exc).__name__
-            )
-            return True
-
-
-class _PerAddress(_RateFromSettings):
+class _PerAddress(RateThrottle):
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class _PerUsername(_RateFromSettings):
+class _PerUsername(RateThrottle):
     def get_cache_key(self, request, view):
-        username = request.data.get("username") if hasattr(request.data, "get") else None
+        data = request.data if hasattr(request, "data") else request.POST  # DRF or a form view
+        username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username:
             return None
         digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
@@ -62,3 +39,25 @@ class SignupAddressThrottle(_PerAddress):
 
 class SignupUsernameThrottle(_PerUsername):
     scope = "signup_username"
+
+
+def login_form_throttled(view):
+    """Give an HTML login form (the admin's, the browsable API's) the limits of the API's login:
+    its POSTs count against the same per-address and per-username counters."""
+
+    @wraps(view)
+    def throttled_view(request, *args, **kwargs):
+        if request.method == "POST":
+            for throttle in (LoginAddressThrottle(), LoginUsernameThrottle()):
+                if not throttle.allow_request(request, None):
+                    wait = max(1, math.ceil(throttle.wait() or 1))
+                    response = HttpResponse(
+                        f"Too many login attempts. Try again in {wait} seconds.",
+                        status=429,
+                        content_type="text/plain; charset=utf-8",
+                    )
+                    response["Retry-After"] = str(wait)
+                    return response
+        return view(request, *args, **kwargs)
+
+    return throttled_view

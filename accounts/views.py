@@ -101,6 +101,7 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = PublicAccountSerializer
+    write_throttle_scope = "write"  # the avatar route uses the stricter "upload" limits
 
     def get_permissions(self):
         return [AllowAny()] if self.action == "list" else [IsAuthenticated()]
@@ -178,6 +179,7 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         methods=["put", "delete"],
         url_path="me/avatar",
         parser_classes=[MultiPartParser],
+        write_throttle_scope="upload",
     )
     def avatar(self, request):
         if request.method == "DELETE":

@@ -127,7 +127,7 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("409")
         if self._has_request_body():
             statuses += ["413", "415"]
-        if self.method in UNSAFE_METHODS or getattr(self.view, "throttle_classes", None):
+        if self.method in UNSAFE_METHODS:
             statuses.append("429")
         statuses.append("503")
         return statuses

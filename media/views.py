@@ -12,6 +12,7 @@ from media.serializers import MediaSerializer, MediaUploadInputSerializer
 
 class MediaUploadView(APIView):
     parser_classes = [MultiPartParser]
+    write_throttle_scope = "upload"  # re-encoding images is CPU-heavy: stricter limits
 
     @extend_schema(
         request={"multipart/form-data": MediaUploadInputSerializer},

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 
 from core.exceptions import VALIDATION_CODE, error_body, error_response
 from core.parsers import text_problem
+from core.throttling import RATE_LIMIT_ATTRIBUTE
 
 
 class RequestBodyLimitMiddleware:
@@ -57,3 +58,38 @@ class QueryStringGuardMiddleware:
                     )
                     return JsonResponse(body, status=400)
         return self.get_response(request)
+
+
+class RateLimitHeadersMiddleware:
+    """``X-RateLimit-Limit/Remaining/Reset`` of the tightest limit a throttle applied."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        rate_limit = getattr(request, RATE_LIMIT_ATTRIBUTE, None)
+        if rate_limit is not None:
+            limit, remaining, reset = rate_limit
+            response["X-RateLimit-Limit"] = str(limit)
+            response["X-RateLimit-Remaining"] = str(remaining)
+            response["X-RateLimit-Reset"] = str(reset)
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """``Content-Security-Policy`` (``settings.CONTENT_SECURITY_POLICY``) on HTML pages: the
+    browsable API, Swagger UI and the admin. JSON answers need none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = "; ".join(
+            f"{directive} {' '.join(sources)}"
+            for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", self.policy)
+        return response

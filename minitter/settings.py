@@ -94,8 +94,10 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "minitter.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "minitter.middleware.ContentSecurityPolicyMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",
     "minitter.middleware.QueryStringGuardMiddleware",
+    "minitter.middleware.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -193,9 +195,19 @@ def redis_cache(url: str, timeout: float) -> dict:
     }
 
 
+# Without Redis, production (DEBUG=false) uses the database cache: throttle counters must be
+# shared by every worker, or each one counts alone. A per-process cache is refused there.
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "locmem" if DEBUG else "database")
+if CACHE_BACKEND not in ("locmem", "database"):
+    raise ImproperlyConfigured("CACHE_BACKEND must be 'locmem' or 'database'.")
+if not DEBUG and not REDIS_URL and CACHE_BACKEND == "locmem":
+    raise ImproperlyConfigured(
+        "CACHE_BACKEND=locmem counts throttles per process; with DEBUG off set REDIS_URL or "
+        "CACHE_BACKEND=database."
+    )
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL, REDIS_TIMEOUT)}
-elif os.environ.get("CACHE_BACKEND", "locmem") == "database":
+elif CACHE_BACKEND == "database":
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -303,7 +315,17 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
+    # Every write is limited per user and per address (core/throttling.py); login and sign-up
+    # have limits of their own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.WriteUserThrottle",
+        "core.throttling.WriteAddressThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
+        "write_user": os.environ.get("THROTTLE_WRITE_USER", "60/min"),
+        "write_ip": os.environ.get("THROTTLE_WRITE_IP", "1200/min"),
+        "upload_user": os.environ.get("THROTTLE_UPLOAD_USER", "10/min"),
+        "upload_ip": os.environ.get("THROTTLE_UPLOAD_IP", "60/min"),
         "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
         "login_username": os.environ.get("THROTTLE_LOGIN_USERNAME", "10/min"),
         "signup_ip": os.environ.get("THROTTLE_SIGNUP_IP", "10/hour"),
@@ -491,4 +513,19 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HTML pages (browsable API, Swagger UI, admin) load scripts and styles from this site only;
+# inline styles are allowed (Swagger UI and the admin use them), inline scripts are not.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "https:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}

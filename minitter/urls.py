@@ -4,11 +4,13 @@ admin, and liveness checks."""
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.throttles import login_form_throttled
 from minitter import health
 from minitter.api import api_root
 
@@ -28,7 +30,8 @@ def ping(request):
 minitter_api_v1 = [
     path("", api_root, name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its set-up script as a file, so the CSP needs no inline scripts.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("media.urls")),
     path("", include("accounts.urls")),  # first: accounts/me before accounts/{username}
     path("", include("tweets.urls")),
@@ -43,7 +46,13 @@ urlpatterns = [
     # The schema and docs lived here before the API moved under /api/minitter/v1/.
     path("api/schema/", RedirectView.as_view(pattern_name="schema", query_string=True)),
     path("api/docs/", RedirectView.as_view(pattern_name="swagger-ui", query_string=True)),
+    # Both HTML login forms count against the API login's limits.
+    path(
+        "api-auth/login/",
+        login_form_throttled(LoginView.as_view(template_name="rest_framework/login.html")),
+    ),
     path("api-auth/", include("rest_framework.urls")),
+    path("admin/login/", login_form_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

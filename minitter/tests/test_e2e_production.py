@@ -280,6 +280,22 @@ def test_uploads_over_the_limit_are_refused_by_nginx(stack, session):
         timeout=30,
     )
     assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_login_limit_holds_across_instances_and_workers(stack):
+    """Two instances of two workers behind nginx share one set of throttle counters (the
+    database cache): 10 wrong passwords a minute per username, wherever they land."""
+    name = f"victim_{uuid.uuid4().hex[:8]}"
+    statuses = [
+        requests.post(
+            f"{stack.url}{API}/auth/token",
+            json={"username": name, "password": f"guess-{n}"},
+            timeout=10,
+        ).status_code
+        for n in range(14)
+    ]
+    assert statuses == [401] * 10 + [429] * 4
 
 
 def test_static_files_and_gzip_are_served_by_nginx(stack):

@@ -73,7 +73,7 @@ def test_throttling_fails_open_with_a_warning_and_a_metric_while_redis_is_gone(
         before = _metric(
             api_client.get("/metrics").content.decode(), "minitter_throttle_failed_open_total"
         )
-        with caplog.at_level(logging.WARNING, logger="accounts.throttles"):
+        with caplog.at_level(logging.WARNING, logger="core.throttling"):
             statuses = [login(api_client, user.username).status_code for _ in range(3)]
         assert statuses == [401, 401, 401]
         assert "throttle login_username not applied" in caplog.text

@@ -60,3 +60,24 @@ def test_invalid_boolean_variable_is_refused(tmp_path):
     result = manage("check", DEBUG="maybe", MINITTER_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "minitter.example"}
+
+
+def test_production_counts_throttles_in_a_cache_shared_by_every_worker(tmp_path):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        MINITTER_VAR_DIR=str(tmp_path),
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_production_refuses_a_per_process_cache(tmp_path):
+    result = manage("check", MINITTER_VAR_DIR=str(tmp_path), CACHE_BACKEND="locmem", **PRODUCTION)
+    assert result.returncode != 0
+    assert "CACHE_BACKEND=locmem counts throttles per process" in result.stderr

@@ -1,0 +1,99 @@
+"""Rate limits: the throttle base class every limit uses, and the limits on writes.
+
+Rates are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` when a request is checked (not
+when a class is imported), so settings changes take effect at once. Counters live in the default
+cache, which production shares between processes (Redis, or the database; see the settings). When
+Redis cannot be reached a throttle lets the request through (fails open) with a warning and a
+metric: a brief Redis outage must not take the API down.
+
+Each throttle records the limit it applied; ``RateLimitHeadersMiddleware`` then answers with
+``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds until a slot
+frees) of the tightest one. Over a limit → 429 with ``Retry-After``.
+"""
+
+import logging
+import math
+
+from prometheus_client import Counter
+from redis.exceptions import RedisError
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+
+THROTTLE_FAILED_OPEN = Counter(
+    "minitter_throttle_failed_open",
+    "Requests let through unthrottled because the cache (Redis) could not be reached.",
+    ["scope"],
+)
+RATE_LIMIT_ATTRIBUTE = "minitter_rate_limit"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class RateThrottle(SimpleRateThrottle):
+    """A SimpleRateThrottle whose rate comes from settings, that fails open when the cache is
+    unreachable, and that records its limit for the rate-limit headers."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        self.key = None
+        try:
+            allowed = super().allow_request(request, view)
+        except RedisError as exc:
+            THROTTLE_FAILED_OPEN.labels(scope=self.scope).inc()
+            logger.warning(
+                "throttle %s not applied: cache unreachable (%s)", self.scope, type(exc).__name__
+            )
+            return True
+        if self.key is not None:
+            self._record(request)
+        return allowed
+
+    def _record(self, request) -> None:
+        remaining = max(0, self.num_requests - len(self.history))
+        oldest = self.history[-1] if self.history else self.now
+        reset = max(0, math.ceil(oldest + self.duration - self.now))
+        django_request = getattr(request, "_request", request)
+        current = getattr(django_request, RATE_LIMIT_ATTRIBUTE, None)
+        if current is None or remaining < current[1]:
+            setattr(django_request, RATE_LIMIT_ATTRIBUTE, (self.num_requests, remaining, reset))
+
+
+class _WriteThrottle(RateThrottle):
+    """Limits writes (POST, PUT, PATCH, DELETE) only; reads are never counted. A view sets
+    ``write_throttle_scope = "upload"`` for the stricter limits of CPU-heavy uploads."""
+
+    kind = ""
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        self.scope = f"{getattr(view, 'write_throttle_scope', 'write')}_{self.kind}"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def __init__(self):
+        pass  # the scope (and so the rate) is known once the view is
+
+
+class WriteUserThrottle(_WriteThrottle):
+    """Writes per logged-in user (anonymous writes are refused anyway, or counted by address)."""
+
+    kind = "user"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class WriteAddressThrottle(_WriteThrottle):
+    """Writes per client address, whoever is logged in."""
+
+    kind = "ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

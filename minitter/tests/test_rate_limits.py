@@ -1,0 +1,106 @@
+"""Every write is limited per user and per address, with rate-limit headers; the HTML login forms
+share the API login's limits."""
+
+import pytest
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API, upload
+from tweets.models import Tweet
+from tweets.tests.factories import TweetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rates(**rates):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {
+                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                **rates,
+            },
+        }
+
+    return set_rates
+
+
+def test_writes_carry_rate_limit_headers_and_reads_do_not(auth_client, user):
+    client = auth_client(user)
+    response = client.post(f"{API}/tweets", {"text": "one"}, format="json")
+    assert response.status_code == 201
+    assert response["X-RateLimit-Limit"] == "60"
+    assert response["X-RateLimit-Remaining"] == "59"
+    assert 0 < int(response["X-RateLimit-Reset"]) <= 60
+    assert "X-RateLimit-Limit" not in client.get(f"{API}/tweets")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda client, tweet: client.post(f"{API}/tweets", {"text": "hi"}, format="json"),
+        lambda client, tweet: client.post(
+            f"{API}/tweets", {"text": "re", "in_reply_to": str(tweet.id)}, format="json"
+        ),
+        lambda client, tweet: client.post(f"{API}/tweets/{tweet.id}/like"),
+        lambda client, tweet: client.post(f"{API}/accounts/{tweet.author.username}/follow"),
+    ],
+    ids=["post", "reply", "like", "follow"],
+)
+def test_writes_over_the_per_user_limit_are_429_with_retry_after(auth_client, user, rates, write):
+    rates(write_user="3/min")
+    tweet = TweetFactory()
+    client = auth_client(user)
+    statuses = [write(client, tweet).status_code for _ in range(3)]
+    assert all(status < 300 for status in statuses), statuses
+    response = write(client, tweet)
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert response["X-RateLimit-Remaining"] == "0"
+    # Someone else still may write.
+    assert write(auth_client(UserFactory()), tweet).status_code < 300
+
+
+def test_writes_are_limited_per_address_across_users(auth_client, rates):
+    rates(write_ip="2/min")
+    for _ in range(2):
+        client = auth_client(UserFactory())
+        assert client.post(f"{API}/tweets", {"text": "x"}, format="json").status_code == 201
+    response = auth_client(UserFactory()).post(f"{API}/tweets", {"text": "x"}, format="json")
+    assert response.status_code == 429
+    assert Tweet.objects.count() == 2
+
+
+def test_uploads_have_their_own_stricter_limit(auth_client, user, rates):
+    rates(upload_user="1/min")
+    client = auth_client(user)
+    assert upload(client).status_code == 201
+    assert upload(client).status_code == 429
+    assert client.post(f"{API}/tweets", {"text": "still fine"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/api-auth/login/", "/admin/login/"])
+def test_html_login_forms_share_the_login_limit(client, rates, path):
+    rates(login_username="3/min")
+    user = UserFactory(is_staff=True)
+    statuses = [
+        client.post(path, {"username": user.username, "password": "wrong"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    # The right password is refused too while the limit holds.
+    response = client.post(path, {"username": user.username, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+
+
+def test_html_login_form_attempts_count_against_the_api_login(client, api_client, rates):
+    rates(login_username="2/min")
+    user = UserFactory()
+    for _ in range(2):
+        client.post("/api-auth/login/", {"username": user.username, "password": "wrong"})
+    response = api_client.post(
+        f"{API}/auth/token", {"username": user.username, "password": "wrong"}, format="json"
+    )
+    assert response.status_code == 429
