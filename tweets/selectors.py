@@ -3,9 +3,11 @@ endpoint forgets them and no list costs more queries as it grows."""
 
 import heapq
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import CharField, Count, Q, QuerySet, Value, prefetch_related_objects
+from django.utils import timezone
 
 from accounts.models import active_account_q
 from core.ids import id_floor
@@ -15,9 +17,12 @@ from tweets.models import (
     Broadcaster,
     Follow,
     Like,
+    TagUse,
     TimelineEntry,
     Tweet,
+    TweetTag,
     attachments_prefetch,
+    visible_original_q,
     visible_tweet_q,
 )
 from tweets.search import filter_by_text
@@ -76,6 +81,28 @@ def tweets_by_author(*, author: User, viewer, reposts: bool = True) -> QuerySet:
     if not reposts:
         return original_queryset(viewer=viewer).filter(author=author)
     return tweet_queryset(viewer=viewer).filter(author=author)
+
+
+def tag_timeline(*, tag: str, viewer) -> QuerySet:
+    """A tag's tweets as ``TweetTag`` rows with their tweets joined, for paging by ``tweet_id``
+    newest first: one range scan of the (tag, tweet) index."""
+    return TweetTag.objects.filter(visible_original_q(viewer, "tweet__"), tag=tag).select_related(
+        *(f"tweet__{join}" for join in TWEET_JOINS)
+    )
+
+
+def tags_trending(*, limit: int = 10) -> list[dict]:
+    """The tags most accounts used over the last 24 hours (by hour), most first. Reads a day of
+    ``TagUse`` rows through their hour index, never the tweets; suspended or deactivated accounts
+    do not count."""
+    since = (timezone.now() - timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+    rows = (
+        TagUse.objects.filter(active_account_q("author__"), hour__gte=since)
+        .values("tag")
+        .annotate(accounts=Count("author", distinct=True))
+        .order_by("-accounts", "tag")[:limit]
+    )
+    return [{"name": row["tag"], "accounts": row["accounts"]} for row in rows]
 
 
 def tweet_reposts(*, tweet: Tweet) -> QuerySet:

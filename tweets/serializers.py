@@ -58,6 +58,35 @@ class AuthorSerializer(AvatarUrlsMixin, serializers.Serializer):
     display_name = serializers.CharField()
 
 
+class MentionSerializer(serializers.Serializer):
+    """A mentioned account and where the mention is in the text (code-point offsets)."""
+
+    id = IdField()
+    username = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_url(self, mention):
+        return reverse(
+            "profile-detail", args=[mention["username"]], request=self.context.get("request")
+        )
+
+
+class TagSerializer(serializers.Serializer):
+    """A hashtag: its normalized name, where it is in the text, and its timeline."""
+
+    name = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_url(self, tag):
+        return reverse("tag-tweets", args=[tag["name"]], request=self.context.get("request"))
+
+
 class OriginalTweetSerializer(serializers.ModelSerializer):
     """A tweet as clients see it. The viewer's flags (``liked``, ``reposted``) come from
     ``flags`` in the context (``selectors.viewer_flags``)."""
@@ -69,6 +98,8 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     reposted = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     media = serializers.SerializerMethodField()
+    mentions = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Tweet
@@ -86,6 +117,8 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "reposted",
             "url",
             "media",
+            "mentions",
+            "tags",
         ]
         read_only_fields = fields
 
@@ -106,6 +139,25 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, tweet):
         return reverse("tweet-detail", args=[tweet.pk], request=self.context.get("request"))
+
+    @extend_schema_field(MentionSerializer(many=True))
+    def get_mentions(self, tweet):
+        mentions = tweet.entities.get("mentions", [])
+        return MentionSerializer(mentions, many=True, context=self.context).data
+
+    @extend_schema_field(TagSerializer(many=True))
+    def get_tags(self, tweet):
+        return TagSerializer(tweet.entities.get("tags", []), many=True, context=self.context).data
+
+
+class TrendingTagSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    accounts = serializers.IntegerField(help_text="Distinct accounts that used it in the last day.")
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_url(self, tag):
+        return reverse("tag-tweets", args=[tag["name"]], request=self.context.get("request"))
 
 
 class TweetSerializer(OriginalTweetSerializer):

@@ -8,7 +8,7 @@ call a service or a selector, and serialize; the rules live in ``services`` and 
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -27,6 +27,7 @@ from tweets.serializers import (
     RelationshipSerializer,
     ReportCreateInputSerializer,
     ReportSerializer,
+    TrendingTagSerializer,
     TweetCreateInputSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
@@ -281,6 +282,48 @@ class NaiveHomeTimelineView(HomeTimelineView):
     def get(self, request):
         page = self.paginate_queryset(selectors.timeline_home_naive(reader=request.user))
         return tweet_page_response(self, page)
+
+
+@extend_schema(tags=["tags"], responses={200: TweetSerializer(many=True)})
+class TagTweetsView(GenericAPIView):
+    """Tweets with a hashtag (any letter case, with or without `#`), newest first. A tag that
+    cannot be one (no letter, other characters, too long) → 400."""
+
+    queryset = Tweet.objects.none()  # pages come from the tag timeline selector
+    serializer_class = TweetSerializer
+    permission_classes = [AllowAny]
+    pagination_key = "-tweet_id"
+
+    def get(self, request, tag):
+        rows = self.paginate_queryset(
+            selectors.tag_timeline(tag=services.tag_normalize(tag), viewer=request.user)
+        )
+        tweets = [row.tweet for row in rows]
+        selectors.tweets_hydrate(tweets)
+        return tweet_page_response(self, tweets)
+
+
+class TrendingTagsInputSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=20, default=10)
+
+
+class TrendingTagsView(APIView):
+    """The tags most accounts used over the last 24 hours, most first."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["tags"],
+        parameters=[TrendingTagsInputSerializer],
+        responses={200: TrendingTagSerializer(many=True)},
+    )
+    def get(self, request):
+        data = TrendingTagsInputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        trending = selectors.tags_trending(limit=data.validated_data["limit"])
+        return Response(
+            TrendingTagSerializer(trending, many=True, context={"request": request}).data
+        )
 
 
 class ReportCreateView(APIView):

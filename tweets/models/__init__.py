@@ -7,6 +7,7 @@ authors with very many followers).
 from tweets.models.moderation import ModerationAction, Report
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
+from tweets.models.tags import TAG_MAX_LENGTH, Mention, TagUse, TweetTag
 from tweets.models.timelines import Broadcaster, TimelineEntry
 from tweets.models.tweets import (
     TWEET_JOINS,
@@ -19,17 +20,21 @@ from tweets.models.tweets import (
 )
 
 __all__ = [
+    "TAG_MAX_LENGTH",
     "TWEET_JOINS",
     "Broadcaster",
     "Follow",
     "Like",
+    "Mention",
     "ModerationAction",
     "Report",
+    "TagUse",
     "TimelineEntry",
     "Tweet",
     "TweetMedia",
     "TweetQuerySet",
     "TweetSearchDocument",
+    "TweetTag",
     "attachments_prefetch",
     "visible_original_q",
     "visible_tweet_q",

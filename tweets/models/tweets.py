@@ -101,6 +101,9 @@ class Tweet(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     like_count = models.PositiveIntegerField(default=0)
     repost_count = models.PositiveIntegerField(default=0)
+    # Mentions and hashtags as the tweet's JSON shows them, with character offsets, written when
+    # it is posted or edited (see tweets/services/entities.py).
+    entities = models.JSONField(default=dict, blank=True)
     # False when the author had too many followers to fan out to: merged into timelines at read.
     fanned_out = models.BooleanField(default=True)
     # Hidden by a moderator: gone from every timeline, list, search and count, except for staff.

@@ -7,6 +7,13 @@ updates. The package re-exports the public functions, so callers write ``service
 
 from tweets.services.accounts import account_delete
 from tweets.services.counters import counters_recount
+from tweets.services.entities import (
+    entities_prepare,
+    entities_store,
+    mentions_write,
+    tag_normalize,
+    tags_write,
+)
 from tweets.services.follows import follow_create, follow_delete
 from tweets.services.likes import like_create, like_delete
 from tweets.services.moderation import (
@@ -24,14 +31,19 @@ __all__ = [
     "account_delete",
     "account_set_suspended",
     "counters_recount",
+    "entities_prepare",
+    "entities_store",
     "follow_create",
     "follow_delete",
     "like_create",
     "like_delete",
+    "mentions_write",
     "report_close",
     "report_create",
     "repost_create",
     "repost_delete",
+    "tag_normalize",
+    "tags_write",
     "timeline_backfill",
     "timeline_fan_out",
     "timeline_rebuild",

@@ -19,6 +19,7 @@ from tweets.models import ModerationAction, Tweet, TweetMedia
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record
 from tweets.services.counters import recount_replies
+from tweets.services.entities import entities_prepare, entities_store
 from tweets.services.reposts import repost_delete
 from tweets.services.timelines import timeline_fan_out
 
@@ -43,9 +44,10 @@ def tweet_text_clean(text: str) -> str:
 def tweet_create(
     *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()
 ) -> Tweet:
-    """Post a tweet (or a reply) with up to four of the author's uploads, make it searchable, and
-    put it into the author's and their followers' timelines."""
+    """Post a tweet (or a reply) with up to four of the author's uploads, store its mentions and
+    hashtags, make it searchable, and put it into the author's and their followers' timelines."""
     text = tweet_text_clean(text)
+    entities = entities_prepare(text)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
     if in_reply_to is not None:
         # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
@@ -63,7 +65,9 @@ def tweet_create(
     tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
     tweet.fanned_out = author.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
+    tweet.entities = entities.json
     tweet.save(force_insert=True)
+    entities_store(tweet=tweet, entities=entities, at=tweet.created_at)
     search_document_write(tweet=tweet)
     TweetMedia.objects.bulk_create(
         [TweetMedia(tweet=tweet, media=item, position=n) for n, item in enumerate(media)]
@@ -76,16 +80,22 @@ def tweet_create(
 
 @transaction.atomic
 def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
-    """Change a tweet's text (author only), mark it edited and search the new text from now on;
-    ``Http404`` when it was deleted meanwhile."""
+    """Change a tweet's text (author only), mark it edited, store its mentions and hashtags anew
+    and search the new text from now on; ``Http404`` when it was deleted meanwhile."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.repost_of_id:
         raise ValidationError({"text": ["A repost has no text to edit."]})
     tweet.text = tweet_text_clean(text)
+    entities = entities_prepare(tweet.text)
     tweet.edited_at = timezone.now()
-    if not Tweet.objects.filter(pk=tweet.pk).update(text=tweet.text, edited_at=tweet.edited_at):
+    tweet.entities = entities.json
+    updated = Tweet.objects.filter(pk=tweet.pk).update(
+        text=tweet.text, edited_at=tweet.edited_at, entities=tweet.entities
+    )
+    if not updated:
         raise Http404("That tweet does not exist.")
+    entities_store(tweet=tweet, entities=entities, at=tweet.edited_at)
     search_document_write(tweet=tweet)
     return tweet
 

@@ -27,7 +27,8 @@ def busy_world(settings):
         tweet = TweetFactory(author=author, in_reply_to=parent, media_ids=photos)
         services.like_create(user=reader, tweet=tweet)
         services.like_create(user=author, tweet=parent)
-    TweetFactory.create_batch(50, author=reader)
+    UserFactory(username="mentioned")
+    TweetFactory.create_batch(50, author=reader, text="@mentioned #busy day")
     for author in authors[:25]:  # reposts in the reader's timeline, of distinct tweets
         services.repost_create(user=author, tweet=TweetFactory())
     for stranger in UserFactory.create_batch(50):  # reposts of one tweet, from outside
@@ -45,6 +46,7 @@ LIST_QUERIES = {
     "/api/minitter/v1/tweets/{parent}/replies": 5,
     "/api/minitter/v1/tweets/{parent}/likes": 3,
     "/api/minitter/v1/tweets/{parent}/reposts": 3,
+    f"{API}/tags/busy/tweets": 4,
     f"{API}/accounts/reader/followers": 3,
     f"{API}/accounts/reader/following": 3,
     f"{API}/accounts/reader/tweets": 5,
@@ -70,3 +72,10 @@ def test_reading_one_tweet_fetches_it_once(api_client, django_assert_num_queries
     tweet = TweetFactory()
     with django_assert_num_queries(2):  # the tweet joined to its author and avatar; its media
         assert api_client.get(f"{API}/tweets/{tweet.id}").status_code == 200
+
+
+def test_trending_tags_cost_one_query(api_client, django_assert_num_queries):
+    for n in range(30):
+        TweetFactory(text=f"#tag{n % 7}x #common")
+    with django_assert_num_queries(1):
+        assert len(api_client.get(f"{API}/tags/trending").json()) == 8

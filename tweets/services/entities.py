@@ -1,0 +1,141 @@
+"""Mentions and hashtags: parsed from a tweet's text when it is posted or edited, and stored.
+
+``entities_prepare`` reads the text (and refuses an over-long hashtag or too many of either),
+``entities_store`` writes the rows; ``mentions_write`` is the one place mentions are created and
+removed. The tweet's ``entities`` keep what its JSON shows, with offsets in code points:
+
+    {"mentions": [{"id": 12, "username": "Minji", "start": 0, "end": 6}],
+     "tags": [{"name": "커피", "start": 7, "end": 10}]}
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from tweets.models import TAG_MAX_LENGTH, Mention, TagUse, Tweet, TweetTag
+
+User = get_user_model()
+
+MAX_MENTIONS = 10
+MAX_TAGS = 10
+
+# Combining marks (decomposed accents, Japanese voicing marks) belong to the word they follow.
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a"
+_TAG_CHARS = rf"[\w{_MARKS}]"
+_HASH = "#\uff03"  # "#" and the full-width number sign Japanese and Chinese keyboards type
+# A hash sign not inside a word, a URL fragment ("/#x") or an HTML entity ("&#1").
+_TAG_RE = re.compile(rf"(?<![\w/&{_HASH}{_MARKS}])[{_HASH}]({_TAG_CHARS}+)")
+_TAG_NAME_RE = re.compile(rf"{_TAG_CHARS}+")
+# "@name" not inside a word or an e-mail address, nor followed by more of a name or a domain.
+_MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+)(?![\w@])")
+
+
+def _normalized_tag(raw: str) -> str | None:
+    """A tag's name for matching (``#Django`` = ``#django``, full-width = half-width), or None
+    when it is no tag (no letter in it: ``#1``)."""
+    if not any(ch.isalpha() for ch in raw):
+        return None
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", raw).casefold())
+
+
+def _too_long(name: str) -> ValidationError:
+    return ValidationError(
+        {"text": [f"A hashtag has at most {TAG_MAX_LENGTH} characters: #{name[:20]}… is longer."]}
+    )
+
+
+def tag_normalize(value: str) -> str:
+    """The normalized name of a tag a client asks for (with or without its ``#``); a
+    ``ValidationError`` when it cannot be a tag."""
+    raw = value[1:] if value[:1] and value[0] in _HASH else value
+    name = _normalized_tag(raw) if _TAG_NAME_RE.fullmatch(raw) else None
+    if name is None:
+        raise ValidationError({"tag": ["A tag is letters, digits and underscores, with a letter."]})
+    if len(name) > TAG_MAX_LENGTH:
+        raise ValidationError({"tag": [f"A tag has at most {TAG_MAX_LENGTH} characters."]})
+    return name
+
+
+@dataclass
+class Entities:
+    """What a text mentions and tags: the tweet's ``entities`` and the rows to store."""
+
+    json: dict = field(default_factory=dict)
+    accounts: list = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
+
+
+def entities_prepare(text: str) -> Entities:
+    """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
+    in a tweet's text. Refuses (``ValidationError``) an over-long hashtag and more than
+    MAX_MENTIONS accounts or MAX_TAGS tags."""
+    tags = []
+    for match in _TAG_RE.finditer(text):
+        name = _normalized_tag(match.group(1))
+        if name is None:
+            continue
+        if len(name) > TAG_MAX_LENGTH:
+            raise _too_long(match.group(1))
+        tags.append({"name": name, "start": match.start(), "end": match.end()})
+    names = {tag["name"] for tag in tags}
+    if len(names) > MAX_TAGS:
+        raise ValidationError({"text": [f"A tweet has at most {MAX_TAGS} different hashtags."]})
+
+    candidates = [
+        (match.group(1).lower(), match.start(), match.end())
+        for match in _MENTION_RE.finditer(text)
+        if 3 <= len(match.group(1)) <= 30
+    ]
+    wanted = {key for key, _, _ in candidates}
+    if len(wanted) > MAX_MENTIONS:
+        raise ValidationError({"text": [f"A tweet mentions at most {MAX_MENTIONS} accounts."]})
+    found = {}
+    if wanted:
+        found = {
+            account.username.lower(): account
+            for account in User.objects.active().filter(username__lower__in=wanted)
+        }
+    mentions = [
+        {"id": found[key].pk, "username": found[key].username, "start": start, "end": end}
+        for key, start, end in candidates
+        if key in found
+    ]
+    entities = {"mentions": mentions, "tags": tags} if mentions or tags else {}
+    return Entities(json=entities, accounts=list(found.values()), tags=names)
+
+
+def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
+    """Make the tweet's mentions exactly these accounts; returns the ids of the accounts added
+    and removed (an edit keeps the mentions it still has). The one place mentions change."""
+    wanted = {account.pk for account in accounts}
+    stored = set(Mention.objects.filter(tweet=tweet).values_list("account_id", flat=True))
+    added, removed = wanted - stored, stored - wanted
+    if removed:
+        Mention.objects.filter(tweet=tweet, account_id__in=removed).delete()
+    Mention.objects.bulk_create([Mention(tweet=tweet, account_id=pk) for pk in sorted(added)])
+    return added, removed
+
+
+def tags_write(*, tweet: Tweet, tags: set[str], at: datetime) -> None:
+    """Make the tweet's tags exactly these, and count a use of each new one by its author in the
+    hour of ``at`` for trending."""
+    stored = set(TweetTag.objects.filter(tweet=tweet).values_list("tag", flat=True))
+    added, removed = tags - stored, stored - tags
+    if removed:
+        TweetTag.objects.filter(tweet=tweet, tag__in=removed).delete()
+    TweetTag.objects.bulk_create([TweetTag(tweet=tweet, tag=name) for name in sorted(added)])
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    TagUse.objects.bulk_create(
+        [TagUse(tag=name, hour=hour, author_id=tweet.author_id) for name in sorted(added)],
+        ignore_conflicts=True,
+    )
+
+
+def entities_store(*, tweet: Tweet, entities: Entities, at: datetime) -> None:
+    """Store a posted or edited tweet's mentions and tags (its ``entities`` are saved with it)."""
+    mentions_write(tweet=tweet, accounts=entities.accounts)
+    tags_write(tweet=tweet, tags=entities.tags, at=at)
