@@ -37,6 +37,11 @@ class AccountTokenAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return build_bearer_security_scheme_object(
+        scheme = build_bearer_security_scheme_object(
             header_name="AUTHORIZATION", token_prefix="Bearer", bearer_format="JWT"
         )
+        scheme["description"] = (
+            "The `access` token from `POST auth/token` (valid 5 minutes; renew it with "
+            "`POST auth/token/refresh`). In Swagger UI: click Authorize and paste it."
+        )
+        return scheme

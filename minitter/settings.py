@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from minitter.swagger import SWAGGER_UI_SETTINGS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MINITTER_VAR_DIR", BASE_DIR / "var"))
 
@@ -372,9 +374,18 @@ SPECTACULAR_SETTINGS = {
         "Every error is "
         '`{"code": "...", "detail": "...", "fields": {...}}` (`fields` on validation errors '
         "only; `code` is stable). Lists are cursor-paginated: "
-        '`{"next", "previous", "results"}` with `?limit=` (1-100, default 20).'
+        '`{"next", "previous", "results"}` with `?limit=` (1-100, default 20).\n\n'
+        "**Trying writes here:** open `POST /api/minitter/v1/auth/token`, *Try it out* with your "
+        "username and password, copy `access` from the response, click **Authorize** and paste it "
+        "(without `Bearer`). A closed padlock means your token is sent with that request. Reads "
+        "marked *public, token optional* work without one; with one they also show your own "
+        "state (`liked`, `following`). Access tokens last 5 minutes: log in again, or use "
+        "`POST /api/minitter/v1/auth/token/refresh`."
     ),
     "VERSION": "1.0.0",
+    # Bearer tokens only: the session login is for the browsable API, not for API clients.
+    "AUTHENTICATION_WHITELIST": ["accounts.authentication.AccountTokenAuthentication"],
+    "SWAGGER_UI_SETTINGS": SWAGGER_UI_SETTINGS,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/minitter/v1",
     "COMPONENT_SPLIT_REQUEST": True,
