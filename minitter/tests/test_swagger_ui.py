@@ -53,7 +53,7 @@ def swagger(live_server):
 
 
 @needs_chromium
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps migration data
 def test_padlocks_show_whether_a_token_is_sent(swagger):
     public = summary(swagger, "get", "/tweets")
     write = summary(swagger, "post", "/tweets")

@@ -19,7 +19,9 @@ from tweets import services
 from tweets.tests.factories import TweetFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after a live-server test would drop the moderators group
+    # (created by a migration) for the tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed"),
 ]
 
