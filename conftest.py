@@ -23,6 +23,17 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_at_once(request, monkeypatch):
+    """Background tasks run in-process in tests (no broker). A test runs inside a transaction that
+    never commits, so they run when enqueued rather than after commit, unless the test is marked
+    ``tasks_after_commit`` (then ``django_capture_on_commit_callbacks`` runs them)."""
+    if "tasks_after_commit" not in request.keywords:
+        import core.tasks
+
+        monkeypatch.setattr(core.tasks, "on_commit", lambda func, using=None: func())
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

@@ -17,7 +17,8 @@ from functools import partial
 from pathlib import Path
 
 from celery import signals
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
+from django.db.transaction import on_commit
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from prometheus_client import Counter, Histogram
 from redis.exceptions import RedisError
@@ -58,7 +59,7 @@ ENQUEUED_AT = "minitter_enqueued_at"
 
 def enqueue(task, **kwargs) -> None:
     """Send ``task(**kwargs)`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(send, task, kwargs))
+    on_commit(partial(send, task, kwargs))
 
 
 def send(task, kwargs: dict) -> bool:
@@ -67,7 +68,7 @@ def send(task, kwargs: dict) -> bool:
         task.apply_async(kwargs=kwargs)
     except BROKER_ERRORS as exc:
         ENQUEUE_FAILED.labels(task=task.name).inc()
-        logger.warning("could not enqueue %s: %s", task.name, type(exc).__name__)
+        logger.warning("could not enqueue %s %s: %s", task.name, kwargs, type(exc).__name__)
         return False
     return True
 

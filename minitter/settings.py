@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "media.tasks.media_cleanup",
         "schedule": env_int("MEDIA_CLEANUP_INTERVAL_SECONDS", 3600),
     },
+    "timeline-work-resend": {
+        "task": "tweets.tasks.timeline_work_resend",
+        "schedule": env_int("TIMELINE_WORK_RETRY_SECONDS", 60),
+    },
 }
 
 # --- E-mail (notices such as a sign-up with an address that already has an account) ------------
@@ -343,7 +347,11 @@ MINITTER_MAX_JSON_BODY = env_int("MINITTER_MAX_JSON_BODY", 64 * 1024)
 # --- Tweets and timelines (see docs/architecture.md) ----------------------------------------------
 TWEET_MAX_LENGTH = env_int("TWEET_MAX_LENGTH", 300)
 # Authors with more followers than this are not fanned out; readers merge their tweets at read time.
-TIMELINE_FANOUT_MAX_FOLLOWERS = env_int("TIMELINE_FANOUT_MAX_FOLLOWERS", 10_000)
+# Fan-out runs in background tasks of TIMELINE_FANOUT_BATCH_SIZE followers each.
+TIMELINE_FANOUT_MAX_FOLLOWERS = env_int("TIMELINE_FANOUT_MAX_FOLLOWERS", 100_000)
+TIMELINE_FANOUT_BATCH_SIZE = env_int("TIMELINE_FANOUT_BATCH_SIZE", 1000)
+# Fan-outs and backfills still pending after this many seconds are sent again (periodic job).
+TIMELINE_WORK_RETRY_SECONDS = env_int("TIMELINE_WORK_RETRY_SECONDS", 60)
 # On follow, the followee's tweets of the last N days (at most M of them) enter the timeline.
 TIMELINE_BACKFILL_DAYS = env_int("TIMELINE_BACKFILL_DAYS", 30)
 TIMELINE_BACKFILL_MAX = env_int("TIMELINE_BACKFILL_MAX", 200)

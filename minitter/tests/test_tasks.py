@@ -27,6 +27,7 @@ def _no_calls():
     calls.clear()
 
 
+@pytest.mark.tasks_after_commit
 def test_enqueue_sends_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         enqueue(record, value=1)
@@ -34,6 +35,7 @@ def test_enqueue_sends_after_commit(django_capture_on_commit_callbacks):
     assert calls == [1]
 
 
+@pytest.mark.tasks_after_commit
 def test_enqueue_sends_nothing_for_a_rolled_back_transaction(django_capture_on_commit_callbacks):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,

@@ -8,7 +8,7 @@ from tweets.models.moderation import ModerationAction, Report
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
 from tweets.models.tags import TAG_MAX_LENGTH, Mention, TagUse, TweetTag
-from tweets.models.timelines import Broadcaster, TimelineEntry
+from tweets.models.timelines import Broadcaster, TimelineEntry, TimelineWork
 from tweets.models.tweets import (
     TWEET_JOINS,
     Tweet,
@@ -30,6 +30,7 @@ __all__ = [
     "Report",
     "TagUse",
     "TimelineEntry",
+    "TimelineWork",
     "Tweet",
     "TweetMedia",
     "TweetQuerySet",

@@ -4,6 +4,7 @@ See docs/architecture.md for the design."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from tweets.models.tweets import Tweet
 
@@ -45,3 +46,29 @@ class Broadcaster(models.Model):
 
     def __str__(self):
         return str(self.user_id)
+
+
+class TimelineWork(models.Model):
+    """Timeline work owed by a committed write (the outbox): a tweet's fan-out to its followers, or
+    a follow's backfill. Written in the same transaction as the tweet or follow, removed once the
+    work is handed to the broker (fan-out) or done (backfill); a periodic job sends again what is
+    left, so a broker that was down when the write committed delays the work but never loses it.
+    """
+
+    class Kind(models.TextChoices):
+        FAN_OUT = "fan_out", "fan-out of a tweet"
+        BACKFILL = "backfill", "backfill of a follow"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The tweet's id (fan-out) or the follow's (backfill).
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="timeline_work_once")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"

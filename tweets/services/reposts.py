@@ -6,7 +6,6 @@ and takes its place in their timelines by the time of the repost. ``repost_count
 counts the visible reposts.
 """
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,7 +13,7 @@ from django.db.models import F
 from core.ids import id_datetime
 from tweets.metrics import REPOSTS
 from tweets.models import Tweet
-from tweets.services.timelines import timeline_fan_out
+from tweets.services.timelines import timeline_fan_out, timeline_fans_out
 
 User = get_user_model()
 
@@ -43,7 +42,7 @@ def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
                 raise Tweet.DoesNotExist("That tweet does not exist.")
             repost = Tweet(author=user, text="", repost_of=original)
             repost.created_at = id_datetime(repost.pk)
-            repost.fanned_out = user.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
+            repost.fanned_out = timeline_fans_out(user)
             repost.save(force_insert=True)
             Tweet.objects.filter(pk=original.pk).update(repost_count=F("repost_count") + 1)
             timeline_fan_out(repost)

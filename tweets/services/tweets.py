@@ -21,7 +21,7 @@ from tweets.services.audit import moderation_record
 from tweets.services.counters import recount_replies
 from tweets.services.entities import entities_prepare, entities_store
 from tweets.services.reposts import repost_delete
-from tweets.services.timelines import timeline_fan_out
+from tweets.services.timelines import timeline_fan_out, timeline_fans_out
 
 User = get_user_model()
 
@@ -64,7 +64,7 @@ def tweet_create(
 
     tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
-    tweet.fanned_out = author.followers_count <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS
+    tweet.fanned_out = timeline_fans_out(author)
     tweet.entities = entities.json
     tweet.save(force_insert=True)
     entities_store(tweet=tweet, entities=entities, at=tweet.created_at)
