@@ -14,6 +14,7 @@ from core.ids import id_floor
 from core.pagination import FetchedPage
 from tweets.models import (
     TWEET_JOINS,
+    Bookmark,
     Broadcaster,
     Follow,
     Like,
@@ -83,6 +84,14 @@ def tweets_by_author(*, author: User, viewer, reposts: bool = True) -> QuerySet:
     return tweet_queryset(viewer=viewer).filter(author=author)
 
 
+def bookmarks_of(*, user: User) -> QuerySet:
+    """The user's bookmarks of tweets they may still see, newest bookmark first, with the
+    tweets joined."""
+    return Bookmark.objects.filter(visible_tweet_q(user, "tweet__"), user=user).select_related(
+        *(f"tweet__{join}" for join in TWEET_JOINS)
+    )
+
+
 def tag_timeline(*, tag: str, viewer) -> QuerySet:
     """A tag's tweets as ``TweetTag`` rows with their tweets joined, for paging by ``tweet_id``
     newest first: one range scan of the (tag, tweet) index."""
@@ -120,9 +129,10 @@ def tweet_likes(*, tweet: Tweet) -> QuerySet:
 
 
 def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
-    """Which of these tweets (and the originals of those that are reposts) the user has liked and
-    reposted, as ``{"liked": ids, "reposted": ids}``: one query for a whole page."""
-    flags = {"liked": set(), "reposted": set()}
+    """Which of these tweets (and the originals of those that are reposts) the user has liked,
+    reposted and bookmarked, as ``{"liked": ids, "reposted": ids, "bookmarked": ids}``: one query
+    for a whole page."""
+    flags = {"liked": set(), "reposted": set(), "bookmarked": set()}
     ids = set()
     for tweet in tweets:
         ids.add(tweet.pk)
@@ -138,6 +148,9 @@ def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
             Tweet.objects.filter(author=user, repost_of_id__in=ids)
             .annotate(flag=Value("reposted", output_field=CharField()))
             .values_list("repost_of_id", "flag"),
+            Bookmark.objects.filter(user=user, tweet_id__in=ids)
+            .annotate(flag=Value("bookmarked", output_field=CharField()))
+            .values_list("tweet_id", "flag"),
             all=True,
         )
     )

@@ -88,14 +88,15 @@ class TagSerializer(serializers.Serializer):
 
 
 class OriginalTweetSerializer(serializers.ModelSerializer):
-    """A tweet as clients see it. The viewer's flags (``liked``, ``reposted``) come from
-    ``flags`` in the context (``selectors.viewer_flags``)."""
+    """A tweet as clients see it. The viewer's flags (``liked``, ``reposted``, ``bookmarked``)
+    come from ``flags`` in the context (``selectors.viewer_flags``)."""
 
     id = IdField()
     author = AuthorSerializer(read_only=True)
     in_reply_to = IdField(source="in_reply_to_id", allow_null=True)
     liked = serializers.SerializerMethodField()
     reposted = serializers.SerializerMethodField()
+    bookmarked = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     media = serializers.SerializerMethodField()
     mentions = serializers.SerializerMethodField()
@@ -115,6 +116,7 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "repost_count",
             "liked",
             "reposted",
+            "bookmarked",
             "url",
             "media",
             "mentions",
@@ -130,6 +132,9 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
 
     def get_reposted(self, tweet) -> bool:
         return self._flag("reposted", tweet)
+
+    def get_bookmarked(self, tweet) -> bool:
+        return self._flag("bookmarked", tweet)
 
     @extend_schema_field(MediaSerializer(many=True))
     def get_media(self, tweet):

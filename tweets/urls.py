@@ -12,6 +12,7 @@ router.register("accounts", views.ProfileViewSet, basename="profile")
 
 urlpatterns = [
     path("timelines/home", views.HomeTimelineView.as_view(), name="timeline-home"),
+    path("bookmarks", views.BookmarksView.as_view(), name="bookmarks"),
     path("tags/trending", views.TrendingTagsView.as_view(), name="tags-trending"),
     path("tags/<str:tag>/tweets", views.TagTweetsView.as_view(), name="tag-tweets"),
     path("reports", views.ReportCreateView.as_view(), name="report-create"),

@@ -37,7 +37,8 @@ User = get_user_model()
 
 
 def tweet_page_response(view: GenericAPIView, page: list) -> Response:
-    """Serialize a page of tweets with the viewer's likes and reposts looked up in one query."""
+    """Serialize a page of tweets with the viewer's likes, reposts and bookmarks looked up in one
+    query."""
     flags = selectors.viewer_flags(user=view.request.user, tweets=page)
     context = {**view.get_serializer_context(), "flags": flags}
     return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
@@ -71,7 +72,7 @@ class TweetViewSet(
     lookup_value_regex = "[^/]+"
     read_actions = {"list", "retrieve", "replies", "likes", "reposts"}
     # Actions on a repost's id act on its original (as reposting a repost reposts the original).
-    original_actions = {"replies", "likes", "like", "reposts", "repost"}
+    original_actions = {"replies", "likes", "like", "reposts", "repost", "bookmark"}
 
     def get_permissions(self):
         return [AllowAny()] if self.action in self.read_actions else [IsAuthenticated()]
@@ -195,6 +196,18 @@ class TweetViewSet(
             self, repost.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
+    @extend_schema(methods=["POST"], request=None, responses={200: TweetSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def bookmark(self, request, pk=None):
+        """Bookmark (POST) or unbookmark (DELETE) a tweet, privately; both are idempotent."""
+        tweet = self.get_object()
+        if request.method == "DELETE":
+            services.bookmark_delete(user=request.user, tweet=tweet)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.bookmark_create(user=request.user, tweet=tweet)
+        return tweet_response(self, tweet.pk)
+
 
 @extend_schema(tags=["accounts"])
 class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -282,6 +295,21 @@ class NaiveHomeTimelineView(HomeTimelineView):
     def get(self, request):
         page = self.paginate_queryset(selectors.timeline_home_naive(reader=request.user))
         return tweet_page_response(self, page)
+
+
+@extend_schema(tags=["tweets"], responses={200: TweetSerializer(many=True)})
+class BookmarksView(GenericAPIView):
+    """The caller's bookmarked tweets, most recent bookmark first."""
+
+    queryset = Tweet.objects.none()  # pages come from the bookmarks selector
+    serializer_class = TweetSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        rows = self.paginate_queryset(selectors.bookmarks_of(user=request.user))
+        tweets = [row.tweet for row in rows]
+        selectors.tweets_hydrate(tweets)
+        return tweet_page_response(self, tweets)
 
 
 @extend_schema(tags=["tags"], responses={200: TweetSerializer(many=True)})

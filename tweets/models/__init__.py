@@ -4,6 +4,7 @@ See docs/architecture.md for the timeline design (fan-out on write, with read-ti
 authors with very many followers).
 """
 
+from tweets.models.bookmarks import Bookmark
 from tweets.models.moderation import ModerationAction, Report
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
@@ -22,6 +23,7 @@ from tweets.models.tweets import (
 __all__ = [
     "TAG_MAX_LENGTH",
     "TWEET_JOINS",
+    "Bookmark",
     "Broadcaster",
     "Follow",
     "Like",

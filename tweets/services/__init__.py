@@ -6,6 +6,7 @@ updates. The package re-exports the public functions, so callers write ``service
 """
 
 from tweets.services.accounts import account_delete
+from tweets.services.bookmarks import bookmark_create, bookmark_delete
 from tweets.services.counters import counters_recount
 from tweets.services.entities import (
     entities_prepare,
@@ -30,6 +31,8 @@ from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean,
 __all__ = [
     "account_delete",
     "account_set_suspended",
+    "bookmark_create",
+    "bookmark_delete",
     "counters_recount",
     "entities_prepare",
     "entities_store",

@@ -26,6 +26,7 @@ def busy_world(settings):
         photos = [MediaFileFactory(owner=author).pk for _ in range(2)]
         tweet = TweetFactory(author=author, in_reply_to=parent, media_ids=photos)
         services.like_create(user=reader, tweet=tweet)
+        services.bookmark_create(user=reader, tweet=tweet)
         services.like_create(user=author, tweet=parent)
     UserFactory(username="mentioned")
     TweetFactory.create_batch(50, author=reader, text="@mentioned #busy day")
@@ -47,6 +48,7 @@ LIST_QUERIES = {
     "/api/minitter/v1/tweets/{parent}/likes": 3,
     "/api/minitter/v1/tweets/{parent}/reposts": 3,
     f"{API}/tags/busy/tweets": 4,
+    f"{API}/bookmarks": 4,
     f"{API}/accounts/reader/followers": 3,
     f"{API}/accounts/reader/following": 3,
     f"{API}/accounts/reader/tweets": 5,
