@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import User
+from accounts.services import account_search_document_write
 from core.admin import IndexedSearchAdmin
 
 
@@ -35,3 +36,8 @@ class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "display_name" in form.changed_data:
+            account_search_document_write(user=obj)

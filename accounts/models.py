@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.search import SearchDocumentField
 from core.text import has_bidi_controls
 
 models.CharField.register_lookup(Lower)
@@ -99,3 +100,15 @@ class User(AbstractUser):
     def can_authenticate(self) -> bool:
         """Whether this account may log in and use its tokens."""
         return self.is_active and not self.is_suspended
+
+
+class AccountSearchDocument(models.Model):
+    """An account's display name as search tokens (``core.search``), so that ``민지`` finds
+    ``김민지`` through an index. Written by the services that set the display name (and the admin);
+    a table of its own, so that the many reads of accounts never carry it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    document = SearchDocumentField()
+
+    def __str__(self):
+        return f"search document of account {self.user_id}"

@@ -1,20 +1,34 @@
 """Reads on accounts: who can be listed, searched and looked up."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
+
+from accounts.models import AccountSearchDocument
+from core.search import SearchQuery
 
 User = get_user_model()
 
 
 def account_list(*, search: str = "") -> QuerySet:
-    """Active accounts; with ``search``, those whose username starts with it or name contains it."""
+    """Active accounts; with ``search``, those whose username starts with it (any case) or whose
+    display name contains its words: Korean, Japanese and Chinese anywhere in a name (``민지``
+    finds ``김민지``), other words from their start (``min`` finds ``Minji Kim``).
+
+    Each rule goes through its own index on PostgreSQL (a pattern index on the lower-cased
+    username, the GIN index on display-name documents); their ids are united, then joined."""
     accounts = User.objects.active().select_related("avatar")
     search = search.strip()
-    if search:
-        accounts = accounts.filter(
-            Q(username__lower__startswith=search.lower()) | Q(display_name__icontains=search)
-        )
-    return accounts
+    if not search:
+        return accounts
+    matches = User.objects.filter(username__lower__startswith=search.lower()).values("pk")
+    query = SearchQuery.parse(search, prefix_last_word=True)
+    if not query.matches_nothing:
+        by_name = AccountSearchDocument.objects.filter(
+            query.q("document", vendor=connection.vendor)
+        ).values("user_id")
+        matches = matches.union(by_name)
+    return accounts.filter(pk__in=matches)
 
 
 def account_get(*, username: str) -> User | None:

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.fields import IdField, StrictCharField
+from core.search import MAX_QUERY_LENGTH
 from media.selectors import storage_url
 
 User = get_user_model()
@@ -30,6 +31,12 @@ class SignupInputSerializer(serializers.Serializer):
         style={"input_type": "password"},
     )
     display_name = StrictCharField(required=False, allow_blank=True, default="", max_length=50)
+
+
+class AccountSearchParamsSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH, default=""
+    )
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):

@@ -18,6 +18,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.metrics import SIGNUPS
+from accounts.models import AccountSearchDocument
+from core.search import search_document
 from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete
 
@@ -59,6 +61,7 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     try:
         with transaction.atomic():
             user.save()
+            account_search_document_write(user=user)
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name or address.
         if _username_taken(user.username):
@@ -91,8 +94,10 @@ def _address_in_use(user: User) -> User:
     return user
 
 
+@transaction.atomic
 def user_update_profile(*, user: User, **changes: str) -> User:
-    """Change the editable profile fields (``display_name``, ``bio``)."""
+    """Change the editable profile fields (``display_name``, ``bio``); account search finds the
+    new display name from now on."""
     editable = {"display_name", "bio"}
     unknown = set(changes) - editable
     if unknown:
@@ -101,7 +106,17 @@ def user_update_profile(*, user: User, **changes: str) -> User:
         setattr(user, name, value.strip())
     user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     user.save(update_fields=list(changes))
+    if "display_name" in changes:
+        account_search_document_write(user=user)
     return user
+
+
+def account_search_document_write(*, user: User) -> None:
+    """Store the search document of the account's display name (inside the caller's
+    transaction); every write of a display name calls this."""
+    AccountSearchDocument.objects.update_or_create(
+        user=user, defaults={"document": search_document(user.display_name)}
+    )
 
 
 def user_avatar_set(*, user: User, upload) -> User:

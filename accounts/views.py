@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import selectors, services
 from accounts.serializers import (
+    AccountSearchParamsSerializer,
     AvatarUploadInputSerializer,
     PasswordChangeInputSerializer,
     PasswordConfirmInputSerializer,
@@ -107,7 +108,9 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return [AllowAny()] if self.action == "list" else [IsAuthenticated()]
 
     def get_queryset(self):
-        return selectors.account_list(search=self.request.query_params.get("search", ""))
+        params = AccountSearchParamsSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.account_list(search=params.validated_data["search"])
 
     def get_object(self):
         """The object of the `me` routes: the caller's own account (DRF's OPTIONS asks for it)."""
@@ -116,7 +119,13 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "search", str, description="Username prefix or part of the display name."
+                "search",
+                str,
+                description=(
+                    "Username prefix (any case), or words of the display name: Korean, Japanese "
+                    "and Chinese anywhere in it, other words from their start. At most 200 "
+                    "characters."
+                ),
             )
         ]
     )

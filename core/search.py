@@ -20,12 +20,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import models
-from django.db.models import Lookup, Q
+from django.db import models, transaction
+from django.db.models import Exists, Lookup, OuterRef, Q, QuerySet
 
 MAX_QUERY_LENGTH = 200
 MAX_TOKEN_LENGTH = 100  # longer words are cut: PostgreSQL refuses lexemes over 2,047 bytes
 MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
+BACKFILL_BATCH = 5_000
 
 # Hangul (syllables, jamo), kana, Han ideographs, and the ideographic marks 々〆〇.
 _CJK = (
@@ -162,3 +163,34 @@ class Matches(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} @@ ({rhs})::tsquery", [*lhs_params, *rhs_params]
+
+
+def documents_backfill(
+    *, sources: QuerySet, text_field: str, documents: QuerySet, everything: bool = False
+):
+    """Write the search documents of ``sources`` rows that lack one (with ``everything``, rewrite
+    all) from their ``text_field``, in batches of ``BACKFILL_BATCH`` in id order, each its own
+    transaction. The document model's primary key is a one-to-one link to the source. Works on
+    live models and on a migration's historical ones; yields (done, total) after each batch."""
+    key = documents.model._meta.pk.attname
+    todo = sources
+    if not everything:
+        todo = sources.exclude(Exists(documents.filter(**{key: OuterRef("pk")})))
+    total, done, last = todo.count(), 0, None
+    while True:
+        batch = todo.order_by("pk") if last is None else todo.filter(pk__gt=last).order_by("pk")
+        rows = list(batch.values_list("pk", text_field)[:BACKFILL_BATCH])
+        if not rows:
+            return
+        with transaction.atomic(using=documents.db):
+            if everything:
+                documents.filter(**{f"{key}__in": [pk for pk, _ in rows]}).delete()
+            documents.bulk_create(
+                [
+                    documents.model(**{key: pk, "document": search_document(text)})
+                    for pk, text in rows
+                ],
+                ignore_conflicts=True,
+            )
+        done, last = done + len(rows), rows[-1][0]
+        yield done, total

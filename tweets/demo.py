@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import AccountSearchDocument
 from core.ids import id_datetime, id_floor
 from core.search import search_document
 from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, TweetSearchDocument
@@ -165,6 +166,12 @@ def seed_demo(
                     display_name=_display_name(rng),
                 )
                 for n in range(start, end)
+            ]
+        )
+        AccountSearchDocument.objects.bulk_create(
+            [
+                AccountSearchDocument(user=u, document=search_document(u.display_name))
+                for u in created
             ]
         )
         user_ids += [user.pk for user in created]

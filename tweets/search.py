@@ -7,14 +7,14 @@ by ``seed_demo``, and for tweets that lack one by ``manage.py search_reindex``.
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 
 from core.search import SearchQuery, search_document
+from core.search import documents_backfill as core_documents_backfill
 from tweets.models import Tweet, TweetSearchDocument
 
 DOCUMENT_INDEX_NAME = "tweet_search_document"
-REINDEX_BATCH = 5_000
 
 
 def document_index() -> GinIndex:
@@ -52,31 +52,11 @@ def filter_by_text(tweets: QuerySet, text: str) -> QuerySet:
 
 
 def documents_backfill(*, tweets: QuerySet, documents: QuerySet, everything: bool = False):
-    """Write search documents for tweets that lack one (or, with ``everything``, rewrite all),
-    in batches of ``REINDEX_BATCH`` in id order, each its own transaction. Works on the live
-    models and on a migration's historical ones; yields (done, total) after each batch."""
-    todo = tweets
-    if not everything:
-        todo = tweets.exclude(Exists(documents.filter(tweet_id=OuterRef("pk"))))
-    total = todo.count()
-    done, last = 0, None
-    while True:
-        batch = todo.order_by("pk")
-        if last is not None:
-            batch = batch.filter(pk__gt=last)
-        rows = list(batch.values_list("pk", "text")[:REINDEX_BATCH])
-        if not rows:
-            return
-        with transaction.atomic(using=documents.db):
-            if everything:
-                documents.filter(tweet_id__in=[pk for pk, _ in rows]).delete()
-            documents.bulk_create(
-                [documents.model(tweet_id=pk, document=search_document(text)) for pk, text in rows],
-                ignore_conflicts=True,
-            )
-        done += len(rows)
-        last = rows[-1][0]
-        yield done, total
+    """Write the search documents tweets lack (all of them with ``everything``), in batches;
+    yields (done, total). Migration 0007 runs it on historical models."""
+    return core_documents_backfill(
+        sources=tweets, text_field="text", documents=documents, everything=everything
+    )
 
 
 # --- The first search (migration 0002 builds this index, 0007 drops it) --------------------------

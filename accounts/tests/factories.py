@@ -3,6 +3,7 @@
 import factory
 
 from accounts.models import User
+from accounts.services import account_search_document_write
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -16,3 +17,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.Faker("name")
     password = factory.django.Password(DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def search_document(user, create, extracted, **kwargs):
+        """Searchable by display name, as accounts created through the services are."""
+        if create:
+            account_search_document_write(user=user)

@@ -9,10 +9,20 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from accounts.models import AccountSearchDocument
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
-from tweets.models import Broadcaster, Follow, Like, ModerationAction, Report, TimelineEntry, Tweet
+from tweets.models import (
+    Broadcaster,
+    Follow,
+    Like,
+    ModerationAction,
+    Report,
+    TimelineEntry,
+    Tweet,
+    TweetSearchDocument,
+)
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +89,18 @@ def test_seed_demo_is_reproducible_with_a_seed():
     User.objects.filter(username__startswith="demo_").delete()
     seed(seed=6)
     assert snapshot() != first
+
+
+def test_seeded_tweets_and_accounts_are_searchable(api_client):
+    seed(users=20, tweets=300, follows_per_user=3)
+    assert TweetSearchDocument.objects.count() == Tweet.objects.count()
+    assert AccountSearchDocument.objects.count() == User.objects.count()
+    found = api_client.get(f"{API}/tweets", {"search": "오늘", "limit": 100}).json()["results"]
+    assert found
+    assert all("오늘" in tweet["text"] for tweet in found)
+    named = User.objects.filter(display_name__regex=r"^[가-힣]{3}$").first()
+    accounts = api_client.get(f"{API}/accounts", {"search": named.display_name[1:]}).json()
+    assert named.username in [account["username"] for account in accounts["results"]]
 
 
 def test_seeded_users_can_log_in(api_client):
