@@ -114,10 +114,13 @@ def test_account_search_over_200_characters_or_with_nul_is_400(api_client):
     assert usernames(api_client, "a" * 200) == []
     response = api_client.get(URL, {"search": "a" * 201})
     assert response.status_code == 400
-    assert "search" in response.json()
+    assert response.json()["fields"]["search"][0]["code"] == "max_length"
     response = api_client.get(URL, {"search": "kim\x00"})
     assert response.status_code == 400
-    assert response.json() == {"search": ["Null characters are not allowed."]}
+    assert response.json()["fields"]["search"][0] == {
+        "code": "null_characters_not_allowed",
+        "detail": "Null characters are not allowed.",
+    }
 
 
 def test_account_search_query_count_does_not_grow_with_page_size(
