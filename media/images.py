@@ -1,10 +1,16 @@
-"""Image checks and re-encoding with Pillow.
+"""Image checks and re-encoding with Pillow, within a memory budget.
 
 The content decides, never the file name or the client's content type. An upload is accepted when
 Pillow identifies it as JPEG, PNG, GIF or WebP, its declared size is within ``MEDIA_MAX_PIXELS``
 (checked from the header, before any pixel is decoded: image bombs stop here), and it decodes
 completely (truncated files are refused). The stored image is re-encoded from pixels only, so
 EXIF (GPS, camera), XMP and text chunks are dropped; the EXIF orientation is applied first.
+
+Memory: a decoded image takes 3-4 bytes per pixel, whatever the size of the file (a 116 KB PNG of
+6300x6300 pixels is 160 MB of pixels). JPEG is decoded already scaled down (libjpeg's 1/2, 1/4,
+1/8 steps, Pillow's ``draft``) to the smallest size that still covers ``MEDIA_MAX_SIDE``; PNG, GIF
+and WebP cannot be, so they are refused above ``MEDIA_MAX_DECODED_PIXELS``. Stored images are at
+most ``MEDIA_MAX_SIDE`` pixels on their long side, and no full-size copy is made on the way.
 
 Images with transparency are stored as PNG. Opaque ones as JPEG, except when they come from a
 lossless format (PNG, GIF, WebP) and PNG is smaller: screenshots and drawings stay sharp and small,
@@ -53,21 +59,43 @@ def _open_checked(upload) -> Image.Image:
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
         raise _invalid(f"The image is too large: at most {max_pixels} pixels.")
+    max_decoded = settings.MEDIA_MAX_DECODED_PIXELS
+    if image.format != "JPEG" and width * height > max_decoded:
+        raise _invalid(
+            f"The image is too large: PNG, GIF and WebP images have at most {max_decoded} "
+            f"pixels (JPEG: {max_pixels})."
+        )
     return image
 
 
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    """The image scaled down to at most ``side`` pixels on its long side (itself if smaller)."""
+    width, height = image.size
+    if max(width, height) <= side:
+        return image
+    ratio = side / max(width, height)
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
 def _decode(image: Image.Image) -> Image.Image:
-    """Decode the first frame fully (a truncated file fails here) and apply its orientation."""
+    """Decode the first frame fully (a truncated file fails here), apply its orientation and
+    scale it down to ``MEDIA_MAX_SIDE``."""
+    side = settings.MEDIA_MAX_SIDE
     try:
         image.seek(0)
+        if image.format == "JPEG":
+            image.draft(image.mode, (side, side))
         image.load()
-        oriented = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
         raise _invalid("The image is damaged or truncated.") from None
-    has_alpha = oriented.mode in ("RGBA", "LA", "PA") or (
-        oriented.mode == "P" and "transparency" in oriented.info
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
     )
-    return oriented.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    pixels = image if image.mode == mode else image.convert(mode)
+    return _fit(pixels, side)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -96,12 +124,16 @@ def _encode(image: Image.Image, *, try_png: bool) -> tuple[bytes, str, str]:
 
 def process_image(upload) -> EncodedImage:
     """Check an uploaded image and return it re-encoded without metadata, with a preview."""
-    with _open_checked(upload) as original:
-        lossless_source = original.format != "JPEG"
+    original = _open_checked(upload)
+    lossless_source = original.format != "JPEG"
+    pixels = None
+    try:
         pixels = _decode(original)
+    finally:
+        if pixels is not original:  # decoding may have kept the very same image
+            original.close()
     content, content_type, extension = _encode(pixels, try_png=lossless_source)
-    preview_image = pixels.copy()
-    preview_image.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE), Image.Resampling.LANCZOS)
+    preview_image = _fit(pixels, PREVIEW_LONG_SIDE)
     # The preview shares the original's key pattern and type, so it is encoded the same way.
     preview = _png(preview_image) if content_type == "image/png" else _jpeg(preview_image)
     return EncodedImage(

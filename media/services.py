@@ -6,8 +6,10 @@ committed, so a rollback never leaves a row pointing at a missing object.
 """
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -36,6 +38,34 @@ class MediaStorageUnavailable(DependencyUnavailable):
     code = "storage_unavailable"
 
 
+class MediaProcessingBusy(DependencyUnavailable):
+    """Every image-processing slot of this process stayed busy; nothing was stored."""
+
+    detail = "The server is busy processing other images; nothing was saved. Try again shortly."
+    code = "media_busy"
+
+
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+@contextmanager
+def _processing_slot():
+    """At most ``MEDIA_PROCESSING_CONCURRENCY`` images are decoded at once in this process, so
+    its memory stays bounded however many uploads arrive together."""
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(settings.MEDIA_PROCESSING_CONCURRENCY)
+        slots = _slots
+    if not slots.acquire(timeout=settings.MEDIA_PROCESSING_WAIT_SECONDS):
+        raise MediaProcessingBusy
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def _new_key(extension: str, suffix: str = "") -> str:
     now = timezone.now()
     # No folder prefix of its own: MEDIA_URL (or the bucket) is the one prefix of media URLs.
@@ -54,7 +84,8 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
         )
     if len(description) > 1000:
         raise ValidationError({"description": ["At most 1000 characters."]})
-    image = process_image(upload)
+    with _processing_slot():
+        image = process_image(upload)
 
     keys = [_new_key(image.extension), _new_key(image.extension, "_preview")]
     stored: list[str] = []

@@ -489,6 +489,14 @@ STORAGES = {
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
 # Images whose header declares more pixels are refused before decoding (image bombs).
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
+# Memory per upload (media/images.py): JPEG is decoded already scaled down; PNG, GIF and WebP are
+# decoded at full size, so they have a smaller budget (4096x4096: 64 MB of pixels at most).
+MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 4096 * 4096)
+# Stored images are at most this many pixels on their long side.
+MEDIA_MAX_SIDE = env_int("MEDIA_MAX_SIDE", 2048)
+# Images processed at once per process (others wait up to MEDIA_PROCESSING_WAIT_SECONDS, then 503).
+MEDIA_PROCESSING_CONCURRENCY = env_int("MEDIA_PROCESSING_CONCURRENCY", 1)
+MEDIA_PROCESSING_WAIT_SECONDS = env_int("MEDIA_PROCESSING_WAIT_SECONDS", 10)
 MEDIA_MAX_PER_TWEET = 4
 MEDIA_UNATTACHED_GRACE_HOURS = env_int("MEDIA_UNATTACHED_GRACE_HOURS", 24)
 # Multipart bodies may carry one upload plus form fields.
