@@ -91,6 +91,9 @@ class PrimaryReplicaRouter:
         state = _routing.get()
         if state is None or not state.replica_allowed:
             return DEFAULT_DB_ALIAS
+        if model._meta.app_label == "django_cache":
+            # The database cache (throttle counters, pins) is only right on the primary.
+            return DEFAULT_DB_ALIAS
         if _atomic_depth() > state.atomic_depth:
             return DEFAULT_DB_ALIAS
         replicas = replica_aliases()

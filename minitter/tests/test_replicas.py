@@ -41,6 +41,13 @@ def test_safe_api_reads_go_to_a_replica():
     assert serve() == ["replica1"]
 
 
+def test_the_database_cache_is_always_read_from_the_primary():
+    from django.core.cache.backends.db import DatabaseCache
+
+    cache_model = DatabaseCache("minitter_cache", {}).cache_model_class
+    assert serve(view=lambda request: [router.db_for_read(cache_model)]) == ["default"]
+
+
 def test_unsafe_requests_admin_and_code_outside_requests_read_the_primary():
     assert serve(method="post") == ["default"]
     assert serve(path="/admin/tweets/tweet/") == ["default"]
