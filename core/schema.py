@@ -9,6 +9,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from core import idempotency
 from core.exceptions import VALIDATION_CODE
 from core.fields import ID_SCHEMA
 
@@ -60,10 +61,9 @@ ERRORS = {
     ),
     "404": ("No such object (or not visible to the caller).", "not_found", "Not found.", None),
     "409": (
-        "The same `Idempotency-Key` is in use by a request still running, or was used with "
-        "another request.",
-        "idempotency_conflict",
-        "A request with this Idempotency-Key is already being processed.",
+        "This `Idempotency-Key` was used with another request.",
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with another request.",
         None,
     ),
     "413": (
@@ -100,6 +100,18 @@ PATH_PARAMETERS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _is_idempotent(self) -> bool:
+        """Whether the operation's handler honours ``Idempotency-Key`` (``core.idempotency``)."""
+        action = getattr(self.view, "action", None)
+        handler = getattr(self.view, action or self.method.lower(), None)
+        return getattr(handler, "idempotent", False)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            parameters = [*parameters, idempotency.SCHEMA_PARAMETER]
+        return parameters
+
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)
         for parameter in parameters:
@@ -123,7 +135,7 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("403")
         if "{" in self.path:
             statuses.append("404")
-        if getattr(self.view, "idempotent_create", False) and self.method == "POST":
+        if self._is_idempotent():
             statuses.append("409")
         if self._has_request_body():
             statuses += ["413", "415"]

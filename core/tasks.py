@@ -16,7 +16,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from celery import signals
+from celery import shared_task, signals
 from django.db import InterfaceError, OperationalError
 from django.db.transaction import on_commit
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -165,3 +165,11 @@ def _mark_pool_process_dead(pid=None, **kwargs):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid)
+
+
+@shared_task(**RETRY_POLICY)
+def idempotency_keys_purge() -> int:
+    """Delete Idempotency-Key records past IDEMPOTENCY_KEY_HOURS. Idempotent."""
+    from core.idempotency import idempotency_keys_purge as purge
+
+    return purge()

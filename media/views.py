@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import idempotency
 from core.parsers import MultiPartParser
 from media import services
 from media.serializers import MediaSerializer, MediaUploadInputSerializer
@@ -19,6 +20,7 @@ class MediaUploadView(APIView):
         responses={201: MediaSerializer},
         tags=["media"],
     )
+    @idempotency.idempotent
     def post(self, request):
         """Upload an image (JPEG, PNG, GIF or WebP) to attach to a tweet with `media_ids`.
 

@@ -256,6 +256,7 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_WORKER_METRICS_BIND = os.environ.get("CELERY_WORKER_METRICS_BIND", "")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "idempotency-keys-purge": {"task": "core.tasks.idempotency_keys_purge", "schedule": 3600},
     "media-cleanup": {
         "task": "media.tasks.media_cleanup",
         "schedule": env_int("MEDIA_CLEANUP_INTERVAL_SECONDS", 3600),
@@ -341,6 +342,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 MINITTER_MAX_PAGE_SIZE = 100
+# How long an Idempotency-Key is remembered (core/idempotency.py).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 # Largest request body accepted outside file uploads (JSON and form posts), in bytes.
 MINITTER_MAX_JSON_BODY = env_int("MINITTER_MAX_JSON_BODY", 64 * 1024)
 

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import account_get
 from accounts.serializers import PublicAccountSerializer
+from core import idempotency
 from core.fields import parse_id
 from tweets import selectors, services
 from tweets.filters import TweetFilter
@@ -100,7 +101,11 @@ class TweetViewSet(
     def retrieve(self, request, *args, **kwargs):
         return tweet_response(self, parse_id(self.kwargs["pk"]))
 
-    @extend_schema(request=TweetCreateInputSerializer, responses={201: TweetSerializer})
+    @extend_schema(
+        request=TweetCreateInputSerializer,
+        responses={201: TweetSerializer},
+    )
+    @idempotency.idempotent
     def create(self, request):
         """Post a tweet, or a reply with `in_reply_to` (a repost's id answers its original)."""
         data = TweetCreateInputSerializer(data=request.data)
@@ -363,6 +368,7 @@ class ReportCreateView(APIView):
         tags=["moderation"],
         description="Reporting the same thing again while your report is open returns it (200).",
     )
+    @idempotency.idempotent
     def post(self, request):
         data = ReportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,0 +1,27 @@
+"""Rows of the shared layer: idempotency keys of creating requests."""
+
+from django.db import models
+
+
+class IdempotencyKey(models.Model):
+    """A creating request a client may retry: the first one's answer is replayed to the others.
+
+    ``user_id`` is the caller (no foreign key: core depends on no app; rows expire on their own).
+    ``status`` and ``body`` are set in the same transaction as the request's writes, so a row
+    exists exactly when the request's effect does.
+    """
+
+    user_id = models.BigIntegerField()
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="core_idempotency_user_key")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

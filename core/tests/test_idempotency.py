@@ -1,0 +1,137 @@
+"""Idempotency-Key on creating POSTs: a retried request is answered again, never done twice."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from core.models import IdempotencyKey
+from core.testing import API
+from core.testing.images import image_bytes
+from media.models import MediaFile
+from tweets.models import Report, Tweet
+from tweets.tests.factories import TweetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_tweet(client, key, text="hello"):
+    return client.post(f"{API}/tweets", {"text": text}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_same_key_replays_the_first_answer_and_creates_one_tweet(auth_client, user):
+    client = auth_client(user)
+    key = str(uuid.uuid4())
+    first = post_tweet(client, key)
+    second = post_tweet(client, key)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert Tweet.objects.count() == 1
+
+
+def test_without_a_key_every_post_creates(auth_client, user):
+    client = auth_client(user)
+    for _ in range(2):
+        client.post(f"{API}/tweets", {"text": "hello"}, format="json")
+    assert Tweet.objects.count() == 2
+
+
+def test_keys_are_per_user(auth_client, user):
+    from accounts.tests.factories import UserFactory
+
+    key = "shared-key"
+    assert post_tweet(auth_client(user), key).status_code == 201
+    assert post_tweet(auth_client(UserFactory()), key).status_code == 201
+    assert Tweet.objects.count() == 2
+
+
+def test_same_key_with_another_request_is_409(auth_client, user):
+    client = auth_client(user)
+    assert post_tweet(client, "k1", text="one").status_code == 201
+    response = post_tweet(client, "k1", text="two")
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Tweet.objects.count() == 1
+
+
+def test_a_failed_request_keeps_no_key_so_a_retry_runs(auth_client, user):
+    client = auth_client(user)
+    bad = client.post(f"{API}/tweets", {"text": ""}, format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert bad.status_code == 400
+    assert not IdempotencyKey.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "naïve", "tab\there"])
+def test_malformed_key_is_400(auth_client, user, key):
+    response = post_tweet(auth_client(user), key)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["fields"]
+    assert not Tweet.objects.exists()
+
+
+def test_uploads_and_reports_honour_the_key_too(auth_client, user):
+    client = auth_client(user)
+    picture = image_bytes("PNG")
+    for _ in range(2):
+        response = client.post(
+            f"{API}/media",
+            {"file": SimpleUploadedFile("a.png", picture, content_type="image/png")},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+        assert response.status_code == 201
+    assert MediaFile.objects.count() == 1
+    tweet = TweetFactory()
+    for _ in range(2):
+        client.post(
+            f"{API}/reports",
+            {"tweet": str(tweet.id), "reason": "spam"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="report-1",
+        )
+    assert Report.objects.count() == 1
+
+
+def test_expired_keys_are_forgotten(auth_client, user, settings):
+    client = auth_client(user)
+    assert post_tweet(client, "old").status_code == 201
+    settings.IDEMPOTENCY_KEY_HOURS = 0
+    assert post_tweet(client, "old").status_code == 201
+    assert Tweet.objects.count() == 2
+
+
+def test_the_schema_documents_the_header_on_creating_posts(api_client):
+    schema = api_client.get(f"{API}/schema/?format=json").json()
+    operation = schema["paths"]["/api/minitter/v1/tweets"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
+    assert "409" in operation["responses"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="concurrent transactions need PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps migration data
+def test_concurrent_duplicates_create_one_tweet(auth_client, user):
+    client_count = 6
+    barrier = threading.Barrier(client_count)
+    statuses = []
+
+    def send():
+        client = auth_client(user)
+        barrier.wait()
+        statuses.append(post_tweet(client, "race").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(client_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [201] * client_count
+    assert Tweet.objects.count() == 1
