@@ -41,7 +41,12 @@ class AccountSearchParamsSerializer(serializers.Serializer):
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
     display_name = StrictCharField(required=False, allow_blank=True, max_length=50)
-    bio = StrictCharField(required=False, allow_blank=True, max_length=160)
+    bio = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=160,
+        style={"base_template": "textarea.html", "rows": 2},
+    )
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):

@@ -107,6 +107,14 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_permissions(self):
         return [AllowAny()] if self.action == "list" else [IsAuthenticated()]
 
+    def get_serializer_class(self):
+        # What the browsable API draws its HTML forms from: the profile and the picture.
+        if self.action == "me" and self.request.method == "PATCH":
+            return ProfileUpdateInputSerializer
+        if self.action == "avatar":
+            return AvatarUploadInputSerializer
+        return PublicAccountSerializer
+
     def get_queryset(self):
         params = AccountSearchParamsSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)

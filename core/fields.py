@@ -6,6 +6,7 @@ send them back as strings or as integers. ``parse_id`` is the one rule for what 
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in the database
 ID_SCHEMA = {"type": "string", "pattern": "^[0-9]{1,19}$", "example": "912878538340905458"}
@@ -56,3 +57,22 @@ class IdReferenceField(serializers.Field):
         if number is None:
             self.fail("invalid")
         return number
+
+
+class IdListField(serializers.ListField):
+    """A list of ids (strings of digits or integers). In an HTML form, where a list cannot be
+    typed, the ids may be given in one text box: ``12, 34``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", IdReferenceField(allow_null=False))
+        kwargs.setdefault("style", {"template": "core/id_list_input.html", "placeholder": "12, 34"})
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return [
+                part
+                for value in dictionary.getlist(self.field_name)
+                for part in value.replace(",", " ").split()
+            ]
+        return super().get_value(dictionary)

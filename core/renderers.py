@@ -1,4 +1,5 @@
-"""JSON rendering with one timestamp format for the whole API.
+"""Renderers: JSON with one timestamp format for the whole API, and the browsable API with HTML
+forms for endpoints that take PATCH but not PUT.
 
 Serializers hand datetimes to the renderer as they are (``DATETIME_FORMAT = None``), and the
 renderer writes every one the same way: UTC with milliseconds and ``Z``
@@ -26,3 +27,22 @@ class JSONEncoder(encoders.JSONEncoder):
 
 class JSONRenderer(renderers.JSONRenderer):
     encoder_class = JSONEncoder
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's browsable API draws an HTML form for PUT only; an endpoint that edits with PATCH
+    alone (a tweet, the caller's profile) gets its HTML form for PATCH instead. Views choose the
+    form's serializer by action (``get_serializer_class``)."""
+
+    template = "core/browsable_api.html"
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        view, request = renderer_context["view"], renderer_context["request"]
+        allowed = getattr(view, "allowed_methods", ())
+        if not context["put_form"] and "PATCH" in allowed and "PUT" not in allowed:
+            form = self.get_rendered_html_form(data, view, "PATCH", request)
+            if form:
+                context["put_form"] = form
+                context["html_form_method"] = "PATCH"
+        return context

@@ -13,6 +13,7 @@ from media.serializers import MediaSerializer, MediaUploadInputSerializer
 
 class MediaUploadView(APIView):
     parser_classes = [MultiPartParser]
+    serializer_class = MediaUploadInputSerializer  # the browsable API's upload form
     write_throttle_scope = "upload"  # re-encoding images is CPU-heavy: stricter limits
 
     @extend_schema(

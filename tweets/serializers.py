@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from accounts.serializers import AvatarUrlsMixin, PublicAccountSerializer
-from core.fields import IdField, IdReferenceField, StrictCharField
+from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
 from media.serializers import MediaSerializer
 from tweets.models import Report, Tweet
 
@@ -22,10 +22,11 @@ class TweetTextField(StrictCharField):
 
 
 class TweetCreateInputSerializer(serializers.Serializer):
-    text = TweetTextField()
-    in_reply_to = IdReferenceField(required=False, allow_null=True)
-    media_ids = serializers.ListField(
-        child=IdReferenceField(allow_null=False),
+    text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
+    in_reply_to = IdReferenceField(
+        required=False, allow_null=True, help_text="Id of the tweet this replies to."
+    )
+    media_ids = IdListField(
         required=False,
         default=list,
         max_length=settings.MEDIA_MAX_PER_TWEET,
@@ -34,7 +35,7 @@ class TweetCreateInputSerializer(serializers.Serializer):
 
 
 class TweetUpdateInputSerializer(serializers.Serializer):
-    text = TweetTextField()
+    text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
 
 
 class ReportCreateInputSerializer(serializers.Serializer):

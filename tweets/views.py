@@ -78,6 +78,14 @@ class TweetViewSet(
     def get_permissions(self):
         return [AllowAny()] if self.action in self.read_actions else [IsAuthenticated()]
 
+    def get_serializer_class(self):
+        # What the browsable API draws its HTML forms from: posting and replying, editing.
+        if self.action == "create":
+            return TweetCreateInputSerializer
+        if self.action == "partial_update":
+            return TweetUpdateInputSerializer
+        return TweetSerializer
+
     def get_queryset(self):
         return selectors.original_queryset(viewer=self.request.user)
 
