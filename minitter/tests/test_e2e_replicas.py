@@ -105,6 +105,8 @@ def cluster():
         wait_until(lambda: requests.get(f"{url}/health/live", timeout=2).ok, 60, "gunicorn")
         yield {"url": url, **ports}
     finally:
+        if (root / "app.log").exists():  # shown when a test failed
+            print((root / "app.log").read_text(errors="replace")[-5000:])
         if app is not None:
             app.terminate()
             try:

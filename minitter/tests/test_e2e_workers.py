@@ -156,6 +156,8 @@ def stack():
         yield running
     finally:
         running.stop()
+        for log in sorted(root.glob("*.log")):  # shown when a test failed
+            print(f"--- {log.name}", log.read_text(errors="replace")[-3000:], sep="\n")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -262,7 +264,7 @@ def test_the_api_keeps_answering_while_redis_is_stopped_and_catches_up(stack):
     finally:
         stack.redis.start()
 
-    wait_until(lambda: "while down" in home_texts(stack, reader), 90, "catching up")
+    wait_until(lambda: "while down" in home_texts(stack, reader), 180, "catching up")
     wait_until(
         lambda: stack.sql("SELECT count(*) FROM tweets_timelinework")[0][0] == 0, 30, "outbox"
     )
