@@ -11,8 +11,17 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from core.ids import next_id
 from core.testing import RedisServer, free_port, wait_for_port
 from minitter.settings import redis_cache, s3_storage
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _node_leased(django_db_setup, django_db_blocker):
+    """Tweet ids lease a node number on a connection of their own (core/nodes.py): take it before
+    any test's transaction holds SQLite's in-memory database."""
+    with django_db_blocker.unblock():
+        next_id()
 
 
 @pytest.fixture(autouse=True)

@@ -11,15 +11,19 @@ maps each invalid field (nested ones as ``media_ids.0``) to its errors, each wit
 
 Services raise Django's ``ValidationError`` so they do not depend on DRF; the handler turns it into
 a 400. A backing service that cannot be reached (``DependencyUnavailable``, e.g. the media store)
-is a 503 with ``Retry-After``. Errors outside DRF views (an unknown URL, a crash, a body refused
+is a 503 with ``Retry-After``, and so is a database that cannot be reached or does not answer in
+time (``DATABASE_ERRORS``). Errors outside DRF views (an unknown URL, a crash, a body refused
 by a middleware) use the same shape, so clients never parse an HTML error page.
 
 A second API surface with its own error shape (the Mastodon-compatible one) overrides
 ``get_exception_handler()`` on its views.
 """
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -36,6 +40,15 @@ class DependencyUnavailable(Exception):
 
     detail = "A service minitter depends on is unavailable right now; nothing was saved."
     code = "service_unavailable"
+
+
+class DatabaseUnavailable(DependencyUnavailable):
+    detail = "The database is unavailable right now; nothing was saved. Try again later."
+    code = "database_unavailable"
+
+
+# Connection refused or lost, a timeout, a lock not obtained in time: try again later (a 503).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -114,6 +127,8 @@ def to_api_exception(exc):
     """Exceptions of Django and of services, as the DRF exception they answer with."""
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, DATABASE_ERRORS):
+        exc = DatabaseUnavailable()
     if isinstance(exc, DependencyUnavailable):
         return ServiceUnavailable(detail=exc.detail, code=exc.code)
     if isinstance(exc, Http404):
@@ -149,4 +164,11 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):  # outside DRF views (admin, middleware)
+        return error_response(
+            DatabaseUnavailable.code,
+            DatabaseUnavailable.detail,
+            503,
+            Retry_After=str(RETRY_AFTER_SECONDS),
+        )
     return error_response("server_error", "Server error.", 500)

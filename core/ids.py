@@ -1,11 +1,14 @@
 """Time-ordered 64-bit ids ("snowflakes"), so that ordering by id is ordering by time.
 
 Layout, most significant first: 42 bits of milliseconds since 2020-01-01 UTC (good until 2159),
-10 bits of node number, 12 bits of a per-millisecond sequence. Each process picks a node number at
-random after it starts (or takes ``MINITTER_NODE_ID``), so processes on many machines can create ids
-without talking to each other; a cursor is then just an id, and a time is an id range.
+10 bits of node number, 12 bits of a per-millisecond sequence. Ids are unique by construction:
+each process (every forked gunicorn worker too) leases a node number of its own from the database
+(``core/nodes.py``) before it makes its first id, and one process never repeats a millisecond and
+sequence. A cursor is then just an id, and a time is an id range.
 """
 
+import atexit
+import logging
 import os
 import random
 import threading
@@ -17,25 +20,53 @@ NODE_BITS = 10
 SEQUENCE_BITS = 12
 TIME_SHIFT = NODE_BITS + SEQUENCE_BITS
 MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1
+# Renew the node lease when less than this is left of it (it lasts ten minutes).
+LEASE_RENEW_BEFORE_SECONDS = 300
+
+logger = logging.getLogger(__name__)
 
 
 class SnowflakeGenerator:
-    def __init__(self):
+    """Ids of one process. ``lease(holder, renew)`` returns a node number and the monotonic time
+    until which it may be used (``core.nodes.node_lease`` by default)."""
+
+    def __init__(self, lease=None):
         self._lock = threading.Lock()
+        self._lease = lease
         self._pid = None
+        self._holder = ""
         self._node = 0
+        self._valid_until = 0.0
         self._last_ms = -1
         self._sequence = 0
 
     def _ensure_node(self) -> None:
-        # A forked worker (gunicorn) must not share the parent's node number.
+        from core import nodes  # the database layer, loaded once ids are first needed
+
         if self._pid != os.getpid():
+            # A new process, or a fork (gunicorn workers): never the parent's node.
+            if self._lease is None:
+                self._lease = nodes.node_lease
+                atexit.register(self._release, os.getpid())
+            self._holder = nodes.holder_name()
+            self._node, self._valid_until = self._lease(self._holder, None)
             self._pid = os.getpid()
-            configured = os.environ.get("MINITTER_NODE_ID")
-            self._node = (
-                int(configured) % (1 << NODE_BITS) if configured else random.getrandbits(NODE_BITS)
-            )
             self._last_ms = -1
+            return
+        remaining = self._valid_until - time.monotonic()
+        if remaining < LEASE_RENEW_BEFORE_SECONDS:
+            try:
+                self._node, self._valid_until = self._lease(self._holder, self._node)
+            except Exception:
+                if remaining <= 0:
+                    raise  # the lease is over: no id without a node of one's own
+                logger.warning("could not renew the node lease; trying again with the next id")
+
+    def _release(self, pid: int) -> None:
+        from core.nodes import node_release
+
+        if self._pid == pid == os.getpid():
+            node_release(self._holder, self._node)
 
     def next_id(self) -> int:
         with self._lock:

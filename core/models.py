@@ -1,4 +1,5 @@
-"""Rows of the shared layer: idempotency keys of creating requests."""
+"""Rows of the shared layer: idempotency keys of creating requests, and the node numbers of
+tweet ids leased by running processes (see ``core/nodes.py``)."""
 
 from django.db import models
 
@@ -25,3 +26,15 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key}"
+
+
+class NodeLease(models.Model):
+    """Node ``node`` belongs to ``holder`` (one process) until ``expires_at`` (milliseconds since
+    the Unix epoch, by the database's clock)."""
+
+    node = models.PositiveSmallIntegerField(primary_key=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.BigIntegerField()
+
+    def __str__(self):
+        return f"node {self.node}: {self.holder}"

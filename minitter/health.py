@@ -9,6 +9,7 @@ open, background work waits in the outbox), so an unreachable Redis answers 200 
 """
 
 import logging
+from contextlib import suppress
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +17,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 
+from core.db import deadline
+from core.exceptions import DATABASE_ERRORS
 from media.selectors import storage_check
 
 logger = logging.getLogger(__name__)
@@ -26,7 +29,8 @@ _migrations_known_applied = False
 def _check_database() -> str:
     global _migrations_known_applied
     connection = connections[DEFAULT_DB_ALIAS]
-    with connection.cursor() as cursor:
+    # Bounded even when the server hangs: a check that hangs is no check.
+    with deadline(settings.DB_CONNECT_TIMEOUT), connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     if not _migrations_known_applied:
         # Migrations only ever get applied, so once this process has seen them all, it is done.
@@ -72,7 +76,8 @@ def ready(request):
     degraded = any(results[name] != "ok" for name in optional)
     if not healthy:
         # A failed query leaves the connection unusable; let the next request open a new one.
-        connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
+        with suppress(DATABASE_ERRORS):  # it never connected: nothing to close
+            connections[DEFAULT_DB_ALIAS].close_if_unusable_or_obsolete()
     return JsonResponse(
         {
             "status": ("degraded" if degraded else "ok") if healthy else "unavailable",

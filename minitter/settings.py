@@ -138,6 +138,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Database: DATABASE_URL (postgres://user:pass@host:5432/name), SQLite under var/ by default ---
 
 
+# Every wait is bounded: connecting, each statement, each lock. A database that is down or does
+# not answer turns into a 503 with Retry-After within these times (see core/db/__init__.py).
+# manage.py defaults the statement timeout to 0 (none) for migrations and long commands.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 2000)
+
+
 def database(url: str) -> dict:
     """One database connection as minitter uses it (the primary and each replica)."""
     config = dj_database_url.parse(
@@ -148,7 +156,15 @@ def database(url: str) -> dict:
         "django.db.backends.", "django_prometheus.db.backends."
     )
     if config["ENGINE"].endswith("postgresql"):
-        config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+        # The same backend with client-side deadlines on every wait, including a frozen server.
+        config["ENGINE"] = "core.db.postgresql"
+        config.setdefault("OPTIONS", {}).update(
+            connect_timeout=DB_CONNECT_TIMEOUT,
+            options=(
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} "
+                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
+            ),
+        )
         # Behind pgbouncer in transaction mode a cursor cannot outlive its transaction.
         config["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
     return config
