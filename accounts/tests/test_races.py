@@ -10,11 +10,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.testing import API
 from core.testing.images import image_bytes
-from core.testing.races import postgres_only, race, statuses
+from core.testing.races import lift_rate_limits, postgres_only, race, statuses
 from media.models import MediaFile
 from media.services import media_unused_q
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    lift_rate_limits(settings)
 
 
 def test_one_refresh_token_used_at_once_yields_exactly_one_new_token(user):

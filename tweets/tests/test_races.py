@@ -7,12 +7,17 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
-from core.testing.races import postgres_only, race, statuses
+from core.testing.races import lift_rate_limits, postgres_only, race, statuses
 from tweets.models import Follow, Like, TimelineEntry, Tweet
 from tweets.services import counters_recount
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    lift_rate_limits(settings)
 
 
 def assert_counters_match_rows():
