@@ -24,6 +24,21 @@ def _node_leased(django_db_setup, django_db_blocker):
         next_id()
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test reloads what migrations wrote (content types, permissions, the
+    moderators group) before it runs, and the flush after it does not recreate any of it.
+
+    A transactional test ends by emptying every table. Without this, the next one would find the
+    migrations' rows either gone or recreated with new ids, which a test that asks for a serialized
+    rollback then collides with (on PostgreSQL, where the race tests run, in practice).
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = marker is not None and marker.kwargs.get("transaction")
+        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Throttle counters live in the cache; every test starts from zero."""
