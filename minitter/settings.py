@@ -240,6 +240,9 @@ else:
 # process right after the transaction that asked for them commits (`make run` needs no server).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Never sent to: Celery only builds a producer for in-process runs (no host, no warning).
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -12,6 +12,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 # The unit suite runs background tasks in-process (a real worker runs in the end-to-end tests),
 # and a task that fails fails the test.
-CELERY_BROKER_URL = ""
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
