@@ -7,6 +7,8 @@ and why; the admin's own delete (which would skip that) is switched off. Deletin
 likes and follows goes through the services, so counters stay equal to their rows.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -14,13 +16,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin
 from core.admin import BooleanFilter, IndexedSearchAdmin, short_time, truncated
 from media.selectors import storage_url
 from tweets import services
-from tweets.models import Follow, Like, ModerationAction, Report, Tweet
+from tweets.models import Block, Follow, Like, ModerationAction, Report, Tweet
 
 User = get_user_model()
 
@@ -420,6 +424,28 @@ class FollowAdmin(IndexedSearchAdmin):
             services.follow_delete(follower=follow.follower, followee=follow.followee)
 
 
+@admin.register(Block)
+class BlockAdmin(IndexedSearchAdmin):
+    """Who blocks whom: many blocks received in a short time are a signal of abuse. Read-only;
+    mutes are private and not shown."""
+
+    list_display = ["id", "blocked", "blocker", "created_at"]
+    list_select_related = ["blocker", "blocked"]
+    raw_id_fields = ["blocker", "blocked"]
+    search_lookups = ("blocked__username__lower", "blocker__username__lower")
+    search_help_text = "Exact username of the blocked account or of the blocker."
+    ordering = ["-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # The accounts admin, with the moderation actions of this layer added on top.
 admin.site.unregister(User)
 
@@ -428,8 +454,16 @@ admin.site.unregister(User)
 class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
     list_display = [*UserAdmin.list_display, "is_suspended"]
     list_filter = ["is_suspended", *UserAdmin.list_filter]
-    readonly_fields = [*UserAdmin.readonly_fields, "is_suspended", "suspended_at"]
-    fieldsets = [*UserAdmin.fieldsets, ("Moderation", {"fields": ["is_suspended", "suspended_at"]})]
+    readonly_fields = [
+        *UserAdmin.readonly_fields,
+        "is_suspended",
+        "suspended_at",
+        "blocks_received",
+    ]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("Moderation", {"fields": ["is_suspended", "suspended_at", "blocks_received"]}),
+    ]
     actions = [
         moderation_action("suspend_accounts", "Suspend selected accounts", "suspend", _suspend),
         moderation_action(
@@ -443,3 +477,18 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
     def delete_queryset(self, request, queryset):
         for account in queryset:
             services.account_delete(account=account)
+
+    @admin.display(description="blocks received")
+    def blocks_received(self, account):
+        """How many accounts block this one (a signal of abuse), linking to the list of them."""
+        if account.pk is None:
+            return "-"
+        received = Block.objects.filter(blocked=account)
+        recent = received.filter(created_at__gte=timezone.now() - timedelta(days=7))
+        url = reverse("admin:tweets_block_changelist") + f"?blocked__id__exact={account.pk}"
+        return format_html(
+            '<a href="{}">{} in total, {} in the last 7 days</a>',
+            url,
+            received.count(),
+            recent.count(),
+        )

@@ -2,7 +2,8 @@
 
 Follower counts are skewed (a few accounts are followed by many, as on real networks), activity is
 skewed too, texts are mostly Korean (sentences with particles and verb endings, common and rare
-words), some English, Japanese and Chinese, and some tweets are replies or get likes. Everything is
+words), some English, Japanese and Chinese, and some tweets are replies or get likes; every follow,
+like and reply of someone else's tweet notifies, as it would live. Everything is
 written with bulk inserts, counters are set to exactly what the rows say, and home timelines are
 filled with set-based INSERT ... SELECT statements following the same rules as the live fan-out
 (tweets of authors over TIMELINE_FANOUT_MAX_FOLLOWERS are left to read-time merging). The same
@@ -24,9 +25,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import AccountSearchDocument
-from core.ids import id_datetime, id_floor
+from core.ids import TIME_SHIFT, id_datetime, id_floor
 from core.search import search_document
-from tweets.models import Broadcaster, Follow, Like, TimelineEntry, Tweet, TweetSearchDocument
+from tweets.models import (
+    Broadcaster,
+    Follow,
+    Like,
+    Notification,
+    TimelineEntry,
+    Tweet,
+    TweetSearchDocument,
+)
 
 User = get_user_model()
 
@@ -80,6 +89,7 @@ class DemoSummary:
     replies: int
     likes: int
     timeline_entries: int
+    notifications: int = 0
 
 
 def _skewed_weights(count: int, rng: random.Random, exponent: float = 1.1) -> list[float]:
@@ -129,6 +139,22 @@ def _text(rng: random.Random) -> str:
     else:
         text = " ".join(rng.choice(ENGLISH_WORDS) for _ in range(rng.randint(3, 24)))
     return text[: settings.TWEET_MAX_LENGTH]
+
+
+class _NotificationIds:
+    """Distinct, time-ordered notification ids for events at given moments: the millisecond in
+    the high bits as every id has, a running number below it."""
+
+    def __init__(self):
+        self.count = 0
+
+    def at(self, moment_id: int) -> int:
+        self.count += 1
+        return (moment_id >> TIME_SHIFT << TIME_SHIFT) | (self.count % (1 << TIME_SHIFT))
+
+    def notification(self, moment_id: int, **fields) -> Notification:
+        notification_id = self.at(moment_id)
+        return Notification(id=notification_id, created_at=id_datetime(notification_id), **fields)
 
 
 def _batched(total: int, size: int = BATCH):
@@ -193,13 +219,24 @@ def seed_demo(
             pairs.append((follower, user_ids[pick]))
             followers[user_ids[pick]] += 1
         following[follower] = wanted
-    for start, end in _batched(len(pairs), 20_000):
-        Follow.objects.bulk_create(
-            [Follow(follower_id=a, followee_id=b) for a, b in pairs[start:end]]
-        )
-        progress("follows", end, len(pairs))
     # Every follow predates every tweet, so timelines hold all fanned-out tweets of followees.
     follow_time = window_start - timedelta(days=1)
+    notification_ids = _NotificationIds()
+    notifications = 0
+    for start, end in _batched(len(pairs), 20_000):
+        with transaction.atomic():
+            Follow.objects.bulk_create(
+                [Follow(follower_id=a, followee_id=b) for a, b in pairs[start:end]]
+            )
+            told = [
+                notification_ids.notification(
+                    id_floor(follow_time), kind="follow", actor_id=a, recipient_id=b
+                )
+                for a, b in pairs[start:end]
+            ]
+            Notification.objects.bulk_create(told, ignore_conflicts=True)
+        notifications += len(told)
+        progress("follows", end, len(pairs))
     Follow.objects.filter(follower_id__in=user_ids).update(created_at=follow_time)
 
     # Tweets at distinct milliseconds over the window; ids follow their times.
@@ -211,9 +248,11 @@ def seed_demo(
     tweets_by_author = Counter()
     reply_counts = Counter()
     recent: list[int] = []
+    author_of: dict[int, int] = {}
+    now_id = id_floor(now)
     replies = likes = 0
     for start, end in _batched(tweets):
-        batch, batch_likes = [], []
+        batch, batch_likes, batch_told = [], [], []
         for position in range(start, end):
             tweet_id = base_id + (offsets[position] << 22)
             author = user_ids[rng.choices(range(users), cum_weights=activity)[0]]
@@ -230,15 +269,39 @@ def seed_demo(
                     fanned_out=followers[author] <= threshold,
                 )
             )
-            batch_likes += [
-                Like(user_id=liker, tweet_id=tweet_id) for liker in rng.sample(user_ids, like_count)
+            likers = rng.sample(user_ids, like_count)
+            batch_likes += [Like(user_id=liker, tweet_id=tweet_id) for liker in likers]
+            # Likes come within hours of the tweet; nobody is told of their own.
+            batch_told += [
+                notification_ids.notification(
+                    min(tweet_id + (int(rng.expovariate(1 / 7200) * 1000) << TIME_SHIFT), now_id),
+                    kind="like",
+                    actor_id=liker,
+                    recipient_id=author,
+                    tweet_id=tweet_id,
+                )
+                for liker in likers
+                if liker != author
             ]
             tweets_by_author[author] += 1
             if parent is not None:
                 reply_counts[parent] += 1
                 replies += 1
+                if author_of[parent] != author:
+                    batch_told.append(
+                        notification_ids.notification(
+                            tweet_id,
+                            kind="reply",
+                            actor_id=author,
+                            recipient_id=author_of[parent],
+                            tweet_id=tweet_id,
+                        )
+                    )
             recent.append(tweet_id)
+            author_of[tweet_id] = author
             if len(recent) > 2_000:
+                for old in recent[:-1_000]:
+                    del author_of[old]
                 recent = recent[-1_000:]
         with transaction.atomic():
             Tweet.objects.bulk_create(batch)
@@ -246,7 +309,9 @@ def seed_demo(
                 [TweetSearchDocument(tweet=t, document=search_document(t.text)) for t in batch]
             )
             Like.objects.bulk_create(batch_likes, batch_size=10_000)
+            Notification.objects.bulk_create(batch_told, batch_size=10_000, ignore_conflicts=True)
         likes += len(batch_likes)
+        notifications += len(batch_told)
         progress("tweets", end, tweets)
 
     # Counters, exactly as the rows say.
@@ -279,7 +344,7 @@ def seed_demo(
     )
 
     entries = _fill_timelines(base_id, progress)
-    return DemoSummary(users, len(pairs), tweets, replies, likes, entries)
+    return DemoSummary(users, len(pairs), tweets, replies, likes, entries, notifications)
 
 
 @contextmanager

@@ -14,15 +14,21 @@ from core.ids import id_floor
 from core.pagination import FetchedPage
 from tweets.models import (
     TWEET_JOINS,
+    Block,
     Bookmark,
     Broadcaster,
     Follow,
     Like,
+    Mute,
+    Notification,
+    NotificationMarker,
     TagUse,
     TimelineEntry,
     Tweet,
     TweetTag,
     attachments_prefetch,
+    not_blocked_q,
+    not_muted_q,
     visible_original_q,
     visible_tweet_q,
 )
@@ -59,9 +65,9 @@ def tweet_find_original(*, tweet_id: int, viewer) -> Tweet | None:
 
 
 def tweet_search(*, viewer, text="", author=None, since=None, until=None) -> QuerySet:
-    """Original tweets matching all given filters; time bounds become id bounds (ids are
-    time-ordered)."""
-    tweets = original_queryset(viewer=viewer)
+    """Original tweets matching all given filters, leaving out accounts the viewer blocks or is
+    blocked by; time bounds become id bounds (ids are time-ordered)."""
+    tweets = original_queryset(viewer=viewer).filter(not_blocked_q(viewer, "author"))
     if text:
         tweets = filter_by_text(tweets, text)
     if author is not None:
@@ -74,7 +80,10 @@ def tweet_search(*, viewer, text="", author=None, since=None, until=None) -> Que
 
 
 def tweet_replies(*, tweet: Tweet, viewer) -> QuerySet:
-    return original_queryset(viewer=viewer).filter(in_reply_to=tweet)
+    """Replies the viewer may see: not by accounts the viewer blocks or is blocked by."""
+    return original_queryset(viewer=viewer).filter(
+        not_blocked_q(viewer, "author"), in_reply_to=tweet
+    )
 
 
 def tweets_by_author(*, author: User, viewer, reposts: bool = True) -> QuerySet:
@@ -121,11 +130,12 @@ def tweet_reposts(*, tweet: Tweet) -> QuerySet:
     ).select_related("author__avatar")
 
 
-def tweet_likes(*, tweet: Tweet) -> QuerySet:
-    """Likes of a tweet (newest first by like id) with the liking accounts."""
-    return Like.objects.filter(active_account_q("user__"), tweet=tweet).select_related(
-        "user__avatar"
-    )
+def tweet_likes(*, tweet: Tweet, viewer) -> QuerySet:
+    """Likes of a tweet (newest first by like id) with the liking accounts, leaving out accounts
+    the viewer blocks or is blocked by."""
+    return Like.objects.filter(
+        active_account_q("user__"), not_blocked_q(viewer, "user"), tweet=tweet
+    ).select_related("user__avatar")
 
 
 def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
@@ -172,17 +182,29 @@ def following_of(*, user: User) -> QuerySet:
 
 
 def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
-    """Whether the viewer follows the other account and the other way round (None if anonymous)."""
+    """How the viewer and the other account stand (None if anonymous): follows both ways, blocks
+    both ways, and whether the viewer mutes the other (and its notifications)."""
     if not viewer.is_authenticated:
         return None
-    pairs = set(
-        Follow.objects.filter(
-            follower__in=[viewer.pk, other.pk], followee__in=[viewer.pk, other.pk]
-        ).values_list("follower_id", "followee_id")
+    both = [viewer.pk, other.pk]
+    follows = set(
+        Follow.objects.filter(follower__in=both, followee__in=both).values_list(
+            "follower_id", "followee_id"
+        )
     )
+    blocks = set(
+        Block.objects.filter(blocker__in=both, blocked__in=both).values_list(
+            "blocker_id", "blocked_id"
+        )
+    )
+    mute = Mute.objects.active().filter(muter=viewer, muted=other).first()
     return {
-        "following": (viewer.pk, other.pk) in pairs,
-        "followed_by": (other.pk, viewer.pk) in pairs,
+        "following": (viewer.pk, other.pk) in follows,
+        "followed_by": (other.pk, viewer.pk) in follows,
+        "blocking": (viewer.pk, other.pk) in blocks,
+        "blocked_by": (other.pk, viewer.pk) in blocks,
+        "muting": mute is not None,
+        "muting_notifications": mute is not None and mute.notifications,
     }
 
 
@@ -215,7 +237,9 @@ def timeline_home_fetch(*, reader: User):
     few authors). Both are bounded by the page size, so the cost does not grow with the number of
     tweets or followees. An original shows at most once per page: where several followees reposted
     it (or the reader follows its author too) its oldest occurrence on the page wins. Every rule
-    of what a reader sees in the timeline belongs here.
+    of what a reader sees in the timeline belongs here. Accounts the reader blocks, is blocked by
+    or mutes are left out as rows are read (hashed lookups into the reader's few block and mute
+    rows).
     """
     broadcasters = Broadcaster.objects.filter(
         user__in=Follow.objects.filter(follower=reader).values("followee")
@@ -223,8 +247,18 @@ def timeline_home_fetch(*, reader: User):
 
     def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
         newest_first = forward
-        entries = TimelineEntry.objects.filter(visible_tweet_q(reader, "tweet__"), owner=reader)
-        merged = Tweet.objects.visible_to(reader).filter(author__in=broadcasters, fanned_out=False)
+        entries = TimelineEntry.objects.filter(
+            visible_tweet_q(reader, "tweet__"),
+            not_blocked_q(reader, "tweet__author"),
+            not_muted_q(reader, "tweet__author"),
+            owner=reader,
+        )
+        merged = Tweet.objects.visible_to(reader).filter(
+            not_blocked_q(reader, "author"),
+            not_muted_q(reader, "author"),
+            author__in=broadcasters,
+            fanned_out=False,
+        )
         if position is not None:
             bound = "lt" if newest_first else "gt"
             entries = entries.filter(**{f"tweet_id__{bound}": position})
@@ -254,3 +288,60 @@ def timeline_home_naive(*, reader: User) -> QuerySet:
     followees = Follow.objects.filter(follower=reader).values("followee")
     authors = Q(author__in=followees) | Q(author=reader)
     return tweet_queryset(viewer=reader).filter(authors)
+
+
+def blocks_of(*, user: User) -> QuerySet:
+    """The accounts the user blocks (newest block first), with their avatars."""
+    return Block.objects.filter(active_account_q("blocked__"), blocker=user).select_related(
+        "blocked__avatar"
+    )
+
+
+def mutes_of(*, user: User) -> QuerySet:
+    """The user's mutes that still apply (newest first), with the muted accounts."""
+    return (
+        Mute.objects.active()
+        .filter(active_account_q("muted__"), muter=user)
+        .select_related("muted__avatar")
+    )
+
+
+def notification_list(
+    *, user: User, types: Iterable[str] = (), exclude_types: Iterable[str] = ()
+) -> QuerySet:
+    """The user's notifications, by the visibility rules of every other list: none from
+    suspended or deactivated accounts, about hidden tweets, from accounts blocked either way or
+    muted with their notifications. The acting account and the tweet are joined."""
+    rows = Notification.objects.filter(
+        active_account_q("actor__"),
+        not_blocked_q(user, "actor"),
+        not_muted_q(user, "actor", notifications=True),
+        recipient=user,
+    )
+    # Notifications are about original tweets (the liked or reposted one, the reply, the mention).
+    rows = rows.filter(Q(tweet__isnull=True) | visible_original_q(user, "tweet__"))
+    if types:
+        rows = rows.filter(kind__in=list(types))
+    if exclude_types:
+        rows = rows.exclude(kind__in=list(exclude_types))
+    return rows.select_related("actor__avatar", "tweet__author__avatar")
+
+
+def notification_get(*, user: User, notification_id: int) -> Notification | None:
+    return notification_list(user=user).filter(pk=notification_id).first()
+
+
+UNREAD_COUNT_MAX = 1000
+
+
+def notification_marker(*, user: User) -> tuple[NotificationMarker, int]:
+    """The user's read marker (unsaved and at 0 when they never set one) and how many visible
+    notifications are newer than it, counted up to ``UNREAD_COUNT_MAX``."""
+    marker = NotificationMarker.objects.filter(user=user).first() or NotificationMarker(user=user)
+    unread = (
+        notification_list(user=user)
+        .filter(pk__gt=marker.last_read_id)
+        .order_by()
+        .values("pk")[:UNREAD_COUNT_MAX]
+    )
+    return marker, unread.count()

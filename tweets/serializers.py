@@ -8,7 +8,8 @@ from rest_framework.reverse import reverse
 from accounts.serializers import AvatarUrlsMixin, PublicAccountSerializer
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
 from media.serializers import MediaSerializer
-from tweets.models import Report, Tweet
+from tweets.models import Mute, Notification, NotificationMarker, Report, Tweet
+from tweets.services.relationships import MAX_MUTE_SECONDS
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -50,6 +51,25 @@ class ReportCreateInputSerializer(serializers.Serializer):
         if (attrs.get("tweet") is None) == (attrs.get("account") is None):
             raise serializers.ValidationError("Give either `tweet` or `account`.")
         return attrs
+
+
+class MuteInputSerializer(serializers.Serializer):
+    duration = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_MUTE_SECONDS,
+        help_text="Seconds until the mute ends by itself; 0 or absent: until unmuted.",
+    )
+    notifications = serializers.BooleanField(
+        required=False, default=True, help_text="Also hide their notifications (default true)."
+    )
+
+
+class NotificationMarkerInputSerializer(serializers.Serializer):
+    last_read_id = IdReferenceField(
+        allow_null=False, help_text="Id of the newest notification the user has seen."
+    )
 
 
 # --- Output --------------------------------------------------------------------------------------
@@ -182,6 +202,9 @@ class ProfileSerializer(PublicAccountSerializer):
 
     following = serializers.SerializerMethodField()
     followed_by = serializers.SerializerMethodField()
+    blocking = serializers.SerializerMethodField()
+    blocked_by = serializers.SerializerMethodField()
+    muting = serializers.SerializerMethodField()
 
     class Meta(PublicAccountSerializer.Meta):
         fields = [
@@ -191,6 +214,9 @@ class ProfileSerializer(PublicAccountSerializer):
             "tweets_count",
             "following",
             "followed_by",
+            "blocking",
+            "blocked_by",
+            "muting",
         ]
         read_only_fields = fields
 
@@ -203,10 +229,69 @@ class ProfileSerializer(PublicAccountSerializer):
     def get_followed_by(self, account) -> bool | None:
         return self._relationship().get("followed_by")
 
+    def get_blocking(self, account) -> bool | None:
+        return self._relationship().get("blocking")
+
+    def get_blocked_by(self, account) -> bool | None:
+        return self._relationship().get("blocked_by")
+
+    def get_muting(self, account) -> bool | None:
+        return self._relationship().get("muting")
+
 
 class RelationshipSerializer(serializers.Serializer):
     following = serializers.BooleanField()
     followed_by = serializers.BooleanField()
+    blocking = serializers.BooleanField()
+    blocked_by = serializers.BooleanField()
+    muting = serializers.BooleanField()
+    muting_notifications = serializers.BooleanField()
+
+
+class MuteSerializer(serializers.ModelSerializer):
+    account = PublicAccountSerializer(source="muted", read_only=True)
+
+    class Meta:
+        model = Mute
+        fields = ["account", "notifications", "expires_at", "created_at"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """A notification: ``type`` is what happened, ``account`` who did it, ``tweet`` (null for a
+    follow) the liked or reposted tweet, the reply or the mentioning tweet. The tweet needs the
+    same context as ``TweetSerializer``."""
+
+    id = IdField()
+    type = serializers.ChoiceField(source="kind", choices=Notification.Kind.choices)
+    account = PublicAccountSerializer(source="actor", read_only=True)
+    tweet = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "created_at", "account", "tweet"]
+        read_only_fields = fields
+
+    @extend_schema_field(TweetSerializer(allow_null=True))
+    def get_tweet(self, notification):
+        if notification.tweet is None:
+            return None
+        return TweetSerializer(notification.tweet, context=self.context).data
+
+
+class NotificationMarkerSerializer(serializers.ModelSerializer):
+    last_read_id = IdField()
+    unread_count = serializers.SerializerMethodField(
+        help_text="Visible notifications newer than the marker, counted up to 1,000."
+    )
+
+    class Meta:
+        model = NotificationMarker
+        fields = ["last_read_id", "version", "updated_at", "unread_count"]
+        read_only_fields = fields
+
+    def get_unread_count(self, marker) -> int:
+        return self.context["unread_count"]
 
 
 class ReportSerializer(serializers.ModelSerializer):

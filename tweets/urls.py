@@ -9,6 +9,7 @@ from tweets import views
 router = SimpleRouter(trailing_slash=False)
 router.register("tweets", views.TweetViewSet, basename="tweet")
 router.register("accounts", views.ProfileViewSet, basename="profile")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("timelines/home", views.HomeTimelineView.as_view(), name="timeline-home"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("tags/trending", views.TrendingTagsView.as_view(), name="tags-trending"),
     path("tags/<str:tag>/tweets", views.TagTweetsView.as_view(), name="tag-tweets"),
     path("reports", views.ReportCreateView.as_view(), name="report-create"),
+    path("blocks", views.BlockListView.as_view(), name="block-list"),
+    path("mutes", views.MuteListView.as_view(), name="mute-list"),
     *router.urls,
 ]
 

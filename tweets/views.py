@@ -1,5 +1,5 @@
-"""HTTP endpoints of the social layer: tweets, likes, reposts, profiles, follows and the home
-timeline.
+"""HTTP endpoints of the social layer: tweets, likes, reposts, profiles, follows, blocks, mutes,
+the home timeline and notifications.
 
 Reads are public (except the home timeline); writes need a logged-in user. Views validate input,
 call a service or a selector, and serialize; the rules live in ``services`` and ``selectors``.
@@ -7,7 +7,7 @@ call a service or a selector, and serialize; the rules live in ``services`` and 
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,8 +22,13 @@ from core import idempotency
 from core.fields import parse_id
 from tweets import selectors, services
 from tweets.filters import TweetFilter
-from tweets.models import Tweet
+from tweets.models import Block, Mute, Notification, Tweet
 from tweets.serializers import (
+    MuteInputSerializer,
+    MuteSerializer,
+    NotificationMarkerInputSerializer,
+    NotificationMarkerSerializer,
+    NotificationSerializer,
     ProfileSerializer,
     RelationshipSerializer,
     ReportCreateInputSerializer,
@@ -37,11 +42,17 @@ from tweets.serializers import (
 User = get_user_model()
 
 
+def tweet_context(view: GenericAPIView, tweets: list) -> dict:
+    """What ``TweetSerializer`` needs for these tweets: the viewer's likes, reposts and bookmarks,
+    in one query."""
+    flags = selectors.viewer_flags(user=view.request.user, tweets=tweets)
+    return {**view.get_serializer_context(), "flags": flags}
+
+
 def tweet_page_response(view: GenericAPIView, page: list) -> Response:
     """Serialize a page of tweets with the viewer's likes, reposts and bookmarks looked up in one
     query."""
-    flags = selectors.viewer_flags(user=view.request.user, tweets=page)
-    context = {**view.get_serializer_context(), "flags": flags}
+    context = tweet_context(view, page)
     return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
 
 
@@ -161,7 +172,9 @@ class TweetViewSet(
     @action(detail=True, methods=["get"])
     def likes(self, request, pk=None):
         """Accounts that liked a tweet, most recent like first."""
-        page = self.paginate_queryset(selectors.tweet_likes(tweet=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.tweet_likes(tweet=self.get_object(), viewer=request.user)
+        )
         accounts = [like.user for like in page]
         return account_page_response(self, accounts)
 
@@ -231,8 +244,10 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_field = "username"
     lookup_value_regex = "[A-Za-z0-9_]{3,}"
 
+    write_actions = {"follow", "block", "mute"}
+
     def get_permissions(self):
-        return [IsAuthenticated()] if self.action == "follow" else [AllowAny()]
+        return [IsAuthenticated()] if self.action in self.write_actions else [AllowAny()]
 
     def get_object(self):
         account = account_get(username=self.kwargs["username"])
@@ -258,6 +273,45 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             services.follow_delete(follower=request.user, followee=account)
             return Response(status=status.HTTP_204_NO_CONTENT)
         services.follow_create(follower=request.user, followee=account)
+        return Response(selectors.relationship(viewer=request.user, other=account))
+
+    @extend_schema(methods=["POST"], request=None, responses={200: RelationshipSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def block(self, request, username=None):
+        """Block (POST) or unblock (DELETE) the account; both are idempotent. Blocking removes
+        follows both ways; then neither can follow, like, repost, reply to or mention the other,
+        and each disappears from the other's timeline, replies, likes lists, notifications and
+        search. Blocking yourself is a 400."""
+        account = self.get_object()
+        if request.method == "DELETE":
+            services.block_delete(blocker=request.user, blocked=account)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.block_create(blocker=request.user, blocked=account)
+        return Response(selectors.relationship(viewer=request.user, other=account))
+
+    @extend_schema(
+        methods=["POST"], request=MuteInputSerializer, responses={200: RelationshipSerializer}
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def mute(self, request, username=None):
+        """Mute (POST) or unmute (DELETE) the account: its tweets and reposts leave your home
+        timeline and, with `notifications` (default true), your notifications, for `duration`
+        seconds or until unmuted. Nothing else changes and the account is not told. Muting again
+        replaces the duration and the flag; muting yourself is a 400."""
+        account = self.get_object()
+        if request.method == "DELETE":
+            services.mute_delete(muter=request.user, muted=account)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = MuteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.mute_create(
+            muter=request.user,
+            muted=account,
+            duration=data.validated_data.get("duration"),
+            notifications=data.validated_data["notifications"],
+        )
         return Response(selectors.relationship(viewer=request.user, other=account))
 
     @extend_schema(responses={200: PublicAccountSerializer(many=True)})
@@ -403,3 +457,130 @@ class ReportCreateView(APIView):
             ReportSerializer(report).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+@extend_schema(tags=["accounts"], responses={200: PublicAccountSerializer(many=True)})
+class BlockListView(GenericAPIView):
+    """The accounts the caller blocks, most recent block first."""
+
+    queryset = Block.objects.none()  # pages come from the selector
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        page = self.paginate_queryset(selectors.blocks_of(user=request.user))
+        accounts = [block.blocked for block in page]
+        return self.get_paginated_response(PublicAccountSerializer(accounts, many=True).data)
+
+
+@extend_schema(tags=["accounts"], responses={200: MuteSerializer(many=True)})
+class MuteListView(GenericAPIView):
+    """The caller's mutes that still apply, most recent first (expired mutes are left out)."""
+
+    queryset = Mute.objects.none()  # pages come from the selector
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        page = self.paginate_queryset(selectors.mutes_of(user=request.user))
+        return self.get_paginated_response(MuteSerializer(page, many=True).data)
+
+
+KIND_LIST = ", ".join(Notification.Kind.values)
+
+
+def notification_kinds(request, name: str) -> list[str]:
+    """Kinds from ``?name=a,b``, ``?name=a&name=b`` or Mastodon's ``?name[]=a``; unknown → 400."""
+    values = [*request.query_params.getlist(name), *request.query_params.getlist(f"{name}[]")]
+    kinds = [kind.strip() for value in values for kind in value.split(",") if kind.strip()]
+    unknown = sorted(set(kinds) - set(Notification.Kind.values))
+    if unknown:
+        raise ValidationError({name: [f"Unknown kind {unknown[0]!r}; use any of: {KIND_LIST}."]})
+    return kinds
+
+
+def notifications_response(view: GenericAPIView, notifications: list, page: bool = True):
+    """Serialize notifications with their tweets hydrated for the whole list at once (media in
+    one query, the viewer's likes in one more)."""
+    tweets = [n.tweet for n in notifications if n.tweet is not None]
+    selectors.tweets_hydrate(tweets)
+    data = NotificationSerializer(
+        notifications, many=True, context=tweet_context(view, tweets)
+    ).data
+    return view.get_paginated_response(data) if page else Response(data[0])
+
+
+@extend_schema(tags=["notifications"])
+class NotificationViewSet(viewsets.GenericViewSet):
+    """The caller's notifications: someone followed them, liked, reposted or replied to their
+    tweet, or mentioned them."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+    queryset = Notification.objects.none()  # rows come from the selectors
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "types", str, description=f"Only these kinds, comma-separated: {KIND_LIST}."
+            ),
+            OpenApiParameter("exclude_types", str, description="Leave out these kinds."),
+        ]
+    )
+    def list(self, request):
+        """Newest first; hidden tweets, suspended accounts, blocked accounts and accounts muted
+        with their notifications are left out."""
+        rows = selectors.notification_list(
+            user=request.user,
+            types=notification_kinds(request, "types"),
+            exclude_types=notification_kinds(request, "exclude_types"),
+        )
+        return notifications_response(self, self.paginate_queryset(rows))
+
+    def retrieve(self, request, pk=None):
+        notification_id = parse_id(pk)
+        notification = (
+            selectors.notification_get(user=request.user, notification_id=notification_id)
+            if notification_id
+            else None
+        )
+        if notification is None:
+            raise Http404
+        return notifications_response(self, [notification], page=False)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        """Delete one notification."""
+        notification_id = parse_id(pk)
+        if not notification_id or not services.notification_dismiss(
+            user=request.user, notification_id=notification_id
+        ):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=False, methods=["post"])
+    def clear(self, request):
+        """Delete all of the caller's notifications."""
+        services.notification_clear(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: NotificationMarkerSerializer})
+    @extend_schema(
+        methods=["POST"],
+        request=NotificationMarkerInputSerializer,
+        responses={200: NotificationMarkerSerializer},
+    )
+    @action(detail=False, methods=["get", "post"])
+    def marker(self, request):
+        """The read marker: the id of the newest notification the user has seen (0 before the
+        first POST), and how many visible notifications are newer (`unread_count`, up to 1,000).
+        """
+        if request.method == "POST":
+            data = NotificationMarkerInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.notification_marker_set(
+                user=request.user, last_read_id=data.validated_data["last_read_id"]
+            )
+        marker, unread = selectors.notification_marker(user=request.user)
+        return Response(NotificationMarkerSerializer(marker, context={"unread_count": unread}).data)

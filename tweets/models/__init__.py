@@ -6,6 +6,8 @@ authors with very many followers).
 
 from tweets.models.bookmarks import Bookmark
 from tweets.models.moderation import ModerationAction, Report
+from tweets.models.notifications import Notification, NotificationMarker
+from tweets.models.relationships import Block, Mute, not_blocked_q, not_muted_q
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
 from tweets.models.tags import TAG_MAX_LENGTH, Mention, TagUse, TweetTag
@@ -23,12 +25,16 @@ from tweets.models.tweets import (
 __all__ = [
     "TAG_MAX_LENGTH",
     "TWEET_JOINS",
+    "Block",
     "Bookmark",
     "Broadcaster",
     "Follow",
     "Like",
     "Mention",
     "ModerationAction",
+    "Mute",
+    "Notification",
+    "NotificationMarker",
     "Report",
     "TagUse",
     "TimelineEntry",
@@ -39,6 +45,8 @@ __all__ = [
     "TweetSearchDocument",
     "TweetTag",
     "attachments_prefetch",
+    "not_blocked_q",
+    "not_muted_q",
     "visible_original_q",
     "visible_tweet_q",
 ]

@@ -6,6 +6,7 @@ updates. The package re-exports the public functions, so callers write ``service
 """
 
 from tweets.services.accounts import account_delete
+from tweets.services.blocks import block_check, block_filter
 from tweets.services.bookmarks import bookmark_create, bookmark_delete
 from tweets.services.counters import counters_recount
 from tweets.services.entities import (
@@ -24,6 +25,14 @@ from tweets.services.moderation import (
     tweet_delete_by_moderator,
     tweet_set_hidden,
 )
+from tweets.services.notifications import (
+    notification_add,
+    notification_clear,
+    notification_dismiss,
+    notification_marker_set,
+    notification_remove,
+)
+from tweets.services.relationships import block_create, block_delete, mute_create, mute_delete
 from tweets.services.reposts import repost_create, repost_delete
 from tweets.services.timelines import timeline_backfill, timeline_fan_out, timeline_rebuild
 from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean, tweet_update
@@ -31,6 +40,10 @@ from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean,
 __all__ = [
     "account_delete",
     "account_set_suspended",
+    "block_check",
+    "block_create",
+    "block_delete",
+    "block_filter",
     "bookmark_create",
     "bookmark_delete",
     "counters_recount",
@@ -41,6 +54,13 @@ __all__ = [
     "like_create",
     "like_delete",
     "mentions_write",
+    "mute_create",
+    "mute_delete",
+    "notification_add",
+    "notification_clear",
+    "notification_dismiss",
+    "notification_marker_set",
+    "notification_remove",
     "report_close",
     "report_create",
     "repost_create",

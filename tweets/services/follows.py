@@ -11,7 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from tweets.metrics import FOLLOWS
-from tweets.models import Follow, TimelineEntry, Tweet
+from tweets.models import Follow, Notification, TimelineEntry, Tweet
+from tweets.services.blocks import block_check
+from tweets.services.notifications import notification_add, notification_remove
 from tweets.services.timelines import timeline_backfill
 
 User = get_user_model()
@@ -25,16 +27,22 @@ def users_lock(*user_ids: int) -> None:
 
 
 def follow_create(*, follower: User, followee: User) -> bool:
-    """Follow someone; their recent tweets enter the follower's timeline. Idempotent."""
+    """Follow someone; their recent tweets enter the follower's timeline and they are notified.
+    Idempotent. Refused (403) while either has blocked the other."""
     if follower.pk == followee.pk:
         raise ValidationError({"detail": ["You cannot follow yourself."]})
     try:
         with transaction.atomic():
+            # Both accounts locked first (as a block does), so a concurrent block is seen here.
             users_lock(follower.pk, followee.pk)
+            block_check(actor=follower, target_id=followee.pk)
             follow = Follow.objects.create(follower=follower, followee=followee)
             User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
             User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
             timeline_backfill(owner=follower, follow=follow)
+            notification_add(
+                kind=Notification.Kind.FOLLOW, actor=follower, recipient_id=followee.pk
+            )
     except IntegrityError:
         return False
     FOLLOWS.inc()
@@ -43,7 +51,8 @@ def follow_create(*, follower: User, followee: User) -> bool:
 
 @transaction.atomic
 def follow_delete(*, follower: User, followee: User) -> bool:
-    """Unfollow; their tweets leave the follower's timeline. Idempotent."""
+    """Unfollow; their tweets leave the follower's timeline, the follow's notification goes.
+    Idempotent."""
     users_lock(follower.pk, followee.pk)
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if not deleted:
@@ -57,4 +66,5 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     TimelineEntry.objects.filter(
         owner=follower, tweet__in=Tweet.objects.filter(author=followee).values("pk")
     ).delete()
+    notification_remove(kind=Notification.Kind.FOLLOW, actor=follower, recipient_id=followee.pk)
     return True

@@ -10,19 +10,26 @@ from django.db.models import F
 from django.http import Http404
 
 from tweets.metrics import LIKES
-from tweets.models import Like, Tweet
+from tweets.models import Like, Notification, Tweet
+from tweets.services.blocks import block_check
+from tweets.services.notifications import notification_add, notification_remove
 
 User = get_user_model()
 
 
 def like_create(*, user: User, tweet: Tweet) -> bool:
-    """Like a tweet. Idempotent: returns False when it was already liked; ``Http404`` when the
-    tweet was deleted meanwhile."""
+    """Like a tweet and notify its author. Idempotent: returns False when it was already liked;
+    ``Http404`` when the tweet was deleted meanwhile. Refused (403) while the author and the user
+    block each other."""
+    block_check(actor=user, target_id=tweet.author_id)
     try:
         with transaction.atomic():
             if not Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1):
                 raise Http404("That tweet does not exist.")
             Like.objects.create(user=user, tweet=tweet)
+            notification_add(
+                kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
+            )
     except IntegrityError:
         return False  # already liked (unique pair); the increment was rolled back with it
     LIKES.inc()
@@ -31,10 +38,13 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
 
 @transaction.atomic
 def like_delete(*, user: User, tweet: Tweet) -> bool:
-    """Take a like back. Idempotent: returns False when there was none."""
+    """Take a like back, and its notification. Idempotent: returns False when there was none."""
     if not Tweet.objects.select_for_update(no_key=True).filter(pk=tweet.pk).exists():
         return False
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+        notification_remove(
+            kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
+        )
     return bool(deleted)

@@ -15,11 +15,13 @@ from core.text import has_visible_text
 from media.models import MediaFile
 from media.services import media_claim, media_delete
 from tweets.metrics import TWEETS
-from tweets.models import ModerationAction, Tweet, TweetMedia
+from tweets.models import ModerationAction, Notification, Tweet, TweetMedia
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record
+from tweets.services.blocks import block_check
 from tweets.services.counters import recount_replies
 from tweets.services.entities import entities_prepare, entities_store
+from tweets.services.notifications import notification_add
 from tweets.services.reposts import repost_delete
 from tweets.services.timelines import timeline_fan_out, timeline_fans_out
 
@@ -45,7 +47,9 @@ def tweet_create(
     *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()
 ) -> Tweet:
     """Post a tweet (or a reply) with up to four of the author's uploads, store its mentions and
-    hashtags, make it searchable, and put it into the author's and their followers' timelines."""
+    hashtags, make it searchable, and put it into the author's and their followers' timelines. A
+    reply notifies the parent's author; replying is refused (403) while the two block each other.
+    """
     text = tweet_text_clean(text)
     entities = entities_prepare(text)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
@@ -60,6 +64,7 @@ def tweet_create(
         )
         if parent is None:
             raise ValidationError({"in_reply_to": ["That tweet does not exist."]})
+        block_check(actor=author, target_id=parent.author_id)
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
 
     tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
@@ -74,6 +79,10 @@ def tweet_create(
     )
     User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
     timeline_fan_out(tweet)
+    if in_reply_to is not None:
+        notification_add(
+            kind=Notification.Kind.REPLY, actor=author, recipient_id=parent.author_id, tweet=tweet
+        )
     TWEETS.inc()
     return tweet
 

@@ -1,6 +1,7 @@
 """The admin pages for tweets, likes and follows work and stay cheap on big tables."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from accounts.tests.factories import UserFactory
 from tweets import services
@@ -79,3 +80,19 @@ def test_moderation_log_shows_the_reason_beside_the_kind(admin_client):
     assert headers == ["column-kind", "column-short_reason", "column-about"]
     assert page.index("column-kind") < page.index("column-short_reason")
     assert 'title="Links to a scam"' in page
+
+
+def test_moderator_sees_the_blocks_an_account_received(client):
+    moderator = UserFactory(is_staff=True)
+    moderator.groups.add(Group.objects.get(name="moderators"))
+    client.force_login(moderator)
+    target = UserFactory(username="much_blocked")
+    for blocker in UserFactory.create_batch(3):
+        services.block_create(blocker=blocker, blocked=target)
+
+    page = client.get(f"/admin/accounts/user/{target.pk}/change/").content.decode()
+    assert "3 in total, 3 in the last 7 days" in page
+    listed = client.get("/admin/tweets/block/", {"blocked__id__exact": target.pk})
+    assert listed.status_code == 200
+    assert listed.content.decode().count("much_blocked") >= 3
+    assert client.get("/admin/tweets/block/", {"q": "much_blocked"}).status_code == 200

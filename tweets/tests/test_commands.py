@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, F
+from django.utils import timezone
 
 from accounts.models import AccountSearchDocument
 from accounts.tests.factories import UserFactory
@@ -18,6 +19,7 @@ from tweets.models import (
     Follow,
     Like,
     ModerationAction,
+    Notification,
     Report,
     TimelineEntry,
     Tweet,
@@ -56,6 +58,21 @@ def test_seed_demo_creates_consistent_data(settings):
         likes_n=Count("likes", distinct=True), replies_n=Count("replies", distinct=True)
     ):
         assert (tweet.like_count, tweet.reply_count) == (tweet.likes_n, tweet.replies_n)
+
+    # Every follow, like and reply of someone else's tweet notified, as live writes would.
+    assert Notification.objects.filter(kind="follow").count() == Follow.objects.count()
+    assert (
+        Notification.objects.filter(kind="like").count()
+        == Like.objects.exclude(user=F("tweet__author")).count()
+    )
+    assert (
+        Notification.objects.filter(kind="reply").count()
+        == Tweet.objects.exclude(in_reply_to__author=F("author"))
+        .filter(in_reply_to__isnull=False)
+        .count()
+    )
+    assert not Notification.objects.filter(actor=F("recipient")).exists()
+    assert Notification.objects.filter(created_at__gt=timezone.now()).count() == 0
 
     # Follower counts are skewed: the most followed has several times the median.
     counts = sorted(demo.values_list("followers_count", flat=True))

@@ -64,7 +64,14 @@ def test_follow_is_idempotent_and_updates_counts(auth_client, api_client, user):
     for _ in range(2):
         response = client.post(f"{API}/accounts/star_user/follow")
         assert response.status_code == 200
-        assert response.json() == {"following": True, "followed_by": False}
+        assert response.json() == {
+            "following": True,
+            "followed_by": False,
+            "blocking": False,
+            "blocked_by": False,
+            "muting": False,
+            "muting_notifications": False,
+        }
     assert Follow.objects.count() == 1
     profile = api_client.get(f"{API}/accounts/STAR_USER").json()
     assert (profile["followers_count"], profile["following_count"]) == (1, 0)

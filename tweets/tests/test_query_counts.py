@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def busy_world(settings):
-    """A reader following 50 accounts (one merged at read time), with replies, likes and
-    reposts."""
+    """A reader following 50 accounts (one merged at read time), with replies, likes, reposts
+    and their notifications, blocking 50 accounts and muting 50 others."""
     reader = UserFactory(username="reader", avatar=MediaFileFactory())
     parent = TweetFactory(author=reader)
     authors = UserFactory.create_batch(50)
@@ -34,6 +34,10 @@ def busy_world(settings):
         services.repost_create(user=author, tweet=TweetFactory())
     for stranger in UserFactory.create_batch(50):  # reposts of one tweet, from outside
         services.repost_create(user=stranger, tweet=parent)
+    for blocked in UserFactory.create_batch(50):
+        services.block_create(blocker=reader, blocked=blocked)
+    for muted in UserFactory.create_batch(50):
+        services.mute_create(muter=reader, muted=muted, duration=3600)
     settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
     TweetFactory(author=authors[0])
     services.repost_create(user=authors[0], tweet=TweetFactory(author=authors[1]))
@@ -53,6 +57,9 @@ LIST_QUERIES = {
     f"{API}/accounts/reader/following": 3,
     f"{API}/accounts/reader/tweets": 5,
     f"{API}/accounts": 2,
+    f"{API}/notifications": 4,
+    f"{API}/blocks": 3,
+    f"{API}/mutes": 3,
 }
 
 

@@ -34,10 +34,8 @@ def test_two_people_follow_post_like_reply_unfollow_and_delete():
     minji, jun = signed_up_client("minji"), signed_up_client("jun")
 
     hello = minji.post(f"{API}/tweets", {"text": "안녕하세요!"}, format="json").json()
-    assert jun.post(f"{API}/accounts/minji/follow").json() == {
-        "following": True,
-        "followed_by": False,
-    }
+    relationship = jun.post(f"{API}/accounts/minji/follow").json()
+    assert (relationship["following"], relationship["followed_by"]) == (True, False)
     assert timeline_texts(jun) == ["안녕하세요!"]
 
     assert jun.post(f"{API}/tweets/{hello['id']}/like").json()["like_count"] == 1
@@ -55,6 +53,15 @@ def test_two_people_follow_post_like_reply_unfollow_and_delete():
     profile = jun.get(f"{API}/accounts/minji").json()
     assert (profile["following"], profile["followed_by"]) == (True, True)
     assert (profile["followers_count"], profile["tweets_count"]) == (1, 1)
+    told = minji.get(f"{API}/notifications").json()["results"]
+    assert [(n["type"], n["account"]["username"]) for n in told] == [
+        ("reply", "jun"),
+        ("like", "jun"),
+        ("follow", "jun"),
+    ]
+    assert minji.get(f"{API}/notifications/marker").json()["unread_count"] == 3
+    minji.post(f"{API}/notifications/marker", {"last_read_id": told[0]["id"]}, format="json")
+    assert minji.get(f"{API}/notifications/marker").json()["unread_count"] == 0
 
     assert jun.delete(f"{API}/accounts/minji/follow").status_code == 204
     assert timeline_texts(jun) == ["반가워요"]
@@ -62,3 +69,5 @@ def test_two_people_follow_post_like_reply_unfollow_and_delete():
     assert jun.delete(f"{API}/tweets/{reply['id']}").status_code == 204
     assert timeline_texts(minji) == ["안녕하세요!"]
     assert minji.get(f"{API}/tweets/{hello['id']}").json()["reply_count"] == 0
+    told = minji.get(f"{API}/notifications").json()["results"]
+    assert [n["type"] for n in told] == ["like"]
