@@ -1,6 +1,7 @@
 """Input and output shapes of the accounts API. Rules live in services; these check types."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
@@ -77,15 +78,24 @@ class AvatarUrlsMixin(serializers.Serializer):
     avatar_url = serializers.SerializerMethodField()
     avatar_preview_url = serializers.SerializerMethodField()
 
+    @staticmethod
+    def _avatar(user):
+        """The account's picture, or None: also when it was replaced or removed by a concurrent
+        request after this account was loaded (its row is gone then)."""
+        try:
+            return user.avatar
+        except ObjectDoesNotExist:
+            return None
+
     @extend_schema_field(_NULLABLE_URL)
     def get_avatar_url(self, user):
-        return storage_url(user.avatar.file, self.context.get("request")) if user.avatar else None
+        avatar = self._avatar(user)
+        return storage_url(avatar.file, self.context.get("request")) if avatar else None
 
     @extend_schema_field(_NULLABLE_URL)
     def get_avatar_preview_url(self, user):
-        if not user.avatar:
-            return None
-        return storage_url(user.avatar.preview, self.context.get("request"))
+        avatar = self._avatar(user)
+        return storage_url(avatar.preview, self.context.get("request")) if avatar else None
 
 
 class PublicAccountSerializer(AvatarUrlsMixin, serializers.ModelSerializer):

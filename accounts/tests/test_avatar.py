@@ -3,6 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import User
+from accounts.serializers import PrivateAccountSerializer
 from core.testing import API
 from core.testing.images import PDF_BYTES, image_bytes, jpeg_with_metadata
 from media.models import MediaFile
@@ -79,3 +81,14 @@ def test_avatar_redirect_of_unknown_or_pictureless_account_is_404(api_client, us
 
 def test_avatar_upload_needs_login(api_client):
     assert put_avatar(api_client, image_bytes("PNG")).status_code == 401
+
+
+def test_account_whose_avatar_was_removed_meanwhile_shows_none(auth_client, user):
+    """Found by schemathesis: PATCH accounts/me while another request replaced the avatar
+    answered 500 (the loaded account pointed at a media row already deleted)."""
+    put_avatar(auth_client(user), jpeg_with_metadata())
+    user.refresh_from_db()
+    stale = User.objects.get(pk=user.pk)  # loaded before the concurrent removal
+    auth_client(user).delete(URL)
+    data = PrivateAccountSerializer(stale).data
+    assert data["avatar_url"] is None and data["avatar_preview_url"] is None
