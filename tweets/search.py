@@ -31,24 +31,33 @@ def search_document_write(*, tweet: Tweet) -> None:
 
 # A LIMIT makes PostgreSQL plan the subquery on its own; this one never cuts anything off.
 _NO_LIMIT = 2**62
+# A search with at least this many matches is common: walking the newest tweets finds a page soon.
+COMMON_MATCHES = 1_000
 
 
 def filter_by_text(tweets: QuerySet, text: str) -> QuerySet:
     """Tweets whose text matches the search ``text`` (see ``core.search``); none when the text has
     no letter or digit.
 
-    On PostgreSQL the match runs as a separate subquery through the GIN index. Left inline, a
-    newest-first page (``ORDER BY id DESC LIMIT n``) tempts the planner into walking the primary
-    key and testing every tweet until n rows match: instant for common words, seconds for rare
-    ones. Fenced, the cost follows the number of matches (see bench/README.md).
+    On PostgreSQL one cheap probe (up to ``COMMON_MATCHES`` ids from the GIN index) decides the
+    plan of the newest-first page. A rare search runs as a separate subquery through the index
+    (fenced with a LIMIT), so its cost follows its few matches; left inline, the planner may walk
+    the newest tweets looking for them and read the whole table (2.4 s for a word that never
+    occurs). A common one is left inline, where the planner walks the newest tweets and stops at a
+    full page; fenced, ``오늘`` (half of all tweets) would read every match first (2.1 s instead
+    of 0.04 s). Measurements in bench/README.md.
     """
     query = SearchQuery.parse(text)
     if query.matches_nothing:
         return tweets.none()
-    matches = TweetSearchDocument.objects.filter(
-        query.q("document", vendor=connection.vendor)
-    ).values("tweet_id")
-    return tweets.filter(pk__in=matches[:_NO_LIMIT])
+    vendor = connection.vendor
+    documents = TweetSearchDocument.objects.values("tweet_id")
+    matches = documents.filter(query.q("document", vendor=vendor))
+    if vendor != "postgresql":
+        return tweets.filter(pk__in=matches)
+    if len(matches[:COMMON_MATCHES]) < COMMON_MATCHES:
+        return tweets.filter(pk__in=matches[:_NO_LIMIT])
+    return tweets.filter(pk__in=matches)
 
 
 def documents_backfill(*, tweets: QuerySet, documents: QuerySet, everything: bool = False):

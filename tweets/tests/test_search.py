@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.testing import API, explain, on_postgresql
-from tweets import selectors
+from tweets import search, selectors
 from tweets.models import Tweet, TweetSearchDocument
 from tweets.services import tweet_update
 from tweets.tests.factories import TweetFactory
@@ -210,9 +210,20 @@ def test_search_page_query_count_does_not_grow_with_page_size(
     for n in range(30):
         TweetFactory(text=f"검색 {n}")
     for limit in (1, 30):
-        with django_assert_max_num_queries(2):
+        # The page, its pictures, and on PostgreSQL the probe that picks the plan.
+        with django_assert_max_num_queries(3):
             response = api_client.get(URL, {"search": "검색", "limit": limit})
         assert len(response.json()["results"]) == limit
+
+
+def test_common_and_rare_searches_find_the_same_tweets(api_client, monkeypatch):
+    for n in range(4):
+        TweetFactory(text=f"커피 {n}")
+    TweetFactory(text="차 한 잔")
+    rare = result_texts(api_client, search="커피")
+    monkeypatch.setattr(search, "COMMON_MATCHES", 2)
+    common = result_texts(api_client, search="커피")
+    assert common == rare == ["커피 3", "커피 2", "커피 1", "커피 0"]
 
 
 @postgresql_only
