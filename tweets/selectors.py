@@ -228,6 +228,15 @@ def _first_occurrences(items: list[Tweet], newest_first: bool) -> list[Tweet]:
     return kept
 
 
+def _not_blocked_or_muted_q(reader: User, path: str = "") -> Q:
+    """Home timeline rule: the tweet's author and, for a repost, its original's author are neither
+    blocked (either way) nor muted by the reader."""
+    q = Q()
+    for account in (f"{path}author", f"{path}repost_of__author"):
+        q &= not_blocked_q(reader, account) & not_muted_q(reader, account)
+    return q
+
+
 def timeline_home_fetch(*, reader: User):
     """The home timeline as a fetch function for keyset pagination: tweets and reposts by the
     reader and the accounts they follow, newest first by the time of the tweet or the repost.
@@ -249,13 +258,11 @@ def timeline_home_fetch(*, reader: User):
         newest_first = forward
         entries = TimelineEntry.objects.filter(
             visible_tweet_q(reader, "tweet__"),
-            not_blocked_q(reader, "tweet__author"),
-            not_muted_q(reader, "tweet__author"),
+            _not_blocked_or_muted_q(reader, "tweet__"),
             owner=reader,
         )
         merged = Tweet.objects.visible_to(reader).filter(
-            not_blocked_q(reader, "author"),
-            not_muted_q(reader, "author"),
+            _not_blocked_or_muted_q(reader),
             author__in=broadcasters,
             fanned_out=False,
         )

@@ -16,7 +16,8 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from tweets.models import TAG_MAX_LENGTH, Mention, TagUse, Tweet, TweetTag
+from tweets.models import TAG_MAX_LENGTH, Mention, Notification, TagUse, Tweet, TweetTag
+from tweets.services.blocks import block_filter
 
 User = get_user_model()
 
@@ -69,7 +70,7 @@ class Entities:
     tags: set[str] = field(default_factory=set)
 
 
-def entities_prepare(text: str) -> Entities:
+def entities_prepare(text: str, *, author: User | None = None) -> Entities:
     """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
     in a tweet's text. Refuses (``ValidationError``) an over-long hashtag and more than
     MAX_MENTIONS accounts or MAX_TAGS tags."""
@@ -99,6 +100,10 @@ def entities_prepare(text: str) -> Entities:
             account.username.lower(): account
             for account in User.objects.active().filter(username__lower__in=wanted)
         }
+    if author is not None and found:
+        # No mentions between accounts that block each other: they are simply not created.
+        allowed = block_filter(actor=author, target_ids=[a.pk for a in found.values()])
+        found = {key: account for key, account in found.items() if account.pk in allowed}
     mentions = [
         {"id": found[key].pk, "username": found[key].username, "start": start, "end": end}
         for key, start, end in candidates
@@ -117,6 +122,25 @@ def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
     if removed:
         Mention.objects.filter(tweet=tweet, account_id__in=removed).delete()
     Mention.objects.bulk_create([Mention(tweet=tweet, account_id=pk) for pk in sorted(added)])
+    # The mentioned are notified (not the author, nor a replied-to author told of the reply).
+    replied_to = (
+        Tweet.objects.filter(pk=tweet.in_reply_to_id).values_list("author_id", flat=True).first()
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=Notification.Kind.MENTION,
+                actor_id=tweet.author_id,
+                recipient_id=pk,
+                tweet=tweet,
+            )
+            for pk in sorted(added - {tweet.author_id, replied_to})
+        ]
+    )
+    if removed:
+        Notification.objects.filter(
+            kind=Notification.Kind.MENTION, tweet=tweet, recipient_id__in=removed
+        ).delete()
     return added, removed
 
 

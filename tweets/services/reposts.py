@@ -12,7 +12,9 @@ from django.db.models import F
 
 from core.ids import id_datetime
 from tweets.metrics import REPOSTS
-from tweets.models import Tweet
+from tweets.models import Notification, Tweet
+from tweets.services.blocks import block_check
+from tweets.services.notifications import notification_add
 from tweets.services.timelines import timeline_fan_out, timeline_fans_out
 
 User = get_user_model()
@@ -40,12 +42,19 @@ def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
             )
             if original is None:
                 raise Tweet.DoesNotExist("That tweet does not exist.")
+            block_check(actor=user, target_id=original.author_id)
             repost = Tweet(author=user, text="", repost_of=original)
             repost.created_at = id_datetime(repost.pk)
             repost.fanned_out = timeline_fans_out(user)
             repost.save(force_insert=True)
             Tweet.objects.filter(pk=original.pk).update(repost_count=F("repost_count") + 1)
             timeline_fan_out(repost)
+            notification_add(
+                kind=Notification.Kind.REPOST,
+                actor=user,
+                recipient_id=original.author_id,
+                tweet=original,
+            )
     except IntegrityError:
         # Reposted already (the unique pair), possibly by a concurrent request.
         repost = existing.first()
@@ -65,6 +74,9 @@ def repost_delete(*, user: User, tweet: Tweet) -> bool:
     if repost is None:
         return False
     repost.delete()  # its timeline entries go with it
+    Notification.objects.filter(
+        kind=Notification.Kind.REPOST, actor=user, tweet_id=original_id
+    ).delete()
     if not repost.is_hidden:
         Tweet.objects.filter(pk=original_id, repost_count__gt=0).update(
             repost_count=F("repost_count") - 1

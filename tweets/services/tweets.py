@@ -51,7 +51,7 @@ def tweet_create(
     reply notifies the parent's author; replying is refused (403) while the two block each other.
     """
     text = tweet_text_clean(text)
-    entities = entities_prepare(text)
+    entities = entities_prepare(text, author=author)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
     if in_reply_to is not None:
         # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
@@ -96,7 +96,7 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     if tweet.repost_of_id:
         raise ValidationError({"text": ["A repost has no text to edit."]})
     tweet.text = tweet_text_clean(text)
-    entities = entities_prepare(tweet.text)
+    entities = entities_prepare(tweet.text, author=editor)
     tweet.edited_at = timezone.now()
     tweet.entities = entities.json
     updated = Tweet.objects.filter(pk=tweet.pk).update(

@@ -217,3 +217,28 @@ def test_mutes_list_shows_duration_and_flag(auth_client, user):
     assert mute["account"]["username"] == other.username
     assert mute["notifications"] is False
     assert mute["expires_at"] is not None
+
+
+def test_blocked_account_cannot_repost_and_its_mentions_are_not_created(auth_client, user):
+    blocked = UserFactory()
+    tweet = TweetFactory(author=user)
+    services.block_create(blocker=user, blocked=blocked)
+    client = auth_client(blocked)
+    assert client.post(f"{API}/tweets/{tweet.id}/repost").status_code == 403
+    posted = client.post(f"{API}/tweets", {"text": f"hey @{user.username}"})
+    assert posted.status_code == 201
+    assert posted.json()["mentions"] == []
+    assert not Notification.objects.exists()
+
+
+def test_reposts_by_or_of_muted_and_blocked_accounts_leave_the_home_timeline(auth_client, user):
+    friend, muted, blocked = UserFactory(), UserFactory(), UserFactory()
+    follow(user, friend)
+    follow(user, muted)
+    services.mute_create(muter=user, muted=muted)
+    services.block_create(blocker=blocked, blocked=user)
+    services.repost_create(user=muted, tweet=TweetFactory())
+    services.repost_create(user=friend, tweet=TweetFactory(author=muted))
+    services.repost_create(user=friend, tweet=TweetFactory(author=blocked))
+    shown = services.repost_create(user=friend, tweet=TweetFactory())[0]
+    assert ids(auth_client(user).get(HOME)) == [str(shown.id)]

@@ -182,3 +182,24 @@ def test_notifications_need_login(api_client):
     assert api_client.get(NOTIFICATIONS).status_code == 401
     assert api_client.get(f"{NOTIFICATIONS}/marker").status_code == 401
     assert api_client.post(f"{NOTIFICATIONS}/clear").status_code == 401
+
+
+def test_repost_and_mention_notify_and_undoing_removes_them(auth_client, user):
+    fan = UserFactory()
+    tweet = TweetFactory(author=user)
+    client = auth_client(fan)
+    assert client.post(f"{API}/tweets/{tweet.id}/repost").status_code == 201
+    mention = client.post(f"{API}/tweets", {"text": f"hello @{user.username.upper()}"})
+    assert kinds(auth_client(user)) == [("mention", fan.username), ("repost", fan.username)]
+
+    client.delete(f"{API}/tweets/{tweet.id}/repost")
+    client.patch(f"{API}/tweets/{mention.json()['id']}", {"text": "hello nobody"})
+    assert kinds(auth_client(user)) == []
+
+
+def test_a_reply_that_mentions_the_parent_author_notifies_once(auth_client, user):
+    tweet = TweetFactory(author=user)
+    auth_client(UserFactory()).post(
+        f"{API}/tweets", {"text": f"@{user.username} yes", "in_reply_to": str(tweet.id)}
+    )
+    assert [kind for kind, _ in kinds(auth_client(user))] == ["reply"]
