@@ -1,11 +1,20 @@
-"""Bearer-token authentication: SimpleJWT's, which also refuses suspended accounts at once.
+"""Bearer-token authentication: SimpleJWT's access tokens and the OAuth access tokens of apps
+(django-oauth-toolkit), both refusing suspended and deactivated accounts at once.
+
+On the project's own API an OAuth token needs a ``read`` scope to read and a ``write`` scope to
+write; the Mastodon surface checks finer scopes per endpoint.
 
 With read replicas, the token's user is read from a replica unless they wrote recently (then from
-the primary, see core/replicas.py); an account too new to have reached the replica is looked up
-on the primary."""
+the primary, see core/replicas.py); an account or OAuth token too new to have reached the replica
+is looked up on the primary.
+"""
 
+from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
@@ -27,6 +36,37 @@ class AccountTokenAuthentication(JWTAuthentication):
         return user
 
 
+class AccountOAuthAuthentication(OAuth2Authentication):
+    """An OAuth access token: ``request.auth`` is the token (its ``scope``), ``request.user`` its
+    account, or an anonymous user for an app's own token (client credentials)."""
+
+    www_authenticate_realm = "minitter"
+    # The project's own API: reads need a read scope, writes a write scope.
+    coarse_scopes = True
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header.lower().startswith("bearer ") or "." in header:
+            return None  # no bearer token, or a JWT: SimpleJWT's class decides
+        result = super().authenticate(request)
+        if result is None and read_primary():
+            result = super().authenticate(request)  # a token issued a moment ago
+        if result is None:
+            return None
+        user, token = result
+        if user is None:
+            user = AnonymousUser()
+        elif not user.can_authenticate:
+            raise AuthenticationFailed("This account cannot be used.", code="user_inactive")
+        else:
+            pin_recent_writer(user.pk)
+        if self.coarse_scopes:
+            kind = "read" if request.method in SAFE_METHODS else "write"
+            if not any(scope.split(":")[0] == kind for scope in token.scope.split()):
+                raise PermissionDenied(f"This action needs a token with the {kind} scope.")
+        return user, token
+
+
 def user_authentication_rule(user) -> bool:
     """SimpleJWT's rule for issuing and refreshing tokens."""
     return user is not None and user.can_authenticate
@@ -45,3 +85,21 @@ class AccountTokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "`POST auth/token/refresh`). In Swagger UI: click Authorize and paste it."
         )
         return scheme
+
+
+class AccountOAuthAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = AccountOAuthAuthentication
+    name = "oauth2"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "oauth2",
+            "description": "OAuth access tokens of apps (see the Mastodon API's OAuth server).",
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": "/oauth/authorize",
+                    "tokenUrl": "/oauth/token",
+                    "scopes": {"read": "Read with the account", "write": "Write as the account"},
+                }
+            },
+        }

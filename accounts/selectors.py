@@ -39,3 +39,21 @@ def account_get(*, username: str) -> User | None:
         .filter(username__lower=username.lower())
         .first()
     )
+
+
+def accounts_by_ids(*, ids) -> dict[int, User]:
+    """Active accounts by id (unknown, deactivated and suspended ones left out): one query."""
+    return {
+        user.pk: user for user in User.objects.active().select_related("avatar").filter(pk__in=ids)
+    }
+
+
+def accounts_by_usernames(*, usernames) -> dict[str, User]:
+    """Active accounts by lower-cased username: one query, through the ``LOWER()`` index."""
+    lowered = {name.lower() for name in usernames}
+    if not lowered:
+        return {}
+    return {
+        user.username.lower(): user
+        for user in User.objects.active().filter(username__lower__in=lowered)
+    }

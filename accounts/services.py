@@ -1,4 +1,5 @@
-"""Writes on accounts: sign-up, profile edits, password changes, deactivation, token revocation.
+"""Writes on accounts: sign-up, profile edits, password changes, deactivation, token revocation
+(SimpleJWT's refresh tokens and the OAuth tokens of authorized apps).
 
 Every function validates its input and raises Django's ``ValidationError`` (a 400 through the API's
 exception handler) before it changes anything.
@@ -11,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -196,11 +198,15 @@ def user_deactivate(*, user: User, password: str) -> None:
 
 
 def refresh_tokens_revoke_all(*, user: User) -> None:
-    """Blacklist every outstanding refresh token of the user."""
+    """Blacklist every outstanding refresh token of the user and delete their OAuth tokens (access
+    and refresh tokens of the apps they authorized, and pending authorization codes)."""
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
+    get_refresh_token_model().objects.filter(user=user).delete()
+    get_access_token_model().objects.filter(user=user).delete()
+    get_grant_model().objects.filter(user=user).delete()
 
 
 @transaction.atomic

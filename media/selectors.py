@@ -1,6 +1,8 @@
-"""Reads on media: URLs of stored objects."""
+"""Reads on media: URLs of stored objects, the owner's pending uploads."""
 
 from django.core.files.storage import default_storage
+
+from media.models import MediaFile
 
 
 def storage_url(key: str, request=None) -> str:
@@ -14,3 +16,8 @@ def storage_url(key: str, request=None) -> str:
 def storage_check() -> None:
     """Raise if the store cannot be reached (used by readiness checks)."""
     default_storage.exists("health-check")
+
+
+def media_get_unattached(*, owner, media_id: int):
+    """One of the owner's uploads not attached to anything yet, or ``None``."""
+    return MediaFile.objects.filter(pk=media_id, owner=owner, attached_at__isnull=True).first()

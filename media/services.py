@@ -115,6 +115,15 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     return media
 
 
+def media_describe(*, media: MediaFile, description: str) -> MediaFile:
+    """Set the description (alternative text) of an upload."""
+    if len(description) > 1000:
+        raise ValidationError({"description": ["At most 1000 characters."]})
+    media.description = description.strip()
+    media.save(update_fields=["description"])
+    return media
+
+
 def media_claim(*, owner, media_ids: Sequence[int]) -> list[MediaFile]:
     """Mark the owner's unattached uploads as attached, in the given order.
 

@@ -10,8 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from mastodon_api.scopes import SCOPES as MASTODON_SCOPES
 from minitter.swagger import SWAGGER_UI_SETTINGS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -86,15 +88,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "corsheaders",
+    "oauth2_provider",
     "core",
     "media",
     "accounts",
     "tweets",
+    "mastodon_api",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "minitter.logging.RequestLogMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "mastodon_api.middleware.RateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "minitter.middleware.ContentSecurityPolicyMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",
@@ -320,6 +327,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.AccountOAuthAuthentication",
         "accounts.authentication.AccountTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -395,6 +403,53 @@ SIMPLE_JWT = {
     "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
     "USER_AUTHENTICATION_RULE": "accounts.authentication.user_authentication_rule",
 }
+
+# --- OAuth 2 for the Mastodon client API (django-oauth-toolkit; see mastodon_api/) ---------------
+OAUTH2_PROVIDER = {
+    "SCOPES": MASTODON_SCOPES,
+    "DEFAULT_SCOPES": ["read"],
+    "SCOPES_BACKEND_CLASS": "mastodon_api.oauth.ApplicationScopes",
+    "OAUTH2_VALIDATOR_CLASS": "mastodon_api.oauth.MastodonOAuth2Validator",
+    # Mastodon's tokens do not expire; clients keep them until they are revoked.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_ACCESS_TOKEN_DAYS", 3650) * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # PKCE is checked whenever a client sends a code challenge, and only S256 is accepted.
+    "PKCE_REQUIRED": False,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    # RFC 9700 (OAuth security best practice) where Mastodon clients allow it: no implicit grant,
+    # tokens only in the Authorization header, tokens stored hashed, the issuer in redirects,
+    # refresh-token replay revokes the family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": [
+        "authorization_code",
+        "password",
+        "client_credentials",
+        "refresh_token",
+    ],
+}
+# Deliberate departures from RFC 9700, for the Mastodon clients in use: the password grant
+# (Mastodon.py's log_in; behind the login throttles), PKCE optional (many clients send none) and
+# http redirect URIs (native apps' loopback callbacks, local web clients).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002", "oauth2_provider.W008", "oauth2_provider.W010"]
+# Registration: POST /api/v1/apps is open to anyone, like on Mastodon.
+MASTODON_INSTANCE_TITLE = os.environ.get("MASTODON_INSTANCE_TITLE", "minitter")
+MASTODON_CONTACT_EMAIL = os.environ.get("MASTODON_CONTACT_EMAIL", "")
+# Requests per window on the Mastodon surface, per token (or per address without one).
+MASTODON_RATE_LIMIT = env_int("MASTODON_RATE_LIMIT", 300)
+MASTODON_RATE_WINDOW_SECONDS = env_int("MASTODON_RATE_WINDOW_SECONDS", 300)
+
+# --- CORS: browser clients on any origin may call the Mastodon surface with a bearer token. No
+# cookies cross origins; the admin, the HTML login page and the project's own API are not CORS.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(api/v1/|api/v2/|oauth/token|oauth/revoke|\.well-known/|nodeinfo/).*$"
+CORS_EXPOSE_HEADERS = ["Link", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+CORS_ALLOW_HEADERS = [*default_cors_headers, "idempotency-key"]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "minitter API",

@@ -1,5 +1,6 @@
 """Top-level routes: the project's own API under /api/minitter/v1/ (with its schema and docs), the
-admin, and liveness checks."""
+Mastodon client API and its OAuth server (/api/v1/, /api/v2/, /oauth/, /.well-known/), the admin,
+and liveness checks."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -54,6 +55,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/login/", login_form_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
+    path("", include("mastodon_api.urls")),
 ]
 
 if settings.MINITTER_STORAGE == "local":

@@ -208,6 +208,30 @@ def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
     }
 
 
+def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """``relationship`` for many accounts at once: one query."""
+    other_ids = list(other_ids)
+    pairs = set(
+        Follow.objects.filter(
+            Q(follower=viewer, followee__in=other_ids) | Q(followee=viewer, follower__in=other_ids)
+        ).values_list("follower_id", "followee_id")
+    )
+    return {
+        other: {
+            "following": (viewer.pk, other) in pairs,
+            "followed_by": (other, viewer.pk) in pairs,
+        }
+        for other in other_ids
+    }
+
+
+def likes_by_user(*, user: User, viewer) -> QuerySet:
+    """The user's likes of tweets the viewer may see (newest like first), with the tweets."""
+    return Like.objects.filter(visible_tweet_q(viewer, "tweet__"), user=user).select_related(
+        "tweet__author__avatar"
+    )
+
+
 def tweets_hydrate(tweets: list[Tweet]) -> None:
     """Prefetch what the JSON of these tweets and of the originals they repost shows (their
     media) in one query."""

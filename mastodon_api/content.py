@@ -1,0 +1,97 @@
+"""A tweet's plain text as the HTML Mastodon clients render: paragraphs and line breaks, links,
+@mentions of existing accounts and #hashtags linked, everything else escaped. The result goes
+through nh3 (the ammonia sanitizer), so only a small set of tags and attributes can ever come out.
+"""
+
+import html
+import re
+from collections.abc import Callable
+
+import nh3
+
+TOKEN = re.compile(
+    r"(?P<url>https?://[^\s<>\"']+)"
+    r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{3,30})(?![\w@])"
+    r"|(?<![\w#&/])#(?P<tag>\w{1,100})"
+)
+TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]{3,30})(?![\w@])")
+
+ALLOWED_TAGS = {"p", "br", "a", "span"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "class", "target", "translate"}, "span": {"class"}}
+
+
+HASHTAG = re.compile(r"(?<![\w#&/])#(\w{1,100})")
+
+
+def hashtags(text: str) -> list[str]:
+    """The distinct hashtags of a text, lower-cased, in order of appearance."""
+    return list(dict.fromkeys(tag.lower() for tag in HASHTAG.findall(text)))
+
+
+def mentioned_usernames(text: str) -> set[str]:
+    """The lower-cased usernames ``@mentioned`` in a text."""
+    return {name.lower() for name in MENTION.findall(text)}
+
+
+def _link(match: re.Match, mention_url, tag_url) -> tuple[str, str]:
+    """(HTML for the match, text left over after it)."""
+    if match["url"]:
+        url = match["url"]
+        stripped = url.rstrip(TRAILING_PUNCTUATION)
+        rest = url[len(stripped) :]
+        href = html.escape(stripped)
+        return f'<a href="{href}" target="_blank">{href}</a>', rest
+    if match["mention"]:
+        url = mention_url(match["mention"])
+        if url is None:
+            return html.escape(match[0]), ""
+        name = html.escape(match["mention"])
+        return (
+            f'<span class="h-card"><a href="{html.escape(url)}" class="u-url mention">'
+            f"@<span>{name}</span></a></span>",
+            "",
+        )
+    tag = match["tag"]
+    return (
+        f'<a href="{html.escape(tag_url(tag))}" class="mention hashtag">'
+        f"#<span>{html.escape(tag)}</span></a>",
+        "",
+    )
+
+
+def _line(text: str, mention_url, tag_url) -> str:
+    out, position = [], 0
+    for match in TOKEN.finditer(text):
+        out.append(html.escape(text[position : match.start()]))
+        linked, rest = _link(match, mention_url, tag_url)
+        out.append(linked + html.escape(rest))
+        position = match.end()
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def render_html(
+    text: str,
+    *,
+    mention_url: Callable[[str], str | None] = lambda name: None,
+    tag_url: Callable[[str], str] = lambda tag: f"/tags/{tag}",
+) -> str:
+    """Plain text to sanitized HTML; ``mention_url(name)`` gives the profile URL of an existing
+    account (None leaves the ``@name`` as text), ``tag_url(tag)`` the hashtag's timeline."""
+    if not text.strip():
+        return ""
+    paragraphs = [part for part in re.split(r"\n{2,}", text.strip()) if part.strip()]
+    rendered = "".join(
+        "<p>"
+        + "<br>".join(_line(line, mention_url, tag_url) for line in paragraph.split("\n"))
+        + "</p>"
+        for paragraph in paragraphs
+    )
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel="nofollow noopener noreferrer",
+    )

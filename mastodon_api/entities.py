@@ -1,0 +1,277 @@
+"""Mastodon's entities (Account, Status, MediaAttachment, Relationship, Application, ...) built from
+minitter's models, with the exact field names and formats clients rely on: ids as strings, times
+as ``2024-01-01T00:00:00.000Z``, images never null.
+
+A page of statuses is hydrated in a constant number of queries: ``StatusContext.for_tweets``
+looks up, once per page, what the tweets' own rows do not carry (the viewer's likes, the authors of
+the tweets replied to, the accounts mentioned) and prefetches attachments.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db.models import prefetch_related_objects
+from django.templatetags.static import static
+from django.urls import reverse
+
+from accounts.selectors import accounts_by_usernames
+from mastodon_api.content import hashtags, mentioned_usernames, render_html
+from media.images import PREVIEW_LONG_SIDE
+from media.selectors import storage_url
+from tweets import selectors as tweet_selectors
+from tweets.models import Tweet, attachments_prefetch
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def profile_url(request, username: str) -> str:
+    return absolute(request, reverse("profile-detail", args=[username]))
+
+
+def tag_url(request, tag: str) -> str:
+    return absolute(request, f"/api/v1/timelines/tag/{tag}")
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+def account(user, request) -> dict:
+    """The Account entity of an account with ``select_related("avatar")``."""
+    if user.avatar_id:
+        avatar = storage_url(user.avatar.file, request)
+        avatar_static = storage_url(user.avatar.preview, request)
+    else:
+        avatar = avatar_static = absolute(request, static("mastodon_api/avatar.png"))
+    header = absolute(request, static("mastodon_api/header.png"))
+    url = profile_url(request, user.username)
+    return {
+        "id": str(user.pk),
+        "username": user.username,
+        "acct": user.username,
+        "display_name": user.display_name,
+        "locked": False,
+        "bot": False,
+        "discoverable": True,
+        "indexable": True,
+        "group": False,
+        "noindex": False,
+        "created_at": timestamp(user.created_at),
+        "note": render_html(user.bio),
+        "url": url,
+        "uri": url,
+        "avatar": avatar,
+        "avatar_static": avatar_static,
+        "header": header,
+        "header_static": header,
+        "followers_count": user.followers_count,
+        "following_count": user.following_count,
+        "statuses_count": user.tweets_count,
+        "last_status_at": None,
+        "hide_collections": False,
+        "emojis": [],
+        "fields": [],
+        "roles": [],
+    }
+
+
+def credential_account(user, request) -> dict:
+    """The caller's own Account, with ``source`` (the raw profile text and posting defaults)."""
+    return {
+        **account(user, request),
+        "source": {
+            "privacy": "public",
+            "sensitive": False,
+            "language": None,
+            "note": user.bio,
+            "fields": [],
+            "follow_requests_count": 0,
+            "hide_collections": False,
+            "discoverable": True,
+            "indexable": True,
+        },
+        "role": {
+            "id": "-99",
+            "name": "",
+            "permissions": "0",
+            "color": "",
+            "highlighted": False,
+        },
+    }
+
+
+def relationship(account_id: int, rel: dict[str, bool] | None) -> dict:
+    rel = rel or {}
+    return {
+        "id": str(account_id),
+        "following": rel.get("following", False),
+        "showing_reblogs": rel.get("following", False),
+        "notifying": False,
+        "languages": None,
+        "followed_by": rel.get("followed_by", False),
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": False,
+        "requested_by": False,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+# --- Media ----------------------------------------------------------------------------------------
+def _size(width: int, height: int) -> dict:
+    return {
+        "width": width,
+        "height": height,
+        "size": f"{width}x{height}",
+        "aspect": round(width / height, 6) if height else 1,
+    }
+
+
+def media_attachment(media, request) -> dict:
+    scale = min(1.0, PREVIEW_LONG_SIDE / max(media.width, media.height, 1))
+    small = (max(1, round(media.width * scale)), max(1, round(media.height * scale)))
+    return {
+        "id": str(media.pk),
+        "type": "image",
+        "url": storage_url(media.file, request),
+        "preview_url": storage_url(media.preview, request),
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": {"original": _size(media.width, media.height), "small": _size(*small)},
+        "description": media.description or None,
+        "blurhash": None,
+    }
+
+
+# --- Statuses -------------------------------------------------------------------------------------
+@dataclass
+class StatusContext:
+    """What a page of statuses needs beyond the tweets' rows, looked up once per page."""
+
+    request: object
+    favourited: set[int] = field(default_factory=set)
+    parent_authors: dict[int, int] = field(default_factory=dict)
+    mentionable: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def for_tweets(cls, request, tweets) -> "StatusContext":
+        tweets = list(tweets)
+        prefetch_related_objects(tweets, attachments_prefetch())
+        viewer = request.user
+        parent_ids = {tweet.in_reply_to_id for tweet in tweets if tweet.in_reply_to_id}
+        names = set().union(*(mentioned_usernames(tweet.text) for tweet in tweets))
+        return cls(
+            request=request,
+            favourited=tweet_selectors.liked_tweet_ids(
+                user=viewer, tweet_ids=[tweet.pk for tweet in tweets]
+            ),
+            parent_authors=dict(
+                Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id")
+            )
+            if parent_ids
+            else {},
+            mentionable=accounts_by_usernames(usernames=names),
+        )
+
+
+def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
+    """The Status entity of a tweet with ``select_related("author__avatar")``."""
+    request = context.request
+    mentioned = [
+        context.mentionable[name]
+        for name in sorted(mentioned_usernames(tweet.text))
+        if name in context.mentionable
+    ]
+    by_name = {user.username.lower(): user for user in mentioned}
+
+    def mention_url(name):
+        user = by_name.get(name.lower())
+        return profile_url(request, user.username) if user else None
+
+    url = absolute(request, reverse("tweet-detail", args=[tweet.pk]))
+    entity = {
+        "id": str(tweet.pk),
+        "created_at": timestamp(tweet.created_at),
+        "edited_at": timestamp(tweet.edited_at),
+        "in_reply_to_id": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
+        "in_reply_to_account_id": (
+            str(context.parent_authors[tweet.in_reply_to_id])
+            if tweet.in_reply_to_id in context.parent_authors
+            else None
+        ),
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+        "language": None,
+        "uri": url,
+        "url": url,
+        "replies_count": tweet.reply_count,
+        "reblogs_count": 0,
+        "favourites_count": tweet.like_count,
+        "favourited": tweet.pk in context.favourited,
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "content": render_html(
+            tweet.text, mention_url=mention_url, tag_url=lambda tag: tag_url(request, tag)
+        ),
+        "filtered": [],
+        "reblog": None,
+        "application": None,
+        "account": account(tweet.author, request),
+        "media_attachments": [
+            media_attachment(attachment.media, request) for attachment in tweet.attachments.all()
+        ],
+        "mentions": [
+            {
+                "id": str(user.pk),
+                "username": user.username,
+                "acct": user.username,
+                "url": profile_url(request, user.username),
+            }
+            for user in mentioned
+        ],
+        "tags": [{"name": tag, "url": tag_url(request, tag)} for tag in hashtags(tweet.text)],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
+    if source:
+        entity["text"] = tweet.text
+    return entity
+
+
+def statuses(tweets, request) -> list[dict]:
+    tweets = list(tweets)
+    context = StatusContext.for_tweets(request, tweets)
+    return [status(tweet, context) for tweet in tweets]
+
+
+def application(app, *, secret: str | None = None, request=None) -> dict:
+    registration = getattr(app, "mastodon", None)
+    scopes = registration.scopes.split() if registration else ["read"]
+    uris = app.redirect_uris.split()
+    entity = {
+        "id": str(app.pk),
+        "name": app.name,
+        "website": (registration.website or None) if registration else None,
+        "scopes": scopes,
+        "redirect_uri": "\n".join(uris),
+        "redirect_uris": uris,
+        "vapid_key": "",
+    }
+    if secret is not None:
+        entity.update(client_id=app.client_id, client_secret=secret, client_secret_expires_at=0)
+    return entity

@@ -1,0 +1,58 @@
+"""Rate limits of the Mastodon surface, with Mastodon's headers on every response of it.
+
+Each bearer token (or, without one, each client address) may make ``MASTODON_RATE_LIMIT``
+requests per fixed window of ``MASTODON_RATE_WINDOW_SECONDS``; beyond that the answer is 429 with
+``Retry-After``. Counters live in the default cache (shared by every process with
+``CACHE_BACKEND=database``). Responses carry ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
+``X-RateLimit-Reset`` (an ISO 8601 time), as Mastodon's do.
+"""
+
+import hashlib
+import re
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+from rest_framework.throttling import BaseThrottle
+
+SURFACE = re.compile(r"^/(api/v1/|api/v2/|api/v1$|api/v2$|oauth/|\.well-known/|nodeinfo/)")
+
+
+def _client_key(request) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.lower().startswith("bearer ") and len(header) > 7:
+        return "t:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    # The same address rule as the project's throttles (NUM_PROXIES).
+    return "a:" + BaseThrottle().get_ident(request)
+
+
+class RateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not SURFACE.match(request.path) or request.method == "OPTIONS":
+            return self.get_response(request)
+        limit = settings.MASTODON_RATE_LIMIT
+        window = settings.MASTODON_RATE_WINDOW_SECONDS
+        now = time.time()
+        start = int(now // window) * window
+        key = f"mastodon-rate:{_client_key(request)}:{start}"
+        cache.add(key, 0, window + 5)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window + 5)
+            used = 1
+        reset = datetime.fromtimestamp(start + window, tz=UTC)
+        if used > limit:
+            response = JsonResponse({"error": "Too many requests"}, status=429)
+            response["Retry-After"] = str(max(1, int(start + window - now)))
+        else:
+            response = self.get_response(request)
+        response["X-RateLimit-Limit"] = str(limit)
+        response["X-RateLimit-Remaining"] = str(max(0, limit - used))
+        response["X-RateLimit-Reset"] = reset.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return response

@@ -1,0 +1,266 @@
+"""The OAuth 2 server Mastodon apps talk to, built on django-oauth-toolkit.
+
+- ``GET/POST /oauth/authorize``: an HTML page where a person logs in (username or email and
+  password) and approves the app's scopes; then a redirect to the app with a code, or the code
+  shown on the page for ``urn:ietf:wg:oauth:2.0:oob``. PKCE (S256) is checked whenever a challenge
+  is sent; ``force_login=true`` asks for the password even with a session.
+- ``POST /oauth/token`` (authorization_code, password, client_credentials, refresh_token) in form
+  or JSON; ``POST /oauth/revoke``; ``GET /.well-known/oauth-authorization-server`` (RFC 8414).
+
+Every app may use every grant; the scopes it may get are those it registered (``read`` also allows
+``read:statuses`` and the like).
+"""
+
+import json
+import time
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+from django.contrib.auth import authenticate, login
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.models import get_application_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import BaseScopes
+from oauth2_provider.views import RevokeTokenView, TokenView
+from oauth2_provider.views.mixins import OAuthLibMixin
+from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
+
+from accounts.throttles import LoginAddressThrottle, LoginUsernameThrottle
+from mastodon_api.scopes import SCOPES, expand, scope_list
+from mastodon_api.services import FORBIDDEN_SCHEMES, OOB
+
+GRANT_TYPES = {"authorization_code", "password", "client_credentials", "refresh_token"}
+
+
+def _registered_scopes(application) -> list[str]:
+    registration = getattr(application, "mastodon", None)
+    return scope_list(registration.scopes) if registration is not None else ["read"]
+
+
+class ApplicationScopes(BaseScopes):
+    """An app may get the scopes it registered and their sub-scopes; without a ``scope``
+    parameter it gets ``read`` (as on Mastodon) or, lacking that, what it registered."""
+
+    def get_all_scopes(self):
+        return SCOPES
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is None:
+            return list(SCOPES)
+        return sorted(expand(_registered_scopes(application)))
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        registered = _registered_scopes(application) if application is not None else ["read"]
+        return ["read"] if "read" in registered else registered
+
+
+class MastodonOAuth2Validator(OAuth2Validator):
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        return grant_type in GRANT_TYPES and client.is_usable(request)
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        return response_type == "code"
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        super().save_bearer_token(token, request, *args, **kwargs)
+        token["created_at"] = int(time.time())  # Mastodon's token responses carry it
+
+
+def _login_throttled(request, username: str) -> bool:
+    """The project's login throttles (per address and per username) for HTML and token logins."""
+    shim = SimpleNamespace(META=request.META, headers=request.headers, data={"username": username})
+    return not all(
+        throttle.allow_request(shim, None)
+        for throttle in (LoginAddressThrottle(), LoginUsernameThrottle())
+    )
+
+
+class AppRedirect(HttpResponseRedirect):
+    """A redirect to an app's registered URI, which may use the app's own scheme."""
+
+    def __init__(self, url):
+        scheme = urlsplit(url).scheme.lower()
+        self.allowed_schemes = [scheme] if scheme not in FORBIDDEN_SCHEMES else ["https"]
+        super().__init__(url)
+
+
+@method_decorator(never_cache, name="dispatch")
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class AuthorizeView(OAuthLibMixin, View):
+    """The page where a person logs in and lets an app act for them. The OAuth parameters stay in
+    the query string; the form posts back to the same address with the login and the decision."""
+
+    template_name = "mastodon_api/authorize.html"
+
+    def get(self, request):
+        try:
+            scopes, credentials = self._validate(request)
+        except OAuthToolkitError as error:
+            return self._error(request, error)
+        needs_login = self._force_login(request) or not request.user.is_authenticated
+        return self._page(request, scopes, credentials, needs_login)
+
+    def post(self, request):
+        try:
+            scopes, credentials = self._validate(request)
+        except OAuthToolkitError as error:
+            return self._error(request, error)
+        if request.POST.get("decision") != "approve":
+            return self._finish(request, scopes, credentials, allow=False)
+        if self._force_login(request) or not request.user.is_authenticated:
+            username = request.POST.get("username", "").strip()
+            if _login_throttled(request, username):
+                error = "Too many attempts: wait a minute and try again."
+                return self._page(request, scopes, credentials, True, error, status=429)
+            user = authenticate(
+                request, username=username, password=request.POST.get("password", "")
+            )
+            if user is None:
+                error = "Wrong username or password, or the account cannot be used."
+                return self._page(request, scopes, credentials, True, error, status=401)
+            login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+        return self._finish(request, scopes, credentials, allow=True)
+
+    # --- steps -----------------------------------------------------------------------------------
+    def _force_login(self, request) -> bool:
+        """``force_login=true``: the password is asked for even when a session exists."""
+        return _truthy(request.GET.get("force_login"))
+
+    def _validate(self, request):
+        """Client, redirect URI, scopes and PKCE parameters, as oauthlib checks them (only S256:
+        ``COMPLIANT_BCP_RFC9700_PKCE_METHOD``)."""
+        scopes, credentials = self.validate_authorization_request(request)
+        if credentials.get("code_challenge") and credentials.get("code_challenge_method") != "S256":
+            # Refused before the person is asked, back to the (validated) redirect URI.
+            error = InvalidRequestError(
+                description="Only the S256 code challenge method is supported.",
+                state=credentials.get("state"),
+            )
+            error.redirect_uri = credentials["redirect_uri"]
+            raise OAuthToolkitError(error=error)
+        return scopes, credentials
+
+    def _page(self, request, scopes, credentials, needs_login, error="", status=200):
+        application = get_application_model().objects.get(client_id=credentials["client_id"])
+        registration = getattr(application, "mastodon", None)
+        context = {
+            "application": application,
+            "website": registration.website if registration else "",
+            "scopes": [(scope, SCOPES.get(scope, scope)) for scope in scopes],
+            "needs_login": needs_login,
+            "force_login": self._force_login(request),
+            "error": error,
+            "username": request.POST.get("username", "") if error else "",
+            "action": request.get_full_path(),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def _finish(self, request, scopes, credentials, allow):
+        try:
+            uri, _headers, _body, _status = self.create_authorization_response(
+                request=request, scopes=" ".join(scopes), credentials=credentials, allow=allow
+            )
+        except OAuthToolkitError as error:
+            return self._error(request, error)
+        if uri.startswith(OOB):
+            code = parse_qs(urlsplit(uri).query).get("code", [""])[0]
+            return render(request, "mastodon_api/authorize_oob.html", {"code": code})
+        return AppRedirect(uri)
+
+    def _error(self, request, error):
+        """Errors about the client or its redirect URI are shown here; others go back to the app
+        (unless it asked for the code to be shown)."""
+        if not isinstance(error, FatalClientError):
+            redirect, response = self.error_response(error)
+            url = response.get("url") if redirect else None
+            if url and not url.startswith(OOB):
+                return AppRedirect(url)
+        oauthlib_error = getattr(error, "oauthlib_error", None)
+        description = getattr(oauthlib_error, "description", None) or "Invalid request."
+        return render(
+            request, "mastodon_api/authorize_error.html", {"error": description}, status=400
+        )
+
+
+def _truthy(value) -> bool:
+    return str(value).lower() in {"1", "true", "yes", "on"}
+
+
+def _form_from_json(request) -> None:
+    """Token and revocation requests may come as JSON; django-oauth-toolkit reads the form."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            data = None
+        form = QueryDict(mutable=True)
+        if isinstance(data, dict):
+            form.update({key: str(value) for key, value in data.items() if value is not None})
+        request._post = form
+        request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class MastodonTokenView(TokenView):
+    """``POST /oauth/token``; password logins count against the project's login throttles."""
+
+    def post(self, request, *args, **kwargs):
+        _form_from_json(request)
+        if request.POST.get("grant_type") == "password" and _login_throttled(
+            request, request.POST.get("username", "")
+        ):
+            return JsonResponse(
+                {"error": "slow_down", "error_description": "Too many login attempts."},
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class MastodonRevokeView(RevokeTokenView):
+    """``POST /oauth/revoke``: answers ``{}`` like Mastodon."""
+
+    def post(self, request, *args, **kwargs):
+        _form_from_json(request)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            return JsonResponse({})
+        return response
+
+
+def server_metadata(request):
+    """RFC 8414 authorization server metadata."""
+    base = request.build_absolute_uri("/").rstrip("/")
+    return JsonResponse(
+        {
+            "issuer": base + "/",
+            "service_documentation": base + "/api/v1/instance",
+            "authorization_endpoint": base + reverse("oauth-authorize"),
+            "token_endpoint": base + reverse("oauth-token"),
+            "revocation_endpoint": base + reverse("oauth-revoke"),
+            "app_registration_endpoint": base + "/api/v1/apps",
+            "scopes_supported": list(SCOPES),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": ["S256"],
+            "grant_types_supported": sorted(GRANT_TYPES),
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+            ],
+        }
+    )
+
+
+def not_found_json(request, *args, **kwargs):
+    return HttpResponse(
+        json.dumps({"error": "Record not found"}), status=404, content_type="application/json"
+    )

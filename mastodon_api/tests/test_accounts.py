@@ -1,0 +1,122 @@
+"""Accounts through the Mastodon API: the caller's own, profiles, follows, relationships, search."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.tests.factories import UserFactory
+from core.testing.images import image_bytes
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+
+def test_verify_credentials_has_source_and_never_null_images(oauth_client):
+    user = UserFactory(bio="Hello <b>world</b>")
+    body = oauth_client(user).get("/api/v1/accounts/verify_credentials").json()
+    assert body["id"] == str(user.pk)
+    assert body["acct"] == user.username
+    assert body["note"] == "<p>Hello &lt;b&gt;world&lt;/b&gt;</p>"
+    assert body["source"]["note"] == "Hello <b>world</b>"
+    assert body["source"]["privacy"] == "public"
+    for image in ("avatar", "avatar_static", "header", "header_static"):
+        assert body[image].startswith("http://testserver/")
+    assert (body["fields"], body["emojis"], body["locked"], body["bot"]) == ([], [], False, False)
+
+
+def test_update_credentials_with_profile_and_avatar_in_one_multipart_request(oauth_client):
+    user = UserFactory()
+    client = oauth_client(user)
+    avatar = SimpleUploadedFile("me.png", image_bytes("PNG"), content_type="image/png")
+    response = client.patch(
+        "/api/v1/accounts/update_credentials",
+        {"display_name": "Alice", "note": "about me", "avatar": avatar},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["display_name"] == "Alice"
+    assert body["source"]["note"] == "about me"
+    assert "/media/" in body["avatar"]
+
+
+def test_update_credentials_with_a_bad_avatar_changes_nothing(oauth_client):
+    user = UserFactory(display_name="Before")
+    bad = SimpleUploadedFile("me.png", b"no image", content_type="image/png")
+    response = oauth_client(user).patch(
+        "/api/v1/accounts/update_credentials",
+        {"display_name": "After", "avatar": bad},
+        format="multipart",
+    )
+    assert response.status_code == 422
+    user.refresh_from_db()
+    assert user.display_name == "Before"
+
+
+def test_profile_by_id_and_lookup_by_name(oauth_client, api_client):
+    user = UserFactory(username="Minji")
+    assert api_client.get(f"/api/v1/accounts/{user.pk}").json()["username"] == "Minji"
+    assert api_client.get("/api/v1/accounts/lookup?acct=minji").json()["id"] == str(user.pk)
+    assert api_client.get("/api/v1/accounts/lookup?acct=minji@testserver").status_code == 200
+    assert api_client.get("/api/v1/accounts/lookup?acct=nobody").status_code == 404
+    assert api_client.get("/api/v1/accounts/999999").status_code == 404
+    assert api_client.get("/api/v1/accounts/not-an-id").status_code == 404
+
+
+def test_suspended_accounts_are_not_found(api_client):
+    user = UserFactory(is_suspended=True)
+    assert api_client.get(f"/api/v1/accounts/{user.pk}").status_code == 404
+
+
+def test_account_statuses_filters(api_client):
+    author = UserFactory()
+    post = TweetFactory(author=author)
+    reply = TweetFactory(author=author, in_reply_to=post)
+    url = f"/api/v1/accounts/{author.pk}/statuses"
+    assert [s["id"] for s in api_client.get(url).json()] == [str(reply.pk), str(post.pk)]
+    only_posts = api_client.get(url, {"exclude_replies": "true"}).json()
+    assert [s["id"] for s in only_posts] == [str(post.pk)]
+    assert api_client.get(url, {"only_media": "1"}).json() == []
+    assert api_client.get(url, {"pinned": "true"}).json() == []
+
+
+def test_follow_unfollow_and_relationships(oauth_client):
+    me, other = UserFactory(), UserFactory()
+    follow(other, me)
+    client = oauth_client(me)
+    followed = client.post(f"/api/v1/accounts/{other.pk}/follow").json()
+    assert followed["id"] == str(other.pk)
+    assert (followed["following"], followed["followed_by"]) == (True, True)
+    rels = client.get("/api/v1/accounts/relationships", {"id[]": [other.pk, 999999, me.pk]}).json()
+    assert [rel["id"] for rel in rels] == [str(other.pk), str(me.pk)]
+    assert rels[0]["following"] is True
+    unfollowed = client.post(f"/api/v1/accounts/{other.pk}/unfollow").json()
+    assert unfollowed["following"] is False
+    assert client.post(f"/api/v1/accounts/{me.pk}/follow").status_code == 422
+
+
+def test_followers_and_following_lists(api_client):
+    star = UserFactory()
+    fans = [UserFactory() for _ in range(3)]
+    for fan in fans:
+        follow(fan, star)
+    followers = api_client.get(f"/api/v1/accounts/{star.pk}/followers").json()
+    assert [a["id"] for a in followers] == [str(fan.pk) for fan in reversed(fans)]
+    following = api_client.get(f"/api/v1/accounts/{fans[0].pk}/following").json()
+    assert [a["id"] for a in following] == [str(star.pk)]
+
+
+def test_account_search(oauth_client):
+    UserFactory(username="haneul")
+    UserFactory(username="hana_kim")
+    UserFactory(username="other")
+    client = oauth_client(UserFactory())
+    found = client.get("/api/v1/accounts/search", {"q": "han", "limit": 5}).json()
+    assert [a["username"] for a in found] == ["hana_kim", "haneul"]
+    assert client.get("/api/v1/accounts/search", {"q": ""}).json() == []
+
+
+def test_public_timeline_needs_no_token(api_client):
+    tweet = TweetFactory()
+    assert [s["id"] for s in api_client.get("/api/v1/timelines/public").json()] == [str(tweet.pk)]
+    assert api_client.get("/api/v1/timelines/public?remote=true").json() == []
+    assert api_client.get("/api/v1/timelines/home").status_code == 401

@@ -1,0 +1,68 @@
+"""Query counts of every list endpoint of the Mastodon surface: a page costs the same number of
+queries whatever it holds (replies, mentions, tags, media, the viewer's favourites)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import UserFactory
+from media.tests.factories import MediaFileFactory
+from tweets import services
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+# The token with its account (1), the endpoint's rows, and for statuses: attachments, the viewer's
+# favourites, the authors replied to and the accounts mentioned (1 each).
+PINS = {
+    "/api/v1/timelines/home": 7,
+    "/api/v1/timelines/public": 6,
+    "/api/v1/accounts/{author}/statuses": 7,
+    "/api/v1/accounts/{author}/followers": 3,
+    "/api/v1/accounts/{author}/following": 3,
+    "/api/v1/statuses/{tweet}/favourited_by": 3,
+    "/api/v1/favourites": 6,
+}
+
+
+def populate(reader, author, n, favourite=None):
+    """``n`` rich tweets by ``author``: replies, mentions, tags, media, liked by the reader; each
+    new follower of the author also likes ``favourite`` (or the first of these tweets)."""
+    tweets = []
+    for i in range(n):
+        media = MediaFileFactory(owner=author)
+        parent = tweets[-1] if tweets else None
+        tweet = TweetFactory(
+            author=author,
+            text=f"#tag{i} hello @{reader.username} and @{author.username}",
+            in_reply_to=parent,
+            media_ids=[media.pk],
+        )
+        services.like_create(user=reader, tweet=tweet)
+        follower = UserFactory()
+        follow(follower, author)
+        follow(author, follower)
+        services.like_create(user=follower, tweet=favourite or (tweets or [tweet])[0])
+        tweets.append(tweet)
+    return tweets
+
+
+def count(client, url) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(queries), len(response.json())
+
+
+@pytest.mark.parametrize("path", sorted(PINS))
+def test_a_page_costs_a_constant_number_of_queries(oauth_client, path):
+    reader, author = UserFactory(), UserFactory()
+    follow(reader, author)
+    client = oauth_client(reader)
+    tweets = populate(reader, author, 2)
+    url = path.format(author=author.pk, tweet=tweets[0].pk)
+    small, small_items = count(client, url)
+    populate(reader, author, 8, favourite=tweets[0])
+    large, large_items = count(client, url)
+    assert large_items > small_items >= 1
+    assert large == small <= PINS[path]

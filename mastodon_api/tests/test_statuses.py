@@ -1,0 +1,196 @@
+"""Statuses through the Mastodon API: the entity's wire format, posting in every body format,
+editing, deleting, threads and favourites."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from accounts.tests.factories import UserFactory
+from core.testing.images import image_bytes
+from tweets.models import Tweet
+from tweets.tests.factories import TweetFactory
+
+pytestmark = pytest.mark.django_db
+
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def upload(client, **fields):
+    file = SimpleUploadedFile("photo.png", image_bytes("PNG"), content_type="image/png")
+    response = client.post("/api/v2/media", {"file": file, **fields}, format="multipart")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_status_entity_has_mastodons_fields_and_formats(oauth_client):
+    alice = UserFactory(username="alice")
+    bob = UserFactory()
+    parent = TweetFactory(author=alice)
+    tweet = TweetFactory(
+        author=bob, in_reply_to=parent, text="hi @alice #Django #한국어 https://x.example/a?b=1"
+    )
+    body = oauth_client(alice).get(f"/api/v1/statuses/{tweet.pk}").json()
+    assert body["id"] == str(tweet.pk)
+    assert TIME.match(body["created_at"])
+    assert body["edited_at"] is None
+    assert body["in_reply_to_id"] == str(parent.pk)
+    assert body["in_reply_to_account_id"] == str(alice.pk)
+    assert body["visibility"] == "public"
+    assert (body["card"], body["poll"], body["reblog"]) == (None, None, None)
+    assert body["account"]["id"] == str(bob.pk)
+    assert body["account"]["avatar"].endswith("/static/mastodon_api/avatar.png")
+    assert body["mentions"] == [
+        {
+            "id": str(alice.pk),
+            "username": "alice",
+            "acct": "alice",
+            "url": body["mentions"][0]["url"],
+        }
+    ]
+    assert [tag["name"] for tag in body["tags"]] == ["django", "한국어"]
+    assert 'class="u-url mention"' in body["content"]
+    assert 'href="https://x.example/a?b=1&amp;c' not in body["content"]
+    assert '<a href="https://x.example/a?b=1"' in body["content"]
+    assert body["favourited"] is False and body["favourites_count"] == 0
+
+
+def test_content_is_sanitized_html(oauth_client):
+    tweet = TweetFactory(text='<script>alert(1)</script> <a href="javascript:x">@nobody</a>\nline')
+    content = oauth_client(UserFactory()).get(f"/api/v1/statuses/{tweet.pk}").json()["content"]
+    assert "<script>" not in content and '<a href="javascript' not in content
+    assert content.startswith("<p>&lt;script&gt;") and "<br>line</p>" in content
+    assert "@nobody" in content and "mention" not in content
+
+
+def test_post_with_form_media_ids_and_read_it_back(oauth_client):
+    client = oauth_client(UserFactory())
+    first, second = upload(client, description="a cat"), upload(client)
+    response = client.post(
+        "/api/v1/statuses",
+        f"status=hello&media_ids[]={first['id']}&media_ids[]={second['id']}",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200, response.content
+    media = response.json()["media_attachments"]
+    assert [item["id"] for item in media] == [first["id"], second["id"]]
+    assert media[0]["description"] == "a cat"
+    assert media[0]["meta"]["original"]["size"] == "{width}x{height}".format(
+        **media[0]["meta"]["original"]
+    )
+    assert set(media[0]["meta"]) == {"original", "small"}
+
+
+def test_post_with_json_and_multipart(oauth_client):
+    client = oauth_client(UserFactory())
+    media = upload(client)
+    as_json = client.post(
+        "/api/v1/statuses/", {"status": "json", "media_ids": [media["id"]]}, format="json"
+    )
+    assert as_json.status_code == 200
+    assert len(as_json.json()["media_attachments"]) == 1
+    as_multipart = client.post("/api/v1/statuses", {"status": "multi"}, format="multipart")
+    assert as_multipart.json()["content"] == "<p>multi</p>"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"status": ""},
+        {"status": "x" * 301},
+        {"status": "secret", "visibility": "private"},
+        {"status": "cw", "spoiler_text": "spoilers"},
+        {"status": "x", "media_ids[]": "12"},
+        {"status": "x", "media_ids[]": "abc"},
+    ],
+)
+def test_bad_posts_are_422_and_change_nothing(oauth_client, data):
+    response = oauth_client(UserFactory()).post("/api/v1/statuses", data)
+    assert response.status_code == 422
+    assert list(response.json()) == ["error"]
+    assert not Tweet.objects.exists()
+
+
+def test_reply_to_unknown_or_hidden_status_is_404(oauth_client):
+    hidden = TweetFactory()
+    Tweet.objects.filter(pk=hidden.pk).update(is_hidden=True)
+    client = oauth_client(UserFactory())
+    for parent in ("12345", str(hidden.pk)):
+        response = client.post("/api/v1/statuses", {"status": "x", "in_reply_to_id": parent})
+        assert response.status_code == 404
+        assert response.json() == {"error": "Record not found"}
+
+
+def test_edit_and_delete(oauth_client):
+    author = UserFactory()
+    tweet = TweetFactory(author=author, text="first")
+    client = oauth_client(author)
+    edited = client.put(f"/api/v1/statuses/{tweet.pk}", {"status": "second"})
+    assert edited.json()["content"] == "<p>second</p>"
+    assert TIME.match(edited.json()["edited_at"])
+    assert client.get(f"/api/v1/statuses/{tweet.pk}/source").json()["text"] == "second"
+    stranger = oauth_client(UserFactory())
+    assert stranger.put(f"/api/v1/statuses/{tweet.pk}", {"status": "mine"}).status_code == 403
+    assert stranger.delete(f"/api/v1/statuses/{tweet.pk}").status_code == 403
+    deleted = client.delete(f"/api/v1/statuses/{tweet.pk}")
+    assert deleted.json()["text"] == "second"
+    assert client.get(f"/api/v1/statuses/{tweet.pk}").status_code == 404
+
+
+def test_context_lists_ancestors_and_descendants_in_thread_order(oauth_client):
+    root = TweetFactory()
+    middle = TweetFactory(in_reply_to=root)
+    reply_a = TweetFactory(in_reply_to=middle)
+    reply_b = TweetFactory(in_reply_to=middle)
+    nested = TweetFactory(in_reply_to=reply_a)
+    body = oauth_client(UserFactory()).get(f"/api/v1/statuses/{middle.pk}/context").json()
+    assert [s["id"] for s in body["ancestors"]] == [str(root.pk)]
+    assert [s["id"] for s in body["descendants"]] == [
+        str(reply_a.pk),
+        str(nested.pk),
+        str(reply_b.pk),
+    ]
+
+
+def test_favourite_unfavourite_and_favourited_by(oauth_client):
+    user = UserFactory()
+    tweet = TweetFactory()
+    client = oauth_client(user)
+    liked = client.post(f"/api/v1/statuses/{tweet.pk}/favourite").json()
+    assert liked["favourited"] is True and liked["favourites_count"] == 1
+    assert client.post(f"/api/v1/statuses/{tweet.pk}/favourite").json()["favourites_count"] == 1
+    by = client.get(f"/api/v1/statuses/{tweet.pk}/favourited_by").json()
+    assert [account["id"] for account in by] == [str(user.pk)]
+    favourites = client.get("/api/v1/favourites").json()
+    assert [status["id"] for status in favourites] == [str(tweet.pk)]
+    unliked = client.post(f"/api/v1/statuses/{tweet.pk}/unfavourite").json()
+    assert unliked["favourited"] is False and unliked["favourites_count"] == 0
+
+
+def test_media_can_be_read_and_described_until_attached(oauth_client):
+    client = oauth_client(UserFactory())
+    media = upload(client)
+    assert client.get(f"/api/v1/media/{media['id']}").json()["id"] == media["id"]
+    described = client.put(f"/api/v1/media/{media['id']}", {"description": "alt text"})
+    assert described.json()["description"] == "alt text"
+    client.post("/api/v1/statuses", {"status": "x", "media_ids[]": media["id"]})
+    assert client.get(f"/api/v1/media/{media['id']}").status_code == 404
+    other = oauth_client(UserFactory())
+    assert other.get(f"/api/v1/media/{upload(client)['id']}").status_code == 404
+
+
+def test_media_upload_without_a_file_or_with_a_bad_one_is_422(oauth_client):
+    client = oauth_client(UserFactory())
+    assert client.post("/api/v2/media", {}, format="multipart").status_code == 422
+    bad = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    assert client.post("/api/v1/media", {"file": bad}, format="multipart").status_code == 422
+
+
+@override_settings(TWEET_MAX_LENGTH=10)
+def test_instance_reports_the_character_limit(api_client):
+    v2 = api_client.get("/api/v2/instance").json()
+    assert v2["configuration"]["statuses"]["max_characters"] == 10
+    assert re.match(r"^\d+\.\d+\.\d+$", v2["version"])
+    v1 = api_client.get("/api/v1/instance/").json()
+    assert v1["configuration"]["statuses"]["max_characters"] == 10

@@ -1,0 +1,142 @@
+"""What holds for every endpoint of the Mastodon surface: paging with Link headers, errors in
+Mastodon's shape, trailing slashes, rate-limit headers and CORS."""
+
+import re
+
+import pytest
+from django.test import override_settings
+
+from accounts.tests.factories import UserFactory
+from tweets.tests.factories import TweetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def links(response) -> dict[str, str]:
+    return {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response["Link"])}
+
+
+def ids(response) -> list[str]:
+    return [item["id"] for item in response.json()]
+
+
+@pytest.fixture
+def timeline(oauth_client):
+    user = UserFactory()
+    tweets = [TweetFactory(author=user, text=f"tweet {n}") for n in range(7)]
+    return oauth_client(user), [str(tweet.pk) for tweet in reversed(tweets)]  # newest first
+
+
+def test_pages_follow_next_links_without_repeats(timeline):
+    client, newest_first = timeline
+    first = client.get("/api/v1/timelines/home?limit=3")
+    assert ids(first) == newest_first[:3]
+    second = client.get(links(first)["next"])
+    assert ids(second) == newest_first[3:6]
+    third = client.get(links(second)["next"])
+    assert ids(third) == newest_first[6:]
+    last = client.get(links(third)["next"])
+    assert last.json() == [] and "Link" not in last
+    back = client.get(links(second)["prev"])
+    assert ids(back) == newest_first[:3]
+
+
+def test_max_since_and_min_id(timeline):
+    client, newest_first = timeline
+    url = "/api/v1/timelines/home"
+    assert ids(client.get(url, {"max_id": newest_first[2]})) == newest_first[3:]
+    # since_id: the newest items above it; min_id: the items just above it.
+    since = client.get(url, {"since_id": newest_first[5], "limit": 2})
+    assert ids(since) == newest_first[:2]
+    after = client.get(url, {"min_id": newest_first[5], "limit": 2})
+    assert ids(after) == newest_first[3:5]
+    between = client.get(url, {"min_id": newest_first[5], "max_id": newest_first[3]})
+    assert ids(between) == newest_first[4:5]
+
+
+def test_limit_is_clamped_and_bad_ids_are_422(timeline):
+    client, _ = timeline
+    assert len(client.get("/api/v1/timelines/home?limit=1000").json()) == 7
+    assert len(client.get("/api/v1/timelines/home?limit=abc").json()) == 7
+    response = client.get("/api/v1/timelines/home?max_id=abc")
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed")
+
+
+def test_routes_work_with_and_without_trailing_slash(api_client):
+    for path in ("/api/v1/instance", "/api/v1/instance/", "/api/v2/instance/", "/nodeinfo/2.0/"):
+        assert api_client.get(path).status_code == 200
+
+
+def test_unknown_routes_and_missing_tokens_answer_in_mastodons_shape(api_client):
+    unknown = api_client.get("/api/v1/does/not/exist")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"error": "Record not found"}
+    anonymous = api_client.get("/api/v1/accounts/verify_credentials")
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"error": "The access token is invalid"}
+    assert "WWW-Authenticate" in anonymous
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer forged")
+    assert api_client.get("/api/v1/accounts/verify_credentials").status_code == 401
+
+
+def test_wrong_method_is_405_in_mastodons_shape(oauth_client):
+    response = oauth_client(UserFactory()).delete("/api/v1/timelines/home")
+    assert response.status_code == 405
+    assert list(response.json()) == ["error"]
+
+
+def test_empty_features_answer_empty_lists(oauth_client):
+    client = oauth_client(UserFactory())
+    for name in ("custom_emojis", "lists", "filters", "announcements", "follow_requests"):
+        assert client.get(f"/api/v1/{name}").json() == []
+
+
+def test_nodeinfo_is_discoverable(api_client):
+    links_ = api_client.get("/.well-known/nodeinfo").json()["links"]
+    assert links_[0]["href"] == "http://testserver/nodeinfo/2.0"
+    body = api_client.get("/nodeinfo/2.0").json()
+    assert body["software"]["name"] == "minitter" and body["version"] == "2.0"
+
+
+def test_every_response_carries_rate_limit_headers(api_client):
+    for path in ("/api/v1/instance", "/api/v1/nope", "/api/v1/accounts/verify_credentials"):
+        response = api_client.get(path)
+        assert response["X-RateLimit-Limit"] == "300"
+        assert int(response["X-RateLimit-Remaining"]) < 300
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$", response["X-RateLimit-Reset"])
+    assert "X-RateLimit-Limit" not in api_client.get("/ping")
+
+
+@override_settings(MASTODON_RATE_LIMIT=2)
+def test_over_the_rate_limit_is_429_per_token(oauth_client):
+    client = oauth_client(UserFactory())
+    assert client.get("/api/v1/instance").status_code == 200
+    assert client.get("/api/v1/instance").status_code == 200
+    refused = client.get("/api/v1/instance")
+    assert refused.status_code == 429
+    assert refused.json() == {"error": "Too many requests"}
+    assert refused["X-RateLimit-Remaining"] == "0" and int(refused["Retry-After"]) >= 1
+    assert oauth_client(UserFactory()).get("/api/v1/instance").status_code == 200
+
+
+def test_cors_allows_any_origin_without_credentials(api_client):
+    origin = "https://web-client.example"
+    preflight = api_client.options(
+        "/api/v1/timelines/home",
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+    )
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert "authorization" in preflight["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight
+    response = api_client.get("/api/v1/instance", HTTP_ORIGIN=origin)
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Link" in response["Access-Control-Expose-Headers"]
+    token = api_client.options(
+        "/oauth/token", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert token["Access-Control-Allow-Origin"] == "*"
+    for path in ("/oauth/authorize", "/admin/login/", "/api/minitter/v1/tweets"):
+        assert "Access-Control-Allow-Origin" not in api_client.get(path, HTTP_ORIGIN=origin)

@@ -1,0 +1,180 @@
+"""What every endpoint of the Mastodon surface shares: bearer authentication (OAuth or SimpleJWT
+tokens, never cookies), a scope per method, Mastodon's error shape and status codes, parsers for
+form, JSON and multipart bodies, and helpers to read Mastodon's parameters (``media_ids[]``).
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from oauth2_provider.models import AbstractAccessToken
+from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import AccountOAuthAuthentication, AccountTokenAuthentication
+from core.exceptions import DependencyUnavailable
+from core.fields import parse_id
+from mastodon_api.scopes import covers
+
+
+class OAuthAuthentication(AccountOAuthAuthentication):
+    coarse_scopes = False  # each view names the scope it needs
+    www_authenticate_realm = "Doorkeeper"
+
+
+class HasScope(BasePermission):
+    """The view's ``scopes`` maps a method to the scope it needs; methods in ``public`` need no
+    token. SimpleJWT tokens are the account's own login and carry every scope."""
+
+    def has_permission(self, request, view):
+        required = view.scopes.get(request.method)
+        if request.method in view.public or request.method == "OPTIONS":
+            return True
+        if required is None:
+            raise exceptions.MethodNotAllowed(request.method)
+        if not request.user or not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        token = request.auth
+        if isinstance(token, AbstractAccessToken) and not covers(token.scope.split(), required):
+            raise exceptions.PermissionDenied("This action is outside the authorized scopes")
+        return True
+
+
+class IgnoreAccept(BaseContentNegotiation):
+    """Always JSON, whatever the client's Accept header says."""
+
+    def select_parser(self, request, parsers):
+        for parser in parsers:
+            if request.content_type.split(";")[0].strip() == parser.media_type:
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _message(detail) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(
+            f"{'' if name in ('detail', 'non_field_errors') else name + ': '}{_message(value)}"
+            for name, value in detail.items()
+        )
+    if isinstance(detail, list):
+        return " ".join(_message(item) for item in detail)
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Mastodon's error shape ``{"error": "..."}``: 401 without a valid token, 403 for a scope or
+    permission, 404 for what the caller may not see, 422 for invalid input."""
+    headers = {}
+    if isinstance(exc, DjangoValidationError):
+        status, message = (
+            422,
+            "Validation failed: "
+            + _message(exc.message_dict if hasattr(exc, "error_dict") else exc.messages),
+        )
+    elif isinstance(exc, exceptions.ValidationError):
+        status, message = 422, "Validation failed: " + _message(exc.detail)
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        status, message = 404, "Record not found"
+    elif isinstance(exc, DjangoPermissionDenied):
+        status, message = 403, str(exc) or "This action is not allowed"
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        status, message = 401, "The access token is invalid"
+        view = context["view"]
+        header = view.get_authenticate_header(context["request"])
+        if header:
+            headers["WWW-Authenticate"] = header
+    elif isinstance(exc, DependencyUnavailable):
+        status, message = 503, exc.detail
+        headers["Retry-After"] = "30"
+    elif isinstance(exc, exceptions.APIException):
+        status, message = exc.status_code, _message(exc.detail)
+        if isinstance(exc, exceptions.Throttled) and exc.wait:
+            headers["Retry-After"] = str(int(exc.wait))
+    else:
+        return None
+    return Response({"error": message}, status=status, headers=headers)
+
+
+class MastodonView(APIView):
+    authentication_classes = [OAuthAuthentication, AccountTokenAuthentication]
+    permission_classes = [HasScope]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    content_negotiation_class = IgnoreAccept
+    throttle_classes = []
+    scopes: dict[str, str] = {}
+    public: frozenset[str] = frozenset()
+    # Documented in docs/mastodon-api.md, not in the project's own OpenAPI schema.
+    schema = None
+
+    def get_exception_handler(self):
+        return exception_handler
+
+
+# --- Parameters -----------------------------------------------------------------------------------
+TRUE = {"1", "true", "t", "on", "yes"}
+
+
+def param(data, name: str, default=None):
+    value = data.get(name, default) if hasattr(data, "get") else default
+    return default if value is None else value
+
+
+def param_text(data, name: str, default: str = "") -> str:
+    value = param(data, name, default)
+    if not isinstance(value, str):
+        raise DjangoValidationError({name: ["Must be text."]})
+    return value
+
+
+def param_bool(data, name: str, default: bool = False) -> bool:
+    value = param(data, name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in TRUE
+
+
+def param_list(data, name: str) -> list:
+    """A list parameter: ``name[]=1&name[]=2`` in forms and query strings, a JSON array."""
+    if hasattr(data, "getlist"):
+        return data.getlist(f"{name}[]") or data.getlist(name)
+    value = data.get(name) if hasattr(data, "get") else None
+    if value is None:
+        value = data.get(f"{name}[]") if hasattr(data, "get") else None
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def param_ids(data, name: str) -> list[int]:
+    ids = []
+    for value in param_list(data, name):
+        number = parse_id(value)
+        if number is None:
+            raise DjangoValidationError({name: [f"Not an id: {value!r}."]})
+        ids.append(number)
+    return ids
+
+
+def path_id(value) -> int:
+    """An id from the URL; anything that cannot be one is a 404, as for an unknown id."""
+    number = parse_id(value)
+    if number is None:
+        raise Http404
+    return number
+
+
+def paged(data, link: str | None) -> Response:
+    response = Response(data)
+    if link:
+        response["Link"] = link
+    return response

@@ -1,0 +1,273 @@
+"""Statuses (tweets): post, read, edit, delete, thread context, favourites; timelines; media."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from rest_framework.response import Response
+
+from mastodon_api import entities
+from mastodon_api.pagination import paginate, queryset_fetch
+from mastodon_api.views.base import (
+    MastodonView,
+    paged,
+    param,
+    param_bool,
+    param_ids,
+    param_text,
+    path_id,
+)
+from media import services as media_services
+from media.selectors import media_get_unattached
+from tweets import selectors, services
+from tweets.models import Tweet, TweetMedia
+
+CONTEXT_MAX_ANCESTORS = 40
+CONTEXT_MAX_DEPTH = 20
+CONTEXT_MAX_DESCENDANTS = 200
+
+
+def find_tweet(request, status_id) -> Tweet:
+    """A tweet the caller may see, without joins (for writes and checks)."""
+    tweet = selectors.tweet_find(tweet_id=path_id(status_id), viewer=request.user)
+    if tweet is None:
+        raise Http404
+    return tweet
+
+
+def status_response(request, tweet_id: int, *, source: bool = False) -> Response:
+    """A tweet as the caller sees it now (fresh counters, media, whether they liked it)."""
+    tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=request.user)
+    if tweet is None:
+        raise Http404
+    context = entities.StatusContext.for_tweets(request, [tweet])
+    return Response(entities.status(tweet, context, source=source))
+
+
+def _refuse_unsupported(data) -> None:
+    """Options minitter cannot honour are refused rather than silently dropped: a post meant for
+    followers only must not go out in public."""
+    visibility = param(data, "visibility", "public") or "public"
+    if visibility != "public":
+        raise ValidationError({"visibility": ["Only public posts are supported on this server."]})
+    if param_text(data, "spoiler_text").strip():
+        raise ValidationError({"spoiler_text": ["Content warnings are not supported."]})
+    if param(data, "poll") or param(data, "poll[options][]"):
+        raise ValidationError({"poll": ["Polls are not supported."]})
+    if param(data, "scheduled_at"):
+        raise ValidationError({"scheduled_at": ["Scheduled posts are not supported."]})
+
+
+class StatusesView(MastodonView):
+    scopes = {"POST": "write:statuses"}
+
+    def post(self, request):
+        data = request.data
+        _refuse_unsupported(data)
+        parent = None
+        if param(data, "in_reply_to_id"):
+            parent = find_tweet(request, param(data, "in_reply_to_id"))
+        tweet = services.tweet_create(
+            author=request.user,
+            text=param_text(data, "status"),
+            in_reply_to=parent,
+            media_ids=param_ids(data, "media_ids"),
+        )
+        return status_response(request, tweet.pk)
+
+
+class StatusView(MastodonView):
+    public = frozenset({"GET"})
+    scopes = {"PUT": "write:statuses", "DELETE": "write:statuses"}
+
+    def get(self, request, status_id):
+        return status_response(request, path_id(status_id))
+
+    def put(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        data = request.data
+        _refuse_unsupported(data)
+        media_ids = param_ids(data, "media_ids")
+        attached = list(
+            TweetMedia.objects.filter(tweet=tweet).order_by("position").values_list("media_id")
+        )
+        if media_ids and media_ids != [pk for (pk,) in attached]:
+            raise ValidationError({"media_ids": ["Attachments cannot be changed by an edit."]})
+        services.tweet_update(tweet=tweet, editor=request.user, text=param_text(data, "status"))
+        return status_response(request, tweet.pk)
+
+    def delete(self, request, status_id):
+        tweet = selectors.tweet_get(tweet_id=path_id(status_id), viewer=request.user)
+        if tweet is None:
+            raise Http404
+        # The deleted status with its source text, so that clients can "delete and redraft".
+        entity = entities.status(
+            tweet, entities.StatusContext.for_tweets(request, [tweet]), source=True
+        )
+        services.tweet_delete(tweet=tweet, actor=request.user)
+        return Response(entity)
+
+
+class StatusSourceView(MastodonView):
+    scopes = {"GET": "read:statuses"}
+
+    def get(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        return Response({"id": str(tweet.pk), "text": tweet.text, "spoiler_text": ""})
+
+
+class StatusContextView(MastodonView):
+    """Ancestors (oldest first) and descendants (in thread order) of a status."""
+
+    public = frozenset({"GET"})
+
+    def get(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        ancestor_ids, parent_id = [], tweet.in_reply_to_id
+        while parent_id and len(ancestor_ids) < CONTEXT_MAX_ANCESTORS:
+            ancestor_ids.append(parent_id)
+            parent_id = Tweet.objects.filter(pk=parent_id).values_list("in_reply_to", flat=True)
+            parent_id = parent_id.first()
+        children: dict[int, list[int]] = {}
+        frontier, total = [tweet.pk], 0
+        for _depth in range(CONTEXT_MAX_DEPTH):
+            replies = list(
+                Tweet.objects.visible_to(request.user)
+                .filter(in_reply_to__in=frontier)
+                .order_by("id")
+                .values_list("pk", "in_reply_to")[: CONTEXT_MAX_DESCENDANTS - total]
+            )
+            if not replies:
+                break
+            for pk, parent in replies:
+                children.setdefault(parent, []).append(pk)
+            total += len(replies)
+            frontier = [pk for pk, _parent in replies]
+        descendant_ids = []
+
+        def walk(pk):
+            for child in children.get(pk, ()):
+                descendant_ids.append(child)
+                walk(child)
+
+        walk(tweet.pk)
+        found = {
+            found.pk: found
+            for found in selectors.tweet_queryset(viewer=request.user).filter(
+                pk__in=[*ancestor_ids, *descendant_ids]
+            )
+        }
+        context = entities.StatusContext.for_tweets(request, found.values())
+
+        def entities_of(ids):
+            return [entities.status(found[pk], context) for pk in ids if pk in found]
+
+        return Response(
+            {
+                "ancestors": entities_of(reversed(ancestor_ids)),
+                "descendants": entities_of(descendant_ids),
+            }
+        )
+
+
+class FavouriteView(MastodonView):
+    scopes = {"POST": "write:favourites"}
+
+    def post(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        services.like_create(user=request.user, tweet=tweet)
+        return status_response(request, tweet.pk)
+
+
+class UnfavouriteView(MastodonView):
+    scopes = {"POST": "write:favourites"}
+
+    def post(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        services.like_delete(user=request.user, tweet=tweet)
+        return status_response(request, tweet.pk)
+
+
+class FavouritedByView(MastodonView):
+    public = frozenset({"GET"})
+
+    def get(self, request, status_id):
+        likes = selectors.tweet_likes(tweet=find_tweet(request, status_id))
+        page, link = paginate(request, queryset_fetch(likes), default=40, maximum=80)
+        return paged([entities.account(like.user, request) for like in page], link)
+
+
+class FavouritesView(MastodonView):
+    """The caller's favourites, most recently liked first."""
+
+    scopes = {"GET": "read:favourites"}
+
+    def get(self, request):
+        likes = selectors.likes_by_user(user=request.user, viewer=request.user)
+        page, link = paginate(request, queryset_fetch(likes))
+        return paged(entities.statuses([like.tweet for like in page], request), link)
+
+
+# --- Timelines ------------------------------------------------------------------------------------
+class HomeTimelineView(MastodonView):
+    scopes = {"GET": "read:statuses"}
+
+    def get(self, request):
+        page, link = paginate(request, selectors.timeline_home_fetch(reader=request.user))
+        return paged(entities.statuses(page, request), link)
+
+
+class PublicTimelineView(MastodonView):
+    """Every visible tweet, newest first (all of them are local; ``remote=true`` finds none)."""
+
+    public = frozenset({"GET"})
+
+    def get(self, request):
+        params = request.query_params
+        if param_bool(params, "remote"):
+            return Response([])
+        tweets = selectors.tweet_queryset(viewer=request.user)
+        if param_bool(params, "only_media"):
+            tweets = tweets.filter(Exists(TweetMedia.objects.filter(tweet=OuterRef("pk"))))
+        page, link = paginate(request, queryset_fetch(tweets))
+        return paged(entities.statuses(page, request), link)
+
+
+# --- Media ----------------------------------------------------------------------------------------
+class MediaUploadView(MastodonView):
+    """``POST /api/v2/media`` and ``/api/v1/media``: processed at once, so the URL is ready."""
+
+    scopes = {"POST": "write:media"}
+
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Attach an image as `file`."]})
+        media = media_services.media_create(
+            owner=request.user,
+            upload=upload,
+            description=param_text(request.data, "description"),
+        )
+        return Response(entities.media_attachment(media, request))
+
+
+class MediaView(MastodonView):
+    """One of the caller's uploads that is not attached yet: read it, or change its description."""
+
+    scopes = {"GET": "write:media", "PUT": "write:media"}
+
+    def get_media(self, request, media_id):
+        media = media_get_unattached(owner=request.user, media_id=path_id(media_id))
+        if media is None:
+            raise Http404
+        return media
+
+    def get(self, request, media_id):
+        return Response(entities.media_attachment(self.get_media(request, media_id), request))
+
+    def put(self, request, media_id):
+        media = self.get_media(request, media_id)
+        if "description" in request.data:
+            media_services.media_describe(
+                media=media, description=param_text(request.data, "description")
+            )
+        return Response(entities.media_attachment(media, request))
