@@ -3,14 +3,13 @@ minitter's models, with the exact field names and formats clients rely on: ids a
 as ``2024-01-01T00:00:00.000Z``, images never null.
 
 A page of statuses is hydrated in a constant number of queries: ``StatusContext.for_tweets``
-looks up, once per page, what the tweets' own rows do not carry (the viewer's likes, the authors of
-the tweets replied to, the accounts mentioned) and prefetches attachments.
+looks up, once per page, what the tweets' own rows do not carry (the viewer's favourites and
+reblogs, the authors of the tweets replied to, the accounts mentioned) and prefetches attachments.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db.models import prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 
@@ -19,7 +18,7 @@ from mastodon_api.content import hashtags, mentioned_usernames, render_html
 from media.images import PREVIEW_LONG_SIDE
 from media.selectors import storage_url
 from tweets import selectors as tweet_selectors
-from tweets.models import Tweet, attachments_prefetch
+from tweets.models import Tweet
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -161,21 +160,24 @@ class StatusContext:
 
     request: object
     favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
     parent_authors: dict[int, int] = field(default_factory=dict)
     mentionable: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def for_tweets(cls, request, tweets) -> "StatusContext":
+        """Tweets and reposts with ``select_related`` of their authors (and originals)."""
         tweets = list(tweets)
-        prefetch_related_objects(tweets, attachments_prefetch())
-        viewer = request.user
-        parent_ids = {tweet.in_reply_to_id for tweet in tweets if tweet.in_reply_to_id}
-        names = set().union(*(mentioned_usernames(tweet.text) for tweet in tweets))
+        tweet_selectors.tweets_hydrate(tweets)
+        originals = [tweet.repost_of for tweet in tweets if tweet.repost_of_id]
+        shown = [*tweets, *originals]
+        flags = tweet_selectors.viewer_flags(user=request.user, tweets=tweets)
+        parent_ids = {tweet.in_reply_to_id for tweet in shown if tweet.in_reply_to_id}
+        names = set().union(*(mentioned_usernames(tweet.text) for tweet in shown))
         return cls(
             request=request,
-            favourited=tweet_selectors.liked_tweet_ids(
-                user=viewer, tweet_ids=[tweet.pk for tweet in tweets]
-            ),
+            favourited=flags["liked"],
+            reblogged=flags["reposted"],
             parent_authors=dict(
                 Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id")
             )
@@ -186,8 +188,31 @@ class StatusContext:
 
 
 def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
-    """The Status entity of a tweet with ``select_related("author__avatar")``."""
+    """The Status entity of a tweet, or of a repost: a status of its own whose ``reblog`` is the
+    original (the flags mirror the original's, which is what clients show)."""
     request = context.request
+    if tweet.repost_of_id:
+        original = status(tweet.repost_of, context)
+        url = absolute(request, reverse("tweet-detail", args=[tweet.pk]))
+        return {
+            **original,
+            "id": str(tweet.pk),
+            "created_at": timestamp(tweet.created_at),
+            "edited_at": None,
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "uri": url,
+            "url": url,
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "content": "",
+            "account": account(tweet.author, request),
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "reblog": original,
+        }
     mentioned = [
         context.mentionable[name]
         for name in sorted(mentioned_usernames(tweet.text))
@@ -217,10 +242,10 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "uri": url,
         "url": url,
         "replies_count": tweet.reply_count,
-        "reblogs_count": 0,
+        "reblogs_count": tweet.repost_count,
         "favourites_count": tweet.like_count,
         "favourited": tweet.pk in context.favourited,
-        "reblogged": False,
+        "reblogged": tweet.pk in context.reblogged,
         "muted": False,
         "bookmarked": False,
         "pinned": False,

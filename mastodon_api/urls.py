@@ -56,7 +56,9 @@ urlpatterns = [
     route(f"api/v1/statuses/{STATUS}/favourite", statuses.FavouriteView.as_view()),
     route(f"api/v1/statuses/{STATUS}/unfavourite", statuses.UnfavouriteView.as_view()),
     route(f"api/v1/statuses/{STATUS}/favourited_by", statuses.FavouritedByView.as_view()),
-    route(f"api/v1/statuses/{STATUS}/reblogged_by", empty),
+    route(f"api/v1/statuses/{STATUS}/reblog", statuses.ReblogView.as_view()),
+    route(f"api/v1/statuses/{STATUS}/unreblog", statuses.UnreblogView.as_view()),
+    route(f"api/v1/statuses/{STATUS}/reblogged_by", statuses.RebloggedByView.as_view()),
     route("api/v1/favourites", statuses.FavouritesView.as_view()),
     # Timelines
     route("api/v1/timelines/home", statuses.HomeTimelineView.as_view()),

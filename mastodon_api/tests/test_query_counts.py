@@ -12,23 +12,26 @@ from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
 
-# The token with its account (1), the endpoint's rows, and for statuses: attachments, the viewer's
-# favourites, the authors replied to and the accounts mentioned (1 each).
+# The token with its account (1), the endpoint's rows, and for statuses: attachments (of reblogged
+# originals too), the viewer's favourites and reblogs, the authors replied to and the accounts
+# mentioned (1 each).
 PINS = {
     "/api/v1/timelines/home": 7,
     "/api/v1/timelines/public": 6,
-    "/api/v1/accounts/{author}/statuses": 7,
+    "/api/v1/accounts/{author}/statuses": 8,
     "/api/v1/accounts/{author}/followers": 3,
     "/api/v1/accounts/{author}/following": 3,
     "/api/v1/statuses/{tweet}/favourited_by": 3,
+    "/api/v1/statuses/{reblogged}/reblogged_by": 3,
     "/api/v1/favourites": 6,
 }
 
 
-def populate(reader, author, n, favourite=None):
-    """``n`` rich tweets by ``author``: replies, mentions, tags, media, liked by the reader; each
-    new follower of the author also likes ``favourite`` (or the first of these tweets)."""
-    tweets = []
+def populate(reader, author, n, favourite=None, boosted=None):
+    """``n`` rich tweets by ``author``: replies, mentions, tags, media, liked by the reader, and as
+    many reblogs by the author; each new follower of the author also likes ``favourite`` (or the
+    first of these tweets) and reblogs ``boosted`` (or the first tweet reblogged here)."""
+    tweets, reblogs = [], []
     for i in range(n):
         media = MediaFileFactory(owner=author)
         parent = tweets[-1] if tweets else None
@@ -43,8 +46,19 @@ def populate(reader, author, n, favourite=None):
         follow(follower, author)
         follow(author, follower)
         services.like_create(user=follower, tweet=favourite or (tweets or [tweet])[0])
+        # The author reblogs someone else's tweet with a picture and a mention; the reader too.
+        other = UserFactory()
+        reblogged = TweetFactory(
+            author=other,
+            text=f"@{author.username} look",
+            media_ids=[MediaFileFactory(owner=other).pk],
+        )
+        services.repost_create(user=author, tweet=reblogged)
+        services.repost_create(user=reader, tweet=reblogged)
+        reblogs.append(reblogged)
+        services.repost_create(user=follower, tweet=boosted or reblogs[0])
         tweets.append(tweet)
-    return tweets
+    return tweets, reblogs
 
 
 def count(client, url) -> tuple[int, int]:
@@ -59,10 +73,10 @@ def test_a_page_costs_a_constant_number_of_queries(oauth_client, path):
     reader, author = UserFactory(), UserFactory()
     follow(reader, author)
     client = oauth_client(reader)
-    tweets = populate(reader, author, 2)
-    url = path.format(author=author.pk, tweet=tweets[0].pk)
+    tweets, reblogs = populate(reader, author, 2)
+    url = path.format(author=author.pk, tweet=tweets[0].pk, reblogged=reblogs[0].pk)
     small, small_items = count(client, url)
-    populate(reader, author, 8, favourite=tweets[0])
+    populate(reader, author, 8, favourite=tweets[0], boosted=reblogs[0])
     large, large_items = count(client, url)
     assert large_items > small_items >= 1
     assert large == small <= PINS[path]

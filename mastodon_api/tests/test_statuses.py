@@ -10,7 +10,7 @@ from django.test import override_settings
 from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
 from tweets.models import Tweet
-from tweets.tests.factories import TweetFactory
+from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +194,42 @@ def test_instance_reports_the_character_limit(api_client):
     assert re.match(r"^\d+\.\d+\.\d+$", v2["version"])
     v1 = api_client.get("/api/v1/instance/").json()
     assert v1["configuration"]["statuses"]["max_characters"] == 10
+
+
+def test_reblog_unreblog_and_reblogged_by(oauth_client):
+    booster, reader = UserFactory(), UserFactory()
+    follow(reader, booster)
+    original = TweetFactory(text="worth sharing")
+    client = oauth_client(booster)
+    reblog = client.post(f"/api/v1/statuses/{original.pk}/reblog").json()
+    assert reblog["id"] != str(original.pk)
+    assert reblog["account"]["id"] == str(booster.pk)
+    assert reblog["reblog"]["id"] == str(original.pk)
+    assert reblog["reblog"]["reblogged"] is True and reblog["reblog"]["reblogs_count"] == 1
+    again = client.post(f"/api/v1/statuses/{reblog['id']}/reblog").json()
+    assert again["id"] == reblog["id"]
+    home = oauth_client(reader).get("/api/v1/timelines/home").json()
+    assert [(s["id"], s["reblog"]["id"]) for s in home] == [(reblog["id"], str(original.pk))]
+    by = client.get(f"/api/v1/statuses/{original.pk}/reblogged_by").json()
+    assert [account["id"] for account in by] == [str(booster.pk)]
+    assert client.get("/api/v1/timelines/public").json()[0]["reblog"] is None
+    undone = client.post(f"/api/v1/statuses/{original.pk}/unreblog").json()
+    assert undone["id"] == str(original.pk) and undone["reblogged"] is False
+    assert oauth_client(reader).get("/api/v1/timelines/home").json() == []
+
+
+def test_favouriting_a_reblog_favourites_its_original(oauth_client):
+    original = TweetFactory()
+    reblog = oauth_client(UserFactory()).post(f"/api/v1/statuses/{original.pk}/reblog").json()
+    liked = oauth_client(UserFactory()).post(f"/api/v1/statuses/{reblog['id']}/favourite").json()
+    assert liked["id"] == str(original.pk) and liked["favourites_count"] == 1
+
+
+def test_account_statuses_can_leave_out_reblogs(oauth_client, api_client):
+    user = UserFactory()
+    own = TweetFactory(author=user)
+    oauth_client(user).post(f"/api/v1/statuses/{TweetFactory().pk}/reblog")
+    url = f"/api/v1/accounts/{user.pk}/statuses"
+    assert len(api_client.get(url).json()) == 2
+    only_own = api_client.get(url, {"exclude_reblogs": "true"}).json()
+    assert [s["id"] for s in only_own] == [str(own.pk)]

@@ -93,7 +93,9 @@ class AccountStatusesView(MastodonView):
         params = request.query_params
         if param_bool(params, "pinned") or params.get("tagged"):
             return Response([])  # no pinned posts; featured tags are not supported
-        tweets = selectors.tweets_by_author(author=account, viewer=request.user)
+        tweets = selectors.tweets_by_author(
+            author=account, viewer=request.user, reposts=not param_bool(params, "exclude_reblogs")
+        )
         if param_bool(params, "exclude_replies"):
             tweets = tweets.filter(in_reply_to__isnull=True)
         if param_bool(params, "only_media"):

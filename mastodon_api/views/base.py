@@ -9,7 +9,6 @@ from django.http import Http404
 from oauth2_provider.models import AbstractAccessToken
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.authentication import AccountOAuthAuthentication, AccountTokenAuthentication
 from core.exceptions import DependencyUnavailable
 from core.fields import parse_id
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from mastodon_api.scopes import covers
 
 

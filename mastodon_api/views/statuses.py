@@ -27,8 +27,9 @@ CONTEXT_MAX_DESCENDANTS = 200
 
 
 def find_tweet(request, status_id) -> Tweet:
-    """A tweet the caller may see, without joins (for writes and checks)."""
-    tweet = selectors.tweet_find(tweet_id=path_id(status_id), viewer=request.user)
+    """The original tweet behind a status id the caller may see (a reblog's id stands for its
+    original, for replies, favourites, reblogs and threads), without joins."""
+    tweet = selectors.tweet_find_original(tweet_id=path_id(status_id), viewer=request.user)
     if tweet is None:
         raise Http404
     return tweet
@@ -83,7 +84,9 @@ class StatusView(MastodonView):
         return status_response(request, path_id(status_id))
 
     def put(self, request, status_id):
-        tweet = find_tweet(request, status_id)
+        tweet = selectors.tweet_find(tweet_id=path_id(status_id), viewer=request.user)
+        if tweet is None or tweet.repost_of_id:
+            raise Http404
         data = request.data
         _refuse_unsupported(data)
         media_ids = param_ids(data, "media_ids")
@@ -99,7 +102,8 @@ class StatusView(MastodonView):
         tweet = selectors.tweet_get(tweet_id=path_id(status_id), viewer=request.user)
         if tweet is None:
             raise Http404
-        # The deleted status with its source text, so that clients can "delete and redraft".
+        # The deleted status with its source text, so that clients can "delete and redraft";
+        # deleting a reblog is unreblogging.
         entity = entities.status(
             tweet, entities.StatusContext.for_tweets(request, [tweet]), source=True
         )
@@ -187,6 +191,40 @@ class UnfavouriteView(MastodonView):
         return status_response(request, tweet.pk)
 
 
+class ReblogView(MastodonView):
+    """Reblog (repost): answers the reblog, a status whose ``reblog`` is the original."""
+
+    scopes = {"POST": "write:statuses"}
+
+    def post(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        try:
+            repost, _created = services.repost_create(user=request.user, tweet=tweet)
+        except Tweet.DoesNotExist:
+            raise Http404 from None
+        return status_response(request, repost.pk)
+
+
+class UnreblogView(MastodonView):
+    """Take a reblog back: answers the original."""
+
+    scopes = {"POST": "write:statuses"}
+
+    def post(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        services.repost_delete(user=request.user, tweet=tweet)
+        return status_response(request, tweet.pk)
+
+
+class RebloggedByView(MastodonView):
+    public = frozenset({"GET"})
+
+    def get(self, request, status_id):
+        reposts = selectors.tweet_reposts(tweet=find_tweet(request, status_id))
+        page, link = paginate(request, queryset_fetch(reposts), default=40, maximum=80)
+        return paged([entities.account(repost.author, request) for repost in page], link)
+
+
 class FavouritedByView(MastodonView):
     public = frozenset({"GET"})
 
@@ -217,7 +255,8 @@ class HomeTimelineView(MastodonView):
 
 
 class PublicTimelineView(MastodonView):
-    """Every visible tweet, newest first (all of them are local; ``remote=true`` finds none)."""
+    """Every visible tweet, newest first, without reblogs as on Mastodon (all of them are local;
+    ``remote=true`` finds none)."""
 
     public = frozenset({"GET"})
 
@@ -225,7 +264,7 @@ class PublicTimelineView(MastodonView):
         params = request.query_params
         if param_bool(params, "remote"):
             return Response([])
-        tweets = selectors.tweet_queryset(viewer=request.user)
+        tweets = selectors.original_queryset(viewer=request.user)
         if param_bool(params, "only_media"):
             tweets = tweets.filter(Exists(TweetMedia.objects.filter(tweet=OuterRef("pk"))))
         page, link = paginate(request, queryset_fetch(tweets))
