@@ -4,7 +4,8 @@ Each bearer token (or, without one, each client address) may make ``MASTODON_RAT
 requests per fixed window of ``MASTODON_RATE_WINDOW_SECONDS``; beyond that the answer is 429 with
 ``Retry-After``. Counters live in the default cache (shared by every process with
 ``CACHE_BACKEND=database``). Responses carry ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
-``X-RateLimit-Reset`` (an ISO 8601 time), as Mastodon's do.
+``X-RateLimit-Reset`` (an ISO 8601 time), as Mastodon's do; where the project's tighter limit on
+writes (``core.throttling``) applied, its numbers.
 """
 
 import hashlib
@@ -46,13 +47,22 @@ class RateLimitMiddleware:
         except ValueError:  # expired between add and incr
             cache.set(key, 1, window + 5)
             used = 1
-        reset = datetime.fromtimestamp(start + window, tz=UTC)
+        remaining = max(0, limit - used)
+        reset = start + window
         if used > limit:
             response = JsonResponse({"error": "Too many requests"}, status=429)
-            response["Retry-After"] = str(max(1, int(start + window - now)))
+            response["Retry-After"] = str(max(1, int(reset - now)))
         else:
             response = self.get_response(request)
+            tighter = response.get("X-RateLimit-Remaining")
+            if tighter is not None and int(tighter) < remaining:
+                # The project's own limit on writes applied and is the tighter one: report it
+                # (its reset is in seconds from now; Mastodon clients expect a time).
+                limit, remaining = int(response["X-RateLimit-Limit"]), int(tighter)
+                reset = now + int(response["X-RateLimit-Reset"])
         response["X-RateLimit-Limit"] = str(limit)
-        response["X-RateLimit-Remaining"] = str(max(0, limit - used))
-        response["X-RateLimit-Reset"] = reset.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        response["X-RateLimit-Remaining"] = str(remaining)
+        response["X-RateLimit-Reset"] = datetime.fromtimestamp(reset, tz=UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"
+        )
         return response

@@ -16,6 +16,7 @@ import time
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -161,7 +162,9 @@ class AuthorizeView(OAuthLibMixin, View):
             "username": request.POST.get("username", "") if error else "",
             "action": request.get_full_path(),
         }
-        return render(request, self.template_name, context, status=status)
+        response = render(request, self.template_name, context, status=status)
+        response["Content-Security-Policy"] = _page_policy(credentials["redirect_uri"])
+        return response
 
     def _finish(self, request, scopes, credentials, allow):
         try:
@@ -188,6 +191,20 @@ class AuthorizeView(OAuthLibMixin, View):
         return render(
             request, "mastodon_api/authorize_error.html", {"error": description}, status=400
         )
+
+
+def _page_policy(redirect_uri: str) -> str:
+    """The site's Content-Security-Policy, letting the form's answer redirect to the app (browsers
+    apply ``form-action`` to the redirect that follows a form)."""
+    parts = urlsplit(redirect_uri)
+    if parts.scheme in ("http", "https"):
+        target = f"{parts.scheme}://{parts.netloc}"
+    else:
+        target = f"{parts.scheme}:"
+    policy = {**settings.CONTENT_SECURITY_POLICY}
+    if redirect_uri != OOB:
+        policy["form-action"] = [*policy.get("form-action", ["'self'"]), target]
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in policy.items())
 
 
 def _truthy(value) -> bool:

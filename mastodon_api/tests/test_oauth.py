@@ -410,3 +410,10 @@ def test_suspension_refuses_oauth_tokens_until_lifted(oauth_client):
     assert client.get("/api/v1/accounts/verify_credentials").status_code == 401
     account_set_suspended(account=user, suspended=False, moderator=moderator, reason="appeal")
     assert client.get("/api/v1/accounts/verify_credentials").status_code == 200
+
+
+def test_the_login_page_may_send_its_answer_to_the_app():
+    app = register().json()
+    policy = Client().get(authorize_url(app))["Content-Security-Policy"]
+    assert "form-action 'self' https://client.example" in policy
+    assert "frame-ancestors 'none'" in policy

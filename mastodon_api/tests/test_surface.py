@@ -140,3 +140,21 @@ def test_cors_allows_any_origin_without_credentials(api_client):
     assert token["Access-Control-Allow-Origin"] == "*"
     for path in ("/oauth/authorize", "/admin/login/", "/api/minitter/v1/tweets"):
         assert "Access-Control-Allow-Origin" not in api_client.get(path, HTTP_ORIGIN=origin)
+
+
+def test_writes_count_against_the_projects_write_limits(oauth_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "write_user": "2/min",
+        },
+    }
+    client = oauth_client(UserFactory())
+    first = client.post("/api/v1/statuses", {"status": "one"})
+    assert (first["X-RateLimit-Limit"], first["X-RateLimit-Remaining"]) == ("2", "1")
+    assert re.match(r"^\d{4}-\d\d-\d\dT", first["X-RateLimit-Reset"])
+    client.post("/api/v1/statuses", {"status": "two"})
+    refused = client.post("/api/v1/statuses", {"status": "three"})
+    assert refused.status_code == 429
+    assert list(refused.json()) == ["error"] and "Retry-After" in refused

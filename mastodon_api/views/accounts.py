@@ -47,6 +47,7 @@ class VerifyCredentialsView(MastodonView):
 
 class UpdateCredentialsView(MastodonView):
     scopes = {"PATCH": "write:accounts"}
+    write_throttle_scope = "upload"  # it may carry an avatar
 
     def patch(self, request):
         data = request.data

@@ -108,7 +108,6 @@ class MastodonView(APIView):
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     content_negotiation_class = IgnoreAccept
-    throttle_classes = []
     scopes: dict[str, str] = {}
     public: frozenset[str] = frozenset()
     # Documented in docs/mastodon-api.md, not in the project's own OpenAPI schema.

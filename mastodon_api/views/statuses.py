@@ -276,6 +276,7 @@ class MediaUploadView(MastodonView):
     """``POST /api/v2/media`` and ``/api/v1/media``: processed at once, so the URL is ready."""
 
     scopes = {"POST": "write:media"}
+    write_throttle_scope = "upload"  # the project's stricter limits for image processing
 
     def post(self, request):
         upload = request.FILES.get("file")
