@@ -229,7 +229,7 @@ class FavouritedByView(MastodonView):
     public = frozenset({"GET"})
 
     def get(self, request, status_id):
-        likes = selectors.tweet_likes(tweet=find_tweet(request, status_id))
+        likes = selectors.tweet_likes(tweet=find_tweet(request, status_id), viewer=request.user)
         page, link = paginate(request, queryset_fetch(likes), default=40, maximum=80)
         return paged([entities.account(like.user, request) for like in page], link)
 
