@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate worker beat e2e bench clean
+.PHONY: run test lint format migrate worker beat e2e load bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: $(VENV)/.dev-installed
 # PostgreSQL is installed by .ci/postgres when missing).
 e2e: $(VENV)/.dev-installed
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+# The load test with faults: 32 clients for MINITTER_LOAD_SECONDS (60) through nginx and two
+# gunicorn instances on PostgreSQL and an S3-protocol store, stopping and freezing them meanwhile.
+load: $(VENV)/.dev-installed
+	$(PY) -m pytest -m load -s $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -16,10 +16,11 @@ from core.testing import RedisServer, free_port, wait_for_port
 from minitter.settings import redis_cache, s3_storage
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _node_leased(django_db_setup, django_db_blocker):
-    """Tweet ids lease a node number on a connection of their own (core/nodes.py): take it before
-    any test's transaction holds SQLite's in-memory database."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and a node number for tweet ids leased from it at once: leasing uses a
+    connection of its own (core/nodes.py), which must come before any test's transaction holds
+    SQLite's in-memory database."""
     with django_db_blocker.unblock():
         next_id()
 
@@ -37,6 +38,12 @@ def pytest_collection_modifyitems(items):
         transactional = marker is not None and marker.kwargs.get("transaction")
         if transactional and "django_db_serialized_rollback" not in item.fixturenames:
             item.fixturenames.append("django_db_serialized_rollback")
+
+
+@pytest.fixture(autouse=True)
+def _store_up(monkeypatch):
+    """A store outage in one test does not make the next one refuse uploads."""
+    monkeypatch.setattr("media.services._store_down_until", 0.0)
 
 
 @pytest.fixture(autouse=True)

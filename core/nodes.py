@@ -15,6 +15,7 @@ import time
 import uuid
 from contextlib import suppress
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from core.models import NodeLease
@@ -53,14 +54,15 @@ def node_lease(holder: str, renew: int | None = None) -> tuple[int, float]:
     """Renew ``holder``'s lease of node ``renew``, or lease a free node; returns the node and the
     ``time.monotonic()`` until which the caller may use it."""
     started = time.monotonic()
-    ms = LEASE_SECONDS * 1000
+    seconds = getattr(settings, "MINITTER_NODE_LEASE_SECONDS", LEASE_SECONDS)
+    ms = seconds * 1000
     if renew is not None:
         updated, _ = _run(
             "UPDATE {table} SET expires_at = {now} + %s WHERE node = %s AND holder = %s",
             [ms, renew, holder],
         )
         if updated == 1:
-            return renew, started + LEASE_SECONDS
+            return renew, started + seconds
     first = random.randrange(NODES)
     for offset in range(NODES):
         node = (first + offset) % NODES
@@ -71,7 +73,7 @@ def node_lease(holder: str, renew: int | None = None) -> tuple[int, float]:
             [node, holder, ms],
         )
         if row is not None:
-            return node, started + LEASE_SECONDS
+            return node, started + seconds
     raise NoFreeNode("all node numbers for tweet ids are leased")
 
 

@@ -7,6 +7,7 @@ committed, so a rollback never leaves a row pointing at a missing object.
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,9 @@ from media.models import MediaFile
 logger = logging.getLogger(__name__)
 
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
+# After the store fails, uploads in this process are refused at once (503) for this long.
+STORE_RETRY_AFTER_FAILURE_SECONDS = 5
+_store_down_until = 0.0
 
 
 class MediaStorageUnavailable(DependencyUnavailable):
@@ -78,12 +82,17 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     Raises ``ValidationError`` for anything that is not an acceptable image and
     ``MediaStorageUnavailable`` when the store cannot be written.
     """
+    global _store_down_until
     if upload.size > settings.MEDIA_MAX_UPLOAD_BYTES:
         raise ValidationError(
             {"file": [f"The file is too large: at most {settings.MEDIA_MAX_UPLOAD_BYTES} bytes."]}
         )
     if len(description) > 1000:
         raise ValidationError({"description": ["At most 1000 characters."]})
+    if time.monotonic() < _store_down_until:
+        # The store failed moments ago: answer at once instead of decoding the image and holding
+        # a worker thread for the connect timeout again.
+        raise MediaStorageUnavailable
     with _processing_slot():
         image = process_image(upload)
 
@@ -107,6 +116,7 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     except STORAGE_ERRORS as exc:
         _delete_objects(stored)
         logger.warning("media store unavailable: %s", exc.__class__.__name__)
+        _store_down_until = time.monotonic() + STORE_RETRY_AFTER_FAILURE_SECONDS
         raise MediaStorageUnavailable from exc
     except BaseException:
         _delete_objects(stored)

@@ -15,3 +15,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# One node lease for the whole run: a renewal uses a connection of its own, which SQLite's shared
+# in-memory test database would refuse while a test's transaction holds it.
+MINITTER_NODE_LEASE_SECONDS = 24 * 3600

@@ -52,6 +52,10 @@ postgres_only = pytest.mark.skipif(
 
 
 @postgres_only
+@pytest.mark.skipif(
+    settings.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
+    reason="pgbouncer drops the options startup parameter: there they are set on the role",
+)
 def test_statement_and_lock_timeouts_come_from_settings():
     with connection.cursor() as cursor:
         cursor.execute(

@@ -2,6 +2,7 @@
 
 import io
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -194,3 +195,13 @@ def test_pillow_can_reopen_every_stored_image(auth_client, user, _media_in_tmp_d
     media = MediaFile.objects.get()
     for key in (media.file, media.preview):
         Image.open(io.BytesIO((_media_in_tmp_dir / key).read_bytes())).verify()
+
+
+def test_uploads_are_refused_at_once_for_a_while_after_the_store_failed(
+    auth_client, user, monkeypatch
+):
+    monkeypatch.setattr("media.services._store_down_until", time.monotonic() + 60)
+    response = upload_file(auth_client(user))
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"
+    assert "Retry-After" in response
