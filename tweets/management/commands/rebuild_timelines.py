@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Sum
 
 from accounts.selectors import account_get
 from core.progress import ProgressBar
@@ -23,19 +24,26 @@ class Command(BaseCommand):
         if usernames and options["all"]:
             raise CommandError("Give usernames or --all, not both.")
         if options["all"]:
-            total = User.objects.active().count()
-            users = User.objects.active().order_by("pk").iterator(chunk_size=500)
+            users = User.objects.active().order_by("pk")
+            total = users.count()
+            work = total + (users.aggregate(follows=Sum("following_count"))["follows"] or 0)
+            users = users.iterator(chunk_size=500)
         else:
             found = {name: account_get(username=name) for name in usernames}
             missing = [name for name, user in found.items() if user is None]
             if missing:
                 raise CommandError(f"Unknown users: {', '.join(missing)}")
-            total, users = len(found), list(found.values())
+            users = list(found.values())
+            total = len(users)
+            work = sum(user.following_count + 1 for user in users)
 
+        # A timeline costs about one unit per follow to scan (plus its owner's own tweets): the
+        # bar counts those units, so it moves steadily past accounts that follow thousands.
         progress = ProgressBar(enabled=options["verbosity"] >= 1)
-        entries = 0
+        entries = done_work = 0
         for done, user in enumerate(users, start=1):
             entries += timeline_rebuild(owner=user)
-            progress("timelines", done, total)
+            done_work += user.following_count + 1
+            progress("timelines", done_work, work, note=f"{done:,}/{total:,} accounts")
         progress.close()
         self.stdout.write(f"Rebuilt {total} timelines with {entries} entries.")
