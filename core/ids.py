@@ -87,6 +87,15 @@ class SnowflakeGenerator:
 _generator = SnowflakeGenerator()
 
 
+def lease_outside_transactions(**kwargs) -> None:
+    """At the start of each request (``request_started``), before any transaction: take or renew
+    this process's node lease now, so that ``next_id()`` never needs a second database connection
+    in the middle of a write. SQLite lets no other connection write while a transaction holds its
+    write lock, so there a lease taken mid-transaction would wait until it timed out."""
+    with _generator._lock:
+        _generator._ensure_node()
+
+
 def next_id() -> int:
     return _generator.next_id()
 

@@ -385,6 +385,8 @@ TIMELINE_WORK_RETRY_SECONDS = env_int("TIMELINE_WORK_RETRY_SECONDS", 60)
 # On follow, the followee's tweets of the last N days (at most M of them) enter the timeline.
 TIMELINE_BACKFILL_DAYS = env_int("TIMELINE_BACKFILL_DAYS", 30)
 TIMELINE_BACKFILL_MAX = env_int("TIMELINE_BACKFILL_MAX", 200)
+# Take or renew the tweet-id node lease when a request starts, outside any transaction.
+MINITTER_NODE_LEASE_AT_REQUEST_START = env_bool("MINITTER_NODE_LEASE_AT_REQUEST_START", True)
 # Benchmark-only routes (the naive timeline query that bench/run.py compares against); never
 # in production.
 MINITTER_BENCHMARK_ENDPOINTS = env_bool("MINITTER_BENCHMARK_ENDPOINTS", False)

@@ -19,3 +19,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # One node lease for the whole run: a renewal uses a connection of its own, which SQLite's shared
 # in-memory test database would refuse while a test's transaction holds it.
 MINITTER_NODE_LEASE_SECONDS = 24 * 3600
+# Test-client requests in tests without database access must not touch the database.
+MINITTER_NODE_LEASE_AT_REQUEST_START = False
