@@ -72,6 +72,12 @@ ERRORS = {
         "Request body too large: at most 65536 bytes are accepted.",
         None,
     ),
+    "414": (
+        "Request line too long (refused by the server before the API sees it).",
+        "uri_too_long",
+        "Request line too long.",
+        None,
+    ),
     "415": (
         "Unsupported content type.",
         "unsupported_media_type",
@@ -141,8 +147,9 @@ class AutoSchema(SpectacularAutoSchema):
             statuses += ["413", "415"]
         if self.method in UNSAFE_METHODS:
             statuses.append("429")
+        statuses.append("414")  # any address can be longer than the server reads
         statuses.append("503")
-        return statuses
+        return sorted(statuses)
 
     def _validation_example(self) -> dict:
         field, code, message = "limit", "invalid", "Must be a positive integer."
