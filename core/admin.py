@@ -100,3 +100,37 @@ class BooleanFilter(admin.SimpleListFilter):
         if self.value() in ("0", "1"):
             return queryset.filter(**{self.field: self.value() == "1"})
         return queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows to look at only: no adding, changing or deleting in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceDeletesAdmin(admin.ModelAdmin):
+    """Rows people make through the API: not added or changed here, and deleted only through
+    ``remove(obj)`` (a service that keeps counters and timelines right), one row at a time."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def remove(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.remove(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related(*self.list_select_related):
+            self.remove(obj)

@@ -7,7 +7,7 @@ Media are removed with what they belong to (a tweet's deletion, an avatar's repl
 from django.contrib import admin
 from django.utils.html import format_html
 
-from core.admin import BooleanFilter, IndexedSearchAdmin, short_time, truncated
+from core.admin import BooleanFilter, IndexedSearchAdmin, ReadOnlyAdmin, short_time, truncated
 from media.models import MediaFile
 from media.selectors import storage_url
 
@@ -21,7 +21,7 @@ class AttachedFilter(BooleanFilter):
 
 
 @admin.register(MediaFile)
-class MediaFileAdmin(IndexedSearchAdmin):
+class MediaFileAdmin(ReadOnlyAdmin, IndexedSearchAdmin):
     list_display = [
         "id",
         "thumbnail",
@@ -93,12 +93,3 @@ class MediaFileAdmin(IndexedSearchAdmin):
     @admin.display(description="attached", boolean=True)
     def attached(self, media):
         return media.attached_at is not None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin
-from core.admin import BooleanFilter, IndexedSearchAdmin, short_time, truncated
+from core.admin import (
+    BooleanFilter,
+    IndexedSearchAdmin,
+    ReadOnlyAdmin,
+    ServiceDeletesAdmin,
+    short_time,
+    truncated,
+)
 from media.selectors import storage_url
 from tweets import services
 from tweets.models import Block, Follow, Like, ModerationAction, Report, Tweet
@@ -336,7 +343,7 @@ def _act_on_report(report, moderator, reason, perform):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(IndexedSearchAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin, IndexedSearchAdmin):
     list_display = ["id", "created", "by", "kind", "short_reason", "about"]
     list_display_links = ["id"]
     list_select_related = ["moderator", "account"]
@@ -368,18 +375,9 @@ class ModerationActionAdmin(IndexedSearchAdmin):
             parts.append(f"report {action.report_id}")
         return truncated(", ".join(parts) or "-", 16)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Like)
-class LikeAdmin(IndexedSearchAdmin):
+class LikeAdmin(ServiceDeletesAdmin, IndexedSearchAdmin):
     list_display = ["id", "user", "tweet", "created_at"]
     list_select_related = ["user", "tweet"]
     raw_id_fields = ["user", "tweet"]
@@ -387,22 +385,12 @@ class LikeAdmin(IndexedSearchAdmin):
     search_help_text = "Exact username or tweet id."
     ordering = ["-id"]
 
-    def has_add_permission(self, request):
-        return False  # likes are made by people; counters follow the services
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def delete_model(self, request, obj):
-        services.like_delete(user=obj.user, tweet=obj.tweet)
-
-    def delete_queryset(self, request, queryset):
-        for like in queryset.select_related("user", "tweet"):
-            services.like_delete(user=like.user, tweet=like.tweet)
+    def remove(self, like):
+        services.like_delete(user=like.user, tweet=like.tweet)
 
 
 @admin.register(Follow)
-class FollowAdmin(IndexedSearchAdmin):
+class FollowAdmin(ServiceDeletesAdmin, IndexedSearchAdmin):
     list_display = ["id", "follower", "followee", "created_at"]
     list_select_related = ["follower", "followee"]
     raw_id_fields = ["follower", "followee"]
@@ -410,22 +398,12 @@ class FollowAdmin(IndexedSearchAdmin):
     search_help_text = "Exact username of the follower or the followee."
     ordering = ["-id"]
 
-    def has_add_permission(self, request):
-        return False  # follows are made by people; counters follow the services
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def delete_model(self, request, obj):
-        services.follow_delete(follower=obj.follower, followee=obj.followee)
-
-    def delete_queryset(self, request, queryset):
-        for follow in queryset.select_related("follower", "followee"):
-            services.follow_delete(follower=follow.follower, followee=follow.followee)
+    def remove(self, follow):
+        services.follow_delete(follower=follow.follower, followee=follow.followee)
 
 
 @admin.register(Block)
-class BlockAdmin(IndexedSearchAdmin):
+class BlockAdmin(ReadOnlyAdmin, IndexedSearchAdmin):
     """Who blocks whom: many blocks received in a short time are a signal of abuse. Read-only;
     mutes are private and not shown."""
 
@@ -435,15 +413,6 @@ class BlockAdmin(IndexedSearchAdmin):
     search_lookups = ("blocked__username__lower", "blocker__username__lower")
     search_help_text = "Exact username of the blocked account or of the blocker."
     ordering = ["-id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The accounts admin, with the moderation actions of this layer added on top.
