@@ -106,10 +106,10 @@ def test_followers_and_following_lists(api_client):
 
 
 def test_account_search(oauth_client):
-    UserFactory(username="haneul")
-    UserFactory(username="hana_kim")
-    UserFactory(username="other")
-    client = oauth_client(UserFactory())
+    UserFactory(username="haneul", display_name="Haneul")
+    UserFactory(username="hana_kim", display_name="Hana Kim")
+    UserFactory(username="other", display_name="Someone")
+    client = oauth_client(UserFactory(display_name="Reader"))
     found = client.get("/api/v1/accounts/search", {"q": "han", "limit": 5}).json()
     assert [a["username"] for a in found] == ["hana_kim", "haneul"]
     assert client.get("/api/v1/accounts/search", {"q": ""}).json() == []
