@@ -20,6 +20,27 @@ app = Celery("minitter")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The settings make publishing fail fast, so that a web request never waits for a broker that is
+# down. kombu applies those transport options to every connection of the process, so a worker or
+# beat would give up reconnecting after one retry and stay disconnected once the broker is back;
+# those processes instead retry for as long as it takes, a few seconds apart.
+RECONNECT_UNTIL_BACK = {
+    "max_retries": None,
+    "interval_start": 0,
+    "interval_step": 1,
+    "interval_max": 5,
+}
+
+
+@signals.celeryd_init.connect
+def _worker_reconnects_until_the_broker_is_back(conf, **kwargs):
+    conf.broker_transport_options = {**conf.broker_transport_options, **RECONNECT_UNTIL_BACK}
+
+
+@signals.beat_init.connect
+def _beat_reconnects_until_the_broker_is_back(sender, **kwargs):
+    _worker_reconnects_until_the_broker_is_back(sender.app.conf)
+
 
 @signals.worker_init.connect
 def _serve_worker_metrics(**kwargs):
