@@ -287,6 +287,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "media.tasks.media_cleanup",
         "schedule": env_int("MEDIA_CLEANUP_INTERVAL_SECONDS", 3600),
     },
+    "mutes-expired-delete": {"task": "tweets.tasks.mutes_expired_delete", "schedule": 3600},
     "timeline-work-resend": {
         "task": "tweets.tasks.timeline_work_resend",
         "schedule": env_int("TIMELINE_WORK_RETRY_SECONDS", 60),

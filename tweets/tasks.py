@@ -1,5 +1,6 @@
-"""Background tasks of the social layer: timeline fan-out in batches, follow backfill, and the
-periodic re-send of timeline work left in the outbox. Each is idempotent (see the services)."""
+"""Background tasks of the social layer: timeline fan-out in batches, follow backfill, the
+periodic re-send of timeline work left in the outbox and the purge of expired mutes. Each is
+idempotent (see the services)."""
 
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from prometheus_client import Gauge
 
 from core.tasks import RETRY_POLICY
-from tweets.services import timelines
+from tweets.services import mutes_expired_purge, timelines
 
 TIMELINE_WORK_PENDING = Gauge(
     "minitter_timeline_work_pending",
@@ -45,3 +46,10 @@ def timeline_work_resend() -> int:
     )
     TIMELINE_WORK_PENDING.set(pending)
     return pending
+
+
+@shared_task(**RETRY_POLICY)
+def mutes_expired_delete() -> int:
+    """Periodic: delete mutes that have ended (reads ignore them already; this keeps the table
+    from growing with them)."""
+    return mutes_expired_purge()

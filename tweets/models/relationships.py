@@ -60,6 +60,12 @@ class Mute(models.Model):
             models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
             models.CheckConstraint(condition=~Q(muter=models.F("muted")), name="mute_not_self"),
         ]
+        # The periodic purge of ended mutes reads only the few rows that have an end.
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=Q(expires_at__isnull=False), name="mute_expiring"
+            )
+        ]
 
     def __str__(self):
         return f"{self.muter_id} mutes {self.muted_id}"

@@ -32,7 +32,13 @@ from tweets.services.notifications import (
     notification_marker_set,
     notification_remove,
 )
-from tweets.services.relationships import block_create, block_delete, mute_create, mute_delete
+from tweets.services.relationships import (
+    block_create,
+    block_delete,
+    mute_create,
+    mute_delete,
+    mutes_expired_purge,
+)
 from tweets.services.reposts import repost_create, repost_delete
 from tweets.services.timelines import timeline_backfill, timeline_fan_out, timeline_rebuild
 from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean, tweet_update
@@ -56,6 +62,7 @@ __all__ = [
     "mentions_write",
     "mute_create",
     "mute_delete",
+    "mutes_expired_purge",
     "notification_add",
     "notification_clear",
     "notification_dismiss",

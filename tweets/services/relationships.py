@@ -69,3 +69,18 @@ def mute_delete(*, muter: User, muted: User) -> bool:
     """Unmute. Idempotent: False when there was no mute."""
     deleted, _ = Mute.objects.filter(muter=muter, muted=muted).delete()
     return bool(deleted)
+
+
+def mutes_expired_purge(*, batch_size: int = 1000) -> int:
+    """Delete mutes whose end has passed (reads already ignore them), in batches of short
+    transactions; returns how many were deleted. Idempotent: a second run finds none."""
+    deleted = 0
+    while True:
+        batch = list(
+            Mute.objects.filter(expires_at__lte=timezone.now()).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        if not batch:
+            return deleted
+        deleted += Mute.objects.filter(pk__in=batch, expires_at__lte=timezone.now()).delete()[0]

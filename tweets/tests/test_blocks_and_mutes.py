@@ -10,6 +10,7 @@ from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
 from tweets.models import Block, Follow, Like, Mute, Notification, Tweet
+from tweets.tasks import mutes_expired_delete
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,16 @@ def test_reposts_by_or_of_muted_and_blocked_accounts_leave_the_home_timeline(aut
     services.repost_create(user=friend, tweet=TweetFactory(author=blocked))
     shown = services.repost_create(user=friend, tweet=TweetFactory())[0]
     assert ids(auth_client(user).get(HOME)) == [str(shown.id)]
+
+
+def test_periodic_purge_deletes_only_mutes_that_have_ended():
+    muter = UserFactory()
+    ended, ending_later, forever = UserFactory(), UserFactory(), UserFactory()
+    services.mute_create(muter=muter, muted=ended, duration=60)
+    services.mute_create(muter=muter, muted=ending_later, duration=3600)
+    services.mute_create(muter=muter, muted=forever)
+    Mute.objects.filter(muted=ended).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert mutes_expired_delete.delay().get() == 1
+    assert set(Mute.objects.values_list("muted", flat=True)) == {ending_later.pk, forever.pk}
+    assert mutes_expired_delete.delay().get() == 0
