@@ -284,6 +284,38 @@ def statuses(tweets, request) -> list[dict]:
     return [status(tweet, context) for tweet in tweets]
 
 
+# --- Notifications --------------------------------------------------------------------------------
+# minitter's kinds as Mastodon's types: a reply notifies its parent's author as a mention does.
+NOTIFICATION_TYPES = {
+    "follow": "follow",
+    "like": "favourite",
+    "repost": "reblog",
+    "reply": "mention",
+    "mention": "mention",
+}
+
+
+def notification(row, context: StatusContext) -> dict:
+    """The Notification entity of a row with ``select_related`` actor and tweet; the tweet's
+    context comes from ``StatusContext.for_tweets`` over the page's tweets."""
+    entity = {
+        "id": str(row.pk),
+        "type": NOTIFICATION_TYPES[row.kind],
+        "created_at": timestamp(row.created_at),
+        "group_key": f"ungrouped-{row.pk}",
+        "account": account(row.actor, context.request),
+    }
+    if row.tweet_id is not None:
+        entity["status"] = status(row.tweet, context)
+    return entity
+
+
+def notifications(rows, request) -> list[dict]:
+    rows = list(rows)
+    context = StatusContext.for_tweets(request, [row.tweet for row in rows if row.tweet_id])
+    return [notification(row, context) for row in rows]
+
+
 def application(app, *, secret: str | None = None, request=None) -> dict:
     registration = getattr(app, "mastodon", None)
     scopes = registration.scopes.split() if registration else ["read"]

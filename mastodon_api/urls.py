@@ -4,7 +4,7 @@ answers with and without a trailing slash; unknown ones under ``/api/v1|v2/`` ar
 from django.urls import re_path
 
 from mastodon_api import oauth
-from mastodon_api.views import accounts, instance, statuses
+from mastodon_api.views import accounts, instance, notifications, statuses
 
 
 def route(pattern: str, view, name: str | None = None):
@@ -16,6 +16,7 @@ ID = r"(?P<{}>[^/]+)"
 ACCOUNT = ID.format("account_id")
 STATUS = ID.format("status_id")
 MEDIA = ID.format("media_id")
+NOTIFICATION = ID.format("notification_id")
 empty = instance.EmptyListView.as_view()
 
 urlpatterns = [
@@ -32,7 +33,16 @@ urlpatterns = [
     route("api/v1/instance", instance.InstanceV1View.as_view(), "mastodon-instance-v1"),
     route("api/v2/instance", instance.InstanceV2View.as_view(), "mastodon-instance-v2"),
     route("api/v1/preferences", instance.PreferencesView.as_view()),
-    route("api/v1/notifications", instance.NotificationsView.as_view()),
+    # Notifications
+    route("api/v1/notifications", notifications.NotificationsView.as_view()),
+    route("api/v1/notifications/clear", notifications.NotificationsClearView.as_view()),
+    route("api/v1/notifications/dismiss", notifications.NotificationDismissView.as_view()),
+    route("api/v1/notifications/unread_count", notifications.UnreadCountView.as_view()),
+    route(f"api/v1/notifications/{NOTIFICATION}", notifications.NotificationView.as_view()),
+    route(
+        f"api/v1/notifications/{NOTIFICATION}/dismiss",
+        notifications.NotificationDismissView.as_view(),
+    ),
     # Accounts
     route("api/v1/accounts/verify_credentials", accounts.VerifyCredentialsView.as_view()),
     route("api/v1/accounts/update_credentials", accounts.UpdateCredentialsView.as_view()),

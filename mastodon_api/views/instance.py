@@ -149,15 +149,6 @@ class EmptyListView(MastodonView):
         return Response([])
 
 
-class NotificationsView(MastodonView):
-    """No notifications yet: an empty list for the token's owner."""
-
-    scopes = {"GET": "read:notifications"}
-
-    def get(self, request):
-        return Response([])
-
-
 class PreferencesView(MastodonView):
     scopes = {"GET": "read:accounts"}
 
