@@ -39,9 +39,15 @@ beat: migrate
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# End-to-end tests with PostgreSQL, two gunicorn instances and nginx (needs nginx installed;
-# PostgreSQL is installed by .ci/postgres when missing).
-e2e: $(VENV)/.dev-installed
+# The browser test's web client (masto.js and esbuild from npm, versions locked).
+WEBCLIENT := mastodon_api/tests/webclient
+$(WEBCLIENT)/node_modules/.installed: $(WEBCLIENT)/package-lock.json
+	npm ci --prefix $(WEBCLIENT) --no-audit --no-fund --loglevel=error
+	touch $@
+
+# End-to-end tests with PostgreSQL, two gunicorn instances and nginx (needs nginx, npm and
+# chromium installed; PostgreSQL is installed by .ci/postgres when missing).
+e2e: $(VENV)/.dev-installed $(WEBCLIENT)/node_modules/.installed
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
 # The load test with faults: 32 clients for MINITTER_LOAD_SECONDS (60) through nginx and two
