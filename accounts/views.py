@@ -1,10 +1,11 @@
 """HTTP endpoints for sign-up, tokens and accounts. Thin: validate, call a service, serialize."""
 
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponseRedirect
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
@@ -12,7 +13,6 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import selectors, services
 from accounts.serializers import (
-    AccountSearchParamsSerializer,
     AvatarUploadInputSerializer,
     PasswordChangeInputSerializer,
     PasswordConfirmInputSerializer,
@@ -32,6 +32,8 @@ from accounts.throttles import (
 )
 from core.parsers import MultiPartParser
 from media.selectors import storage_url
+
+User = get_user_model()
 
 
 class SignupView(APIView):
@@ -94,18 +96,16 @@ class LogoutView(APIView):
 
 
 @extend_schema(tags=["accounts"])
-class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Account search and the caller's own account under `me`.
+class AccountViewSet(viewsets.GenericViewSet):
+    """The caller's own account under `me`.
 
-    Public profiles (`accounts/{username}`) belong to the social layer, which adds counts and
-    the relationship to the viewer.
+    Account search (`accounts`) and public profiles (`accounts/{username}`) belong to the social
+    layer, which leaves out blocked accounts, adds counts and the relationship to the viewer.
     """
 
     serializer_class = PublicAccountSerializer
     write_throttle_scope = "write"  # the avatar route uses the stricter "upload" limits
-
-    def get_permissions(self):
-        return [AllowAny()] if self.action == "list" else [IsAuthenticated()]
+    queryset = User.objects.none()  # the object is the caller; this names the model
 
     def get_serializer_class(self):
         # What the browsable API draws its HTML forms from: the profile and the picture.
@@ -115,30 +115,9 @@ class AccountViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return AvatarUploadInputSerializer
         return PublicAccountSerializer
 
-    def get_queryset(self):
-        params = AccountSearchParamsSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.account_list(search=params.validated_data["search"])
-
     def get_object(self):
         """The object of the `me` routes: the caller's own account (DRF's OPTIONS asks for it)."""
         return self.request.user
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "search",
-                str,
-                description=(
-                    "Username prefix (any case), or words of the display name: Korean, Japanese "
-                    "and Chinese anywhere in it, other words from their start. At most 200 "
-                    "characters."
-                ),
-            )
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         methods=["GET"], request=None, responses={200: PrivateAccountSerializer}, operation_id="me"

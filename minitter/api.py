@@ -23,7 +23,7 @@ def api_root(request, format=None):
             "token_refresh": link("auth-token-refresh"),
             "logout": link("auth-logout"),
             "me": link("account-me"),
-            "accounts": link("account-list"),
+            "accounts": link("profile-list"),
             "tweets": link("tweet-list"),
             "home_timeline": link("timeline-home"),
             "media": link("media-upload"),

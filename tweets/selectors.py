@@ -10,6 +10,7 @@ from django.db.models import CharField, Count, Q, QuerySet, Value, prefetch_rela
 from django.utils import timezone
 
 from accounts.models import active_account_q
+from accounts.selectors import account_list
 from core.ids import id_floor
 from core.pagination import FetchedPage
 from tweets.models import (
@@ -64,6 +65,19 @@ def tweet_find_original(*, tweet_id: int, viewer) -> Tweet | None:
     return tweet.repost_of if tweet is not None and tweet.repost_of_id else tweet
 
 
+def _not_blocked_authors_q(viewer, path: str = "") -> Q:
+    """The block rule for lists of tweets and reposts: neither the tweet's author nor, for a
+    repost, its original's author blocks the viewer or is blocked by them."""
+    original_author = f"{path}repost_of__author"
+    return not_blocked_q(viewer, f"{path}author") & not_blocked_q(viewer, original_author)
+
+
+def account_search(*, viewer, search: str = "") -> QuerySet:
+    """``accounts.selectors.account_list`` without the accounts the viewer blocks or is blocked
+    by."""
+    return account_list(search=search).filter(not_blocked_q(viewer, "pk"))
+
+
 def tweet_search(*, viewer, text="", author=None, since=None, until=None) -> QuerySet:
     """Original tweets matching all given filters, leaving out accounts the viewer blocks or is
     blocked by; time bounds become id bounds (ids are time-ordered)."""
@@ -87,26 +101,31 @@ def tweet_replies(*, tweet: Tweet, viewer) -> QuerySet:
 
 
 def tweets_by_author(*, author: User, viewer, reposts: bool = True) -> QuerySet:
-    """The author's tweets, replies and (unless ``reposts=False``) reposts, newest first."""
+    """The author's tweets, replies and (unless ``reposts=False``) reposts, newest first. None
+    when the author and the viewer block each other (either way), and no reposts of accounts
+    that do."""
     if not reposts:
-        return original_queryset(viewer=viewer).filter(author=author)
-    return tweet_queryset(viewer=viewer).filter(author=author)
+        return original_queryset(viewer=viewer).filter(
+            not_blocked_q(viewer, "author"), author=author
+        )
+    return tweet_queryset(viewer=viewer).filter(_not_blocked_authors_q(viewer), author=author)
 
 
 def bookmarks_of(*, user: User) -> QuerySet:
-    """The user's bookmarks of tweets they may still see, newest bookmark first, with the
-    tweets joined."""
-    return Bookmark.objects.filter(visible_tweet_q(user, "tweet__"), user=user).select_related(
-        *(f"tweet__{join}" for join in TWEET_JOINS)
-    )
+    """The user's bookmarks of tweets they may still see (not by accounts they block or are
+    blocked by), newest bookmark first, with the tweets joined."""
+    return Bookmark.objects.filter(
+        visible_tweet_q(user, "tweet__"), _not_blocked_authors_q(user, "tweet__"), user=user
+    ).select_related(*(f"tweet__{join}" for join in TWEET_JOINS))
 
 
 def tag_timeline(*, tag: str, viewer) -> QuerySet:
     """A tag's tweets as ``TweetTag`` rows with their tweets joined, for paging by ``tweet_id``
-    newest first: one range scan of the (tag, tweet) index."""
-    return TweetTag.objects.filter(visible_original_q(viewer, "tweet__"), tag=tag).select_related(
-        *(f"tweet__{join}" for join in TWEET_JOINS)
-    )
+    newest first: one range scan of the (tag, tweet) index, leaving out accounts the viewer
+    blocks or is blocked by."""
+    return TweetTag.objects.filter(
+        visible_original_q(viewer, "tweet__"), not_blocked_q(viewer, "tweet__author"), tag=tag
+    ).select_related(*(f"tweet__{join}" for join in TWEET_JOINS))
 
 
 def tags_trending(*, limit: int = 10) -> list[dict]:
@@ -123,10 +142,14 @@ def tags_trending(*, limit: int = 10) -> list[dict]:
     return [{"name": row["tag"], "accounts": row["accounts"]} for row in rows]
 
 
-def tweet_reposts(*, tweet: Tweet) -> QuerySet:
-    """Reposts of a tweet (newest first by repost id) with the reposting accounts."""
+def tweet_reposts(*, tweet: Tweet, viewer) -> QuerySet:
+    """Reposts of a tweet (newest first by repost id) with the reposting accounts, leaving out
+    accounts the viewer blocks or is blocked by."""
     return Tweet.objects.filter(
-        active_account_q("author__"), repost_of=tweet, is_hidden=False
+        active_account_q("author__"),
+        not_blocked_q(viewer, "author"),
+        repost_of=tweet,
+        is_hidden=False,
     ).select_related("author__avatar")
 
 
@@ -169,16 +192,20 @@ def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
     return flags
 
 
-def followers_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(active_account_q("follower__"), followee=user).select_related(
-        "follower__avatar"
-    )
+def followers_of(*, user: User, viewer) -> QuerySet:
+    """Follows of the user (newest first) with the following accounts, leaving out accounts the
+    viewer blocks or is blocked by."""
+    return Follow.objects.filter(
+        active_account_q("follower__"), not_blocked_q(viewer, "follower"), followee=user
+    ).select_related("follower__avatar")
 
 
-def following_of(*, user: User) -> QuerySet:
-    return Follow.objects.filter(active_account_q("followee__"), follower=user).select_related(
-        "followee__avatar"
-    )
+def following_of(*, user: User, viewer) -> QuerySet:
+    """Follows by the user (newest first) with the followed accounts, leaving out accounts the
+    viewer blocks or is blocked by."""
+    return Follow.objects.filter(
+        active_account_q("followee__"), not_blocked_q(viewer, "followee"), follower=user
+    ).select_related("followee__avatar")
 
 
 def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
@@ -255,10 +282,8 @@ def _first_occurrences(items: list[Tweet], newest_first: bool) -> list[Tweet]:
 def _not_blocked_or_muted_q(reader: User, path: str = "") -> Q:
     """Home timeline rule: the tweet's author and, for a repost, its original's author are neither
     blocked (either way) nor muted by the reader."""
-    q = Q()
-    for account in (f"{path}author", f"{path}repost_of__author"):
-        q &= not_blocked_q(reader, account) & not_muted_q(reader, account)
-    return q
+    muted = not_muted_q(reader, f"{path}author") & not_muted_q(reader, f"{path}repost_of__author")
+    return _not_blocked_authors_q(reader, path) & muted
 
 
 def timeline_home_fetch(*, reader: User):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import account_get
-from accounts.serializers import PublicAccountSerializer
+from accounts.serializers import AccountSearchParamsSerializer, PublicAccountSerializer
 from core import idempotency
 from core.fields import parse_id
 from tweets import selectors, services
@@ -194,7 +194,9 @@ class TweetViewSet(
     @action(detail=True, methods=["get"])
     def reposts(self, request, pk=None):
         """Accounts that reposted a tweet, most recent repost first."""
-        page = self.paginate_queryset(selectors.tweet_reposts(tweet=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.tweet_reposts(tweet=self.get_object(), viewer=request.user)
+        )
         accounts = [repost.author for repost in page]
         return account_page_response(self, accounts)
 
@@ -237,7 +239,7 @@ class TweetViewSet(
 
 @extend_schema(tags=["accounts"])
 class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """An account's public profile, its follows and tweets."""
+    """Account search, an account's public profile, its follows and tweets."""
 
     queryset = User.objects.none()  # objects come from get_object; this names the model
     serializer_class = ProfileSerializer
@@ -254,6 +256,30 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if account is None:
             raise Http404
         return account
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description=(
+                    "Username prefix (any case), or words of the display name: Korean, Japanese "
+                    "and Chinese anywhere in it, other words from their start. At most 200 "
+                    "characters."
+                ),
+            )
+        ],
+        responses={200: PublicAccountSerializer(many=True)},
+    )
+    def list(self, request):
+        """Active accounts, newest first, or those matching `search`; accounts you block or that
+        block you are left out."""
+        params = AccountSearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        accounts = selectors.account_search(
+            viewer=request.user, search=params.validated_data["search"]
+        )
+        return account_page_response(self, self.paginate_queryset(accounts))
 
     def retrieve(self, request, *args, **kwargs):
         account = self.get_object()
@@ -281,8 +307,9 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def block(self, request, username=None):
         """Block (POST) or unblock (DELETE) the account; both are idempotent. Blocking removes
         follows both ways; then neither can follow, like, repost, reply to or mention the other,
-        and each disappears from the other's timeline, replies, likes lists, notifications and
-        search. Blocking yourself is a 400."""
+        and each disappears from every list the other reads (timeline, profile tweets, replies,
+        likes, reposts, follows, bookmarks, tags, notifications, search). Blocking yourself is
+        a 400."""
         account = self.get_object()
         if request.method == "DELETE":
             services.block_delete(blocker=request.user, blocked=account)
@@ -318,7 +345,9 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def followers(self, request, username=None):
         """Accounts following this one, most recent follow first."""
-        page = self.paginate_queryset(selectors.followers_of(user=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.followers_of(user=self.get_object(), viewer=request.user)
+        )
         accounts = [follow.follower for follow in page]
         return account_page_response(self, accounts)
 
@@ -326,7 +355,9 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def following(self, request, username=None):
         """Accounts this one follows, most recent follow first."""
-        page = self.paginate_queryset(selectors.following_of(user=self.get_object()))
+        page = self.paginate_queryset(
+            selectors.following_of(user=self.get_object(), viewer=request.user)
+        )
         accounts = [follow.followee for follow in page]
         return account_page_response(self, accounts)
 

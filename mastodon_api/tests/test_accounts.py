@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
+from tweets import services as tweet_services
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,18 @@ def test_public_timeline_needs_no_token(api_client):
     assert [s["id"] for s in api_client.get("/api/v1/timelines/public").json()] == [str(tweet.pk)]
     assert api_client.get("/api/v1/timelines/public?remote=true").json() == []
     assert api_client.get("/api/v1/timelines/home").status_code == 401
+
+
+def test_search_followers_and_reblogged_by_leave_out_blocked_accounts(oauth_client):
+    viewer, blocker = UserFactory(username="viewer"), UserFactory(username="blocker")
+    bystander = UserFactory(username="bystander")
+    tweet = TweetFactory(author=bystander)
+    follow(blocker, bystander)
+    tweet_services.repost_create(user=blocker, tweet=tweet)
+    tweet_services.block_create(blocker=blocker, blocked=viewer)
+    client = oauth_client(viewer)
+    assert client.get("/api/v1/accounts/search", {"q": "blocker"}).json() == []
+    assert client.get(f"/api/v1/accounts/{bystander.pk}/followers").json() == []
+    assert client.get(f"/api/v1/statuses/{tweet.pk}/reblogged_by").json() == []
+    by = oauth_client(bystander).get(f"/api/v1/statuses/{tweet.pk}/reblogged_by").json()
+    assert [account["id"] for account in by] == [str(blocker.pk)]

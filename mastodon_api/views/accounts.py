@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from rest_framework.response import Response
 
-from accounts.selectors import account_get, account_list, accounts_by_ids
+from accounts.selectors import account_get, accounts_by_ids
 from mastodon_api import entities, services
 from mastodon_api.pagination import limit_param, paginate, queryset_fetch
 from mastodon_api.views.base import (
@@ -109,21 +109,20 @@ class FollowersView(MastodonView):
     public = frozenset({"GET"})
     side = "follower"
 
-    def rows(self, account):
-        return selectors.followers_of(user=account)
+    def rows(self, account, viewer):
+        return selectors.followers_of(user=account, viewer=viewer)
 
     def get(self, request, account_id):
-        page, link = paginate(
-            request, queryset_fetch(self.rows(get_account(account_id))), default=40, maximum=80
-        )
+        rows = self.rows(get_account(account_id), request.user)
+        page, link = paginate(request, queryset_fetch(rows), default=40, maximum=80)
         return paged([entities.account(getattr(row, self.side), request) for row in page], link)
 
 
 class FollowingView(FollowersView):
     side = "followee"
 
-    def rows(self, account):
-        return selectors.following_of(user=account)
+    def rows(self, account, viewer):
+        return selectors.following_of(user=account, viewer=viewer)
 
 
 class FollowView(MastodonView):
@@ -166,10 +165,9 @@ class AccountSearchView(MastodonView):
             offset = max(0, int(request.query_params.get("offset", 0)))
         except ValueError:
             offset = 0
+        found = selectors.account_search(viewer=request.user, search=query)
         if param_bool(request.query_params, "following"):
-            followed = selectors.following_of(user=request.user).values("followee")
-            found = account_list(search=query).filter(pk__in=followed)
-        else:
-            found = account_list(search=query)
+            followed = selectors.following_of(user=request.user, viewer=request.user)
+            found = found.filter(pk__in=followed.values("followee"))
         accounts = found.order_by("username")[offset : offset + limit]
         return Response([entities.account(account, request) for account in accounts])

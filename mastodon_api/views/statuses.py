@@ -220,7 +220,7 @@ class RebloggedByView(MastodonView):
     public = frozenset({"GET"})
 
     def get(self, request, status_id):
-        reposts = selectors.tweet_reposts(tweet=find_tweet(request, status_id))
+        reposts = selectors.tweet_reposts(tweet=find_tweet(request, status_id), viewer=request.user)
         page, link = paginate(request, queryset_fetch(reposts), default=40, maximum=80)
         return paged([entities.account(repost.author, request) for repost in page], link)
 
