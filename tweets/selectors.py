@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Value, prefetch_related_objects
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from tweets.models import (
     attachments_prefetch,
     not_blocked_q,
     not_muted_q,
+    silenced_account_ids,
     visible_original_q,
     visible_tweet_q,
 )
@@ -266,24 +268,42 @@ def tweets_hydrate(tweets: list[Tweet]) -> None:
     prefetch_related_objects([*tweets, *originals], attachments_prefetch())
 
 
-def _first_occurrences(items: list[Tweet], newest_first: bool) -> list[Tweet]:
-    """Each original once: its oldest occurrence among ``items`` (the tweet itself or the first
-    repost of it), as Mastodon shows a reblogged status once however many followees reblog it."""
+def _first_occurrences(rows: list[tuple[int, int | None]], newest_first: bool) -> list:
+    """Each original once: its oldest occurrence among ``rows`` of ``(id, repost_of_id)`` (the
+    tweet itself or the first repost of it), as Mastodon shows a reblogged status once however
+    many followees reblog it."""
     seen, kept = set(), []
-    for item in sorted(items, key=lambda tweet: tweet.pk):
-        original = item.repost_of_id or item.pk
+    for row in sorted(rows):
+        original = row[1] or row[0]
         if original not in seen:
             seen.add(original)
-            kept.append(item)
-    kept.sort(key=lambda tweet: tweet.pk, reverse=newest_first)
+            kept.append(row)
+    kept.sort(reverse=newest_first)
     return kept
 
 
-def _not_blocked_or_muted_q(reader: User, path: str = "") -> Q:
-    """Home timeline rule: the tweet's author and, for a repost, its original's author are neither
-    blocked (either way) nor muted by the reader."""
-    muted = not_muted_q(reader, f"{path}author") & not_muted_q(reader, f"{path}repost_of__author")
-    return _not_blocked_authors_q(reader, path) & muted
+def _not_by_silenced_q(silenced: list[int], path: str = "") -> Q:
+    """Home timeline rule: neither the tweet's author nor, for a repost, its original's author is
+    among the reader's ``silenced_account_ids`` (blocked either way, or muted)."""
+    if not silenced:
+        return Q()
+    return ~Q(**{f"{path}author_id__in": silenced}) & ~Q(
+        **{f"{path}repost_of__author_id__in": silenced}
+    )
+
+
+def _merged_rows(first: QuerySet, second: QuerySet, newest_first: bool, limit: int) -> list:
+    """The first ``limit`` rows of two sliced, ordered ``values_list`` querysets merged in id
+    order: one ``UNION ALL`` statement where the database can order its parts (PostgreSQL),
+    otherwise (SQLite) two statements merged here."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        union = first.union(second, all=True)
+        return list(
+            union.order_by(
+                f"-{first.query.values_select[0]}" if newest_first else first.query.values_select[0]
+            )[:limit]
+        )
+    return list(heapq.merge(first, second, reverse=newest_first))[:limit]
 
 
 def timeline_home_fetch(*, reader: User):
@@ -292,48 +312,48 @@ def timeline_home_fetch(*, reader: User):
 
     A page is the reader's precomputed entries (one index range scan) merged with the tweets and
     reposts of followed "broadcasters" that were not fanned out (a partial-index scan over those
-    few authors). Both are bounded by the page size, so the cost does not grow with the number of
-    tweets or followees. An original shows at most once per page: where several followees reposted
-    it (or the reader follows its author too) its oldest occurrence on the page wins. Every rule
-    of what a reader sees in the timeline belongs here. Accounts the reader blocks, is blocked by
-    or mutes are left out as rows are read (hashed lookups into the reader's few block and mute
-    rows).
+    few authors), in one statement that returns ids only; the page's tweets are then read by
+    primary key with what their JSON needs. Both parts are bounded by the page size, so the cost
+    does not grow with the number of tweets or followees. An original shows at most once per
+    page: where several followees reposted it (or the reader follows its author too) its oldest
+    occurrence on the page wins. Every rule of what a reader sees in the timeline belongs here.
+    Accounts the reader blocks, is blocked by or mutes are left out as rows are read (a list of
+    the reader's few block and mute rows, read once per request).
     """
     broadcasters = Broadcaster.objects.filter(
         user__in=Follow.objects.filter(follower=reader).values("followee")
     ).values("user")
+    silenced = None
 
     def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
+        nonlocal silenced
+        if silenced is None:
+            silenced = silenced_account_ids(reader)
         newest_first = forward
         entries = TimelineEntry.objects.filter(
             visible_tweet_q(reader, "tweet__"),
-            _not_blocked_or_muted_q(reader, "tweet__"),
+            _not_by_silenced_q(silenced, "tweet__"),
             owner=reader,
         )
         merged = Tweet.objects.visible_to(reader).filter(
-            _not_blocked_or_muted_q(reader),
-            author__in=broadcasters,
-            fanned_out=False,
+            _not_by_silenced_q(silenced), author__in=broadcasters, fanned_out=False
         )
         if position is not None:
             bound = "lt" if newest_first else "gt"
             entries = entries.filter(**{f"tweet_id__{bound}": position})
             merged = merged.filter(**{f"pk__{bound}": position})
-        entries = entries.select_related(*(f"tweet__{join}" for join in TWEET_JOINS))
-        entries = entries.order_by("-tweet_id" if newest_first else "tweet_id")[:limit]
-        merged = merged.select_related(*TWEET_JOINS)
-        merged = merged.order_by("-pk" if newest_first else "pk")[:limit]
-
-        streams = ([entry.tweet for entry in entries], list(merged))
-        ordered = heapq.merge(*streams, key=lambda tweet: tweet.pk, reverse=newest_first)
-        candidates = list(ordered)[:limit]
-        page = _first_occurrences(candidates, newest_first)
+        key = "-tweet_id" if newest_first else "tweet_id"
+        entries = entries.order_by(key).values_list("tweet_id", "tweet__repost_of_id")[:limit]
+        merged = merged.order_by(key.replace("tweet_id", "pk")).values_list("pk", "repost_of_id")
+        rows = _merged_rows(entries, merged[:limit], newest_first, limit)
+        kept = _first_occurrences(rows, newest_first)
+        tweets = Tweet.objects.select_related(*TWEET_JOINS).in_bulk([pk for pk, _ in kept])
+        page = [tweets[pk] for pk, _ in kept if pk in tweets]
         tweets_hydrate(page)
-        if len(page) == len(candidates):
+        if len(kept) == len(rows):
             return page
         # Duplicates were dropped, so the count alone no longer tells whether more follow.
-        more = sum(map(len, streams)) > limit or any(len(s) == limit for s in streams)
-        return FetchedPage(page, has_more=more)
+        return FetchedPage(page, has_more=len(rows) == limit)
 
     return fetch
 

@@ -7,6 +7,8 @@ from rest_framework.reverse import reverse
 
 from accounts.serializers import AvatarUrlsMixin, PublicAccountSerializer
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
+from core.links import links_for
+from media.selectors import storage_url
 from media.serializers import MediaSerializer
 from tweets.models import Mute, Notification, NotificationMarker, Report, Tweet
 from tweets.services.relationships import MAX_MUTE_SECONDS
@@ -112,16 +114,20 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     """A tweet as clients see it. The viewer's flags (``liked``, ``reposted``, ``bookmarked``)
     come from ``flags`` in the context (``selectors.viewer_flags``)."""
 
+    # The declared fields document the shape (the OpenAPI schema); ``tweet_json`` writes it with
+    # plain code: every list of the API serializes tweets, and DRF's per-field machinery cost
+    # more than the page's queries.
+
     id = IdField()
     author = AuthorSerializer(read_only=True)
     in_reply_to = IdField(source="in_reply_to_id", allow_null=True)
-    liked = serializers.SerializerMethodField()
-    reposted = serializers.SerializerMethodField()
-    bookmarked = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-    media = serializers.SerializerMethodField()
-    mentions = serializers.SerializerMethodField()
-    tags = serializers.SerializerMethodField()
+    liked = serializers.BooleanField(read_only=True)
+    reposted = serializers.BooleanField(read_only=True)
+    bookmarked = serializers.BooleanField(read_only=True)
+    url = serializers.URLField(read_only=True)
+    media = MediaSerializer(many=True, read_only=True)
+    mentions = MentionSerializer(many=True, read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
 
     class Meta:
         model = Tweet
@@ -145,35 +151,81 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _flag(self, name: str, tweet) -> bool:
-        return tweet.pk in self.context.get("flags", {}).get(name, ())
+    def to_representation(self, tweet) -> dict:
+        return tweet_json(tweet, self.context, with_original=False)
 
-    def get_liked(self, tweet) -> bool:
-        return self._flag("liked", tweet)
 
-    def get_reposted(self, tweet) -> bool:
-        return self._flag("reposted", tweet)
+def _author_json(user, context: dict) -> dict:
+    avatar = AvatarUrlsMixin._avatar(user)
+    request = context.get("request")
+    return {
+        "avatar_url": storage_url(avatar.file, request) if avatar else None,
+        "avatar_preview_url": storage_url(avatar.preview, request) if avatar else None,
+        "id": str(user.pk),
+        "username": user.username,
+        "display_name": user.display_name,
+    }
 
-    def get_bookmarked(self, tweet) -> bool:
-        return self._flag("bookmarked", tweet)
 
-    @extend_schema_field(MediaSerializer(many=True))
-    def get_media(self, tweet):
-        media = [attachment.media for attachment in tweet.attachments.all()]
-        return MediaSerializer(media, many=True, context=self.context).data
+def _media_json(media, request) -> dict:
+    return {
+        "id": str(media.pk),
+        "type": media.kind,
+        "url": storage_url(media.file, request),
+        "preview_url": storage_url(media.preview, request),
+        "width": media.width,
+        "height": media.height,
+        "description": media.description,
+    }
 
-    @extend_schema_field({"type": "string", "format": "uri"})
-    def get_url(self, tweet):
-        return reverse("tweet-detail", args=[tweet.pk], request=self.context.get("request"))
 
-    @extend_schema_field(MentionSerializer(many=True))
-    def get_mentions(self, tweet):
-        mentions = tweet.entities.get("mentions", [])
-        return MentionSerializer(mentions, many=True, context=self.context).data
-
-    @extend_schema_field(TagSerializer(many=True))
-    def get_tags(self, tweet):
-        return TagSerializer(tweet.entities.get("tags", []), many=True, context=self.context).data
+def tweet_json(tweet: Tweet, context: dict, *, with_original: bool = True) -> dict:
+    """A tweet (with ``author`` and, for a repost, ``repost_of`` joined and attachments
+    prefetched, as ``Tweet.objects.with_author()`` gives) in the shape ``TweetSerializer``
+    documents; ``with_original=False`` for ``OriginalTweetSerializer``'s shape."""
+    links = links_for(context)
+    request = context.get("request")
+    flags = context.get("flags", {})
+    entities = tweet.entities
+    data = {
+        "id": str(tweet.pk),
+        "text": tweet.text,
+        "author": _author_json(tweet.author, context),
+        "created_at": tweet.created_at,
+        "edited_at": tweet.edited_at,
+        "in_reply_to": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
+        "reply_count": tweet.reply_count,
+        "like_count": tweet.like_count,
+        "repost_count": tweet.repost_count,
+        "liked": tweet.pk in flags.get("liked", ()),
+        "reposted": tweet.pk in flags.get("reposted", ()),
+        "bookmarked": tweet.pk in flags.get("bookmarked", ()),
+        "url": links.url("tweet-detail", tweet.pk),
+        "media": [_media_json(item.media, request) for item in tweet.attachments.all()],
+        "mentions": [
+            {
+                "id": str(mention["id"]),
+                "username": mention["username"],
+                "start": mention["start"],
+                "end": mention["end"],
+                "url": links.url("profile-detail", mention["username"]),
+            }
+            for mention in entities.get("mentions", ())
+        ],
+        "tags": [
+            {
+                "name": tag["name"],
+                "start": tag["start"],
+                "end": tag["end"],
+                "url": links.url("tag-tweets", tag["name"]),
+            }
+            for tag in entities.get("tags", ())
+        ],
+    }
+    if with_original:
+        original = tweet.repost_of if tweet.repost_of_id else None
+        data["repost_of"] = tweet_json(original, context, with_original=False) if original else None
+    return data
 
 
 class TrendingTagSerializer(serializers.Serializer):
@@ -195,6 +247,9 @@ class TweetSerializer(OriginalTweetSerializer):
     class Meta(OriginalTweetSerializer.Meta):
         fields = [*OriginalTweetSerializer.Meta.fields, "repost_of"]
         read_only_fields = fields
+
+    def to_representation(self, tweet) -> dict:
+        return tweet_json(tweet, self.context)
 
 
 class ProfileSerializer(PublicAccountSerializer):

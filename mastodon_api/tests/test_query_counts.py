@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 # originals too), the viewer's favourites and reblogs, the authors replied to and the accounts
 # mentioned (1 each).
 PINS = {
-    "/api/v1/timelines/home": 7,
+    "/api/v1/timelines/home": 9,
     "/api/v1/timelines/public": 6,
     "/api/v1/accounts/{author}/statuses": 8,
     "/api/v1/accounts/{author}/followers": 3,

@@ -7,7 +7,13 @@ authors with very many followers).
 from tweets.models.bookmarks import Bookmark
 from tweets.models.moderation import ModerationAction, Report
 from tweets.models.notifications import Notification, NotificationMarker
-from tweets.models.relationships import Block, Mute, not_blocked_q, not_muted_q
+from tweets.models.relationships import (
+    Block,
+    Mute,
+    not_blocked_q,
+    not_muted_q,
+    silenced_account_ids,
+)
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
 from tweets.models.tags import TAG_MAX_LENGTH, Mention, TagUse, TweetTag
@@ -47,6 +53,7 @@ __all__ = [
     "attachments_prefetch",
     "not_blocked_q",
     "not_muted_q",
+    "silenced_account_ids",
     "visible_original_q",
     "visible_tweet_q",
 ]

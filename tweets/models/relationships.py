@@ -95,3 +95,21 @@ def not_muted_q(viewer, path: str, *, notifications: bool = False) -> Q:
     if notifications:
         mutes = mutes.filter(notifications=True)
     return ~Q(**{f"{path}__in": mutes.values("muted")})
+
+
+def silenced_account_ids(viewer) -> list[int]:
+    """The accounts the home timeline leaves out for this reader, as ids: those blocked either
+    way (``not_blocked_q``) and those muted now (``not_muted_q``). One query over the reader's
+    few block and mute rows, so that a timeline page filters on a list instead of four
+    subqueries."""
+    if not _signed_in(viewer):
+        return []
+    rows = (
+        Block.objects.filter(blocker=viewer)
+        .values_list("blocked_id")
+        .union(
+            Block.objects.filter(blocked=viewer).values_list("blocker_id"),
+            Mute.objects.active().filter(muter=viewer).values_list("muted_id"),
+        )
+    )
+    return [account_id for (account_id,) in rows]

@@ -1,0 +1,39 @@
+"""Absolute links to named routes, built once per request and filled in per object.
+
+Reversing a route and making it absolute costs tens of microseconds; a page of tweets links every
+tweet, mention and tag. ``Links`` reverses each route once with a placeholder argument and then
+only substitutes the argument, which gives the same string as DRF's ``reverse(…, request=…)``.
+"""
+
+from urllib.parse import quote
+
+from rest_framework.reverse import reverse
+
+# Matches every route argument pattern used with it (digits, usernames, tags) and appears nowhere
+# else in a URL.
+_PLACEHOLDER = "0123456789012345678"
+
+
+class Links:
+    def __init__(self, request=None):
+        self.request = request
+        self._templates: dict[str, tuple[str, str]] = {}
+
+    def url(self, name: str, argument) -> str:
+        """The absolute URL of route ``name`` with its one argument, as ``reverse`` builds it."""
+        template = self._templates.get(name)
+        if template is None:
+            url = reverse(name, args=[_PLACEHOLDER], request=self.request)
+            head, _, tail = url.partition(_PLACEHOLDER)
+            template = self._templates[name] = (head, tail)
+        head, tail = template
+        return f"{head}{quote(str(argument), safe='')}{tail}"
+
+
+def links_for(context: dict) -> Links:
+    """The ``Links`` of a serializer context, made on first use and shared by nested
+    serializers."""
+    links = context.get("links")
+    if links is None:
+        links = context["links"] = Links(context.get("request"))
+    return links
