@@ -9,6 +9,7 @@ without doing anything.
 
 from datetime import UTC, datetime
 
+import orjson
 from rest_framework import renderers
 from rest_framework.utils import encoders
 
@@ -26,7 +27,18 @@ class JSONEncoder(encoders.JSONEncoder):
 
 
 class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON, written by orjson (several times faster on a page of tweets) unless a client
+    asks for indentation (``; indent=``, the browsable API); the output is the same: compact,
+    UTF-8, timestamps as above, and U+2028/U+2029 escaped as DRF does."""
+
     encoder_class = JSONEncoder
+    _options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None or self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        output = orjson.dumps(data, default=self.encoder_class().default, option=self._options)
+        return output.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
