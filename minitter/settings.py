@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "minitter.middleware.ContentSecurityPolicyMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",
-    "minitter.middleware.QueryStringGuardMiddleware",
+    "minitter.middleware.UrlTextGuardMiddleware",
     "minitter.middleware.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
