@@ -235,7 +235,7 @@ if REDIS_URL:
 elif CACHE_BACKEND == "database":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "core.cache.DatabaseCache",  # its incr counts concurrent calls
             "LOCATION": "minitter_cache",
         }
     }
