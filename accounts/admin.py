@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import User
-from accounts.services import account_search_document_write
+from accounts.services import account_search_document_write, user_set_active
 from core.admin import IndexedSearchAdmin
 
 
@@ -38,6 +38,12 @@ class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
+        # Activity changes through its service, which has the counters including the account
+        # recounted; the form saves everything else.
+        active = obj.is_active
+        if change and "is_active" in form.changed_data:
+            obj.is_active = not active
         super().save_model(request, obj, form, change)
+        user_set_active(user=obj, active=active)
         if "display_name" in form.changed_data:
             account_search_document_write(user=obj)

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.metrics import LOGINS
+from core.parsers import text_problem
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -13,6 +14,8 @@ class UsernameOrEmailBackend(ModelBackend):
         user_model = get_user_model()
         lookup = "email__lower" if "@" in username else "username__lower"
         try:
+            if text_problem(username):  # NUL or a lone surrogate: no account, and no query
+                raise user_model.DoesNotExist
             user = user_model._default_manager.get(**{lookup: username.lower()})
         except user_model.DoesNotExist:
             # Hash anyway so that an unknown user takes as long as a wrong password.

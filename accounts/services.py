@@ -21,6 +21,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.metrics import SIGNUPS
 from accounts.models import AccountSearchDocument
+from accounts.signals import account_active_changed
 from core.search import search_document
 from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete
@@ -192,9 +193,22 @@ def user_change_password(*, user: User, current_password: str, new_password: str
 def user_deactivate(*, user: User, password: str) -> None:
     """Deactivate the account (the row stays, so the username stays taken) and revoke its tokens."""
     _check_current_password(user, password, "password")
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    user_set_active(user=user, active=False)
     refresh_tokens_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool) -> bool:
+    """Deactivate or reactivate an account; returns False when it already was in that state.
+
+    Follows, likes and reposts count only while their account is active, so the layers above
+    recount what includes this one (``accounts.signals.account_active_changed``).
+    """
+    changed = User.objects.filter(pk=user.pk).exclude(is_active=active).update(is_active=active)
+    user.is_active = active
+    if changed:
+        account_active_changed.send(sender=User, account=user)
+    return bool(changed)
 
 
 def refresh_tokens_revoke_all(*, user: User) -> None:

@@ -21,7 +21,9 @@ class _PerUsername(RateThrottle):
         username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        # Any text hashes, even text that is no UTF-8 (an unpaired surrogate from JSON).
+        tried = username.strip().lower().encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(tried).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 

@@ -6,6 +6,12 @@ cache, which production shares between processes (Redis, or the database; see th
 Redis cannot be reached a throttle lets the request through (fails open) with a warning and a
 metric: a brief Redis outage must not take the API down.
 
+Each limit counts in windows: a window opens at the first request that finds none and lasts the
+rate's period (a minute for ``10/min``); requests are counted with the cache's atomic ``add`` and
+``incr`` (Redis ``INCR``, a row lock in the database cache, a lock in the per-process one), so
+requests at the same moment are all counted. (DRF's own throttles read a list of request times
+and write it back: parallel requests overwrote each other's and passed the limit.)
+
 Each throttle records the limit it applied; ``RateLimitHeadersMiddleware`` then answers with
 ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds until a slot
 frees) of the tightest one. Over a limit → 429 with ``Retry-After``.
@@ -31,30 +37,57 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class RateThrottle(SimpleRateThrottle):
-    """A SimpleRateThrottle whose rate comes from settings, that fails open when the cache is
-    unreachable, and that records its limit for the rate-limit headers."""
+    """A throttle whose rate comes from settings, counted atomically in windows (see above), that
+    fails open when the cache is unreachable, and that records its limit for the rate-limit
+    headers. Subclasses say what is counted in ``get_cache_key``."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def allow_request(self, request, view):
-        self.key = None
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
         try:
-            allowed = super().allow_request(request, view)
+            self.count, started = self._count()
         except RedisError as exc:
             THROTTLE_FAILED_OPEN.labels(scope=self.scope).inc()
             logger.warning(
                 "throttle %s not applied: cache unreachable (%s)", self.scope, type(exc).__name__
             )
             return True
-        if self.key is not None:
-            self._record(request)
-        return allowed
+        self.reset_at = started + self.duration
+        self._record(request)
+        return self.count <= self.num_requests
+
+    def _count(self) -> tuple[int, float]:
+        """Count this request in its key's current window: (requests in it so far, the time it
+        opened)."""
+        counter, opened = f"{self.key}:count", f"{self.key}:opened"
+        for _ in range(2):  # again if the window closed between add and incr
+            self.cache.add(counter, 0, self.duration)
+            try:
+                count = self.cache.incr(counter)
+                break
+            except ValueError:
+                continue
+        else:
+            count = 1
+        if count == 1:
+            self.cache.set(opened, self.now, self.duration)
+            return count, self.now
+        return count, self.cache.get(opened, self.now)
+
+    def wait(self):
+        """Seconds until the window closes."""
+        return max(0.0, self.reset_at - self.now)
 
     def _record(self, request) -> None:
-        remaining = max(0, self.num_requests - len(self.history))
-        oldest = self.history[-1] if self.history else self.now
-        reset = max(0, math.ceil(oldest + self.duration - self.now))
+        remaining = max(0, self.num_requests - self.count)
+        reset = max(0, math.ceil(self.reset_at - self.now))
         django_request = getattr(request, "_request", request)
         current = getattr(django_request, RATE_LIMIT_ATTRIBUTE, None)
         if current is None or remaining < current[1]:

@@ -11,6 +11,7 @@ Every app may use every grant; the scopes it may get are those it registered (``
 ``read:statuses`` and the like).
 """
 
+import io
 import json
 import time
 from types import SimpleNamespace
@@ -33,8 +34,11 @@ from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.views import RevokeTokenView, TokenView
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
+from rest_framework.exceptions import ParseError, ValidationError
 
 from accounts.throttles import LoginAddressThrottle, LoginUsernameThrottle
+from core.exceptions import validation_body
+from core.parsers import JSONParser, check_data, form_values
 from mastodon_api.scopes import SCOPES, expand, scope_list
 from mastodon_api.services import FORBIDDEN_SCHEMES, OOB
 
@@ -211,18 +215,30 @@ def _truthy(value) -> bool:
     return str(value).lower() in {"1", "true", "yes", "on"}
 
 
-def _form_from_json(request) -> None:
-    """Token and revocation requests may come as JSON; django-oauth-toolkit reads the form."""
-    if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
-            data = None
-        form = QueryDict(mutable=True)
-        if isinstance(data, dict):
-            form.update({key: str(value) for key, value in data.items() if value is not None})
-        request._post = form
-        request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+def _read_body(request) -> JsonResponse | None:
+    """Token and revocation requests come as a form or as JSON; django-oauth-toolkit reads the
+    form, so JSON is turned into one. Both are checked by the API's parsers (``core.parsers``):
+    a body nested too deep, or holding text no column can hold (NUL, unpaired surrogates), is a
+    400 ``invalid_request`` here rather than an error in a database query."""
+    try:
+        if request.content_type == "application/json":
+            data = JSONParser().parse(io.BytesIO(request.body or b"{}"))
+            form = QueryDict(mutable=True)
+            if isinstance(data, dict):
+                form.update({key: str(value) for key, value in data.items() if value is not None})
+            request._post = form
+            request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        else:
+            check_data(form_values(request.POST))
+    except ParseError as error:
+        return _invalid_request(str(error.detail))
+    except ValidationError as error:
+        return _invalid_request(validation_body(error)["detail"])
+    return None
+
+
+def _invalid_request(description: str) -> JsonResponse:
+    return JsonResponse({"error": "invalid_request", "error_description": description}, status=400)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -230,7 +246,8 @@ class MastodonTokenView(TokenView):
     """``POST /oauth/token``; password logins count against the project's login throttles."""
 
     def post(self, request, *args, **kwargs):
-        _form_from_json(request)
+        if refused := _read_body(request):
+            return refused
         if request.POST.get("grant_type") == "password" and _login_throttled(
             request, request.POST.get("username", "")
         ):
@@ -246,7 +263,8 @@ class MastodonRevokeView(RevokeTokenView):
     """``POST /oauth/revoke``: answers ``{}`` like Mastodon."""
 
     def post(self, request, *args, **kwargs):
-        _form_from_json(request)
+        if refused := _read_body(request):
+            return refused
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
             return JsonResponse({})

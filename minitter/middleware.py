@@ -37,27 +37,31 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-class QueryStringGuardMiddleware:
-    """Refuse query parameters that no database column can hold (NUL, unpaired surrogates) with
-    a 400, so no view passes them on to a query (PostgreSQL fails on NUL in text)."""
+class UrlTextGuardMiddleware:
+    """Refuse a path or query parameters that no database column can hold (NUL, unpaired
+    surrogates) with a 400, so no view passes them on to a query (PostgreSQL fails on NUL in
+    text): ``accounts/a%00b/avatar`` as much as ``accounts?search=%00``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        problem = text_problem(request.path_info)
+        if problem:
+            return _refused("path", *problem)
         for name, values in request.GET.lists():
             for text in (name, *values):
                 problem = text_problem(text)
                 if problem:
-                    code, message = problem
-                    field = name if text_problem(name) is None else "query"
-                    body = error_body(
-                        VALIDATION_CODE,
-                        f"{field}: {message}",
-                        {field: [{"code": code, "detail": message}]},
-                    )
-                    return JsonResponse(body, status=400)
+                    return _refused(name if text_problem(name) is None else "query", *problem)
         return self.get_response(request)
+
+
+def _refused(field: str, code: str, message: str) -> JsonResponse:
+    body = error_body(
+        VALIDATION_CODE, f"{field}: {message}", {field: [{"code": code, "detail": message}]}
+    )
+    return JsonResponse(body, status=400)
 
 
 class RateLimitHeadersMiddleware:

@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "minitter.middleware.ContentSecurityPolicyMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",
-    "minitter.middleware.QueryStringGuardMiddleware",
+    "minitter.middleware.UrlTextGuardMiddleware",
     "minitter.middleware.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,7 +235,7 @@ if REDIS_URL:
 elif CACHE_BACKEND == "database":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "core.cache.DatabaseCache",  # its incr counts concurrent calls
             "LOCATION": "minitter_cache",
         }
     }

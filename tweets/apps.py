@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class TweetsConfig(AppConfig):
     name = "tweets"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from accounts.signals import account_active_changed
+        from tweets.services.counters import recount_after_active_change
+
+        account_active_changed.connect(recount_after_active_change, dispatch_uid="tweets.recount")

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.throttles import LoginUsernameThrottle
 from core.testing import API
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +99,16 @@ def test_login_is_throttled_per_username(api_client, user, settings):
     assert int(response["Retry-After"]) > 0
     other = UserFactory()
     assert login(api_client, other.username).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["\ud800", "a\x00b"])
+def test_per_username_throttle_counts_any_text_tried(rf, username):
+    """Callers that do not check their input first (a form view) still get a counter."""
+    request = rf.post("/login")
+    request.data = {"username": username}
+    throttle = LoginUsernameThrottle()
+    assert throttle.get_cache_key(request, None).startswith("throttle_login_username_")
+    assert throttle.allow_request(request, None)
 
 
 def test_refresh_rotates_and_old_refresh_token_is_refused(api_client, user):

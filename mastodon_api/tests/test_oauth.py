@@ -417,3 +417,73 @@ def test_the_login_page_may_send_its_answer_to_the_app():
     policy = Client().get(authorize_url(app))["Content-Security-Policy"]
     assert "form-action 'self' https://client.example" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+# --- Hostile input: a 400 in the OAuth error shape, never a 500 ---------------------------------
+DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke"])
+@pytest.mark.parametrize("body", [DEEP, '{"token": ' + DEEP + "}"])
+def test_json_nested_too_deep_is_an_invalid_request(path, body):
+    response = APIClient().post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert "nested deeper" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"grant_type": "password", "username": "\\ud800", "password": "x"}',
+        '{"grant_type": "password", "username": "alice", "password": "x\\udfff"}',
+        '{"grant_type": "password", "username": "a\\u0000b", "password": "x"}',
+        '{"grant_type": "password", "user\\u0000name": "alice", "password": "x"}',
+    ],
+)
+def test_token_json_with_text_no_column_can_hold_is_an_invalid_request(body):
+    response = APIClient().post("/oauth/token", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"grant_type": "authorization_code", "code": "a\x00", "redirect_uri": OOB},
+        {"grant_type": "password", "username": "a\x00", "password": "x"},
+        {"grant_type": "refresh_token", "refresh_token": "\x00"},
+    ],
+)
+def test_nul_in_a_token_form_field_is_an_invalid_request(fields):
+    app = register().json()
+    response = token_request(client_id=app["client_id"], client_secret="s", **fields)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert "Null characters" in body["error_description"]
+
+
+def test_nul_in_a_revocation_form_field_is_an_invalid_request():
+    response = APIClient().post("/oauth/revoke", {"token": "a\x00", "client_id": "x"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_nul_in_a_basic_auth_client_id_names_no_client():
+    credentials = base64.b64encode(b"app%00:secret").decode()
+    response = APIClient().post(
+        "/oauth/token",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_nul_in_the_authorization_pages_username_is_a_wrong_login():
+    app = register().json()
+    response = login_and_approve(Client(), authorize_url(app), "a\x00b")
+    assert response.status_code == 401
+    assert b"Wrong username or password" in response.content

@@ -20,3 +20,22 @@ def test_static_files_are_collected_on_every_start_not_frozen_in_the_image_volum
     assert "static:/srv/minitter/staticfiles" in setup
     app = COMPOSE[COMPOSE.index("x-app:") : COMPOSE.index("\nservices:")]
     assert "staticfiles" not in app  # only the set-up step writes the volume nginx reads
+
+
+def service(name: str) -> str:
+    """The text of one service of the compose file."""
+    start = COMPOSE.index(f"\n  {name}:\n")
+    following = re.search(r"\n  [a-z0-9-]+:\n", COMPOSE[start + 1 :])
+    return COMPOSE[start : start + 1 + following.start()] if following else COMPOSE[start:]
+
+
+def test_pgbouncer_accepts_the_apps_connections_and_the_role_carries_their_timeouts():
+    assert "IGNORE_STARTUP_PARAMETERS: extra_float_digits,options" in service("pgbouncer")
+    role_settings = service("postgres-timeouts")
+    assert "SET statement_timeout = '${DB_STATEMENT_TIMEOUT_MS:-5000}ms'" in role_settings
+    assert "SET lock_timeout = '${DB_LOCK_TIMEOUT_MS:-2000}ms'" in role_settings
+    setup = service("migrate")
+    assert "postgres-timeouts:" in setup
+    # Migrations connect directly, where the connection's own (unbounded) timeout applies.
+    assert "@postgres:5432/minitter" in setup
+    assert 'DB_STATEMENT_TIMEOUT_MS: "0"' in setup

@@ -94,3 +94,26 @@ def test_nul_in_a_json_key_is_400(api_client):
         f"{API}/auth/signup", json.dumps({"user\x00name": "x"}), content_type="application/json"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{API}/accounts/a%00b/avatar",
+        f"{API}/accounts/someone%00/followers",
+        f"{API}/accounts/someone%00",
+        f"{API}/tags/a%00b/tweets",
+        f"{API}/tweets/1%00",
+        "/api/v1/accounts/1%00/statuses",
+    ],
+)
+def test_nul_in_the_path_is_400_before_any_view(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["fields"]["path"][0]["code"] == "null_characters_not_allowed"
+
+
+def test_nul_in_the_path_of_a_write_is_400(auth_client, user):
+    response = auth_client(user).post(f"{API}/accounts/someone%00/follow")
+    assert response.status_code == 400

@@ -1,10 +1,19 @@
 """Every write is limited per user and per address, with rate-limit headers; the HTML login forms
-share the API login's limits."""
+share the API login's limits; requests at the same moment are all counted."""
+
+from datetime import timedelta
+from functools import partial
+from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.throttles import LoginUsernameThrottle
 from core.testing import API, upload
+from core.testing.races import postgres_only, race
 from tweets.models import Tweet
 from tweets.tests.factories import TweetFactory
 
@@ -104,3 +113,37 @@ def test_html_login_form_attempts_count_against_the_api_login(client, api_client
         f"{API}/auth/token", {"username": user.username, "password": "wrong"}, format="json"
     )
     assert response.status_code == 429
+
+
+def logins_allowed_at_once(attempts: int) -> int:
+    """How many of ``attempts`` logins for one username, all at the same moment, the per-username
+    limit lets through."""
+    request = SimpleNamespace(META={"REMOTE_ADDR": "192.0.2.1"}, data={"username": "alice"})
+    results = race(
+        *[partial(LoginUsernameThrottle().allow_request, request, None) for _ in range(attempts)]
+    )
+    assert not [result for result in results if isinstance(result, BaseException)]
+    return results.count(True)
+
+
+def test_logins_at_the_same_moment_are_all_counted(rates):
+    rates(login_username="5/min")
+    assert logins_allowed_at_once(24) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+@postgres_only
+def test_logins_at_the_same_moment_are_all_counted_in_the_database_cache(rates, settings):
+    settings.CACHES = {"default": {"BACKEND": "core.cache.DatabaseCache", "LOCATION": "test_cache"}}
+    call_command("createcachetable")
+    rates(login_username="5/min")
+    assert logins_allowed_at_once(24) == 5
+    # Counting keeps the window's end: it closes a minute after it opened, not later.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(expires) FROM test_cache")
+        assert cursor.fetchone()[0] <= timezone.now() + timedelta(seconds=60)
+
+
+def test_logins_at_the_same_moment_are_all_counted_in_redis(rates, redis_cache_server):
+    rates(login_username="5/min")
+    assert logins_allowed_at_once(24) == 5

@@ -40,11 +40,16 @@ def recount_reposts(original_ids) -> None:
 
 
 def recount_around(account: User) -> None:
-    """After an account is suspended or restored, set the counts that include it to what the
-    lists show: its followees' followers, its followers' followees, the likes of what it liked,
-    the reposts of what it reposted and the replies of what it answered. One UPDATE each, over the
-    rows it touches."""
+    """After an account is suspended, deactivated or restored, set the counts that include it to
+    what the lists show: its followees' followers, its followers' followees, the likes of what it
+    liked, the reposts of what it reposted and the replies of what it answered. One UPDATE each,
+    over the rows it touches."""
     recount_neighbours(**neighbours_of(account))
+
+
+def recount_after_active_change(sender, *, account: User, **kwargs) -> None:
+    """Receiver of ``accounts.signals.account_active_changed`` (accounts cannot call up here)."""
+    recount_around(account)
 
 
 def neighbours_of(account: User, *, evaluate: bool = False) -> dict:

@@ -70,6 +70,10 @@ def repost_delete(*, user: User, tweet: Tweet) -> bool:
     """Take a repost back: it leaves every timeline. Idempotent: returns False when there was
     none. ``tweet`` is the original or the repost itself."""
     original_id = _original_of(tweet)
+    # The original's row first, then the repost's: the order deleting the original (which takes
+    # its reposts along) locks them in. The other order deadlocks with that delete.
+    if not Tweet.objects.select_for_update().filter(pk=original_id).values_list("pk"):
+        return False  # deleted, and its reposts with it
     repost = Tweet.objects.select_for_update().filter(author=user, repost_of_id=original_id).first()
     if repost is None:
         return False

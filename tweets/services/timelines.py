@@ -79,13 +79,17 @@ def timeline_fan_out_batch(
     tweets = Tweet._meta.db_table
     upper = "AND f.id < %s" if next_follow_id is not None else ""
     params = [tweet_id, first_follow_id] + ([next_follow_id] if next_follow_id is not None else [])
+    # The tweet's row is share-locked (edits and counters still pass): a delete in progress is
+    # waited for and then nothing is added, and a delete that starts later waits for these rows
+    # and removes them. Without it the entries could outlive their tweet (no FK constraint).
+    lock = "FOR KEY SHARE OF t" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             # Table names come from our models.
             f"INSERT INTO {entries} (owner_id, tweet_id) "
             f"SELECT f.follower_id, t.id FROM {follows} f "
             f"JOIN {tweets} t ON t.author_id = f.followee_id "
-            f"WHERE t.id = %s AND f.id >= %s {upper} "
+            f"WHERE t.id = %s AND f.id >= %s {upper} {lock} "
             f"ON CONFLICT DO NOTHING",
             params,
         )

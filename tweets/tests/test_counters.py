@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
 from tweets import services
 from tweets.models import Follow, Like, Tweet
 from tweets.tests.factories import TweetFactory, follow
@@ -86,6 +87,44 @@ def test_deleting_likes_and_follows_in_the_admin_keeps_counters(admin_client, le
     assert not Follow.objects.exists()
     tweet.refresh_from_db()
     assert tweet.like_count == 0
+    assert wrong_counters() == {}
+
+
+def test_deactivating_an_account_keeps_the_counts_that_include_it(auth_client, leaving):
+    account, friend, tweet = leaving
+    TweetFactory(author=account, repost_of=tweet)
+    services.counters_recount()
+    response = auth_client(account).delete(
+        f"{API}/accounts/me", {"password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert response.status_code == 204
+    friend.refresh_from_db()
+    tweet.refresh_from_db()
+    assert (friend.followers_count, friend.following_count) == (0, 0)
+    assert (tweet.like_count, tweet.reply_count, tweet.repost_count) == (0, 0, 0)
+    assert wrong_counters() == {}
+
+
+def test_deactivating_and_reactivating_in_the_admin_keeps_counters(admin_client, leaving):
+    account, friend, tweet = leaving
+
+    def set_active(active: bool) -> None:
+        form = {"username": account.username, "email": account.email, "display_name": "x"}
+        response = admin_client.post(
+            f"/admin/accounts/user/{account.pk}/change/",
+            form | ({"is_active": "on"} if active else {}),
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+    set_active(False)
+    friend.refresh_from_db()
+    tweet.refresh_from_db()
+    assert (friend.followers_count, tweet.like_count) == (0, 0)
+    assert wrong_counters() == {}
+    set_active(True)
+    friend.refresh_from_db()
+    tweet.refresh_from_db()
+    assert (friend.followers_count, friend.following_count, tweet.like_count) == (1, 1, 1)
     assert wrong_counters() == {}
 
 

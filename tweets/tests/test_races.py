@@ -9,8 +9,9 @@ from accounts.tests.factories import UserFactory
 from core.testing import API
 from core.testing.races import lift_rate_limits, postgres_only, race, statuses
 from tweets.models import Follow, Like, TimelineEntry, Tweet
-from tweets.services import counters_recount
-from tweets.tests.factories import TweetFactory, follow
+from tweets.services import counters_recount, tweet_delete
+from tweets.services.timelines import timeline_fan_out_batch
+from tweets.tests.factories import TweetFactory, follow, repost
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 
@@ -174,3 +175,40 @@ def test_posting_while_followed_and_unfollowed_keeps_counts(auth_client):
     )
     assert set(statuses(done)) <= {200, 201, 204}
     assert_counters_match_rows()
+
+
+def test_unreposting_while_the_original_is_deleted_never_deadlocks(auth_client):
+    author = UserFactory()
+    reposters = UserFactory.create_batch(3)
+    clients = [auth_client(reposter) for reposter in reposters]
+    for _ in range(10):
+        original = TweetFactory(author=author)
+        for reposter in reposters:
+            repost(reposter, original)
+        url = f"{API}/tweets/{original.pk}"
+        done = statuses(
+            race(
+                partial(auth_client(author).delete, url),
+                *[partial(client.delete, f"{url}/repost") for client in clients],
+            )
+        )
+        assert done[0] == 204
+        assert set(done[1:]) <= {204, 404}
+    assert not Tweet.objects.exists()
+    assert not TimelineEntry.objects.exists()
+    assert_counters_match_rows()
+
+
+def test_a_fan_out_running_while_its_tweet_is_deleted_leaves_no_timeline_rows():
+    author = UserFactory()
+    for reader in UserFactory.create_batch(30):
+        follow(reader, author)
+    for _ in range(15):
+        tweet = TweetFactory(author=author)
+        TimelineEntry.objects.filter(tweet=tweet).exclude(owner=author).delete()  # not run yet
+        fan_out = partial(
+            timeline_fan_out_batch, tweet_id=tweet.pk, first_follow_id=0, next_follow_id=None
+        )
+        done = race(partial(tweet_delete, tweet=tweet, actor=author), fan_out, fan_out, fan_out)
+        assert not [result for result in done if isinstance(result, BaseException)]
+        assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
