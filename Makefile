@@ -68,7 +68,7 @@ clean:
 	rm -rf $(VENV) var staticfiles
 
 # The HTTP benchmark (bench/run.py): a throwaway PostgreSQL, seed_demo, gunicorn and nginx, wrk.
-# BENCH_ARGS=--full for 1,000,000 tweets; --smoke for the quick check CI runs. Needs wrk and nginx.
+# BENCH_ARGS=--full for 1,000,000 tweets; --smoke for the quick check CI runs. Needs wrk, nginx and redis-server.
 BENCH_ARGS ?=
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py $(BENCH_ARGS)

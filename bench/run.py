@@ -28,7 +28,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from core.testing import free_port, wait_for_port  # noqa: E402
+from core.testing import RedisServer, free_port, wait_for_port  # noqa: E402
 
 API = "/api/minitter/v1"
 SECRET_KEY = "bench-only-" + "k3Vq9xZ2" * 8
@@ -45,6 +45,7 @@ class Servers:
     def __init__(self, root: Path):
         self.root = root
         self.processes: list[subprocess.Popen] = []
+        self.redis_server = None
         self.postgres_dir = root / "pg"
 
     def postgres(self) -> str:
@@ -66,7 +67,15 @@ class Servers:
         self.processes.append(process)
         wait_for_port(port, timeout=60, process=process)
 
+    def redis(self) -> str:
+        """The shared cache production runs with (REDIS_URL): throttle counters, the Mastodon
+        surface's rate limits."""
+        self.redis_server = RedisServer(self.root).start()
+        return self.redis_server.url
+
     def stop(self) -> None:
+        if self.redis_server is not None:
+            self.redis_server.stop()
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -82,13 +91,14 @@ class Servers:
         )
 
 
-def app_env(database_url: str, root: Path, options) -> dict:
+def app_env(database_url: str, redis_url: str, root: Path, options) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     env.update(
         DEBUG="false",
         SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
         SECURE_SSL_REDIRECT="false",
         NUM_PROXIES="0",
         STATIC_ROOT=str(root / "static"),
@@ -103,6 +113,7 @@ def app_env(database_url: str, root: Path, options) -> dict:
         THROTTLE_WRITE_IP="100000000/min",
         THROTTLE_UPLOAD_USER="100000000/min",
         THROTTLE_UPLOAD_IP="100000000/min",
+        MASTODON_RATE_LIMIT="100000000",
         MINITTER_BENCHMARK_ENDPOINTS="1",
         DJANGO_SETTINGS_MODULE="minitter.settings",
     )
@@ -368,7 +379,7 @@ def main() -> None:
         options.duration = 2 if options.smoke else 15
     if options.smoke:
         options.posts = min(options.posts, 5)
-    for program in ("wrk", "nginx"):
+    for program in ("wrk", "nginx", "redis-server"):
         if not (shutil.which(program) or Path(f"/usr/sbin/{program}").exists()):
             raise SystemExit(f"{program} is not installed (apt-get install {program})")
 
@@ -378,7 +389,7 @@ def main() -> None:
     try:
         started = time.monotonic()
         database_url = servers.postgres()
-        env = app_env(database_url, root, options)
+        env = app_env(database_url, servers.redis(), root, options)
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         seed_started = time.monotonic()
