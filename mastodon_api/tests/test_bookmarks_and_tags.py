@@ -96,6 +96,9 @@ def test_tag_timeline_is_public_in_any_case_and_pages_by_status(api_client):
         str(tagged[2].pk)
     ]
     assert ids(api_client.get("/api/v1/timelines/tag/nothing")) == []
+    korean = TweetFactory(text="#한국어 hello")
+    tag_url = api_client.get(f"/api/v1/statuses/{korean.pk}").json()["tags"][0]["url"]
+    assert ids(api_client.get(tag_url)) == [str(korean.pk)]
     assert api_client.get(url, {"remote": "true"}).json() == []
 
 
