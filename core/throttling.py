@@ -36,6 +36,14 @@ RATE_LIMIT_ATTRIBUTE = "minitter_rate_limit"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def failed_open(scope: str, exc: Exception) -> None:
+    """Record that the limit ``scope`` was not applied because the cache could not be reached:
+    a warning and the ``minitter_throttle_failed_open`` metric. Every rate limit that fails open
+    (these throttles, the Mastodon surface's middleware) reports it here."""
+    THROTTLE_FAILED_OPEN.labels(scope=scope).inc()
+    logger.warning("throttle %s not applied: cache unreachable (%s)", scope, type(exc).__name__)
+
+
 class RateThrottle(SimpleRateThrottle):
     """A throttle whose rate comes from settings, counted atomically in windows (see above), that
     fails open when the cache is unreachable, and that records its limit for the rate-limit
@@ -54,10 +62,7 @@ class RateThrottle(SimpleRateThrottle):
         try:
             self.count, started = self._count()
         except RedisError as exc:
-            THROTTLE_FAILED_OPEN.labels(scope=self.scope).inc()
-            logger.warning(
-                "throttle %s not applied: cache unreachable (%s)", self.scope, type(exc).__name__
-            )
+            failed_open(self.scope, exc)
             return True
         self.reset_at = started + self.duration
         self._record(request)

@@ -3,8 +3,9 @@ minitter's models, with the exact field names and formats clients rely on: ids a
 as ``2024-01-01T00:00:00.000Z``, images never null.
 
 A page of statuses is hydrated in a constant number of queries: ``StatusContext.for_tweets``
-looks up, once per page, what the tweets' own rows do not carry (the viewer's favourites and
-reblogs, the authors of the tweets replied to, the accounts mentioned) and prefetches attachments.
+looks up, once per page, what the tweets' own rows do not carry (the viewer's favourites, reblogs
+and bookmarks, the authors of the tweets replied to, the accounts mentioned) and prefetches
+attachments.
 """
 
 from dataclasses import dataclass, field
@@ -15,10 +16,13 @@ from django.urls import reverse
 
 from accounts.selectors import accounts_by_usernames
 from mastodon_api.content import hashtags, mentioned_usernames, render_html
+from mastodon_api.services import REPORT_REASONS
 from media.images import PREVIEW_LONG_SIDE
 from media.selectors import storage_url
 from tweets import selectors as tweet_selectors
 from tweets.models import Tweet
+
+REPORT_CATEGORIES = {reason: category for category, reason in REPORT_REASONS.items()}
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -105,6 +109,11 @@ def credential_account(user, request) -> dict:
     }
 
 
+def muted_account(mute, request) -> dict:
+    """An Account in the list of mutes: with ``mute_expires_at``, when the mute ends (or null)."""
+    return {**account(mute.muted, request), "mute_expires_at": timestamp(mute.expires_at)}
+
+
 def relationship(account_id: int, rel: dict[str, bool] | None) -> dict:
     rel = rel or {}
     return {
@@ -114,10 +123,10 @@ def relationship(account_id: int, rel: dict[str, bool] | None) -> dict:
         "notifying": False,
         "languages": None,
         "followed_by": rel.get("followed_by", False),
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": rel.get("blocking", False),
+        "blocked_by": rel.get("blocked_by", False),
+        "muting": rel.get("muting", False),
+        "muting_notifications": rel.get("muting_notifications", False),
         "requested": False,
         "requested_by": False,
         "domain_blocking": False,
@@ -161,6 +170,7 @@ class StatusContext:
     request: object
     favourited: set[int] = field(default_factory=set)
     reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
     parent_authors: dict[int, int] = field(default_factory=dict)
     mentionable: dict[str, object] = field(default_factory=dict)
 
@@ -178,6 +188,7 @@ class StatusContext:
             request=request,
             favourited=flags["liked"],
             reblogged=flags["reposted"],
+            bookmarked=flags["bookmarked"],
             parent_authors=dict(
                 Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id")
             )
@@ -247,7 +258,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "favourited": tweet.pk in context.favourited,
         "reblogged": tweet.pk in context.reblogged,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": tweet.pk in context.bookmarked,
         "pinned": False,
         "content": render_html(
             tweet.text, mention_url=mention_url, tag_url=lambda tag: tag_url(request, tag)
@@ -314,6 +325,48 @@ def notifications(rows, request) -> list[dict]:
     rows = list(rows)
     context = StatusContext.for_tweets(request, [row.tweet for row in rows if row.tweet_id])
     return [notification(row, context) for row in rows]
+
+
+# --- Tags, reports, markers -----------------------------------------------------------------------
+def tag(name: str, request, *, accounts: int | None = None) -> dict:
+    """The Tag entity. minitter counts the accounts that used a tag over the last 24 hours, not
+    the posts per day, so ``history`` has one day (today) with that count as both ``accounts``
+    and ``uses`` when it is known, and is empty otherwise."""
+    history = []
+    if accounts is not None:
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        count = str(accounts)
+        history.append({"day": str(int(today.timestamp())), "uses": count, "accounts": count})
+    entity = {"name": name, "url": tag_url(request, name), "history": history}
+    if request.user.is_authenticated:
+        entity["following"] = False
+    return entity
+
+
+def report(reports, target, request) -> dict:
+    """The Report entity of what one Mastodon report filed (a report per tweet, or one of the
+    account; see ``services.report_file``): the first report's id and state, every tweet."""
+    first = reports[0]
+    return {
+        "id": str(first.pk),
+        "action_taken": first.status != first.Status.OPEN,
+        "action_taken_at": timestamp(first.handled_at),
+        "category": REPORT_CATEGORIES[first.reason],
+        "comment": first.comment,
+        "forwarded": False,
+        "created_at": timestamp(first.created_at),
+        "status_ids": [str(row.tweet_id) for row in reports if row.tweet_id],
+        "rule_ids": [],
+        "target_account": account(target, request),
+    }
+
+
+def marker(row) -> dict:
+    return {
+        "last_read_id": str(row.last_read_id),
+        "version": row.version,
+        "updated_at": timestamp(row.updated_at),
+    }
 
 
 def application(app, *, secret: str | None = None, request=None) -> dict:

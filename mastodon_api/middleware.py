@@ -5,7 +5,9 @@ requests per fixed window of ``MASTODON_RATE_WINDOW_SECONDS``; beyond that the a
 ``Retry-After``. Counters live in the default cache (shared by every process with
 ``CACHE_BACKEND=database``). Responses carry ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
 ``X-RateLimit-Reset`` (an ISO 8601 time), as Mastodon's do; where the project's tighter limit on
-writes (``core.throttling``) applied, its numbers.
+writes (``core.throttling``) applied, its numbers. While Redis cannot be reached the limit fails
+open like the project's throttles (a warning and the ``minitter_throttle_failed_open`` metric,
+scope ``mastodon``), and responses go without the headers.
 """
 
 import hashlib
@@ -16,8 +18,12 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from core.throttling import failed_open
+
+SCOPE = "mastodon"
 SURFACE = re.compile(r"^/(api/v1/|api/v2/|api/v1$|api/v2$|oauth/|\.well-known/|nodeinfo/)")
 
 
@@ -40,13 +46,13 @@ class RateLimitMiddleware:
         window = settings.MASTODON_RATE_WINDOW_SECONDS
         now = time.time()
         start = int(now // window) * window
-        key = f"mastodon-rate:{_client_key(request)}:{start}"
-        cache.add(key, 0, window + 5)
         try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window + 5)
-            used = 1
+            used = self._count(f"mastodon-rate:{_client_key(request)}:{start}", window)
+        except RedisError as exc:
+            # Fail open, as the project's throttles do: an unreachable Redis must not take the
+            # API down. Without a count there are no honest numbers to report.
+            failed_open(SCOPE, exc)
+            return self.get_response(request)
         remaining = max(0, limit - used)
         reset = start + window
         if used > limit:
@@ -66,3 +72,13 @@ class RateLimitMiddleware:
             "%Y-%m-%dT%H:%M:%S.000Z"
         )
         return response
+
+    @staticmethod
+    def _count(key: str, window: int) -> int:
+        """This request's number in the window."""
+        cache.add(key, 0, window + 5)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window + 5)
+            return 1

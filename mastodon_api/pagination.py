@@ -31,7 +31,7 @@ def queryset_fetch(queryset, field: str = "id") -> Fetch:
     return fetch
 
 
-def _id_param(request, name: str) -> int | None:
+def id_param(request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value in (None, ""):
         return None
@@ -50,6 +50,16 @@ def limit_param(request, default: int, maximum: int) -> int:
     return default if limit < 1 else min(limit, maximum)
 
 
+def offset_param(request, maximum: int = 10_000) -> int:
+    """``offset`` for lists paged by position (search, trends), at most ``maximum``; missing or
+    unreadable gives 0."""
+    try:
+        offset = int(request.query_params.get("offset", 0))
+    except ValueError:
+        return 0
+    return min(max(0, offset), maximum)
+
+
 def paginate(
     request,
     fetch: Fetch,
@@ -60,9 +70,9 @@ def paginate(
 ) -> tuple[list, str | None]:
     """One page (newest first) and the ``Link`` header for it (None when the page is empty)."""
     limit = limit_param(request, default, maximum)
-    max_id = _id_param(request, "max_id")
-    since_id = _id_param(request, "since_id")
-    min_id = _id_param(request, "min_id")
+    max_id = id_param(request, "max_id")
+    since_id = id_param(request, "since_id")
+    min_id = id_param(request, "min_id")
     if min_id is not None:
         items = [
             item for item in fetch(min_id, False, limit) if max_id is None or key(item) < max_id

@@ -1,4 +1,6 @@
-"""Writes of the Mastodon surface that have no home in the other apps: registering client apps."""
+"""Writes of the Mastodon surface that have no home in the other apps (registering client apps,
+the home timeline's read marker) and the few that combine the social layer's services in
+Mastodon's terms (reports of several statuses, read markers)."""
 
 from urllib.parse import urlsplit
 
@@ -8,8 +10,10 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
 
 from accounts.services import user_avatar_set, user_update_profile
-from mastodon_api.models import AppRegistration
+from mastodon_api.models import AppRegistration, HomeMarker
 from mastodon_api.scopes import SCOPES, scope_list
+from tweets import services as tweet_services
+from tweets.models import Report
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file"}
@@ -73,3 +77,45 @@ def credentials_update(*, user, profile: dict[str, str], avatar=None):
     if avatar is not None:
         user_avatar_set(user=user, upload=avatar)
     return user
+
+
+# Mastodon's report categories as minitter's reasons.
+REPORT_REASONS = {
+    "spam": Report.Reason.SPAM,
+    "legal": Report.Reason.ILLEGAL,
+    "violation": Report.Reason.ABUSE,
+    "other": Report.Reason.OTHER,
+}
+
+
+@transaction.atomic
+def report_file(*, reporter, account, tweets=(), category: str = "other", comment: str = ""):
+    """Mastodon's report: an account, with some of its statuses or none. A minitter report is of
+    one tweet or one account, so this files one per tweet (or one of the account), all or none;
+    those the reporter already has open are returned as they are."""
+    reason = REPORT_REASONS.get(category)
+    if reason is None:
+        raise ValidationError({"category": [f"Choose one of: {', '.join(REPORT_REASONS)}."]})
+    targets = [{"tweet": tweet} for tweet in tweets] or [{"account": account}]
+    return [
+        tweet_services.report_create(reporter=reporter, reason=reason, comment=comment, **target)[0]
+        for target in targets
+    ]
+
+
+MARKER_TIMELINES = ("home", "notifications")
+
+
+@transaction.atomic
+def marker_set(*, user, timeline: str, last_read_id: int):
+    """Move a read marker (``home`` or ``notifications``) to ``last_read_id``; each change
+    increases its ``version``. The ``notifications`` marker is the social layer's."""
+    if timeline == "notifications":
+        return tweet_services.notification_marker_set(user=user, last_read_id=last_read_id)
+    if timeline != "home":
+        raise ValidationError({"timeline": [f"Choose one of: {', '.join(MARKER_TIMELINES)}."]})
+    marker, _ = HomeMarker.objects.select_for_update().get_or_create(user=user)
+    marker.last_read_id = last_read_id
+    marker.version += 1
+    marker.save()
+    return marker

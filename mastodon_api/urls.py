@@ -4,7 +4,15 @@ answers with and without a trailing slash; unknown ones under ``/api/v1|v2/`` ar
 from django.urls import re_path
 
 from mastodon_api import oauth
-from mastodon_api.views import accounts, instance, notifications, statuses
+from mastodon_api.views import (
+    accounts,
+    discovery,
+    instance,
+    markers,
+    notifications,
+    reports,
+    statuses,
+)
 
 
 def route(pattern: str, view, name: str | None = None):
@@ -56,6 +64,10 @@ urlpatterns = [
     route(f"api/v1/accounts/{ACCOUNT}/following", accounts.FollowingView.as_view()),
     route(f"api/v1/accounts/{ACCOUNT}/follow", accounts.FollowView.as_view()),
     route(f"api/v1/accounts/{ACCOUNT}/unfollow", accounts.UnfollowView.as_view()),
+    route(f"api/v1/accounts/{ACCOUNT}/block", accounts.BlockView.as_view()),
+    route(f"api/v1/accounts/{ACCOUNT}/unblock", accounts.UnblockView.as_view()),
+    route(f"api/v1/accounts/{ACCOUNT}/mute", accounts.MuteView.as_view()),
+    route(f"api/v1/accounts/{ACCOUNT}/unmute", accounts.UnmuteView.as_view()),
     route(f"api/v1/accounts/{ACCOUNT}/featured_tags", empty),
     route(f"api/v1/accounts/{ACCOUNT}/lists", empty),
     # Statuses
@@ -69,10 +81,22 @@ urlpatterns = [
     route(f"api/v1/statuses/{STATUS}/reblog", statuses.ReblogView.as_view()),
     route(f"api/v1/statuses/{STATUS}/unreblog", statuses.UnreblogView.as_view()),
     route(f"api/v1/statuses/{STATUS}/reblogged_by", statuses.RebloggedByView.as_view()),
+    route(f"api/v1/statuses/{STATUS}/bookmark", statuses.BookmarkView.as_view()),
+    route(f"api/v1/statuses/{STATUS}/unbookmark", statuses.UnbookmarkView.as_view()),
     route("api/v1/favourites", statuses.FavouritesView.as_view()),
+    route("api/v1/bookmarks", statuses.BookmarksView.as_view()),
+    route("api/v1/blocks", accounts.BlocksView.as_view()),
+    route("api/v1/mutes", accounts.MutesView.as_view()),
     # Timelines
     route("api/v1/timelines/home", statuses.HomeTimelineView.as_view()),
     route("api/v1/timelines/public", statuses.PublicTimelineView.as_view()),
+    route(f"api/v1/timelines/tag/{ID.format('hashtag')}", statuses.TagTimelineView.as_view()),
+    # Markers, search, trends, reports
+    route("api/v1/markers", markers.MarkersView.as_view()),
+    route("api/v2/search", discovery.SearchView.as_view()),
+    route("api/v1/trends/tags", discovery.TrendingTagsView.as_view()),
+    route("api/v1/trends", discovery.TrendingTagsView.as_view()),
+    route("api/v1/reports", reports.ReportsView.as_view()),
     # Media
     route("api/v2/media", statuses.MediaUploadView.as_view()),
     route("api/v1/media", statuses.MediaUploadView.as_view()),

@@ -238,17 +238,51 @@ def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
 
 
 def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
-    """``relationship`` for many accounts at once: one query."""
+    """``relationship`` for many accounts at once, in one query: follows and blocks both ways,
+    and the viewer's mutes that still apply (empty for an anonymous viewer)."""
     other_ids = list(other_ids)
-    pairs = set(
-        Follow.objects.filter(
-            Q(follower=viewer, followee__in=other_ids) | Q(followee=viewer, follower__in=other_ids)
-        ).values_list("follower_id", "followee_id")
+    if not viewer.is_authenticated or not other_ids:
+        return {other: {} for other in other_ids}
+
+    def pairs(rows, first: str, second: str, kind: str):
+        return rows.annotate(kind=Value(kind, output_field=CharField())).values_list(
+            f"{first}_id", f"{second}_id", "kind"
+        )
+
+    mutes = Mute.objects.active().filter(muter=viewer, muted__in=other_ids)
+    found = set(
+        pairs(
+            Follow.objects.filter(
+                Q(follower=viewer, followee__in=other_ids)
+                | Q(followee=viewer, follower__in=other_ids)
+            ),
+            "follower",
+            "followee",
+            "follow",
+        ).union(
+            pairs(
+                Block.objects.filter(
+                    Q(blocker=viewer, blocked__in=other_ids)
+                    | Q(blocked=viewer, blocker__in=other_ids)
+                ),
+                "blocker",
+                "blocked",
+                "block",
+            ),
+            pairs(mutes.filter(notifications=False), "muter", "muted", "mute"),
+            pairs(mutes.filter(notifications=True), "muter", "muted", "mute+notifications"),
+            all=True,
+        )
     )
+    me = viewer.pk
     return {
         other: {
-            "following": (viewer.pk, other) in pairs,
-            "followed_by": (other, viewer.pk) in pairs,
+            "following": (me, other, "follow") in found,
+            "followed_by": (other, me, "follow") in found,
+            "blocking": (me, other, "block") in found,
+            "blocked_by": (other, me, "block") in found,
+            "muting": bool({(me, other, "mute"), (me, other, "mute+notifications")} & found),
+            "muting_notifications": (me, other, "mute+notifications") in found,
         }
         for other in other_ids
     }

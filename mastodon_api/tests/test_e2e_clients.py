@@ -1,7 +1,9 @@
 """Real Mastodon clients against a live server: gunicorn on PostgreSQL, on loopback.
 
 - Mastodon.py (the PyPI package ``mastodon-py``) runs a day of use: register an app, log in,
-  post with a picture, page the home timeline, follow, favourite, read a thread, search.
+  post with a picture (and retry a post with its Idempotency-Key), page the home timeline,
+  follow, favourite, reblog, bookmark, read a thread, read notifications and set the read
+  markers, search (accounts and v2), block.
 - The authorization-code flow driven with a plain HTTP client, as a browser would: fill in the
   HTML login page, follow the redirect, exchange the code with a PKCE verifier.
 
@@ -143,7 +145,9 @@ def test_mastodon_py_scenario(server):
     assert first.media_attachments[0].id == media.id
     assert first.mentions[0].acct == alice
     for n in range(24):
-        last = b.status_post(f"post {n}", idempotency_key=secrets.token_hex(8))
+        key = secrets.token_hex(8)
+        last = b.status_post(f"post {n}", idempotency_key=key)
+    assert b.status_post("post 23", idempotency_key=key).id == last.id  # a retry posts nothing
 
     page = a.timeline_home(limit=20)
     assert len(page) == 20 and page[0].id == last.id
@@ -157,8 +161,31 @@ def test_mastodon_py_scenario(server):
     context = b.status_context(reply.id)
     assert [status.id for status in context.ancestors] == [first.id]
 
+    reblog = a.status_reblog(first.id)
+    assert reblog.reblog.id == first.id and reblog.reblog.reblogged
+    assert a.status_bookmark(first.id).bookmarked
+    assert [status.id for status in a.bookmarks()] == [first.id]
+
+    notifications = b.notifications()
+    assert {n.type for n in notifications} == {"follow", "favourite", "reblog", "mention"}
+    assert b.notifications_unread_count().count == len(notifications)
+    markers = b.markers_set(["notifications", "home"], [notifications[0].id, last.id])
+    assert str(markers.notifications.last_read_id) == str(notifications[0].id)
+    read = b.markers_get(["home", "notifications"])
+    assert str(read.home.last_read_id) == str(last.id) and read.notifications.version == 1
+    assert b.notifications_unread_count().count == 0
+
+    found = a.search_v2("hello")
+    assert [status.id for status in found.statuses] == [first.id]
+    assert [tag.name for tag in found.hashtags] == ["hello"]
+    assert [account.acct for account in a.search_v2(bob, result_type="accounts").accounts] == [bob]
     assert [account.acct for account in a.account_search(bob[:6])] == [bob]
     assert a.account_relationships([them.id])[0].following
+
+    blocked = a.account_block(them.id)
+    assert blocked.blocking and not blocked.following
+    assert [account.id for account in a.blocks()] == [them.id]
+    assert all(status.account.id != them.id for status in a.timeline_home())
     assert a.app_verify_credentials().name == "minitter e2e"
     a.revoke_access_token(allow_http=True)
 

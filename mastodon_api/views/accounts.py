@@ -1,5 +1,6 @@
 """Accounts: the caller's own (verify and update), profiles by id or name, their statuses,
-followers and following, follow and unfollow, relationships and search."""
+followers and following; follow, block and mute (and undo them), the caller's blocks and mutes,
+relationships and search."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -9,12 +10,13 @@ from rest_framework.response import Response
 
 from accounts.selectors import account_get, accounts_by_ids
 from mastodon_api import entities, services
-from mastodon_api.pagination import limit_param, paginate, queryset_fetch
+from mastodon_api.pagination import limit_param, offset_param, paginate, queryset_fetch
 from mastodon_api.views.base import (
     MastodonView,
     paged,
     param_bool,
     param_ids,
+    param_int,
     param_text,
     path_id,
 )
@@ -125,22 +127,91 @@ class FollowingView(FollowersView):
         return selectors.following_of(user=account, viewer=viewer)
 
 
-class FollowView(MastodonView):
-    scopes = {"POST": "write:follows"}
+class RelationshipActionView(MastodonView):
+    """``POST /api/v1/accounts/:id/<action>``: act on the account, answer the Relationship."""
+
+    def act(self, request, account) -> None:
+        raise NotImplementedError
 
     def post(self, request, account_id):
         account = get_account(account_id)
+        self.act(request, account)
+        return Response(relationship_of(request.user, account))
+
+
+class FollowView(RelationshipActionView):
+    scopes = {"POST": "write:follows"}
+
+    def act(self, request, account):
         tweet_services.follow_create(follower=request.user, followee=account)
-        return Response(relationship_of(request.user, account))
 
 
-class UnfollowView(MastodonView):
+class UnfollowView(RelationshipActionView):
     scopes = {"POST": "write:follows"}
 
-    def post(self, request, account_id):
-        account = get_account(account_id)
+    def act(self, request, account):
         tweet_services.follow_delete(follower=request.user, followee=account)
-        return Response(relationship_of(request.user, account))
+
+
+class BlockView(RelationshipActionView):
+    """Block: follows both ways end, and neither account sees or reaches the other."""
+
+    scopes = {"POST": "write:blocks"}
+
+    def act(self, request, account):
+        tweet_services.block_create(blocker=request.user, blocked=account)
+
+
+class UnblockView(RelationshipActionView):
+    scopes = {"POST": "write:blocks"}
+
+    def act(self, request, account):
+        tweet_services.block_delete(blocker=request.user, blocked=account)
+
+
+class MuteView(RelationshipActionView):
+    """Mute, with ``notifications`` (default true: hide theirs too) and ``duration`` (seconds,
+    0 for no end); muting again replaces both."""
+
+    scopes = {"POST": "write:mutes"}
+
+    def act(self, request, account):
+        data = request.data
+        tweet_services.mute_create(
+            muter=request.user,
+            muted=account,
+            duration=param_int(data, "duration", 0),
+            notifications=param_bool(data, "notifications", True),
+        )
+
+
+class UnmuteView(RelationshipActionView):
+    scopes = {"POST": "write:mutes"}
+
+    def act(self, request, account):
+        tweet_services.mute_delete(muter=request.user, muted=account)
+
+
+class BlocksView(MastodonView):
+    """The accounts the caller blocks, most recent block first."""
+
+    scopes = {"GET": "read:blocks"}
+
+    def get(self, request):
+        blocks = selectors.blocks_of(user=request.user)
+        page, link = paginate(request, queryset_fetch(blocks), default=40, maximum=80)
+        return paged([entities.account(block.blocked, request) for block in page], link)
+
+
+class MutesView(MastodonView):
+    """The accounts the caller mutes (mutes that have not ended), most recent first."""
+
+    scopes = {"GET": "read:mutes"}
+
+    def get(self, request):
+        mutes = selectors.mutes_of(user=request.user)
+        page, link = paginate(request, queryset_fetch(mutes), default=40, maximum=80)
+        return paged([entities.muted_account(mute, request) for mute in page], link)
 
 
 class RelationshipsView(MastodonView):
@@ -153,21 +224,30 @@ class RelationshipsView(MastodonView):
         return Response([entities.relationship(pk, rels[pk]) for pk in ids if pk in known])
 
 
+def accounts_found(request, query: str, *, limit: int, offset: int = 0) -> list[dict]:
+    """Accounts matching ``query`` (a leading ``@`` ignored) by username order, leaving out those
+    blocked either way; with ``following=true`` only those the caller follows. Shared by
+    ``/api/v1/accounts/search`` and ``/api/v2/search``."""
+    query = query.strip().lstrip("@")
+    if not query:
+        return []
+    found = selectors.account_search(viewer=request.user, search=query)
+    if param_bool(request.query_params, "following") and request.user.is_authenticated:
+        followed = selectors.following_of(user=request.user, viewer=request.user)
+        found = found.filter(pk__in=followed.values("followee"))
+    accounts = found.order_by("username")[offset : offset + limit]
+    return [entities.account(account, request) for account in accounts]
+
+
 class AccountSearchView(MastodonView):
     scopes = {"GET": "read:accounts"}
 
     def get(self, request):
-        query = request.query_params.get("q", "").strip().lstrip("@")
-        if not query:
-            return Response([])
-        limit = limit_param(request, 40, 80)
-        try:
-            offset = max(0, int(request.query_params.get("offset", 0)))
-        except ValueError:
-            offset = 0
-        found = selectors.account_search(viewer=request.user, search=query)
-        if param_bool(request.query_params, "following"):
-            followed = selectors.following_of(user=request.user, viewer=request.user)
-            found = found.filter(pk__in=followed.values("followee"))
-        accounts = found.order_by("username")[offset : offset + limit]
-        return Response([entities.account(account, request) for account in accounts])
+        return Response(
+            accounts_found(
+                request,
+                request.query_params.get("q", ""),
+                limit=limit_param(request, 40, 80),
+                offset=offset_param(request),
+            )
+        )

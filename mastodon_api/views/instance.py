@@ -1,12 +1,15 @@
 """What clients read about the server on start-up: instance (v1 and v2), nodeinfo, app
 registration, and the features minitter does not have, answered as Mastodon answers without them."""
 
+from contextlib import suppress
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.templatetags.static import static
 from django.urls import reverse
+from redis.exceptions import RedisError
 from rest_framework.response import Response
 
 from mastodon_api import entities, services
@@ -16,21 +19,27 @@ from tweets.models import Tweet
 
 User = get_user_model()
 
-VERSION = "4.2.0"
+# Mastodon 4.3 introduced ``api_versions``, which /api/v2/instance advertises.
+VERSION = "4.3.0"
+USAGE_KEY = "mastodon:usage"
 SOFTWARE_VERSION = "1.0.0"
 DESCRIPTION = "A mini-Twitter: short posts with pictures, follows, likes and replies."
 MIME_TYPES = sorted(f"image/{name.lower()}" for name in ACCEPTED_FORMATS)
 
 
 def _usage() -> dict:
-    """Counts for instance and nodeinfo, cached for an hour (counting big tables is not free)."""
-    usage = cache.get("mastodon:usage")
-    if usage is None:
-        usage = {
-            "users": User.objects.active().count(),
-            "statuses": Tweet.objects.visible().count(),
-        }
-        cache.set("mastodon:usage", usage, 3600)
+    """Counts for instance and nodeinfo, cached for an hour (counting big tables is not free);
+    counted afresh while Redis cannot be reached."""
+    with suppress(RedisError):
+        usage = cache.get(USAGE_KEY)
+        if usage is not None:
+            return usage
+    usage = {
+        "users": User.objects.active().count(),
+        "statuses": Tweet.objects.visible().count(),
+    }
+    with suppress(RedisError):
+        cache.set(USAGE_KEY, usage, 3600)
     return usage
 
 

@@ -1,10 +1,14 @@
-"""Statuses (tweets): post, read, edit, delete, thread context, favourites; timelines; media."""
+"""Statuses (tweets): post, read, edit, delete, thread context, favourites, reblogs, bookmarks;
+timelines (home, public, hashtag); media."""
+
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from rest_framework.response import Response
 
+from core.idempotency import idempotent
 from mastodon_api import entities
 from mastodon_api.pagination import paginate, queryset_fetch
 from mastodon_api.views.base import (
@@ -13,6 +17,7 @@ from mastodon_api.views.base import (
     param,
     param_bool,
     param_ids,
+    param_list,
     param_text,
     path_id,
 )
@@ -59,8 +64,12 @@ def _refuse_unsupported(data) -> None:
 
 
 class StatusesView(MastodonView):
+    """Post a status. With an ``Idempotency-Key`` header, a retry gets the first answer again
+    and posts nothing more."""
+
     scopes = {"POST": "write:statuses"}
 
+    @idempotent
     def post(self, request):
         data = request.data
         _refuse_unsupported(data)
@@ -234,6 +243,37 @@ class FavouritedByView(MastodonView):
         return paged([entities.account(like.user, request) for like in page], link)
 
 
+class BookmarkView(MastodonView):
+    """Bookmark a status (privately; idempotent): answers the status, ``bookmarked`` true."""
+
+    scopes = {"POST": "write:bookmarks"}
+
+    def post(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        services.bookmark_create(user=request.user, tweet=tweet)
+        return status_response(request, tweet.pk)
+
+
+class UnbookmarkView(MastodonView):
+    scopes = {"POST": "write:bookmarks"}
+
+    def post(self, request, status_id):
+        tweet = find_tweet(request, status_id)
+        services.bookmark_delete(user=request.user, tweet=tweet)
+        return status_response(request, tweet.pk)
+
+
+class BookmarksView(MastodonView):
+    """The caller's bookmarks, most recently bookmarked first."""
+
+    scopes = {"GET": "read:bookmarks"}
+
+    def get(self, request):
+        bookmarks = selectors.bookmarks_of(user=request.user)
+        page, link = paginate(request, queryset_fetch(bookmarks))
+        return paged(entities.statuses([bookmark.tweet for bookmark in page], request), link)
+
+
 class FavouritesView(MastodonView):
     """The caller's favourites, most recently liked first."""
 
@@ -271,6 +311,28 @@ class PublicTimelineView(MastodonView):
         return paged(entities.statuses(page, request), link)
 
 
+class TagTimelineView(MastodonView):
+    """Statuses with a hashtag (any letter case), newest first, without reblogs as on Mastodon.
+    A name that cannot be a tag is a 422; combining tags (``any[]``, ``all[]``, ``none[]``) is
+    refused rather than ignored."""
+
+    public = frozenset({"GET"})
+
+    def get(self, request, hashtag):
+        params = request.query_params
+        for name in ("any", "all", "none"):
+            if param_list(params, name):
+                raise ValidationError({name: ["Combining hashtags is not supported."]})
+        tag = services.tag_normalize(hashtag)
+        if param_bool(params, "remote"):
+            return Response([])
+        rows = selectors.tag_timeline(tag=tag, viewer=request.user)
+        if param_bool(params, "only_media"):
+            rows = rows.filter(Exists(TweetMedia.objects.filter(tweet=OuterRef("tweet_id"))))
+        page, link = paginate(request, queryset_fetch(rows, "tweet_id"), key=attrgetter("tweet_id"))
+        return paged(entities.statuses([row.tweet for row in page], request), link)
+
+
 # --- Media ----------------------------------------------------------------------------------------
 class MediaUploadView(MastodonView):
     """``POST /api/v2/media`` and ``/api/v1/media``: processed at once, so the URL is ready."""
@@ -278,6 +340,7 @@ class MediaUploadView(MastodonView):
     scopes = {"POST": "write:media"}
     write_throttle_scope = "upload"  # the project's stricter limits for image processing
 
+    @idempotent
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:

@@ -31,6 +31,10 @@ def report_create(
         raise ValidationError({"reason": [f"Choose one of: {', '.join(Report.Reason.values)}."]})
     if (account or tweet.author).pk == reporter.pk:
         raise ValidationError({"detail": ["You cannot report yourself."]})
+    comment = comment.strip()
+    longest = Report._meta.get_field("comment").max_length
+    if len(comment) > longest:
+        raise ValidationError({"comment": [f"At most {longest} characters."]})
     target = {"tweet": tweet} if tweet is not None else {"account": account}
     existing = Report.objects.filter(reporter=reporter, status=Report.Status.OPEN, **target)
     if (report := existing.first()) is not None:
@@ -38,7 +42,7 @@ def report_create(
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                reporter=reporter, reason=reason, comment=comment.strip(), **target
+                reporter=reporter, reason=reason, comment=comment, **target
             )
     except IntegrityError:
         # The same reporter's concurrent request created it first.

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Block, Follow, Like, Mute, Notification, Tweet
 from tweets.tasks import mutes_expired_delete
 from tweets.tests.factories import TweetFactory, follow
@@ -256,3 +256,27 @@ def test_periodic_purge_deletes_only_mutes_that_have_ended():
     assert mutes_expired_delete.delay().get() == 1
     assert set(Mute.objects.values_list("muted", flat=True)) == {ending_later.pk, forever.pk}
     assert mutes_expired_delete.delay().get() == 0
+
+
+def test_relationships_of_many_accounts_agree_with_relationship_in_one_query(
+    django_assert_num_queries,
+):
+    viewer = UserFactory()
+    others = [UserFactory() for _ in range(5)]
+    follow(viewer, others[0])
+    follow(others[0], viewer)
+    services.block_create(blocker=viewer, blocked=others[1])
+    services.block_create(blocker=others[2], blocked=viewer)
+    services.mute_create(muter=viewer, muted=others[3], notifications=False)
+    services.mute_create(muter=viewer, muted=others[4], duration=60)
+    services.mute_create(muter=others[0], muted=viewer)  # the viewer's own mutes only
+    with django_assert_num_queries(1):
+        many = selectors.relationships(viewer=viewer, other_ids=[o.pk for o in others])
+    for other in others:
+        assert many[other.pk] == selectors.relationship(viewer=viewer, other=other)
+    assert many[others[3].pk]["muting"] and not many[others[3].pk]["muting_notifications"]
+    assert many[others[4].pk]["muting_notifications"]
+    Mute.objects.filter(muted=others[4]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert selectors.relationships(viewer=viewer, other_ids=[others[4].pk])[others[4].pk] == {
+        key: False for key in many[others[4].pk]
+    }

@@ -1,9 +1,11 @@
 """Reporting tweets and accounts through the API."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
+from tweets import services
 from tweets.models import Report
 from tweets.tests.factories import TweetFactory
 
@@ -78,3 +80,10 @@ def test_reporting_needs_login(api_client):
     tweet = TweetFactory()
     response = api_client.post(URL, {"tweet": str(tweet.id), "reason": "spam"}, format="json")
     assert response.status_code == 401
+
+
+def test_a_comment_over_1000_characters_is_refused_and_files_nothing(auth_client, user):
+    tweet = TweetFactory()
+    with pytest.raises(ValidationError, match="1000"):
+        services.report_create(reporter=user, reason="spam", tweet=tweet, comment="x" * 1001)
+    assert not Report.objects.exists()

@@ -1,0 +1,89 @@
+"""Finding things: search (``/api/v2/search``) and trending hashtags."""
+
+from django.core.exceptions import ValidationError
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from mastodon_api import entities
+from mastodon_api.pagination import id_param, limit_param, offset_param
+from mastodon_api.views.accounts import accounts_found, get_account
+from mastodon_api.views.base import MastodonView
+from tweets import selectors, services
+
+SEARCH_TYPES = ("accounts", "statuses", "hashtags")
+
+
+def _statuses_found(request, query: str, *, limit: int, offset: int) -> list[dict]:
+    """Original statuses matching ``query``, newest first, from ``account_id`` only if given and
+    between ``max_id`` and ``min_id``."""
+    params = request.query_params
+    author = get_account(params["account_id"]) if params.get("account_id") else None
+    tweets = selectors.tweet_search(viewer=request.user, text=query, author=author)
+    max_id, min_id = id_param(request, "max_id"), id_param(request, "min_id")
+    if max_id is not None:
+        tweets = tweets.filter(pk__lt=max_id)
+    if min_id is not None:
+        tweets = tweets.filter(pk__gt=min_id)
+    return entities.statuses(tweets.order_by("-pk")[offset : offset + limit], request)
+
+
+def _hashtags_found(request, query: str, *, offset: int) -> list[dict]:
+    """The hashtag the query names, if it can be one (as Mastodon, which offers the exact tag
+    whether or not anyone used it yet)."""
+    try:
+        name = services.tag_normalize(query)
+    except ValidationError:
+        return []
+    return [entities.tag(name, request)] if offset == 0 else []
+
+
+class SearchView(MastodonView):
+    """``q`` (required), ``type`` (``accounts``, ``statuses`` or ``hashtags``; all three when
+    absent), ``limit`` (default 20, at most 40), ``offset`` (needs a token, as on Mastodon),
+    ``following`` and ``account_id`` (accounts followed; statuses by that account),
+    ``max_id``/``min_id`` (statuses). ``resolve`` changes nothing: every account is local."""
+
+    public = frozenset({"GET"})
+
+    def get(self, request):
+        params = request.query_params
+        query = params.get("q", "").strip()
+        if not query:
+            raise exceptions.ParseError("Give something to search for as `q`.")
+        kind = params.get("type") or None
+        if kind is not None and kind not in SEARCH_TYPES:
+            raise ValidationError({"type": [f"Choose one of: {', '.join(SEARCH_TYPES)}."]})
+        if params.get("offset") and not request.user.is_authenticated:
+            return Response(
+                {"error": "Search queries pagination is not supported without authentication"},
+                status=401,
+            )
+        limit, offset = limit_param(request, 20, 40), offset_param(request)
+        wanted = {kind} if kind else set(SEARCH_TYPES)
+        return Response(
+            {
+                "accounts": accounts_found(request, query, limit=limit, offset=offset)
+                if "accounts" in wanted
+                else [],
+                "statuses": _statuses_found(request, query, limit=limit, offset=offset)
+                if "statuses" in wanted
+                else [],
+                "hashtags": _hashtags_found(request, query, offset=offset)
+                if "hashtags" in wanted
+                else [],
+            }
+        )
+
+
+class TrendingTagsView(MastodonView):
+    """The hashtags most accounts used over the last 24 hours, most first: ``limit`` (default
+    10, at most 20) and ``offset``."""
+
+    public = frozenset({"GET"})
+
+    def get(self, request):
+        limit, offset = limit_param(request, 10, 20), offset_param(request, maximum=1000)
+        trending = selectors.tags_trending(limit=offset + limit)[offset:]
+        return Response(
+            [entities.tag(row["name"], request, accounts=row["accounts"]) for row in trending]
+        )

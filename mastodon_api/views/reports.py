@@ -1,0 +1,45 @@
+"""Reports: an account, and some of its statuses, reported to the moderators."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from rest_framework.response import Response
+
+from mastodon_api import entities, services
+from mastodon_api.views.accounts import get_account
+from mastodon_api.views.base import MastodonView, param, param_ids, param_text
+from tweets import selectors
+
+MAX_STATUSES = 100
+
+
+class ReportsView(MastodonView):
+    """``account_id`` (required), ``status_ids[]`` (at most 100 statuses of that account the
+    caller can see; any other → 404), ``comment`` (at most 1,000 characters), ``category``
+    (``spam``, ``legal``, ``violation``, ``other``: the default). ``forward`` and ``rule_ids[]``
+    change nothing: minitter has no other servers and no rules."""
+
+    scopes = {"POST": "write:reports"}
+
+    def post(self, request):
+        data = request.data
+        if param(data, "account_id") in (None, ""):
+            raise ValidationError({"account_id": ["Say which account you report."]})
+        account = get_account(param(data, "account_id"))
+        status_ids = list(dict.fromkeys(param_ids(data, "status_ids")))
+        if len(status_ids) > MAX_STATUSES:
+            raise ValidationError({"status_ids": [f"At most {MAX_STATUSES} statuses."]})
+        tweets = list(
+            selectors.original_queryset(viewer=request.user)
+            .filter(pk__in=status_ids, author=account)
+            .order_by("pk")
+        )
+        if len(tweets) != len(status_ids):
+            raise Http404
+        reports = services.report_file(
+            reporter=request.user,
+            account=account,
+            tweets=tweets,
+            category=param_text(data, "category", "other") or "other",
+            comment=param_text(data, "comment"),
+        )
+        return Response(entities.report(reports, account, request))
