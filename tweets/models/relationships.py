@@ -7,7 +7,7 @@ when asked, notifications; it may expire, and an expired mute simply stops match
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Q
 from django.utils import timezone
 
@@ -99,17 +99,19 @@ def not_muted_q(viewer, path: str, *, notifications: bool = False) -> Q:
 
 def silenced_account_ids(viewer) -> list[int]:
     """The accounts the home timeline leaves out for this reader, as ids: those blocked either
-    way (``not_blocked_q``) and those muted now (``not_muted_q``). One query over the reader's
-    few block and mute rows, so that a timeline page filters on a list instead of four
-    subqueries."""
+    way (``not_blocked_q``) and those muted now (``not_muted_q``). One statement over the
+    reader's few block and mute rows, written out once here because every home timeline request
+    runs it (the ORM took longer to build it than the database to answer)."""
     if not _signed_in(viewer):
         return []
-    rows = (
-        Block.objects.filter(blocker=viewer)
-        .values_list("blocked_id")
-        .union(
-            Block.objects.filter(blocked=viewer).values_list("blocker_id"),
-            Mute.objects.active().filter(muter=viewer).values_list("muted_id"),
+    blocks, mutes = Block._meta.db_table, Mute._meta.db_table
+    database = router.db_for_read(Block)
+    with connections[database].cursor() as cursor:
+        cursor.execute(
+            f"SELECT blocked_id FROM {blocks} WHERE blocker_id = %s "
+            f"UNION SELECT blocker_id FROM {blocks} WHERE blocked_id = %s "
+            f"UNION SELECT muted_id FROM {mutes} WHERE muter_id = %s "
+            f"AND (expires_at IS NULL OR expires_at > %s)",
+            [viewer.pk, viewer.pk, viewer.pk, timezone.now()],
         )
-    )
-    return [account_id for (account_id,) in rows]
+        return [account_id for (account_id,) in cursor.fetchall()]
