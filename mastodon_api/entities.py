@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from django.templatetags.static import static
 from django.urls import reverse
 
-from accounts.selectors import accounts_by_usernames
-from mastodon_api.content import hashtags, mentioned_usernames, render_html
+from core.links import Links
+from mastodon_api.content import render_html
 from mastodon_api.services import REPORT_REASONS
 from media.images import PREVIEW_LONG_SIDE
 from media.selectors import storage_url
@@ -172,7 +172,15 @@ class StatusContext:
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     parent_authors: dict[int, int] = field(default_factory=dict)
-    mentionable: dict[str, object] = field(default_factory=dict)
+    links: Links = None
+    accounts: dict[int, dict] = field(default_factory=dict)
+
+    def account(self, user) -> dict:
+        """``account(user)``, built once per account on the page."""
+        entity = self.accounts.get(user.pk)
+        if entity is None:
+            entity = self.accounts[user.pk] = account(user, self.request)
+        return entity
 
     @classmethod
     def for_tweets(cls, request, tweets) -> "StatusContext":
@@ -183,7 +191,6 @@ class StatusContext:
         shown = [*tweets, *originals]
         flags = tweet_selectors.viewer_flags(user=request.user, tweets=tweets)
         parent_ids = {tweet.in_reply_to_id for tweet in shown if tweet.in_reply_to_id}
-        names = set().union(*(mentioned_usernames(tweet.text) for tweet in shown))
         return cls(
             request=request,
             favourited=flags["liked"],
@@ -194,7 +201,7 @@ class StatusContext:
             )
             if parent_ids
             else {},
-            mentionable=accounts_by_usernames(usernames=names),
+            links=Links(request),
         )
 
 
@@ -204,7 +211,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
     request = context.request
     if tweet.repost_of_id:
         original = status(tweet.repost_of, context)
-        url = absolute(request, reverse("tweet-detail", args=[tweet.pk]))
+        url = (context.links or Links(request)).url("tweet-detail", tweet.pk)
         return {
             **original,
             "id": str(tweet.pk),
@@ -218,24 +225,22 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
             "reblogs_count": 0,
             "favourites_count": 0,
             "content": "",
-            "account": account(tweet.author, request),
+            "account": context.account(tweet.author),
             "media_attachments": [],
             "mentions": [],
             "tags": [],
             "reblog": original,
         }
-    mentioned = [
-        context.mentionable[name]
-        for name in sorted(mentioned_usernames(tweet.text))
-        if name in context.mentionable
-    ]
-    by_name = {user.username.lower(): user for user in mentioned}
+    # Mentions and tags as stored when the tweet was written (tweets/services/entities.py).
+    mentioned = tweet.entities.get("mentions", [])
+    links = context.links or Links(request)
+    by_name = {mention["username"].lower(): mention["username"] for mention in mentioned}
 
     def mention_url(name):
-        user = by_name.get(name.lower())
-        return profile_url(request, user.username) if user else None
+        username = by_name.get(name.lower())
+        return links.url("profile-detail", username) if username else None
 
-    url = absolute(request, reverse("tweet-detail", args=[tweet.pk]))
+    url = links.url("tweet-detail", tweet.pk)
     entity = {
         "id": str(tweet.pk),
         "created_at": timestamp(tweet.created_at),
@@ -266,20 +271,23 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "filtered": [],
         "reblog": None,
         "application": None,
-        "account": account(tweet.author, request),
+        "account": context.account(tweet.author),
         "media_attachments": [
             media_attachment(attachment.media, request) for attachment in tweet.attachments.all()
         ],
         "mentions": [
             {
-                "id": str(user.pk),
-                "username": user.username,
-                "acct": user.username,
-                "url": profile_url(request, user.username),
+                "id": str(mention["id"]),
+                "username": mention["username"],
+                "acct": mention["username"],
+                "url": links.url("profile-detail", mention["username"]),
             }
-            for user in mentioned
+            for mention in mentioned
         ],
-        "tags": [{"name": tag, "url": tag_url(request, tag)} for tag in hashtags(tweet.text)],
+        "tags": [
+            {"name": tag["name"], "url": tag_url(request, tag["name"])}
+            for tag in tweet.entities.get("tags", [])
+        ],
         "emojis": [],
         "card": None,
         "poll": None,

@@ -13,25 +13,26 @@ from tweets.tests.factories import TweetFactory, follow
 pytestmark = pytest.mark.django_db
 
 # The token with its account (1), the endpoint's rows, and for statuses: attachments (of reblogged
-# originals too), the viewer's favourites, reblogs and bookmarks, the authors replied to and the
-# accounts mentioned (1 each).
+# originals too), the viewer's favourites, reblogs and bookmarks, and the authors replied to (1
+# each; mentions come stored with the tweet). The home timeline: the reader's blocks and mutes,
+# the page's ids (two statements on SQLite, which cannot order the parts of a UNION), the tweets.
 PINS = {
-    "/api/v1/timelines/home": 9,
-    "/api/v1/timelines/public": 6,
-    "/api/v1/accounts/{author}/statuses": 8,
+    "/api/v1/timelines/home": 8,
+    "/api/v1/timelines/public": 5,
+    "/api/v1/accounts/{author}/statuses": 7,
     "/api/v1/accounts/{author}/followers": 3,
     "/api/v1/accounts/{author}/following": 3,
     "/api/v1/statuses/{tweet}/favourited_by": 3,
     "/api/v1/statuses/{reblogged}/reblogged_by": 3,
-    "/api/v1/favourites": 6,
-    "/api/v1/notifications": 6,
-    "/api/v1/bookmarks": 6,
+    "/api/v1/favourites": 5,
+    "/api/v1/notifications": 5,
+    "/api/v1/bookmarks": 5,
     "/api/v1/blocks": 2,
     "/api/v1/mutes": 2,
-    "/api/v1/timelines/tag/common": 6,
+    "/api/v1/timelines/tag/common": 5,
     "/api/v1/accounts/search?q=user": 2,
     # On PostgreSQL one more: the probe that picks the search's plan (tweets.search).
-    "/api/v2/search?q=hello&type=statuses": 7,
+    "/api/v2/search?q=hello&type=statuses": 6,
     "/api/v2/search?q=user&type=accounts": 2,
     "/api/v1/trends/tags": 2,
 }
