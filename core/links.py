@@ -7,6 +7,7 @@ only substitutes the argument, which gives the same string as DRF's ``reverse(â€
 
 from urllib.parse import quote
 
+from django.templatetags.static import static
 from rest_framework.reverse import reverse
 
 # Matches every route argument pattern used with it (digits, usernames, tags) and appears nowhere
@@ -18,6 +19,7 @@ class Links:
     def __init__(self, request=None):
         self.request = request
         self._templates: dict[str, tuple[str, str]] = {}
+        self._static: dict[str, str] = {}
 
     def url(self, name: str, argument) -> str:
         """The absolute URL of route ``name`` with its one argument, as ``reverse`` builds it."""
@@ -28,6 +30,16 @@ class Links:
             template = self._templates[name] = (head, tail)
         head, tail = template
         return f"{head}{quote(str(argument), safe='')}{tail}"
+
+    def static(self, path: str) -> str:
+        """The absolute URL of a static file."""
+        url = self._static.get(path)
+        if url is None:
+            url = static(path)
+            if self.request is not None:
+                url = self.request.build_absolute_uri(url)
+            self._static[path] = url
+        return url
 
 
 def links_for(context: dict) -> Links:
