@@ -157,6 +157,14 @@ class HiddenFilter(BooleanFilter):
     no = "Visible"
 
 
+class SuspendedFilter(BooleanFilter):
+    title = "suspension"
+    parameter_name = "suspended"
+    field = "is_suspended"
+    yes = "Suspended"
+    no = "Not suspended"
+
+
 class DeliveryFilter(BooleanFilter):
     title = "delivery"
     parameter_name = "delivered"
@@ -472,17 +480,17 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
-    list_display = [*UserAdmin.list_display, "is_suspended"]
-    list_filter = ["is_suspended", *UserAdmin.list_filter]
+    list_display = [*UserAdmin.list_display, "suspended"]
+    list_filter = [SuspendedFilter, *UserAdmin.list_filter]
     readonly_fields = [
         *UserAdmin.readonly_fields,
-        "is_suspended",
+        "suspended",
         "suspended_at",
         "blocks_received",
     ]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Moderation", {"fields": ["is_suspended", "suspended_at", "blocks_received"]}),
+        ("Moderation", {"fields": ["suspended", "suspended_at", "blocks_received"]}),
     ]
     actions = [
         moderation_action("suspend_accounts", "Suspend selected accounts", "suspend", _suspend),
@@ -497,6 +505,10 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
     def delete_queryset(self, request, queryset):
         for account in queryset:
             services.account_delete(account=account)
+
+    @admin.display(description="suspended", boolean=True)
+    def suspended(self, account):
+        return account.is_suspended
 
     @admin.display(description="blocks received")
     def blocks_received(self, account):

@@ -75,6 +75,26 @@ def test_tweet_changelist_with_reposts_takes_no_query_per_row(
         assert admin_client.get("/admin/tweets/tweet/").status_code == 200
 
 
+def test_account_list_names_suspension_in_plain_words_and_filters_by_it(admin_client):
+    active = UserFactory(username="still_here")
+    suspended = UserFactory(username="gone_quiet")
+    services.account_set_suspended(
+        account=suspended, suspended=True, moderator=UserFactory(), reason="spam"
+    )
+    response = admin_client.get("/admin/accounts/user/")
+    page = response.content.decode()
+    assert "By suspension" in page and ">Suspended</a>" in page and ">Not suspended</a>" in page
+    assert "is suspended" not in page.lower()
+    assert 'class="column-suspended' in page
+
+    only = admin_client.get("/admin/accounts/user/", {"suspended": "1"}).context["cl"]
+    assert list(only.result_list) == [suspended]
+    others = admin_client.get("/admin/accounts/user/", {"suspended": "0"}).context["cl"]
+    assert active in others.result_list and suspended not in others.result_list
+    change = admin_client.get(f"/admin/accounts/user/{suspended.pk}/change/").content.decode()
+    assert "Suspended:" in change and "is suspended" not in change.lower()
+
+
 def test_regular_user_cannot_reach_the_admin(client):
     client.force_login(UserFactory())
     response = client.get("/admin/tweets/tweet/")
