@@ -67,7 +67,7 @@ def main() -> None:
     actor = account("bench_actor")
     result["actor"] = token(actor)
     result["follow_target"] = User.objects.get(pk=others[0]).username
-    tweet = Tweet.objects.visible().order_by("-pk").first()
+    tweet = Tweet.objects.originals_visible_to(None).order_by("-pk").first()
     result["tweet_id"] = str(tweet.pk)
     result["profile"] = tweet.author.username
     json.dump(result, sys.stdout)

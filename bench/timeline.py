@@ -10,6 +10,9 @@ Run against a PostgreSQL database filled by seed_demo, for example:
 It adds a few bench_* accounts (readers following 50, 1,000 and 5,000 accounts; an author with
 5,000 followers), then times, per reader, the precomputed timeline page (what the API serves) and
 the naive query over the tweets table (what fan-out on write replaces), first page and deep page.
+Then the cost of blocks and mutes: readers following the same 50 and 1,000 accounts who also block
+500 and mute 500 other accounts, against the readers with none, first page and deep page, through
+the timeline selector the API uses. The database needs at least 5,000 demo accounts.
 """
 
 import os
@@ -27,7 +30,8 @@ import django
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from tweets import services  # noqa: E402
 from tweets.models import Follow, TimelineEntry, Tweet  # noqa: E402
@@ -36,6 +40,7 @@ from tweets.selectors import timeline_home_fetch  # noqa: E402
 User = get_user_model()
 REPEATS = 30
 PAGE = 20
+BLOCKS = MUTES = 500
 
 
 def timed(function, repeats=REPEATS) -> tuple[float, float]:
@@ -75,6 +80,89 @@ def reader_following(count: int) -> User:
     return reader
 
 
+def reader_blocking_and_muting(count: int) -> User:
+    """A bench reader following the same accounts as ``reader_following(count)`` who also blocks
+    BLOCKS and mutes MUTES other demo accounts (picked at random, seeded), through the services."""
+    name = f"bench_shy_{count}"
+    reader = User.objects.filter(username=name).first()
+    if reader is None:
+        reader = User.objects.create_user(name, f"{name}@bench.invalid", "bench-password-123")
+        demo = list(User.objects.filter(username__startswith="demo_").values_list("pk", flat=True))
+        followed = random.Random(count).sample(demo, count)
+        others = sorted(set(demo) - set(followed))
+        avoided = random.Random(-count).sample(others, BLOCKS + MUTES)
+        for followee in User.objects.filter(pk__in=followed):
+            services.follow_create(follower=reader, followee=followee)
+        for account in User.objects.filter(pk__in=avoided[:BLOCKS]):
+            services.block_create(blocker=reader, blocked=account)
+        for account in User.objects.filter(pk__in=avoided[BLOCKS:]):
+            services.mute_create(muter=reader, muted=account)
+    return reader
+
+
+def _scans_tweets(node) -> bool:
+    """Whether a plan reads the whole tweets table (a sequential scan) anywhere."""
+    if node.get("Node Type") in ("Seq Scan", "Parallel Seq Scan") and (
+        node.get("Relation Name") == Tweet._meta.db_table
+    ):
+        return True
+    return any(_scans_tweets(child) for child in node.get("Plans", []))
+
+
+def page_server_ms(reader, position, repeats=REPEATS) -> tuple[float, float, bool]:
+    """Server time of every query the timeline selector runs for one page (planning, execution:
+    medians per query, summed), and whether any of them reads the whole tweets table."""
+    fetch = timeline_home_fetch(reader=reader)
+    reset_queries()  # with DEBUG on, a full query log would leave nothing to capture
+    with CaptureQueriesContext(connection) as captured:
+        fetch(position, True, PAGE)
+    planning = execution = 0.0
+    scans = False
+    with connection.cursor() as cursor:
+        selects = [q for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+        for query in selects:
+            plans = []
+            for _ in range(repeats):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+                plans.append(cursor.fetchone()[0][0])
+            planning += statistics.median(plan["Planning Time"] for plan in plans)
+            execution += statistics.median(plan["Execution Time"] for plan in plans)
+            scans = scans or _scans_tweets(plans[0]["Plan"])
+    return planning, execution, scans
+
+
+def deep_position(reader, depth: int = 500):
+    """The timeline id ``depth`` entries down the reader's timeline (a page that far back)."""
+    rows = TimelineEntry.objects.filter(owner=reader).order_by("-tweet_id")
+    deep = rows.values_list("tweet_id", flat=True)[depth : depth + 1]
+    return deep[0] if deep else None
+
+
+def blocks_and_mutes():
+    """The home page with and without BLOCKS blocks and MUTES mutes, for 50 and 1,000 follows."""
+    print(
+        f"Home page through the timeline selector, no blocks or mutes against {BLOCKS} blocks + "
+        f"{MUTES} mutes: server time of all its queries (plan + exec ms, medians; * = a plan "
+        "reads the whole tweets table) and the whole page in Python (p50 ms):"
+    )
+    print(f"{'follows':>8} {'page':>6} {'none':>18} {'blocks+mutes':>18} {'page p50':>18}")
+    for count in (50, 1000):
+        plain, shy = reader_following(count), reader_blocking_and_muting(count)
+        for label in ("first", "deep"):
+            figures = []
+            for reader in (plain, shy):
+                position = deep_position(reader) if label == "deep" else None
+                planning, execution, scans = page_server_ms(reader, position)
+                fetch = timeline_home_fetch(reader=reader)
+                page = timed(lambda f=fetch, p=position: f(p, True, PAGE))
+                figures.append((planning, execution, "*" if scans else " ", page[0]))
+            (p0, e0, s0, w0), (p1, e1, s1, w1) = figures
+            print(
+                f"{count:>8} {label:>6} {p0:>7.2f} + {e0:<7.2f}{s0} {p1:>7.2f} + {e1:<7.2f}{s1}"
+                f" {w0:>7.2f} / {w1:<7.2f}"
+            )
+
+
 def precomputed_ids(reader, before=None):
     entries = TimelineEntry.objects.filter(owner=reader)
     if before:
@@ -99,9 +187,7 @@ def main():
     print(f"{'follows':>8} {'page':>6} {'precomputed plan+exec ms':>26} {'naive plan+exec ms':>20}")
     readers = {count: reader_following(count) for count in (50, 1000, 5000)}
     for count, reader in readers.items():
-        rows = TimelineEntry.objects.filter(owner=reader).order_by("-tweet_id")
-        deep = rows.values_list("tweet_id", flat=True)[500:501]
-        for label, cursor in (("first", None), ("deep", deep[0] if deep else None)):
+        for label, cursor in (("first", None), ("deep", deep_position(reader))):
             fast = server_ms(precomputed_ids(reader, cursor))
             slow = server_ms(naive_ids(reader, cursor))
             print(
@@ -114,6 +200,8 @@ def main():
         fetch = timeline_home_fetch(reader=reader)
         page = timed(lambda fetch=fetch: fetch(None, True, PAGE))
         print(f"{count:>8} follows: p50 {page[0]:.2f} ms, p95 {page[1]:.2f} ms")
+
+    blocks_and_mutes()
 
     author = User.objects.filter(username="bench_author").first()
     if author is None:

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -19,10 +19,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.exceptions import DependencyUnavailable
+from core.ranges import in_range, pk_ranges
 from media.images import process_image
 from media.metrics import UPLOADS
 from media.models import MediaFile
@@ -182,8 +183,9 @@ def _delete_objects(keys: Iterable[str]) -> None:
 def media_unused_q() -> Q:
     """Media that nothing points at: no row of any model with a foreign key to ``MediaFile``
     (a tweet's attachment, a profile picture, ...) refers to it. Found through the model
-    relations, so media need not know the apps that use it."""
-    used = Q(pk__in=[])
+    relations, so media need not know the apps that use it; one index probe per relation and
+    upload (``NOT EXISTS``), so checking a range of uploads costs that range, not the tables."""
+    unused = Q()
     relations = [
         field
         for field in MediaFile._meta.get_fields(include_hidden=True)
@@ -191,20 +193,35 @@ def media_unused_q() -> Q:
     ]
     for relation in relations:
         column = relation.field.attname
-        rows = relation.related_model._base_manager.filter(**{f"{column}__isnull": False})
-        used |= Q(pk__in=rows.values(column))
-    return ~used
+        rows = relation.related_model._base_manager.filter(**{column: OuterRef("pk")})
+        unused &= ~Exists(rows)
+    return unused
 
 
-def media_cleanup_unattached(*, older_than: timedelta, dry_run: bool = False) -> list[MediaFile]:
+def media_cleanup_unattached(
+    *,
+    older_than: timedelta,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    progress: Callable[..., None] = lambda stage, done, total, note="": None,
+) -> list[MediaFile]:
     """Delete uploads not attached within ``older_than``, and uploads marked attached that
     nothing uses any more (left by an interrupted or lost race); returns what was (or would be)
-    removed."""
+    removed. Works through the uploads in primary-key ranges of ``batch_size``, each range in a
+    transaction of its own; ``progress(stage, uploads done, uploads in all, note)`` after each."""
     cutoff = timezone.now() - older_than
     never_attached = Q(attached_at__isnull=True)
     orphaned = Q(attached_at__lt=cutoff) & media_unused_q()
-    stale = list(MediaFile.objects.filter(never_attached | orphaned, created_at__lt=cutoff))
-    if not dry_run:
+    stale_q = (never_attached | orphaned) & Q(created_at__lt=cutoff)
+    total = MediaFile.objects.count()
+    removed: list[MediaFile] = []
+    done = 0
+    for first, last in pk_ranges(MediaFile.objects.all(), batch_size):
         with transaction.atomic():
-            media_delete(stale)
-    return stale
+            stale = list(in_range(MediaFile.objects.filter(stale_q), first, last))
+            if not dry_run:
+                media_delete(stale)
+        removed += stale
+        done = total if last is None else min(done + batch_size, total)
+        progress("uploads", done, total, f"{done:,}/{total:,} uploads, {len(removed):,} unused")
+    return removed

@@ -144,12 +144,25 @@ def _preview_images(tweet):
     )
 
 
+def _tweet_link(tweet_id: int):
+    url = reverse("admin:tweets_tweet_change", args=[tweet_id])
+    return format_html('<a href="{}">tweet {}</a>', url, tweet_id)
+
+
 class HiddenFilter(BooleanFilter):
     title = "visibility"
     parameter_name = "hidden"
     field = "is_hidden"
     yes = "Hidden by a moderator"
     no = "Visible"
+
+
+class SuspendedFilter(BooleanFilter):
+    title = "suspension"
+    parameter_name = "suspended"
+    field = "is_suspended"
+    yes = "Suspended"
+    no = "Not suspended"
 
 
 class DeliveryFilter(BooleanFilter):
@@ -172,15 +185,21 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
         "id",
         "author",
         "text",
+        "original",
         "in_reply_to",
         "created_at",
         "edited_at",
         "reply_count",
         "like_count",
+        "reposts",
+        "mentions",
+        "tags",
         "delivery",
         "is_hidden",
         "pictures",
     ]
+    # Every field read-only (a select of every tweet for repost_of would read the whole table).
+    fields = readonly_fields
     ordering = ["-id"]
     actions = [
         moderation_action("hide_tweets", "Hide selected tweets", "hide", _hide),
@@ -196,7 +215,47 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
 
     @admin.display(description="text")
     def short_text(self, tweet):
+        if tweet.repost_of_id:
+            return format_html("repost of {}", _tweet_link(tweet.repost_of_id))
         return truncated(tweet.text, 24)
+
+    @admin.display(description="repost of")
+    def original(self, tweet):
+        """The reposted original, linked, with its author and the start of its text."""
+        if not tweet.repost_of_id:
+            return "-"
+        original = Tweet.objects.select_related("author").get(pk=tweet.repost_of_id)
+        return format_html(
+            "{} by @{}: {}", _tweet_link(original.pk), original.author.username, original.text[:80]
+        )
+
+    @admin.display(description="reposts")
+    def reposts(self, tweet):
+        """The stored repost count, linking to the reposts."""
+        url = reverse("admin:tweets_tweet_changelist") + f"?repost_of__id__exact={tweet.pk}"
+        return format_html('<a href="{}">{}</a>', url, tweet.repost_count)
+
+    @admin.display(description="mentions")
+    def mentions(self, tweet):
+        """The accounts the tweet mentions, as stored in its entities (linked)."""
+        accounts = {m["id"]: m["username"] for m in tweet.entities.get("mentions", [])}
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">@{}</a>',
+                (
+                    (reverse("admin:accounts_user_change", args=[pk]), username)
+                    for pk, username in accounts.items()
+                ),
+            )
+            or "-"
+        )
+
+    @admin.display(description="hashtags")
+    def tags(self, tweet):
+        """The tweet's hashtags by their normalized names, as stored in its entities."""
+        names = dict.fromkeys(tag["name"] for tag in tweet.entities.get("tags", []))
+        return " ".join(f"#{name}" for name in names) or "-"
 
     @admin.display(description="created (UTC)")
     def created(self, tweet):
@@ -421,17 +480,17 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
-    list_display = [*UserAdmin.list_display, "is_suspended"]
-    list_filter = ["is_suspended", *UserAdmin.list_filter]
+    list_display = [*UserAdmin.list_display, "suspended"]
+    list_filter = [SuspendedFilter, *UserAdmin.list_filter]
     readonly_fields = [
         *UserAdmin.readonly_fields,
-        "is_suspended",
+        "suspended",
         "suspended_at",
         "blocks_received",
     ]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Moderation", {"fields": ["is_suspended", "suspended_at", "blocks_received"]}),
+        ("Moderation", {"fields": ["suspended", "suspended_at", "blocks_received"]}),
     ]
     actions = [
         moderation_action("suspend_accounts", "Suspend selected accounts", "suspend", _suspend),
@@ -446,6 +505,10 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
     def delete_queryset(self, request, queryset):
         for account in queryset:
             services.account_delete(account=account)
+
+    @admin.display(description="suspended", boolean=True)
+    def suspended(self, account):
+        return account.is_suspended
 
     @admin.display(description="blocks received")
     def blocks_received(self, account):

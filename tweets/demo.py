@@ -2,12 +2,15 @@
 
 Follower counts are skewed (a few accounts are followed by many, as on real networks), activity is
 skewed too, texts are mostly Korean (sentences with particles and verb endings, common and rare
-words), some English, Japanese and Chinese, and some tweets are replies or get likes; every follow,
-like and reply of someone else's tweet notifies, as it would live. Everything is
-written with bulk inserts, counters are set to exactly what the rows say, and home timelines are
-filled with set-based INSERT ... SELECT statements following the same rules as the live fan-out
-(tweets of authors over TIMELINE_FANOUT_MAX_FOLLOWERS are left to read-time merging). The same
-``seed`` gives the same accounts, follows, texts, replies and likes.
+words), some English, Japanese and Chinese; some carry hashtags (Korean, Latin, Japanese, popular
+ones more often) or mention other demo accounts, some tweets are replies, get likes or are reposted
+(popular ones more often, by some of the accounts that liked them). Every follow, like, repost,
+reply and mention notifies as it would live (nobody is told of acting on their own things), and
+mentions and tags are read from the final text by the live parser (``entities_parse``). Everything
+is written with bulk inserts, counters are set to exactly what the rows say, and home timelines
+are filled with set-based INSERT ... SELECT statements following the same rules as the live
+fan-out, reposts included (tweets and reposts of authors over TIMELINE_FANOUT_MAX_FOLLOWERS are
+left to read-time merging). The same ``seed`` gives the same data.
 """
 
 import itertools
@@ -31,11 +34,15 @@ from tweets.models import (
     Broadcaster,
     Follow,
     Like,
+    Mention,
     Notification,
+    TagUse,
     TimelineEntry,
     Tweet,
     TweetSearchDocument,
+    TweetTag,
 )
+from tweets.services.entities import Entities, entities_parse, mention_recipients
 
 User = get_user_model()
 
@@ -43,6 +50,8 @@ DEMO_PASSWORD = "minitter-demo-password"
 WINDOW = timedelta(days=30)
 BATCH = 5_000
 TIMELINE_UNIQUE = "timeline_entry_once"
+MAX_RUNNING = (1 << TIME_SHIFT) - 1
+NO_ENTITIES = Entities()
 
 KOREAN_FAMILY = "김이박최정강조윤장임한오서신권황안송류홍"
 KOREAN_GIVEN = ["민준", "서연", "도윤", "하은", "지호", "수아", "예준", "지우", "서준", "하윤"]
@@ -76,7 +85,41 @@ JAPANESE_PHRASES = (
     "新しい カフェに 行った ラーメンが 美味しい 桜が きれい"
 ).split()
 CHINESE_PHRASES = "今天 天气 很好 我们 去 北京 吃饭 喝咖啡 看电影 周末 学习 中文 朋友 上海".split()
-KOREAN_NOUN_WEIGHTS = list(itertools.accumulate(1 / n for n in range(1, len(KOREAN_NOUNS) + 1)))
+
+# Hashtags by script, most used first; Latin ones in the letter cases people type them in.
+TAGS = {
+    "korean": (
+        "일상 맛집 커피 여행 서울 주말 카페 고양이 강아지 운동 영화 음악 독서 개발자 벚꽃 "
+        "오늘의요리 제주도 한강 야구 캠핑"
+    ).split(),
+    "latin": (
+        "Django python coffee travel music django café photography Zürich España weekend "
+        "DevOps crème_brûlée São_Paulo naïve Python"
+    ).split(),
+    "japanese": "東京 ラーメン 桜 カフェ 今日のご飯 写真好きな人と繋がりたい 猫 週末".split(),
+}
+# The scripts of the tags on a tweet in each language: mostly its own, some Latin.
+TAG_SCRIPTS = {
+    "korean": [("korean", 0.85), ("latin", 0.15)],
+    "english": [("latin", 1.0)],
+    "japanese": [("japanese", 0.8), ("latin", 0.2)],
+    "chinese": [("latin", 1.0)],
+}
+TAGGED_SHARE = 0.18  # tweets with 1 to 3 hashtags
+MENTION_SHARE = 0.08  # tweets (other than replies) that mention 1 or 2 accounts
+REPLY_MENTION_SHARE = 0.5  # replies that start with "@" and the replied-to author
+REPOST_SHARE = 0.12  # accounts that repost a tweet they liked: reposts are ~7% of tweets
+# When likes and reposts come after the tweet: exponentially, on average this many seconds later.
+LIKE_DELAY_SECONDS = 7200
+REPOST_DELAY_SECONDS = 3 * 3600
+
+
+def _zipf(words: list[str]) -> list[float]:
+    return list(itertools.accumulate(1 / n for n in range(1, len(words) + 1)))
+
+
+KOREAN_NOUN_WEIGHTS = _zipf(KOREAN_NOUNS)
+TAG_WEIGHTS = {script: _zipf(tags) for script, tags in TAGS.items()}
 # Shares of tweets by language: most users write Korean.
 LANGUAGES = [("korean", 0.70), ("english", 0.22), ("japanese", 0.05), ("chinese", 0.03)]
 
@@ -90,6 +133,9 @@ class DemoSummary:
     likes: int
     timeline_entries: int
     notifications: int = 0
+    reposts: int = 0
+    mentions: int = 0
+    tagged: int = 0
 
 
 def _skewed_weights(count: int, rng: random.Random, exponent: float = 1.1) -> list[float]:
@@ -128,33 +174,58 @@ def _korean(rng: random.Random) -> str:
     return " ".join(sentences)
 
 
-def _text(rng: random.Random) -> str:
-    language = rng.choices([name for name, _ in LANGUAGES], [share for _, share in LANGUAGES])[0]
+def _body(rng: random.Random, language: str) -> str:
     if language == "korean":
-        text = _korean(rng)
-    elif language == "japanese":
-        text = "".join(rng.choice(JAPANESE_PHRASES) for _ in range(rng.randint(2, 8))) + "。"
-    elif language == "chinese":
-        text = "".join(rng.choice(CHINESE_PHRASES) for _ in range(rng.randint(2, 8))) + "。"
-    else:
-        text = " ".join(rng.choice(ENGLISH_WORDS) for _ in range(rng.randint(3, 24)))
-    return text[: settings.TWEET_MAX_LENGTH]
+        return _korean(rng)
+    if language == "japanese":
+        return "".join(rng.choice(JAPANESE_PHRASES) for _ in range(rng.randint(2, 8))) + "。"
+    if language == "chinese":
+        return "".join(rng.choice(CHINESE_PHRASES) for _ in range(rng.randint(2, 8))) + "。"
+    return " ".join(rng.choice(ENGLISH_WORDS) for _ in range(rng.randint(3, 24)))
 
 
-class _NotificationIds:
-    """Distinct, time-ordered notification ids for events at given moments: the millisecond in
-    the high bits as every id has, a running number below it."""
+def _hashtags(rng: random.Random, language: str) -> list[str]:
+    if rng.random() >= TAGGED_SHARE:
+        return []
+    scripts = TAG_SCRIPTS[language]
+    tags = []
+    for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+        script = rng.choices([name for name, _ in scripts], [share for _, share in scripts])[0]
+        tags.append(rng.choices(TAGS[script], cum_weights=TAG_WEIGHTS[script])[0])
+    return tags
+
+
+def _text(rng: random.Random, *, leading: list[str], trailing: list[str]) -> str:
+    """A tweet's text: ``@leading`` names, a sentence or a few, hashtags, ``@trailing`` names,
+    within TWEET_MAX_LENGTH (the sentences are cut, never a name or a tag)."""
+    language = rng.choices([name for name, _ in LANGUAGES], [share for _, share in LANGUAGES])[0]
+    head = "".join(f"@{name} " for name in leading)
+    tail = "".join(f" #{tag}" for tag in _hashtags(rng, language))
+    tail += "".join(f" @{name}" for name in trailing)
+    room = settings.TWEET_MAX_LENGTH - len(head) - len(tail)
+    return head + _body(rng, language)[:room].rstrip() + tail
+
+
+class _MomentIds:
+    """Distinct, time-ordered ids for events at given moments: the millisecond in the high bits as
+    every id has, a running number below it (never 0, which the demo tweets' ids have there)."""
 
     def __init__(self):
         self.count = 0
 
     def at(self, moment_id: int) -> int:
         self.count += 1
-        return (moment_id >> TIME_SHIFT << TIME_SHIFT) | (self.count % (1 << TIME_SHIFT))
+        return (moment_id >> TIME_SHIFT << TIME_SHIFT) | (1 + self.count % MAX_RUNNING)
 
     def notification(self, moment_id: int, **fields) -> Notification:
         notification_id = self.at(moment_id)
         return Notification(id=notification_id, created_at=id_datetime(notification_id), **fields)
+
+
+def _later(rng: random.Random, moment_id: int, mean_seconds: float, now_id: int) -> int:
+    """An id some time after ``moment_id`` (exponentially distributed), but not in the future."""
+    delay_ms = int(rng.expovariate(1 / mean_seconds) * 1000)
+    return min(moment_id + (delay_ms << TIME_SHIFT), now_id)
 
 
 def _batched(total: int, size: int = BATCH):
@@ -182,6 +253,8 @@ def seed_demo(
     # Accounts. One password hash for all: hashing each would take minutes.
     password = make_password(DEMO_PASSWORD)
     user_ids: list[int] = []
+    usernames: list[str] = []
+    accounts: dict[str, User] = {}  # by lower-cased username, for mentions
     for start, end in _batched(users):
         created = User.objects.bulk_create(
             [
@@ -201,6 +274,8 @@ def seed_demo(
             ]
         )
         user_ids += [user.pk for user in created]
+        usernames += [user.username for user in created]
+        accounts.update((user.username.lower(), user) for user in created)
         progress("accounts", end, users)
 
     # Follows: everyone follows K accounts picked with skewed popularity.
@@ -221,7 +296,7 @@ def seed_demo(
         following[follower] = wanted
     # Every follow predates every tweet, so timelines hold all fanned-out tweets of followees.
     follow_time = window_start - timedelta(days=1)
-    notification_ids = _NotificationIds()
+    notification_ids = _MomentIds()
     notifications = 0
     for start, end in _batched(len(pairs), 20_000):
         with transaction.atomic():
@@ -239,42 +314,72 @@ def seed_demo(
         progress("follows", end, len(pairs))
     Follow.objects.filter(follower_id__in=user_ids).update(created_at=follow_time)
 
-    # Tweets at distinct milliseconds over the window; ids follow their times.
+    # Tweets at distinct milliseconds over the window; ids follow their times. Reposts get ids of
+    # their own at the moment of the repost (the same millisecond as a tweet at most, with a
+    # nonzero running number below it, where tweet ids have 0).
     activity = _skewed_weights(users, rng, exponent=0.8)
     window_ms = int(WINDOW.total_seconds() * 1000)
     offsets = sorted(rng.sample(range(window_ms), tweets))
     base_id = id_floor(window_start)
     threshold = settings.TIMELINE_FANOUT_MAX_FOLLOWERS
     tweets_by_author = Counter()
+    reposters = set()
     reply_counts = Counter()
     recent: list[int] = []
     author_of: dict[int, int] = {}
     now_id = id_floor(now)
-    replies = likes = 0
+    repost_ids = _MomentIds()
+    counts = Counter()
+    username_of = dict(zip(user_ids, usernames, strict=True))
+
+    def mentionable(wanted: set[str]) -> dict:
+        return {name: accounts[name] for name in wanted if name in accounts}
+
     for start, end in _batched(tweets):
-        batch, batch_likes, batch_told = [], [], []
+        batch, batch_reposts, batch_likes, batch_told = [], [], [], []
+        batch_mentions, batch_tags, batch_uses = [], [], set()
         for position in range(start, end):
-            tweet_id = base_id + (offsets[position] << 22)
+            tweet_id = base_id + (offsets[position] << TIME_SHIFT)
             author = user_ids[rng.choices(range(users), cum_weights=activity)[0]]
             parent = rng.choice(recent) if recent and rng.random() < 0.15 else None
             like_count = min(int(rng.paretovariate(2.0)) - 1, users - 1, 200)
+            replied_to = author_of[parent] if parent is not None else None
+
+            # Replies often start with the replied-to author's name; other tweets now and then
+            # mention someone, popular accounts more often.
+            leading, trailing = [], []
+            if replied_to is not None and rng.random() < REPLY_MENTION_SHARE:
+                leading.append(username_of[replied_to])
+            elif rng.random() < MENTION_SHARE:
+                named = rng.choices(range(users), cum_weights=popularity, k=rng.choice((1, 1, 2)))
+                (leading if rng.random() < 0.5 else trailing).extend(usernames[n] for n in named)
+            text = _text(rng, leading=leading, trailing=trailing)
+            entities = (
+                entities_parse(text, accounts=mentionable)
+                if "#" in text or "@" in text or "\uff03" in text
+                else NO_ENTITIES
+            )
+            created_at = id_datetime(tweet_id)
+            likers = rng.sample(user_ids, like_count)
+            reposted_by = [liker for liker in likers if rng.random() < REPOST_SHARE]
             batch.append(
                 Tweet(
                     id=tweet_id,
                     author_id=author,
-                    text=_text(rng),
+                    text=text,
                     in_reply_to_id=parent,
-                    created_at=id_datetime(tweet_id),
+                    created_at=created_at,
                     like_count=like_count,
+                    repost_count=len(reposted_by),
+                    entities=entities.json,
                     fanned_out=followers[author] <= threshold,
                 )
             )
-            likers = rng.sample(user_ids, like_count)
             batch_likes += [Like(user_id=liker, tweet_id=tweet_id) for liker in likers]
             # Likes come within hours of the tweet; nobody is told of their own.
             batch_told += [
                 notification_ids.notification(
-                    min(tweet_id + (int(rng.expovariate(1 / 7200) * 1000) << TIME_SHIFT), now_id),
+                    _later(rng, tweet_id, LIKE_DELAY_SECONDS, now_id),
                     kind="like",
                     actor_id=liker,
                     recipient_id=author,
@@ -283,17 +388,56 @@ def seed_demo(
                 for liker in likers
                 if liker != author
             ]
+            # Some who liked it repost it too (the author may repost their own), a while later.
+            for reposter in reposted_by:
+                repost_id = repost_ids.at(_later(rng, tweet_id, REPOST_DELAY_SECONDS, now_id))
+                batch_reposts.append(
+                    Tweet(
+                        id=repost_id,
+                        author_id=reposter,
+                        text="",
+                        repost_of_id=tweet_id,
+                        created_at=id_datetime(repost_id),
+                        fanned_out=followers[reposter] <= threshold,
+                    )
+                )
+                reposters.add(reposter)
+                if reposter != author:
+                    batch_told.append(
+                        notification_ids.notification(
+                            repost_id,
+                            kind="repost",
+                            actor_id=reposter,
+                            recipient_id=author,
+                            tweet_id=tweet_id,
+                        )
+                    )
+            # Mentions and tags, stored and notified by the live rules.
+            mentioned = {account.pk for account in entities.accounts}
+            batch_mentions += [Mention(tweet_id=tweet_id, account_id=pk) for pk in mentioned]
+            batch_told += [
+                notification_ids.notification(
+                    tweet_id, kind="mention", actor_id=author, recipient_id=pk, tweet_id=tweet_id
+                )
+                for pk in mention_recipients(mentioned, author_id=author, replied_to=replied_to)
+            ]
+            batch_tags += [TweetTag(tweet_id=tweet_id, tag=name) for name in entities.tags]
+            hour = created_at.replace(minute=0, second=0, microsecond=0)
+            batch_uses.update((name, hour, author) for name in entities.tags)
+            counts["mentions"] += len(mentioned)
+            counts["tagged"] += bool(entities.tags)
+            counts["reposts"] += len(reposted_by)
             tweets_by_author[author] += 1
             if parent is not None:
                 reply_counts[parent] += 1
-                replies += 1
-                if author_of[parent] != author:
+                counts["replies"] += 1
+                if replied_to != author:
                     batch_told.append(
                         notification_ids.notification(
                             tweet_id,
                             kind="reply",
                             actor_id=author,
-                            recipient_id=author_of[parent],
+                            recipient_id=replied_to,
                             tweet_id=tweet_id,
                         )
                     )
@@ -305,12 +449,20 @@ def seed_demo(
                 recent = recent[-1_000:]
         with transaction.atomic():
             Tweet.objects.bulk_create(batch)
+            Tweet.objects.bulk_create(batch_reposts)
             TweetSearchDocument.objects.bulk_create(
                 [TweetSearchDocument(tweet=t, document=search_document(t.text)) for t in batch]
             )
             Like.objects.bulk_create(batch_likes, batch_size=10_000)
+            Mention.objects.bulk_create(batch_mentions, batch_size=10_000)
+            TweetTag.objects.bulk_create(batch_tags, batch_size=10_000)
+            TagUse.objects.bulk_create(
+                [TagUse(tag=tag, hour=hour, author_id=pk) for tag, hour, pk in sorted(batch_uses)],
+                batch_size=10_000,
+                ignore_conflicts=True,
+            )
             Notification.objects.bulk_create(batch_told, batch_size=10_000, ignore_conflicts=True)
-        likes += len(batch_likes)
+        counts["likes"] += len(batch_likes)
         notifications += len(batch_told)
         progress("tweets", end, tweets)
 
@@ -338,13 +490,24 @@ def seed_demo(
         [
             Broadcaster(user_id=pk)
             for pk in user_ids
-            if followers[pk] > threshold and tweets_by_author[pk]
+            if followers[pk] > threshold and (tweets_by_author[pk] or pk in reposters)
         ],
         ignore_conflicts=True,
     )
 
     entries = _fill_timelines(base_id, progress)
-    return DemoSummary(users, len(pairs), tweets, replies, likes, entries, notifications)
+    return DemoSummary(
+        users=users,
+        follows=len(pairs),
+        tweets=tweets,
+        replies=counts["replies"],
+        likes=counts["likes"],
+        timeline_entries=entries,
+        notifications=notifications,
+        reposts=counts["reposts"],
+        mentions=counts["mentions"],
+        tagged=counts["tagged"],
+    )
 
 
 @contextmanager

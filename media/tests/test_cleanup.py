@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.testing.images import image_bytes
 from media.models import MediaFile
-from media.services import media_create
+from media.services import media_cleanup_unattached, media_create
 from media.tasks import media_cleanup
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,27 @@ def test_cleanup_removes_uploads_marked_attached_that_nothing_uses(
 
     assert set(MediaFile.objects.values_list("pk", flat=True)) == {recent.pk, avatar.pk}
     assert not (_media_in_tmp_dir / orphan.file).exists()
+
+
+def test_cleanup_works_in_ranges_and_shows_its_progress(
+    user, _media_in_tmp_dir, capsys, django_capture_on_commit_callbacks
+):
+    stale = [stored_upload(user, hours_old=25) for _ in range(3)]
+    fresh = [stored_upload(user, hours_old=1) for _ in range(2)]
+    calls = []
+
+    removed = media_cleanup_unattached(
+        older_than=timedelta(hours=24),
+        dry_run=True,
+        batch_size=2,
+        progress=lambda *args: calls.append(args[:3]),
+    )
+    assert sorted(m.pk for m in removed) == sorted(m.pk for m in stale)
+    assert calls == [("uploads", 2, 5), ("uploads", 4, 5), ("uploads", 5, 5)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("media_cleanup")
+    captured = capsys.readouterr()
+    assert "Removed 3 unused uploads" in captured.out
+    assert "uploads [" in captured.err and "100% 5/5 uploads, 3 unused" in captured.err
+    assert set(MediaFile.objects.values_list("pk", flat=True)) == {m.pk for m in fresh}

@@ -1,5 +1,8 @@
 """Counters recomputed from their rows, where an increment cannot say what changed (deletes,
-hides, suspensions), and the repair of every counter (``manage.py recount``)."""
+hides, suspensions), and the repair of every counter in primary-key ranges (``manage.py
+recount``)."""
+
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -7,6 +10,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import active_account_q
+from core.ranges import in_range, pk_ranges
 from tweets.models import Follow, Like, Tweet
 
 User = get_user_model()
@@ -110,18 +114,37 @@ def _counter_rules() -> dict[str, tuple]:
     }
 
 
-@transaction.atomic
-def counters_recount(*, dry_run: bool = False) -> dict[str, int]:
+def counters_recount(
+    *,
+    dry_run: bool = False,
+    batch_size: int = 10_000,
+    progress: Callable[..., None] = lambda counter, done, total, note="": None,
+) -> dict[str, int]:
     """Set every counter (followers, following, tweets, likes, reposts, replies) to what its rows
-    say;
-    returns, per counter, how many rows were (or with ``dry_run`` would be) corrected."""
+    say; returns, per counter, how many rows were (or with ``dry_run`` would be) corrected.
+
+    Each table is worked through in primary-key ranges of ``batch_size`` rows, each range in a
+    transaction of its own, so no lock is held for long and live writes go on beside it;
+    ``progress(counter, rows done, rows in all, note)`` is called after each range."""
     fixed = {}
+    sizes: dict = {}
     for field, (model, expression) in _counter_rules().items():
-        wrong = model.objects.annotate(counted=expression).exclude(**{field: F("counted")})
-        if dry_run:
-            fixed[field] = wrong.count()
-        else:
-            fixed[field] = model.objects.filter(pk__in=wrong.values("pk")).update(
-                **{field: expression}
-            )
+        total = sizes.setdefault(model, model.objects.count())
+        noun = model._meta.verbose_name_plural
+        fixed[field] = done = 0
+        progress(field, 0, total, f"0/{total:,} {noun}")
+        for first, last in pk_ranges(model.objects.all(), batch_size):
+            rows = in_range(model.objects.all(), first, last)
+            wrong = rows.annotate(counted=expression).exclude(**{field: F("counted")})
+            with transaction.atomic():
+                if dry_run:
+                    fixed[field] += wrong.count()
+                else:
+                    fixed[field] += model.objects.filter(pk__in=wrong.values("pk")).update(
+                        **{field: expression}
+                    )
+            done = total if last is None else min(done + batch_size, total)
+            progress(field, done, total, f"{done:,}/{total:,} {noun}, {fixed[field]:,} wrong")
+        if not done:
+            progress(field, total, total, f"0/0 {noun}")
     return fixed

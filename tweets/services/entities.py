@@ -1,8 +1,10 @@
 """Mentions and hashtags: parsed from a tweet's text when it is posted or edited, and stored.
 
-``entities_prepare`` reads the text (and refuses an over-long hashtag or too many of either),
-``entities_store`` writes the rows; ``mentions_write`` is the one place mentions are created and
-removed. The tweet's ``entities`` keep what its JSON shows, with offsets in code points:
+``entities_parse`` reads the text (and refuses an over-long hashtag or too many of either),
+``entities_prepare`` finds the accounts in the database, ``entities_store`` writes the rows;
+``mentions_write`` is the one place mentions are created and removed, ``mention_recipients``
+the one rule for who is told. The tweet's ``entities`` keep what its JSON shows, with offsets in
+code points:
 
     {"mentions": [{"id": 12, "username": "Minji", "start": 0, "end": 6}],
      "tags": [{"name": "커피", "start": 7, "end": 10}]}
@@ -10,6 +12,7 @@ removed. The tweet's ``entities`` keep what its JSON shows, with offsets in code
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,10 +73,12 @@ class Entities:
     tags: set[str] = field(default_factory=set)
 
 
-def entities_prepare(text: str, *, author: User | None = None) -> Entities:
-    """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
-    in a tweet's text. Refuses (``ValidationError``) an over-long hashtag and more than
-    MAX_MENTIONS accounts or MAX_TAGS tags."""
+def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entities:
+    """The ``#tags`` and ``@mentions`` in a text, with their offsets. ``accounts`` gets the
+    lower-cased names mentioned and returns the mentionable accounts among them by those names
+    (anything with ``pk`` and ``username``). Refuses (``ValidationError``) an over-long hashtag and
+    more than MAX_MENTIONS accounts or MAX_TAGS tags. The one parser: ``entities_prepare`` looks
+    the accounts up in the database, ``seed_demo`` in the accounts it created."""
     tags = []
     for match in _TAG_RE.finditer(text):
         name = _normalized_tag(match.group(1))
@@ -94,16 +99,7 @@ def entities_prepare(text: str, *, author: User | None = None) -> Entities:
     wanted = {key for key, _, _ in candidates}
     if len(wanted) > MAX_MENTIONS:
         raise ValidationError({"text": [f"A tweet mentions at most {MAX_MENTIONS} accounts."]})
-    found = {}
-    if wanted:
-        found = {
-            account.username.lower(): account
-            for account in User.objects.active().filter(username__lower__in=wanted)
-        }
-    if author is not None and found:
-        # No mentions between accounts that block each other: they are simply not created.
-        allowed = block_filter(actor=author, target_ids=[a.pk for a in found.values()])
-        found = {key: account for key, account in found.items() if account.pk in allowed}
+    found = accounts(wanted) if wanted else {}
     mentions = [
         {"id": found[key].pk, "username": found[key].username, "start": start, "end": end}
         for key, start, end in candidates
@@ -111,6 +107,33 @@ def entities_prepare(text: str, *, author: User | None = None) -> Entities:
     ]
     entities = {"mentions": mentions, "tags": tags} if mentions or tags else {}
     return Entities(json=entities, accounts=list(found.values()), tags=names)
+
+
+def entities_prepare(text: str, *, author: User | None = None) -> Entities:
+    """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
+    in a tweet's text (see ``entities_parse``); accounts that block the author, or that the
+    author blocks, are not mentioned."""
+
+    def mentionable(wanted: set[str]) -> dict:
+        found = {
+            account.username.lower(): account
+            for account in User.objects.active().filter(username__lower__in=wanted)
+        }
+        if author is not None and found:
+            # No mentions between accounts that block each other: they are simply not created.
+            allowed = block_filter(actor=author, target_ids=[a.pk for a in found.values()])
+            found = {key: account for key, account in found.items() if account.pk in allowed}
+        return found
+
+    return entities_parse(text, accounts=mentionable)
+
+
+def mention_recipients(
+    account_ids: set[int], *, author_id: int, replied_to: int | None
+) -> list[int]:
+    """Who of the newly mentioned accounts is notified: not the author, nor the author of the
+    tweet replied to (told of the reply instead)."""
+    return sorted(account_ids - {author_id, replied_to})
 
 
 def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
@@ -122,7 +145,6 @@ def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
     if removed:
         Mention.objects.filter(tweet=tweet, account_id__in=removed).delete()
     Mention.objects.bulk_create([Mention(tweet=tweet, account_id=pk) for pk in sorted(added)])
-    # The mentioned are notified (not the author, nor a replied-to author told of the reply).
     replied_to = (
         Tweet.objects.filter(pk=tweet.in_reply_to_id).values_list("author_id", flat=True).first()
     )
@@ -134,7 +156,7 @@ def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
                 recipient_id=pk,
                 tweet=tweet,
             )
-            for pk in sorted(added - {tweet.author_id, replied_to})
+            for pk in mention_recipients(added, author_id=tweet.author_id, replied_to=replied_to)
         ]
     )
     if removed:

@@ -12,18 +12,11 @@ from django.db.models import F
 
 from tweets.metrics import FOLLOWS
 from tweets.models import Follow, Notification, TimelineEntry, Tweet
-from tweets.services.blocks import block_check
+from tweets.services.blocks import block_check, users_lock
 from tweets.services.notifications import notification_add, notification_remove
 from tweets.services.timelines import timeline_backfill
 
 User = get_user_model()
-
-
-def users_lock(*user_ids: int) -> None:
-    """Lock user rows in the one global order (ascending id). Call first in a transaction that
-    changes several users' counters."""
-    rows = User.objects.select_for_update(no_key=True).filter(pk__in=user_ids).order_by("pk")
-    list(rows.values_list("pk", flat=True))
 
 
 def follow_create(*, follower: User, followee: User) -> bool:
@@ -33,8 +26,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
         raise ValidationError({"detail": ["You cannot follow yourself."]})
     try:
         with transaction.atomic():
-            # Both accounts locked first (as a block does), so a concurrent block is seen here.
-            users_lock(follower.pk, followee.pk)
+            # Locks both accounts first (as a block does), so a concurrent block is seen here.
             block_check(actor=follower, target_id=followee.pk)
             follow = Follow.objects.create(follower=follower, followee=followee)
             User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)

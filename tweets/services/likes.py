@@ -2,6 +2,8 @@
 
 Both writes change the tweet's row first: that row lock orders them against a concurrent delete
 of the tweet, so a like either lands before the delete (and goes with it) or finds the tweet gone.
+A like then checks for blocks under both accounts' locks (``block_check``), so a block racing it
+either is seen or waits until the like has committed.
 """
 
 from django.contrib.auth import get_user_model
@@ -21,11 +23,11 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
     """Like a tweet and notify its author. Idempotent: returns False when it was already liked;
     ``Http404`` when the tweet was deleted meanwhile. Refused (403) while the author and the user
     block each other."""
-    block_check(actor=user, target_id=tweet.author_id)
     try:
         with transaction.atomic():
             if not Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1):
                 raise Http404("That tweet does not exist.")
+            block_check(actor=user, target_id=tweet.author_id)
             Like.objects.create(user=user, tweet=tweet)
             notification_add(
                 kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tweets.models import Block, Mute
-from tweets.services.follows import follow_delete, users_lock
+from tweets.services.blocks import users_lock
+from tweets.services.follows import follow_delete
 
 User = get_user_model()
 

@@ -45,6 +45,56 @@ def test_tweet_changelist_query_count_does_not_grow_with_rows(
         assert admin_client.get("/admin/tweets/tweet/").status_code == 200
 
 
+def test_tweet_change_page_shows_the_original_reposts_mentions_and_tags(admin_client):
+    author = UserFactory(username="minji")
+    mentioned = UserFactory(username="junho")
+    tweet = services.tweet_create(author=author, text="hi @Junho #Django #커피 #django")
+    repost, _ = services.repost_create(user=UserFactory(), tweet=tweet)
+
+    page = admin_client.get(f"/admin/tweets/tweet/{tweet.pk}/change/").content.decode()
+    assert f'<a href="/admin/accounts/user/{mentioned.pk}/change/">@junho</a>' in page
+    assert "#django #커피" in page
+    assert f'<a href="/admin/tweets/tweet/?repost_of__id__exact={tweet.pk}">1</a>' in page
+    assert 'name="repost_of"' not in page
+
+    page = admin_client.get(f"/admin/tweets/tweet/{repost.pk}/change/").content.decode()
+    link = f'<a href="/admin/tweets/tweet/{tweet.pk}/change/">tweet {tweet.pk}</a>'
+    assert f"{link} by @minji: hi @Junho" in page
+
+    reposts = admin_client.get("/admin/tweets/tweet/", {"repost_of__id__exact": tweet.pk})
+    assert list(reposts.context["cl"].result_list) == [repost]
+    assert f"repost of {link}" in reposts.content.decode()
+
+
+def test_tweet_changelist_with_reposts_takes_no_query_per_row(
+    admin_client, django_assert_max_num_queries
+):
+    for _ in range(30):
+        services.repost_create(user=UserFactory(), tweet=TweetFactory())
+    with django_assert_max_num_queries(8):
+        assert admin_client.get("/admin/tweets/tweet/").status_code == 200
+
+
+def test_account_list_names_suspension_in_plain_words_and_filters_by_it(admin_client):
+    active = UserFactory(username="still_here")
+    suspended = UserFactory(username="gone_quiet")
+    services.account_set_suspended(
+        account=suspended, suspended=True, moderator=UserFactory(), reason="spam"
+    )
+    response = admin_client.get("/admin/accounts/user/")
+    page = response.content.decode()
+    assert "By suspension" in page and ">Suspended</a>" in page and ">Not suspended</a>" in page
+    assert "is suspended" not in page.lower()
+    assert 'class="column-suspended' in page
+
+    only = admin_client.get("/admin/accounts/user/", {"suspended": "1"}).context["cl"]
+    assert list(only.result_list) == [suspended]
+    others = admin_client.get("/admin/accounts/user/", {"suspended": "0"}).context["cl"]
+    assert active in others.result_list and suspended not in others.result_list
+    change = admin_client.get(f"/admin/accounts/user/{suspended.pk}/change/").content.decode()
+    assert "Suspended:" in change and "is suspended" not in change.lower()
+
+
 def test_regular_user_cannot_reach_the_admin(client):
     client.force_login(UserFactory())
     response = client.get("/admin/tweets/tweet/")

@@ -7,23 +7,27 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count, F
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 
 from accounts.models import AccountSearchDocument
 from accounts.tests.factories import UserFactory
+from core.ids import id_datetime
 from core.testing import API
 from tweets import services
 from tweets.models import (
     Broadcaster,
     Follow,
     Like,
+    Mention,
     ModerationAction,
     Notification,
     Report,
+    TagUse,
     TimelineEntry,
     Tweet,
     TweetSearchDocument,
+    TweetTag,
 )
 from tweets.tests.factories import TweetFactory
 
@@ -45,19 +49,60 @@ def test_seed_demo_creates_consistent_data(settings):
 
     demo = User.objects.filter(username__startswith="demo_")
     assert demo.count() == 40
-    assert Tweet.objects.count() == 400
+    assert Tweet.objects.filter(repost_of__isnull=True).count() == 400
     assert Tweet.objects.filter(in_reply_to__isnull=False).exists()
     assert any("가" <= ch <= "힣" for ch in "".join(Tweet.objects.values_list("text", flat=True)))
 
     # Counters agree with the rows.
+    originals = Tweet.objects.filter(repost_of__isnull=True)
     for user in demo:
         assert user.followers_count == Follow.objects.filter(followee=user).count()
         assert user.following_count == Follow.objects.filter(follower=user).count() == 6
-        assert user.tweets_count == Tweet.objects.filter(author=user).count()
+        assert user.tweets_count == originals.filter(author=user).count()
     for tweet in Tweet.objects.annotate(
-        likes_n=Count("likes", distinct=True), replies_n=Count("replies", distinct=True)
+        likes_n=Count("likes", distinct=True),
+        replies_n=Count("replies", distinct=True),
+        reposts_n=Count("reposts", distinct=True),
     ):
-        assert (tweet.like_count, tweet.reply_count) == (tweet.likes_n, tweet.replies_n)
+        assert (tweet.like_count, tweet.reply_count, tweet.repost_count) == (
+            tweet.likes_n,
+            tweet.replies_n,
+            tweet.reposts_n,
+        )
+    assert set(services.counters_recount(dry_run=True).values()) == {0}
+
+    # Reposts: a realistic share, of popular tweets more often, each later than its original.
+    reposts = Tweet.objects.filter(repost_of__isnull=False).select_related("repost_of")
+    assert 0.03 * 400 <= reposts.count() <= 0.15 * 400
+    assert all(r.text == "" and r.pk > r.repost_of_id for r in reposts)
+    assert all(r.created_at == id_datetime(r.pk) for r in reposts)
+    reposted = originals.filter(repost_count__gt=0).aggregate(likes=Avg("like_count"))
+    assert reposted["likes"] > 2 * originals.aggregate(likes=Avg("like_count"))["likes"]
+
+    # Mentions and tags are what the live parser finds in each text, stored as rows.
+    for tweet in originals:
+        assert tweet.entities == services.entities_prepare(tweet.text).json
+        names = {tag["name"] for tag in tweet.entities.get("tags", [])}
+        assert set(TweetTag.objects.filter(tweet=tweet).values_list("tag", flat=True)) == names
+        mentioned = {mention["id"] for mention in tweet.entities.get("mentions", [])}
+        assert set(Mention.objects.filter(tweet=tweet).values_list("account", flat=True)) == (
+            mentioned
+        )
+    tags = set(TweetTag.objects.values_list("tag", flat=True))
+    assert {"django", "커피"} <= tags or {"python", "일상"} <= tags
+    assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for t in tags for ch in t)
+    assert 0.1 * 400 <= TweetTag.objects.values("tweet").distinct().count() <= 0.3 * 400
+    assert Mention.objects.filter(tweet__in_reply_to__isnull=True).exists()
+    assert Mention.objects.filter(
+        tweet__in_reply_to__author=F("account"), tweet__text__startswith="@"
+    ).exists()
+    uses = {
+        (tag, at.replace(minute=0, second=0, microsecond=0), author)
+        for tag, at, author in TweetTag.objects.values_list(
+            "tag", "tweet__created_at", "tweet__author"
+        )
+    }
+    assert set(TagUse.objects.values_list("tag", "hour", "author")) == uses
 
     # Every follow, like and reply of someone else's tweet notified, as live writes would.
     assert Notification.objects.filter(kind="follow").count() == Follow.objects.count()
@@ -71,6 +116,23 @@ def test_seed_demo_creates_consistent_data(settings):
         .filter(in_reply_to__isnull=False)
         .count()
     )
+    assert (
+        Notification.objects.filter(kind="repost").count()
+        == reposts.exclude(author=F("repost_of__author")).count()
+    )
+    assert (
+        not Notification.objects.filter(kind="repost")
+        .exclude(tweet__reposts__author=F("actor"))
+        .exists()
+    )
+    # The mentioned are told, except the author and the author of the tweet replied to.
+    mentions = Mention.objects.exclude(account=F("tweet__author")).exclude(
+        account=F("tweet__in_reply_to__author"), tweet__in_reply_to__isnull=False
+    )
+    assert Notification.objects.filter(kind="mention").count() == mentions.count()
+    assert set(
+        Notification.objects.filter(kind="mention").values_list("tweet", "recipient", "actor")
+    ) == set(mentions.values_list("tweet", "account", "tweet__author"))
     assert not Notification.objects.filter(actor=F("recipient")).exists()
     assert Notification.objects.filter(created_at__gt=timezone.now()).count() == 0
 
@@ -83,8 +145,9 @@ def test_seed_demo_creates_consistent_data(settings):
         assert tweet.fanned_out == (tweet.author.followers_count <= 12)
     assert Broadcaster.objects.exists()
 
-    # Timelines are what the rebuild command computes from the same rows.
+    # Timelines are what the rebuild command computes from the same rows, reposts included.
     seeded = sorted(TimelineEntry.objects.values_list("owner_id", "tweet_id"))
+    assert TimelineEntry.objects.filter(tweet__repost_of__isnull=False).exists()
     for user in demo:
         services.timeline_rebuild(owner=user)
     assert sorted(TimelineEntry.objects.values_list("owner_id", "tweet_id")) == seeded
@@ -110,7 +173,10 @@ def test_seed_demo_is_reproducible_with_a_seed():
 
 def test_seeded_tweets_and_accounts_are_searchable(api_client):
     seed(users=20, tweets=300, follows_per_user=3)
-    assert TweetSearchDocument.objects.count() == Tweet.objects.count()
+    # Every tweet is searchable; reposts have no text of their own.
+    assert (
+        TweetSearchDocument.objects.count() == Tweet.objects.filter(repost_of__isnull=True).count()
+    )
     assert AccountSearchDocument.objects.count() == User.objects.count()
     found = api_client.get(f"{API}/tweets", {"search": "오늘", "limit": 100}).json()["results"]
     assert found

@@ -1,7 +1,7 @@
 """Counters stay equal to their rows on every deletion path, and `recount` repairs them."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -145,3 +145,35 @@ def test_recount_repairs_every_counter(leaving, capsys):
     assert (tweet.like_count, tweet.reply_count) == (1, 1)
     account.refresh_from_db()
     assert (account.followers_count, account.following_count, account.tweets_count) == (1, 1, 2)
+
+
+def test_recount_works_in_ranges_and_shows_progress_per_counter(leaving, capsys):
+    account = leaving[0]
+    for _ in range(3):
+        TweetFactory(author=account)
+    User.objects.update(followers_count=7)
+    Tweet.objects.update(like_count=7)
+    users, tweets = User.objects.count(), Tweet.objects.count()
+    calls = []
+
+    fixed = services.counters_recount(batch_size=2, progress=lambda *args: calls.append(args[:3]))
+    assert fixed["followers_count"] == users and fixed["like_count"] == tweets
+    assert wrong_counters() == {}
+    # Each counter moves in steps of one range (2 rows) from 0 to all of its table's rows.
+    for field, total in [("followers_count", users), ("like_count", tweets)]:
+        steps = [done for name, done, _ in calls if name == field]
+        assert steps == [0, *range(2, total, 2), total]
+        assert {size for name, _, size in calls if name == field} == {total}
+
+    User.objects.update(tweets_count=0)
+    call_command("recount", "--batch-size", "3")
+    captured = capsys.readouterr()
+    assert "tweets_count: fixed 2" in captured.out
+    assert "Fixed 2 counters." in captured.out
+    for field in ("followers_count", "like_count", "repost_count", "reply_count"):
+        assert f"{field}: fixed 0" in captured.out
+        assert f"{field} [" in captured.err
+    assert f"100% {users}/{users} users, 2 wrong" in captured.err
+    assert f"100% {tweets}/{tweets} tweets, 0 wrong" in captured.err
+    with pytest.raises(CommandError):
+        call_command("recount", "--batch-size", "0")

@@ -5,13 +5,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import ProgressBar
 from media.services import MediaStorageUnavailable, media_cleanup_unattached
 
 
 class Command(BaseCommand):
     help = (
         "Delete uploads (rows and stored objects) not attached within the grace period "
-        "(MEDIA_UNATTACHED_GRACE_HOURS, 24 by default), and older ones nothing uses any more."
+        "(MEDIA_UNATTACHED_GRACE_HOURS, 24 by default), and older ones nothing uses any more, "
+        "in primary-key ranges of 1,000 uploads, each in its own transaction. Progress goes to "
+        "stderr."
     )
 
     def add_arguments(self, parser):
@@ -33,10 +36,15 @@ class Command(BaseCommand):
         )
         if hours < 0:
             raise CommandError("--older-than-hours must not be negative.")
+        progress = ProgressBar(enabled=options["verbosity"] >= 1)
         try:
-            stale = media_cleanup_unattached(older_than=timedelta(hours=hours), dry_run=dry_run)
+            stale = media_cleanup_unattached(
+                older_than=timedelta(hours=hours), dry_run=dry_run, progress=progress
+            )
         except MediaStorageUnavailable as exc:
             raise CommandError("The media store is unavailable.") from exc
+        finally:
+            progress.close()
         for media in stale:
             self.stdout.write(f"{'would remove' if dry_run else 'removed'} {media.pk} {media.file}")
         verb = "Would remove" if dry_run else "Removed"

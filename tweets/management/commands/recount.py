@@ -1,23 +1,37 @@
 """Repair every stored counter from the rows it counts (safe to run any time)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import ProgressBar
 from tweets.services import counters_recount
 
 
 class Command(BaseCommand):
     help = (
         "Set followers_count, following_count, tweets_count (accounts) and like_count, "
-        "reply_count (tweets) to what their rows say; report how many were wrong."
+        "repost_count, reply_count (tweets) to what their rows say, in primary-key ranges each "
+        "in its own transaction; report how many were wrong. Progress goes to stderr."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--dry-run", action="store_true", help="Only report wrong counters; change nothing."
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=10_000,
+            help="Rows per range and transaction (default 10,000).",
+        )
 
-    def handle(self, *args, dry_run, **options):
-        fixed = counters_recount(dry_run=dry_run)
+    def handle(self, *args, dry_run, batch_size, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        progress = ProgressBar(enabled=options["verbosity"] >= 1)
+        try:
+            fixed = counters_recount(dry_run=dry_run, batch_size=batch_size, progress=progress)
+        finally:
+            progress.close()
         verb = "would fix" if dry_run else "fixed"
         for field, rows in fixed.items():
             self.stdout.write(f"{field}: {verb} {rows}")

@@ -17,8 +17,9 @@ def positive(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Create demo accounts with skewed follower counts, Korean and English tweets, replies, "
-        "likes, notifications and home timelines, in bulk. The same --seed gives the same data."
+        "Create demo accounts with skewed follower counts, Korean and English tweets with "
+        "hashtags and mentions, replies, likes, reposts, notifications and home timelines, in "
+        "bulk. The same --seed gives the same data."
     )
 
     def add_arguments(self, parser):
@@ -54,7 +55,8 @@ class Command(BaseCommand):
             progress.close()
         self.stdout.write(
             f"Created {summary.users} accounts, {summary.follows} follows, {summary.tweets} "
-            f"tweets ({summary.replies} replies), {summary.likes} likes, "
+            f"tweets ({summary.replies} replies, {summary.tagged} with hashtags), "
+            f"{summary.mentions} mentions, {summary.likes} likes, {summary.reposts} reposts, "
             f"{summary.notifications} notifications and {summary.timeline_entries} timeline "
             f"entries in {time.monotonic() - started:.1f}s. "
             f"Log in as {options['prefix']}_000001 with password {DEMO_PASSWORD!r}."

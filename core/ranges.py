@@ -1,0 +1,23 @@
+"""Walking a big table in primary-key ranges, for commands that work in short transactions."""
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+
+def pk_ranges(rows: QuerySet, size: int) -> Iterator[tuple[object, object | None]]:
+    """Consecutive ``(first, last)`` primary-key ranges of ``size`` of ``rows`` each (``last``
+    None: to the end), found by walking the primary-key index one range at a time, never by
+    reading every key at once. Rows added behind the walk are in no range; ahead of it, in one."""
+    keys = rows.order_by("pk").values_list("pk", flat=True)
+    first = keys.first()
+    while first is not None:
+        last = next(iter(keys.filter(pk__gte=first)[size - 1 : size]), None)
+        yield first, last
+        first = None if last is None else keys.filter(pk__gt=last).first()
+
+
+def in_range(rows: QuerySet, first, last) -> QuerySet:
+    """The rows of ``rows`` in a range from ``pk_ranges``."""
+    rows = rows.filter(pk__gte=first)
+    return rows if last is None else rows.filter(pk__lte=last)
