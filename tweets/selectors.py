@@ -7,7 +7,16 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import (
+    CharField,
+    Count,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import active_account_q
@@ -26,6 +35,7 @@ from tweets.models import (
     NotificationMarker,
     TagUse,
     TimelineEntry,
+    TimelineHorizon,
     Tweet,
     TweetTag,
     attachments_prefetch,
@@ -306,6 +316,36 @@ def _merged_rows(first: QuerySet, second: QuerySet, newest_first: bool, limit: i
     return list(heapq.merge(first, second, reverse=newest_first))[:limit]
 
 
+def _older_than_horizon(
+    rows: list[tuple], *, reader, older: QuerySet, position, newest_first: bool, limit: int
+) -> list[tuple[int, int | None]]:
+    """A home timeline page's ``(id, repost_of_id)`` rows, completed below the reader's horizon
+    (where their stored entries were trimmed) from ``older``, the tweets that would have been
+    fanned out to them. ``rows`` are ``(id, repost_of_id, horizon)``, 0 for no horizon; an
+    empty page reads it."""
+    pairs = [(pk, original) for pk, original, _ in rows]
+    if rows:
+        horizon = rows[0][2]
+    else:
+        horizons = TimelineHorizon.objects.filter(owner=reader)
+        horizon = horizons.values_list("tweet_id", flat=True).first()
+    if not horizon:
+        return pairs
+    if newest_first:
+        crosses = len(rows) < limit or rows[-1][0] < horizon
+    else:
+        crosses = position is None or position < horizon
+    if not crosses:
+        return pairs
+    older = older.filter(pk__lt=horizon)
+    if position is not None:
+        older = older.filter(**{f"pk__{'lt' if newest_first else 'gt'}": position})
+    older = older.order_by("-pk" if newest_first else "pk").values_list("pk", "repost_of_id")
+    # Entries kept below the horizon (a late fan-out or backfill) are among these tweets too.
+    unique = dict(pairs) | dict(older[:limit])
+    return sorted(unique.items(), reverse=newest_first)[:limit]
+
+
 def timeline_home_fetch(*, reader: User):
     """The home timeline as a fetch function for keyset pagination: tweets and reposts by the
     reader and the accounts they follow, newest first by the time of the tweet or the repost.
@@ -319,10 +359,14 @@ def timeline_home_fetch(*, reader: User):
     occurrence on the page wins. Every rule of what a reader sees in the timeline belongs here.
     Accounts the reader blocks, is blocked by or mutes are left out as rows are read (a list of
     the reader's few block and mute rows, read once per request).
+
+    Stored entries are bounded (TIMELINE_MAX_ENTRIES, see ``timelines_trim``): each row carries
+    the reader's horizon, and a page that reaches below it takes the reader's own tweets and
+    their followees' fanned-out ones from the tweets table instead (slower, but the same rules).
     """
-    broadcasters = Broadcaster.objects.filter(
-        user__in=Follow.objects.filter(follower=reader).values("followee")
-    ).values("user")
+    followees = Follow.objects.filter(follower=reader).values("followee")
+    broadcasters = Broadcaster.objects.filter(user__in=followees).values("user")
+    horizon = Coalesce(Subquery(TimelineHorizon.objects.filter(owner=reader).values("tweet_id")), 0)
     silenced = None
 
     def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
@@ -335,17 +379,27 @@ def timeline_home_fetch(*, reader: User):
             _not_by_silenced_q(silenced, "tweet__"),
             owner=reader,
         )
-        merged = Tweet.objects.visible_to(reader).filter(
-            _not_by_silenced_q(silenced), author__in=broadcasters, fanned_out=False
-        )
+        seen = Tweet.objects.visible_to(reader).filter(_not_by_silenced_q(silenced))
+        merged = seen.filter(author__in=broadcasters, fanned_out=False)
         if position is not None:
             bound = "lt" if newest_first else "gt"
             entries = entries.filter(**{f"tweet_id__{bound}": position})
             merged = merged.filter(**{f"pk__{bound}": position})
         key = "-tweet_id" if newest_first else "tweet_id"
-        entries = entries.order_by(key).values_list("tweet_id", "tweet__repost_of_id")[:limit]
-        merged = merged.order_by(key.replace("tweet_id", "pk")).values_list("pk", "repost_of_id")
+        entries = entries.annotate(horizon=horizon).order_by(key)
+        entries = entries.values_list("tweet_id", "tweet__repost_of_id", "horizon")[:limit]
+        merged = merged.annotate(horizon=horizon).order_by(key.replace("tweet_id", "pk"))
+        merged = merged.values_list("pk", "repost_of_id", "horizon")
         rows = _merged_rows(entries, merged[:limit], newest_first, limit)
+        older = seen.filter(Q(author=reader) | Q(author__in=followees, fanned_out=True))
+        rows = _older_than_horizon(
+            rows,
+            reader=reader,
+            older=older,
+            position=position,
+            newest_first=newest_first,
+            limit=limit,
+        )
         kept = _first_occurrences(rows, newest_first)
         tweets = Tweet.objects.select_related(*TWEET_JOINS).in_bulk([pk for pk, _ in kept])
         page = [tweets[pk] for pk, _ in kept if pk in tweets]
