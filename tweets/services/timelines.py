@@ -1,10 +1,12 @@
-"""Home timelines: fan-out on write, backfill on follow, and rebuild from tweets and follows.
+"""Home timelines: fan-out on write, backfill on follow, the trim to TIMELINE_MAX_ENTRIES per
+reader, and rebuild from tweets and follows.
 
 The author's own entry is written with the tweet; the followers' entries and a follow's backfill
 are background tasks (``tweets/tasks.py``) sent after commit, recorded in the same transaction as
 ``TimelineWork`` rows (the outbox) so that a broker that is down delays them but never loses them.
 A tweet's fan-out is split into batches of ``TIMELINE_FANOUT_BATCH_SIZE`` followers, each one
-short, idempotent ``INSERT ... SELECT``. See docs/architecture.md and docs/scaling.md.
+short, idempotent ``INSERT ... SELECT``; the trim and the rebuild work set-based on ranges of
+owners. See docs/architecture.md and docs/scaling.md.
 """
 
 from bisect import bisect_left
@@ -258,7 +260,7 @@ def timelines_trim(*, progress=None) -> int:
 
 
 # A rebuild batch holds about this many follows (plus one unit per owner).
-REBUILD_BATCH_FOLLOWS = 5000
+REBUILD_BATCH_FOLLOWS = 2000
 
 
 def _timelines_rebuild_range(cursor, low: int, high: int) -> int:
