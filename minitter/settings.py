@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tweets.tasks.timeline_work_resend",
         "schedule": env_int("TIMELINE_WORK_RETRY_SECONDS", 60),
     },
+    "timelines-trim": {
+        "task": "tweets.tasks.timelines_trim",
+        "schedule": env_int("TIMELINE_TRIM_INTERVAL_SECONDS", 3600),
+    },
 }
 
 # --- E-mail (notices such as a sign-up with an address that already has an account) ------------
@@ -386,6 +390,10 @@ TIMELINE_WORK_RETRY_SECONDS = env_int("TIMELINE_WORK_RETRY_SECONDS", 60)
 # On follow, the followee's tweets of the last N days (at most M of them) enter the timeline.
 TIMELINE_BACKFILL_DAYS = env_int("TIMELINE_BACKFILL_DAYS", 30)
 TIMELINE_BACKFILL_MAX = env_int("TIMELINE_BACKFILL_MAX", 200)
+# Each home timeline keeps its N newest entries (as Mastodon), trimmed every
+# TIMELINE_TRIM_INTERVAL_SECONDS; pages beyond them are read from the tweets themselves.
+TIMELINE_MAX_ENTRIES = env_int("TIMELINE_MAX_ENTRIES", 800)
+TIMELINE_TRIM_INTERVAL_SECONDS = env_int("TIMELINE_TRIM_INTERVAL_SECONDS", 3600)
 # Take or renew the tweet-id node lease when a request starts, outside any transaction.
 MINITTER_NODE_LEASE_AT_REQUEST_START = env_bool("MINITTER_NODE_LEASE_AT_REQUEST_START", True)
 # Benchmark-only routes (the naive timeline query that bench/run.py compares against); never

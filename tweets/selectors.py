@@ -7,7 +7,16 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, router
-from django.db.models import CharField, Count, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import (
+    CharField,
+    Count,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import active_account_q
@@ -26,6 +35,7 @@ from tweets.models import (
     NotificationMarker,
     TagUse,
     TimelineEntry,
+    TimelineHorizon,
     Tweet,
     TweetTag,
     attachments_prefetch,
@@ -358,10 +368,18 @@ def timeline_home_fetch(*, reader: User):
     reads further (a few rounds at most). An original shows at most once per page: where
     several followees reposted it (or the reader follows its author too) its oldest occurrence
     on the page wins. Every rule of what a reader sees in the timeline belongs here.
+
+    Stored entries are bounded (TIMELINE_MAX_ENTRIES, see ``timelines_trim``): each id row carries
+    the reader's horizon, and a page that reaches below it takes the reader's own tweets and
+    their followees' fanned-out ones from the tweets table instead (slower, the same rules).
     """
-    broadcasters = Broadcaster.objects.filter(
-        user__in=Follow.objects.filter(follower=reader).values("followee")
-    ).values("user")
+    followees = Follow.objects.filter(follower=reader).values("followee")
+    broadcasters = Broadcaster.objects.filter(user__in=followees).values("user")
+    horizon = Coalesce(Subquery(TimelineHorizon.objects.filter(owner=reader).values("tweet_id")), 0)
+    # What fan-out would have stored for the reader: below the horizon it is read from here.
+    fanned_out_to_reader = Tweet.objects.filter(
+        Q(author=reader) | Q(author__in=followees, fanned_out=True)
+    )
     silenced = None
 
     def candidate_ids(position: int | None, newest_first: bool, limit: int) -> list[int]:
@@ -372,9 +390,43 @@ def timeline_home_fetch(*, reader: User):
             entries = entries.filter(**{f"tweet_id__{bound}": position})
             merged = merged.filter(**{f"pk__{bound}": position})
         order = "-" if newest_first else ""
-        entries = entries.order_by(f"{order}tweet_id").values_list("tweet_id", flat=True)
-        merged = merged.order_by(f"{order}pk").values_list("pk", flat=True)
-        return _merged_rows(entries[:limit], merged[:limit], newest_first, limit)
+        entries = entries.annotate(horizon=horizon).order_by(f"{order}tweet_id")
+        merged = merged.annotate(horizon=horizon).order_by(f"{order}pk")
+        rows = _merged_rows(
+            entries.values_list("tweet_id", "horizon")[:limit],
+            merged.values_list("pk", "horizon")[:limit],
+            newest_first,
+            limit,
+        )
+        ids = [pk for pk, _ in rows]
+        below = _below_horizon(rows, position=position, newest_first=newest_first, limit=limit)
+        if below is None:
+            return ids
+        # Entries kept below the horizon (a late fan-out or backfill) are among these too.
+        return sorted(set(ids) | set(below), reverse=newest_first)[:limit]
+
+    def _below_horizon(rows, *, position, newest_first, limit) -> list[int] | None:
+        """Where the page reaches below the reader's horizon (their stored entries were trimmed
+        there, see ``timelines_trim``): the ids fan-out would have stored below it, read from the
+        tweets. ``rows`` carry the horizon (0: none); an empty page reads it."""
+        if rows:
+            lowest = rows[0][1]
+        else:
+            lowest = TimelineHorizon.objects.filter(owner=reader).values_list("tweet_id", flat=True)
+            lowest = lowest.first()
+        if not lowest:
+            return None
+        if newest_first:
+            crosses = len(rows) < limit or rows[-1][0] < lowest
+        else:
+            crosses = position is None or position < lowest
+        if not crosses:
+            return None
+        older = fanned_out_to_reader.filter(pk__lt=lowest)
+        if position is not None:
+            older = older.filter(**{f"pk__{'lt' if newest_first else 'gt'}": position})
+        older = older.order_by("-pk" if newest_first else "pk")
+        return list(older.values_list("pk", flat=True)[:limit])
 
     def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
         nonlocal silenced

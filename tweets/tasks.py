@@ -1,5 +1,6 @@
 """Background tasks of the social layer: timeline fan-out in batches, follow backfill, the
-periodic re-send of timeline work left in the outbox and the purge of expired mutes. Each is
+periodic re-send of timeline work left in the outbox, the trim of timelines to their bound and
+the purge of expired mutes. Each is
 idempotent (see the services)."""
 
 from datetime import timedelta
@@ -46,6 +47,13 @@ def timeline_work_resend() -> int:
     )
     TIMELINE_WORK_PENDING.set(pending)
     return pending
+
+
+@shared_task(**RETRY_POLICY)
+def timelines_trim() -> int:
+    """Periodic (every TIMELINE_TRIM_INTERVAL_SECONDS): keep each home timeline's
+    TIMELINE_MAX_ENTRIES newest entries."""
+    return timelines.timelines_trim()
 
 
 @shared_task(**RETRY_POLICY)

@@ -17,7 +17,7 @@ from tweets.models.relationships import (
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
 from tweets.models.tags import TAG_MAX_LENGTH, Mention, TagUse, TweetTag
-from tweets.models.timelines import Broadcaster, TimelineEntry, TimelineWork
+from tweets.models.timelines import Broadcaster, TimelineEntry, TimelineHorizon, TimelineWork
 from tweets.models.tweets import (
     TWEET_JOINS,
     Tweet,
@@ -44,6 +44,7 @@ __all__ = [
     "Report",
     "TagUse",
     "TimelineEntry",
+    "TimelineHorizon",
     "TimelineWork",
     "Tweet",
     "TweetMedia",

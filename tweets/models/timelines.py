@@ -37,6 +37,23 @@ class TimelineEntry(models.Model):
         return f"{self.tweet_id} in {self.owner_id}'s timeline"
 
 
+class TimelineHorizon(models.Model):
+    """Where a reader's stored timeline ends: entries older than ``tweet_id`` (the oldest kept)
+    were dropped to keep TIMELINE_MAX_ENTRIES, so pages beyond it are read from the tweets."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    tweet_id = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.owner_id}'s timeline from {self.tweet_id}"
+
+
 class Broadcaster(models.Model):
     """An author with tweets that were not fanned out; readers merge those in at read time."""
 

@@ -40,7 +40,13 @@ from tweets.services.relationships import (
     mutes_expired_purge,
 )
 from tweets.services.reposts import repost_create, repost_delete
-from tweets.services.timelines import timeline_backfill, timeline_fan_out, timeline_rebuild
+from tweets.services.timelines import (
+    timeline_backfill,
+    timeline_fan_out,
+    timeline_rebuild,
+    timelines_rebuild,
+    timelines_trim,
+)
 from tweets.services.tweets import tweet_create, tweet_delete, tweet_text_clean, tweet_update
 
 __all__ = [
@@ -77,6 +83,8 @@ __all__ = [
     "timeline_backfill",
     "timeline_fan_out",
     "timeline_rebuild",
+    "timelines_rebuild",
+    "timelines_trim",
     "tweet_create",
     "tweet_delete",
     "tweet_delete_by_moderator",

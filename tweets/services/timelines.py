@@ -1,12 +1,15 @@
-"""Home timelines: fan-out on write, backfill on follow, and rebuild from tweets and follows.
+"""Home timelines: fan-out on write, backfill on follow, the trim to TIMELINE_MAX_ENTRIES per
+reader, and rebuild from tweets and follows.
 
 The author's own entry is written with the tweet; the followers' entries and a follow's backfill
 are background tasks (``tweets/tasks.py``) sent after commit, recorded in the same transaction as
 ``TimelineWork`` rows (the outbox) so that a broker that is down delays them but never loses them.
 A tweet's fan-out is split into batches of ``TIMELINE_FANOUT_BATCH_SIZE`` followers, each one
-short, idempotent ``INSERT ... SELECT``. See docs/architecture.md and docs/scaling.md.
+short, idempotent ``INSERT ... SELECT``; the trim and the rebuild work set-based on ranges of
+owners. See docs/architecture.md and docs/scaling.md.
 """
 
+from bisect import bisect_left
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +20,14 @@ from django.utils import timezone
 
 from core.ids import id_floor
 from core.tasks import enqueue, send
-from tweets.models import Broadcaster, Follow, TimelineEntry, TimelineWork, Tweet
+from tweets.models import (
+    Broadcaster,
+    Follow,
+    TimelineEntry,
+    TimelineHorizon,
+    TimelineWork,
+    Tweet,
+)
 
 User = get_user_model()
 
@@ -96,19 +106,40 @@ def timeline_fan_out_batch(
         return cursor.rowcount
 
 
-def _followed_tweet_ids(follow: Follow) -> list[int]:
-    """The one rule for what a follow puts into the follower's timeline: the followee's fanned-out
-    tweets of the TIMELINE_BACKFILL_DAYS before the follow (at most TIMELINE_BACKFILL_MAX), and
-    every fanned-out tweet of theirs since."""
-    followed_at = id_floor(follow.created_at)
-    fanned_out = Tweet.objects.filter(author_id=follow.followee_id, fanned_out=True)
-    window_start = id_floor(follow.created_at - timedelta(days=settings.TIMELINE_BACKFILL_DAYS))
-    before = fanned_out.filter(pk__gte=window_start, pk__lt=followed_at).order_by("-pk")
-    since = fanned_out.filter(pk__gte=followed_at)
-    return [
-        *before.values_list("pk", flat=True)[: settings.TIMELINE_BACKFILL_MAX],
-        *since.values_list("pk", flat=True),
-    ]
+# A follow with the id range its rule reads: tweets from ``since_id`` on (posted since the
+# follow), and the TIMELINE_BACKFILL_DAYS before it from ``window_id``. The bounds are computed by
+# ``id_floor`` in Python and handed to SQL, so there is one definition of a time as an id.
+_FOLLOW_COLUMNS = "follow_id, follower_id, followee_id, since_id, window_id"
+# The rebuild's follows, loaded one batch of owners at a time (one per connection).
+_REBUILD_FOLLOWS = "timeline_rebuild_follows"
+
+
+def _follow_row(follow_id: int, follower_id: int, followee_id: int, created_at) -> tuple:
+    window = created_at - timedelta(days=settings.TIMELINE_BACKFILL_DAYS)
+    return (follow_id, follower_id, followee_id, id_floor(created_at), id_floor(window))
+
+
+def _followed_tweets_sql(follows: str, params: list) -> tuple[str, list]:
+    """The one rule for what a follow puts into the follower's timeline, as a SELECT of
+    ``(owner_id, tweet_id)`` (and its parameters) over ``follows``, a relation of
+    ``_FOLLOW_COLUMNS`` with ``params``: the followee's fanned-out tweets of the
+    TIMELINE_BACKFILL_DAYS before the follow (at most TIMELINE_BACKFILL_MAX, the newest) and every
+    fanned-out tweet of theirs since. The follows come first in each join (CROSS JOIN keeps SQLite
+    to that order), so each one is a range scan of the followee's tweets."""
+    tweets = Tweet._meta.db_table  # table names come from our models
+    sql = (
+        f"SELECT f.follower_id AS owner_id, t.id AS tweet_id FROM {follows} f "
+        f"CROSS JOIN {tweets} t WHERE t.author_id = f.followee_id AND t.fanned_out "
+        "AND t.id >= f.since_id "
+        "UNION ALL "
+        "SELECT owner_id, tweet_id FROM ("
+        " SELECT f.follower_id AS owner_id, t.id AS tweet_id,"
+        " row_number() OVER (PARTITION BY f.follow_id ORDER BY t.id DESC) AS position"
+        f" FROM {follows} f CROSS JOIN {tweets} t WHERE t.author_id = f.followee_id"
+        " AND t.fanned_out AND t.id >= f.window_id AND t.id < f.since_id"
+        ") recent WHERE position <= %s"
+    )
+    return sql, [*params, *params, settings.TIMELINE_BACKFILL_MAX]
 
 
 def timeline_backfill(*, owner: User, follow: Follow) -> None:
@@ -123,17 +154,26 @@ def timeline_backfill(*, owner: User, follow: Follow) -> None:
 @transaction.atomic
 def timeline_backfill_run(*, follow_id: int) -> int:
     """On a follow: the followee's recent tweets enter the follower's timeline (tweets posted
-    since the follow too: their own fan-out may have run before the follow committed).
-    Idempotent; nothing when the follow is gone. Returns the number of tweets considered."""
+    since the follow too: their own fan-out may have run before the follow committed), by
+    ``_followed_tweets_sql`` in one INSERT ... SELECT. Idempotent; nothing when the follow is
+    gone. Returns the number of entries added."""
     # Locked: an unfollow waits, then removes what this adds.
     follow = Follow.objects.select_for_update().filter(pk=follow_id).first()
-    tweet_ids = _followed_tweet_ids(follow) if follow is not None else []
-    TimelineEntry.objects.bulk_create(
-        [TimelineEntry(owner_id=follow.follower_id, tweet_id=pk) for pk in tweet_ids],
-        ignore_conflicts=True,
-    )
+    added = 0
+    if follow is not None:
+        relation = "(SELECT " + ", ".join(f"%s AS {c}" for c in _FOLLOW_COLUMNS.split(", ")) + ")"
+        row = _follow_row(follow.pk, follow.follower_id, follow.followee_id, follow.created_at)
+        followed, params = _followed_tweets_sql(relation, list(row))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {TimelineEntry._meta.db_table} (owner_id, tweet_id) "
+                f"SELECT owner_id, tweet_id FROM ({followed}) followed "
+                "WHERE true ON CONFLICT DO NOTHING",  # WHERE: SQLite's upsert needs it
+                params,
+            )
+            added = cursor.rowcount
     TimelineWork.objects.filter(kind=TimelineWork.Kind.BACKFILL, object_id=follow_id).delete()
-    return len(tweet_ids)
+    return added
 
 
 def timeline_work_resend(*, older_than: timedelta, limit: int = 1000) -> int:
@@ -158,19 +198,143 @@ def timeline_work_resend(*, older_than: timedelta, limit: int = 1000) -> int:
     return TimelineWork.objects.count()
 
 
-@transaction.atomic
-def timeline_rebuild(*, owner: User) -> int:
-    """Recompute a reader's timeline from tweets and follows; returns the number of entries.
+def _owner_batches(weights: list[tuple[int, int]], budget: int) -> list[tuple[int, int, int]]:
+    """Split ``(owner_id, weight)`` pairs sorted by owner id into id ranges ``[low, high)`` of
+    about ``budget`` weight each (an owner heavier than that is a range alone); returns
+    ``(low, high, weight)`` triples."""
+    batches, low, weight = [], None, 0
+    for owner_id, owner_weight in weights:
+        if low is not None and weight + owner_weight > budget:
+            batches.append((low, owner_id, weight))
+            low, weight = None, 0
+        low = owner_id if low is None else low
+        weight += owner_weight
+    if low is not None:
+        batches.append((low, weights[-1][0] + 1, weight))
+    return batches
 
-    Gives exactly what the incremental rules maintain: the reader's own tweets, and for each
-    follow what ``_followed_tweet_ids`` says.
-    """
-    tweet_ids = set(Tweet.objects.filter(author=owner).values_list("pk", flat=True))
-    for follow in Follow.objects.filter(follower=owner).order_by():
-        tweet_ids.update(_followed_tweet_ids(follow))
-    TimelineEntry.objects.filter(owner=owner).delete()
-    TimelineEntry.objects.bulk_create(
-        [TimelineEntry(owner=owner, tweet_id=tweet_id) for tweet_id in sorted(tweet_ids)],
-        batch_size=1000,
+
+def _timelines_trim_range(cursor, low: int, high: int) -> int:
+    """Keep the TIMELINE_MAX_ENTRIES newest entries of each owner with an id in [low, high):
+    record the oldest kept as the owner's horizon (never lowering one), then delete every entry
+    below it. Returns the number of entries deleted."""
+    entries = TimelineEntry._meta.db_table  # table names come from our models
+    horizons = TimelineHorizon._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {horizons} (owner_id, tweet_id) "
+        "SELECT owner_id, kept FROM ("
+        " SELECT owner_id, row_number() OVER newest AS position, lag(tweet_id) OVER newest AS kept"
+        f" FROM {entries} WHERE owner_id >= %s AND owner_id < %s"
+        " WINDOW newest AS (PARTITION BY owner_id ORDER BY tweet_id DESC)"
+        ") ranked WHERE position = %s "
+        "ON CONFLICT (owner_id) DO UPDATE SET tweet_id = CASE "
+        f"WHEN excluded.tweet_id > {horizons}.tweet_id THEN excluded.tweet_id "
+        f"ELSE {horizons}.tweet_id END",
+        [low, high, settings.TIMELINE_MAX_ENTRIES + 1],
     )
-    return len(tweet_ids)
+    cursor.execute(
+        f"DELETE FROM {entries} WHERE id IN ("
+        f"SELECT e.id FROM {horizons} h JOIN {entries} e ON e.owner_id = h.owner_id "
+        "WHERE h.owner_id >= %s AND h.owner_id < %s AND e.tweet_id < h.tweet_id)",
+        [low, high],
+    )
+    return cursor.rowcount
+
+
+TRIM_BATCH_OWNERS = 200
+
+
+def timelines_trim(*, progress=None) -> int:
+    """Bound every stored timeline to its TIMELINE_MAX_ENTRIES newest entries, set-based: owners
+    by id ranges of TRIM_BATCH_OWNERS, each range one short transaction of two statements (see
+    ``_timelines_trim_range``). Reads of a trimmed timeline continue below its horizon from the
+    tweets themselves (``tweets.selectors.timeline_home_fetch``). Idempotent. ``progress(stage,
+    done, total)`` is told of each range. Returns the number of entries deleted."""
+    owner_ids = User.objects.order_by("pk").values_list("pk", flat=True)
+    batches = _owner_batches([(pk, 1) for pk in owner_ids], TRIM_BATCH_OWNERS)
+    total = sum(weight for _, _, weight in batches)
+    deleted = done = 0
+    for low, high, weight in batches:
+        with transaction.atomic(), connection.cursor() as cursor:
+            deleted += _timelines_trim_range(cursor, low, high)
+        done += weight
+        if progress is not None:
+            progress("trim", done, total)
+    return deleted
+
+
+# A rebuild batch holds about this many follows (plus one unit per owner).
+REBUILD_BATCH_FOLLOWS = 2000
+
+
+def _timelines_rebuild_range(cursor, low: int, high: int) -> int:
+    """Recompute the timelines of the owners with an id in [low, high) in one INSERT ... SELECT:
+    their own tweets and what ``_followed_tweets_sql`` gives for each of their follows, the
+    TIMELINE_MAX_ENTRIES newest of them (the horizon set as the trim sets it). Returns the
+    number of entries written."""
+    entries = TimelineEntry._meta.db_table  # table names come from our models
+    tweets = Tweet._meta.db_table
+    cursor.execute(f"DELETE FROM {entries} WHERE owner_id >= %s AND owner_id < %s", [low, high])
+    TimelineHorizon.objects.filter(owner_id__gte=low, owner_id__lt=high).delete()
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_REBUILD_FOLLOWS} "
+        "(follow_id bigint, follower_id bigint, followee_id bigint, since_id bigint, "
+        "window_id bigint)"
+    )
+    cursor.execute(f"DELETE FROM {_REBUILD_FOLLOWS}")
+    follows = Follow.objects.filter(follower_id__gte=low, follower_id__lt=high).values_list(
+        "pk", "follower_id", "followee_id", "created_at"
+    )
+    cursor.executemany(
+        f"INSERT INTO {_REBUILD_FOLLOWS} ({_FOLLOW_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
+        [_follow_row(*follow) for follow in follows],
+    )
+    followed, followed_params = _followed_tweets_sql(_REBUILD_FOLLOWS, [])
+    # One row past the bound for owners that have more, so the trim finds their horizon.
+    cursor.execute(
+        f"INSERT INTO {entries} (owner_id, tweet_id) "
+        "SELECT owner_id, tweet_id FROM ("
+        " SELECT owner_id, tweet_id,"
+        " row_number() OVER (PARTITION BY owner_id ORDER BY tweet_id DESC) AS position FROM ("
+        f"  SELECT author_id AS owner_id, id AS tweet_id FROM {tweets}"
+        "   WHERE author_id >= %s AND author_id < %s"
+        f"  UNION ALL {followed}"
+        " ) candidates"
+        ") ranked WHERE position <= %s",
+        [low, high, *followed_params, settings.TIMELINE_MAX_ENTRIES + 1],
+    )
+    written = cursor.rowcount
+    return written - _timelines_trim_range(cursor, low, high)
+
+
+def timelines_rebuild(*, owner_ids: list[int] | None = None, progress=None) -> int:
+    """Recompute home timelines from tweets and follows: of the given accounts, or of every
+    account. Gives exactly what the incremental rules maintain (the owner's own tweets, and for
+    each follow what ``_followed_tweets_sql`` says), bounded as ``timelines_trim`` bounds them.
+    Set-based: owners by id ranges of about REBUILD_BATCH_FOLLOWS follows, each range one
+    transaction. ``progress(stage, done, total, note)`` counts follows (plus one per owner), so it
+    moves steadily past accounts that follow thousands. Returns the number of entries written."""
+    owners = User.objects.order_by("pk")
+    if owner_ids is not None:
+        owners = owners.filter(pk__in=owner_ids)
+    weights = [(pk, following + 1) for pk, following in owners.values_list("pk", "following_count")]
+    if owner_ids is None:
+        batches = _owner_batches(weights, REBUILD_BATCH_FOLLOWS)
+    else:  # named accounts are not contiguous: one range each
+        batches = [(pk, pk + 1, weight) for pk, weight in weights]
+    total = sum(weight for _, _, weight in batches)
+    owners_done = [pk for pk, _ in weights]
+    written = done = 0
+    for low, high, weight in batches:
+        with transaction.atomic(), connection.cursor() as cursor:
+            written += _timelines_rebuild_range(cursor, low, high)
+        done += weight
+        if progress is not None:
+            accounts = bisect_left(owners_done, high)
+            progress("timelines", done, total, f"{accounts:,}/{len(weights):,} accounts")
+    return written
+
+
+def timeline_rebuild(*, owner: User) -> int:
+    """Recompute one reader's timeline (see ``timelines_rebuild``); returns its entries."""
+    return timelines_rebuild(owner_ids=[owner.pk])

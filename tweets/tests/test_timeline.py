@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
-from tweets.models import TimelineEntry, Tweet
+from tweets.models import TimelineEntry, TimelineHorizon, Tweet
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +148,10 @@ def _timelines():
     return sorted(TimelineEntry.objects.values_list("owner_id", "tweet_id"))
 
 
+def _horizons():
+    return sorted(TimelineHorizon.objects.values_list("owner_id", "tweet_id"))
+
+
 def test_rebuilt_timelines_equal_maintained_ones_after_random_activity(settings):
     rng = random.Random(20261124)
     settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 3
@@ -184,6 +188,14 @@ def test_rebuilt_timelines_equal_maintained_ones_after_random_activity(settings)
     for reader in users:
         services.timeline_rebuild(owner=reader)
     assert _timelines() == maintained
+
+    # Bounded: the trim and a rebuild keep the same newest entries and horizons.
+    settings.TIMELINE_MAX_ENTRIES = 10
+    services.timelines_trim()
+    trimmed = _timelines(), _horizons()
+    assert len(trimmed[0]) < len(maintained)
+    services.timelines_rebuild()
+    assert (_timelines(), _horizons()) == trimmed
 
 
 def test_rebuild_command_repairs_a_damaged_timeline(user):
