@@ -4,7 +4,9 @@ On a fresh machine it starts a throwaway PostgreSQL (.ci/postgres), seeds it wit
 adds benchmark accounts (bench/prepare.py), serves the app with gunicorn from gunicorn.conf.py and,
 for a second set of rows, through the project's nginx site; drives each endpoint with wrk
 (bench/wrk.lua) and prints one table: requests/s, p50, p99 and the ratio to the API root's rate,
-then posting latency and the storage the home timelines take, all from the same run.
+then posting latency, the operator commands that rewrite timelines (`trim_timelines`,
+`rebuild_timelines --all`, against `seed_demo`) and the storage the home timelines take with every
+entry and bounded by TIMELINE_MAX_ENTRIES, all from the same run.
 
 Sizes: the default finishes in a few minutes; `--full` is 10,000 accounts and 1,000,000 tweets.
 Every server listens on 127.0.0.1 only and is stopped by PID when the run ends. Timings are
@@ -66,6 +68,25 @@ class Servers:
             )
         self.processes.append(process)
         wait_for_port(port, timeout=60, process=process)
+
+    def worker(self, env: dict) -> None:
+        """One Celery worker for the fan-out, as production runs it (posting answers before the
+        followers' timelines are written)."""
+        log = self.root / "worker.log"
+        with open(log, "wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "minitter", "worker", "-c", "1"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        deadline = time.monotonic() + 60
+        while "ready" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the Celery worker did not start: see {log}")
+            time.sleep(0.2)
 
     def redis(self) -> str:
         """The shared cache production runs with (REDIS_URL): throttle counters, the Mastodon
@@ -230,6 +251,13 @@ def posting_latency(base: str, token: str, count: int) -> float:
     return statistics.median(samples)
 
 
+VACUUM_TIMELINES = (
+    "from django.db import connection\n"
+    "from tweets.models import TimelineEntry\n"
+    "connection.cursor().execute(f'VACUUM FULL ANALYZE {TimelineEntry._meta.db_table}')\n"
+)
+
+
 def storage(env: dict) -> dict:
     """Timeline rows and bytes per tweet, from PostgreSQL's own counts."""
     script = (
@@ -390,6 +418,8 @@ def main() -> None:
         started = time.monotonic()
         database_url = servers.postgres()
         env = app_env(database_url, servers.redis(), root, options)
+        # The seed and the preparation run their tasks in-process; the app hands them to a worker.
+        app = {**env, "CELERY_BROKER_URL": env["REDIS_URL"].replace("/0", "/1")}
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         seed_started = time.monotonic()
@@ -408,6 +438,15 @@ def main() -> None:
             "0",
         )
         seed_seconds = time.monotonic() - seed_started
+        # seed_demo writes every timeline in full; production keeps TIMELINE_MAX_ENTRIES each.
+        unbounded = storage(env)
+        maintenance = {}
+        for command in (("trim_timelines",), ("rebuild_timelines", "--all")):
+            command_started = time.monotonic()
+            manage(env, *command, "--verbosity", "0")
+            maintenance[" ".join(command)] = time.monotonic() - command_started
+        # Deleted rows keep their pages until PostgreSQL rewrites the table: measure what is kept.
+        manage(env, "shell", "-c", VACUUM_TIMELINES)
         prepared = subprocess.run(
             [sys.executable, str(BASE_DIR / "bench/prepare.py")],
             cwd=BASE_DIR,
@@ -421,9 +460,10 @@ def main() -> None:
         before = storage(env)
 
         app_port, nginx_port = free_port(), free_port()
+        servers.worker(app)
         servers.start(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "minitter.wsgi"],
-            {**env, "GUNICORN_BIND": f"127.0.0.1:{app_port}"},
+            {**app, "GUNICORN_BIND": f"127.0.0.1:{app_port}"},
             app_port,
             "gunicorn.log",
         )
@@ -452,20 +492,25 @@ def main() -> None:
         print("\n| posting, end to end (median of sequential posts) | ms |\n| --- | ---: |")
         print(f"| author with 50 followers | {latency_50:.1f} |")
         print(f"| author with {fixture['big']} followers | {latency_big:.1f} |")
-        print("\n| storage | before the run | after the run |\n| --- | ---: | ---: |")
-        for label, key in (("tweets", "tweets"), ("timeline rows", "timeline_rows")):
-            print(f"| {label} | {before[key]:,} | {after[key]:,} |")
-        for state in (before, after):
-            state["rows_per_tweet"] = state["timeline_rows"] / max(state["tweets"], 1)
-            state["bytes_per_tweet"] = state["timeline_bytes"] / max(state["tweets"], 1)
+        print("\n| operator command | seconds |\n| --- | ---: |")
+        print(f"| `seed_demo` (for comparison) | {seed_seconds:.1f} |")
+        for command, seconds in maintenance.items():
+            print(f"| `{command}` | {seconds:.1f} |")
+        states = {
+            "every entry (as seeded)": unbounded,
+            "bounded, before the run": before,
+            "bounded, after the run": after,
+        }
         print(
-            f"| timeline rows per tweet | {before['rows_per_tweet']:.1f} | "
-            f"{after['rows_per_tweet']:.1f} |"
+            "\n| timelines | tweets | timeline rows | rows per tweet | bytes per tweet |\n"
+            "| --- | ---: | ---: | ---: | ---: |"
         )
-        print(
-            f"| timeline bytes per tweet (table + indexes) | {before['bytes_per_tweet']:,.0f} | "
-            f"{after['bytes_per_tweet']:,.0f} |"
-        )
+        for label, state in states.items():
+            tweets = max(state["tweets"], 1)
+            print(
+                f"| {label} | {state['tweets']:,} | {state['timeline_rows']:,} | "
+                f"{state['timeline_rows'] / tweets:.1f} | {state['timeline_bytes'] / tweets:,.0f} |"
+            )
         print(f"\nwhole run: {time.monotonic() - started:.0f} s")
         failures = sum(r.get("non_2xx_3xx", 0) + r.get("socket_errors", 0) for r in results)
         if failures:
