@@ -75,7 +75,18 @@ class Servers:
         log = self.root / "worker.log"
         with open(log, "wb") as output:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "minitter", "worker", "-c", "1"],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "minitter",
+                    "worker",
+                    "-c",
+                    "1",
+                    "-l",
+                    "INFO",
+                ],
                 cwd=BASE_DIR,
                 env=env,
                 stdout=output,
