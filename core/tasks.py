@@ -5,9 +5,10 @@ sees an uncommitted or rolled-back row. A broker that cannot be reached is logge
 never raised: the write that asked for the task is committed and acknowledged, so whatever the
 task does must also be recoverable without it (an outbox row drained later, a periodic job).
 
-Every task uses ``RETRY_POLICY``: database errors are retried with exponential back-off. Tasks are
-acknowledged late and idempotent (settings, and each task's docstring), so running one twice, or
-again after its worker was killed, leaves the same rows.
+Every task uses ``RETRY_POLICY``: database errors are retried with exponential back-off; a task
+that also touches the file store uses ``retry_policy(*storage errors)``, the same back-off for
+those errors too. Tasks are acknowledged late and idempotent (settings, and each task's
+docstring), so running one twice, or again after its worker was killed, leaves the same rows.
 """
 
 import logging
@@ -43,15 +44,21 @@ TASK_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 
-# Transient failures of the database are retried with exponential back-off (1 s, 2 s, 4 s, ...,
-# at most 5 minutes apart, with jitter), ten times before the task is given up and logged.
-RETRY_POLICY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
+
+def retry_policy(*errors: type[BaseException]) -> dict:
+    """Task options that retry transient failures of the database, and ``errors`` besides, with
+    exponential back-off (1 s, 2 s, 4 s, ..., at most 5 minutes apart, with jitter), ten times
+    before the task is given up and logged."""
+    return {
+        "autoretry_for": (OperationalError, InterfaceError, *errors),
+        "retry_backoff": True,
+        "retry_backoff_max": 300,
+        "retry_jitter": True,
+        "max_retries": 10,
+    }
+
+
+RETRY_POLICY = retry_policy()
 
 BROKER_ERRORS = (BrokerUnavailable, RedisError, OSError)
 ENQUEUED_AT = "minitter_enqueued_at"

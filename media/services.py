@@ -2,7 +2,10 @@
 
 Storage and database stay consistent: objects are written before the row and removed again if the
 row cannot be written; rows are deleted first and their objects removed once the transaction has
-committed, so a rollback never leaves a row pointing at a missing object.
+committed, so a rollback never leaves a row pointing at a missing object. The clean-up of unused
+uploads is the exception: it removes objects first (rows locked), so a store that fails leaves the
+rows for the retry instead of orphaned objects; only a failed commit after that leaves rows of
+unused uploads without objects, which the next run removes.
 """
 
 import logging
@@ -208,7 +211,12 @@ def media_cleanup_unattached(
     """Delete uploads not attached within ``older_than``, and uploads marked attached that
     nothing uses any more (left by an interrupted or lost race); returns what was (or would be)
     removed. Works through the uploads in primary-key ranges of ``batch_size``, each range in a
-    transaction of its own; ``progress(stage, uploads done, uploads in all, note)`` after each."""
+    transaction of its own; ``progress(stage, uploads done, uploads in all, note)`` after each.
+
+    Within a range the stale rows are locked, their stored objects removed, then the rows. A
+    storage error (one of ``STORAGE_ERRORS``) is raised and rolls the range back, so its uploads
+    are still found by the next run or retry; removing an object that is gone already is not an
+    error, so that run repeats the work safely."""
     cutoff = timezone.now() - older_than
     never_attached = Q(attached_at__isnull=True)
     orphaned = Q(attached_at__lt=cutoff) & media_unused_q()
@@ -218,10 +226,22 @@ def media_cleanup_unattached(
     done = 0
     for first, last in pk_ranges(MediaFile.objects.all(), batch_size):
         with transaction.atomic():
-            stale = list(in_range(MediaFile.objects.filter(stale_q), first, last))
+            rows = MediaFile.objects.filter(stale_q)
             if not dry_run:
-                media_delete(stale)
+                rows = rows.select_for_update()  # not claimed while its objects are removed
+            stale = list(in_range(rows, first, last))
+            if not dry_run:
+                _media_remove(stale)
         removed += stale
         done = total if last is None else min(done + batch_size, total)
         progress("uploads", done, total, f"{done:,}/{total:,} uploads, {len(removed):,} unused")
     return removed
+
+
+def _media_remove(media: list[MediaFile]) -> None:
+    """Remove uploads, stored objects first, then rows, inside the caller's transaction (which
+    has locked the rows); storage errors are raised, not logged."""
+    for item in media:
+        default_storage.delete(item.file)
+        default_storage.delete(item.preview)
+    MediaFile.objects.filter(pk__in=[item.pk for item in media]).delete()

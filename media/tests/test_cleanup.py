@@ -4,7 +4,9 @@ uses, and only those."""
 from datetime import timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -121,3 +123,40 @@ def test_cleanup_works_in_ranges_and_shows_its_progress(
     assert "Removed 3 unused uploads" in captured.out
     assert "uploads [" in captured.err and "100% 5/5 uploads, 3 unused" in captured.err
     assert set(MediaFile.objects.values_list("pk", flat=True)) == {m.pk for m in fresh}
+
+
+def test_cleanup_task_is_retried_after_a_storage_error_and_then_removes_the_upload(
+    user, _media_in_tmp_dir, monkeypatch
+):
+    stale = stored_upload(user, hours_old=25)
+    delete = FileSystemStorage.delete
+    failures = iter([OSError("store unreachable")])
+
+    def delete_failing_once(storage, name):
+        if (error := next(failures, None)) is not None:
+            raise error
+        delete(storage, name)
+
+    monkeypatch.setattr(FileSystemStorage, "delete", delete_failing_once)
+
+    assert media_cleanup.apply(throw=False).get() == 1  # a retry runs again at once, eagerly
+
+    assert not MediaFile.objects.filter(pk=stale.pk).exists()
+    assert not (_media_in_tmp_dir / stale.file).exists()
+    assert not (_media_in_tmp_dir / stale.preview).exists()
+
+
+def test_cleanup_keeps_the_uploads_of_a_range_whose_objects_could_not_be_removed(
+    user, _media_in_tmp_dir, monkeypatch
+):
+    stale = stored_upload(user, hours_old=25)
+
+    def delete_failing(storage, name):
+        raise ClientError({"Error": {"Code": "503"}}, "DeleteObject")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", delete_failing)
+
+    with pytest.raises(CommandError, match="unavailable"):
+        call_command("media_cleanup")
+
+    assert MediaFile.objects.filter(pk=stale.pk).exists()

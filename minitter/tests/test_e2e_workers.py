@@ -1,7 +1,8 @@
 """End to end with background workers: PostgreSQL, a real ``redis-server`` (cache and broker),
 gunicorn, Celery worker processes and beat, all on loopback, driven over HTTP.
 
-- a posted tweet reaches the followers' timelines through a worker;
+- a posted tweet reaches the followers' timelines through a worker, whose metrics (served on
+  ``CELERY_WORKER_METRICS_BIND``) show the tasks' latency and the queue's length;
 - a worker killed with SIGKILL in the middle of a fan-out, then replaced, leaves every follower
   with exactly one entry;
 - while Redis is stopped the API keeps answering, posting included; what could not be enqueued is
@@ -42,6 +43,7 @@ class Stack:
         self.redis = RedisServer(root)
         self.app_port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
+        self.metrics_ports: dict[str, int] = {}
         self.env: dict = {}
 
     @property
@@ -94,17 +96,20 @@ class Stack:
             text=True,
         ).stdout
 
-    def spawn(self, name: str, command: list[str]):
+    def spawn(self, name: str, command: list[str], **env: str):
         log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
         if command[0] == "celery":
             command = [sys.executable, "-m", "celery", *command[1:]]
         # Own process group: a worker and its pool processes are killed together.
         self.processes[name] = subprocess.Popen(
-            command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            command, cwd=BASE_DIR, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
 
     def start_worker(self, name: str):
+        metrics_dir = self.root / f"{name}-metrics"
+        metrics_dir.mkdir()
+        self.metrics_ports[name] = free_port()
         self.spawn(
             name,
             [
@@ -118,6 +123,8 @@ class Stack:
                 f"{name}@%h",
                 "--loglevel=INFO",
             ],
+            CELERY_WORKER_METRICS_BIND=f"127.0.0.1:{self.metrics_ports[name]}",
+            PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         )
         wait_until(
             lambda: "ready" in (self.root / f"{name}.log").read_text(errors="replace"), 60, name
@@ -195,6 +202,13 @@ def test_a_posted_tweet_reaches_followers_through_the_worker(stack):
     for reader in followers:
         wait_until(lambda r=reader: "via the worker" in home_texts(stack, r), 30, "fan-out")
     assert "succeeded" in (stack.root / "worker1.log").read_text(errors="replace")
+
+    metrics = requests.get(
+        f"http://127.0.0.1:{stack.metrics_ports['worker1']}/metrics", timeout=10
+    ).text
+    plan = 'minitter_task_latency_seconds_count{task="tweets.tasks.timeline_fan_out_plan"}'
+    assert _metric(metrics, plan) >= 1, metrics
+    assert 'minitter_task_queue_length{queue="celery"}' in metrics, metrics
 
 
 def test_a_worker_killed_mid_fan_out_loses_nothing_and_duplicates_nothing(stack):

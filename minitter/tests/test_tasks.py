@@ -5,12 +5,14 @@ import logging
 
 import pytest
 from celery import Celery
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from core.tasks import enqueue, send
 from core.testing import free_port
 from minitter.celery import app
 from minitter.tests.test_operations import _metric
+from tweets.services import timelines
+from tweets.tasks import timelines_trim
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,19 @@ def test_unreachable_broker_is_logged_and_counted_not_raised(api_client, caplog)
         api_client.get("/metrics").content.decode(), "minitter_task_enqueue_failed_total"
     )
     assert after == before + 1
+
+
+def test_a_task_failing_with_a_database_error_is_retried(monkeypatch):
+    failures = iter([OperationalError("server closed the connection unexpectedly")])
+
+    def trim_failing_once():
+        if (error := next(failures, None)) is not None:
+            raise error
+        return 3
+
+    monkeypatch.setattr(timelines, "timelines_trim", trim_failing_once)
+
+    result = timelines_trim.apply(throw=False)  # a retry runs again at once, eagerly
+
+    assert result.get() == 3
+    assert result.task_id and next(failures, None) is None

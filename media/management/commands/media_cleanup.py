@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.progress import ProgressBar
-from media.services import MediaStorageUnavailable, media_cleanup_unattached
+from media.services import STORAGE_ERRORS, media_cleanup_unattached
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             stale = media_cleanup_unattached(
                 older_than=timedelta(hours=hours), dry_run=dry_run, progress=progress
             )
-        except MediaStorageUnavailable as exc:
+        except STORAGE_ERRORS as exc:
             raise CommandError("The media store is unavailable.") from exc
         finally:
             progress.close()
