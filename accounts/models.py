@@ -56,6 +56,10 @@ class User(AbstractUser):
     avatar = models.ForeignKey(
         "media.MediaFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The profile's banner image (Mastodon's "header").
+    header = models.ForeignKey(
+        "media.MediaFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Kept up to date by the social layer's services, so profiles never COUNT(*) big tables.
     followers_count = models.PositiveIntegerField(default=0)

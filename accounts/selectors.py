@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from accounts.models import AccountSearchDocument
 from core.search import SearchQuery
+from media.models import MediaFile
 
 User = get_user_model()
 
@@ -57,3 +58,13 @@ def accounts_by_usernames(*, usernames) -> dict[str, User]:
         user.username.lower(): user
         for user in User.objects.active().filter(username__lower__in=lowered)
     }
+
+
+def headers_of(*, users) -> dict[int, MediaFile]:
+    """The header images of these accounts, by account id: one query for a whole page, none when
+    no account on it has a header. Lists load their accounts with the avatar only, so the
+    headers come through here."""
+    owners = {user.header_id: user.pk for user in users if user.header_id}
+    if not owners:
+        return {}
+    return {owners[media.pk]: media for media in MediaFile.objects.filter(pk__in=owners)}

@@ -124,37 +124,59 @@ def account_search_document_write(*, user: User) -> None:
 
 def user_avatar_set(*, user: User, upload) -> User:
     """Store a new profile picture and remove the previous one from storage."""
+    return _profile_image_set(user=user, upload=upload, field="avatar")
+
+
+def user_avatar_delete(*, user: User) -> None:
+    """Remove the profile picture, from the profile and from storage."""
+    _profile_image_delete(user=user, field="avatar")
+
+
+def user_header_set(*, user: User, upload) -> User:
+    """Store a new header (the profile's banner image) and remove the previous one from
+    storage."""
+    return _profile_image_set(user=user, upload=upload, field="header")
+
+
+def user_header_delete(*, user: User) -> None:
+    """Remove the header, from the profile and from storage."""
+    _profile_image_delete(user=user, field="header")
+
+
+def _profile_image_set(*, user: User, upload, field: str) -> User:
+    """Store ``upload`` as the user's ``field`` image (``avatar`` or ``header``) and remove the
+    image it replaces."""
     # Stored first, in its own transaction: if anything below fails, the upload is merely
     # unattached and the clean-up command removes it later.
-    new_avatar = media_create(owner=user, upload=upload)
+    new_image = media_create(owner=user, upload=upload)
     with transaction.atomic():
-        old_avatar = _avatar_lock(user)
-        media_claim(owner=user, media_ids=[new_avatar.pk])
-        User.objects.filter(pk=user.pk).update(avatar=new_avatar)
-        if old_avatar is not None:
-            media_delete([old_avatar])
-    user.avatar = new_avatar
+        old_image = _profile_image_lock(user, field)
+        media_claim(owner=user, media_ids=[new_image.pk])
+        User.objects.filter(pk=user.pk).update(**{field: new_image})
+        if old_image is not None:
+            media_delete([old_image])
+    setattr(user, field, new_image)
     return user
 
 
 @transaction.atomic
-def user_avatar_delete(*, user: User) -> None:
-    """Remove the profile picture, from the profile and from storage."""
-    old_avatar = _avatar_lock(user)
-    user.avatar = None
-    if old_avatar is None:
+def _profile_image_delete(*, user: User, field: str) -> None:
+    old_image = _profile_image_lock(user, field)
+    setattr(user, field, None)
+    if old_image is None:
         return
-    User.objects.filter(pk=user.pk).update(avatar=None)
-    media_delete([old_avatar])
+    User.objects.filter(pk=user.pk).update(**{field: None})
+    media_delete([old_image])
 
 
-def _avatar_lock(user: User):
-    """Lock the user's row and return its current avatar (not the one ``user`` was loaded with):
-    concurrent changes of the picture then queue, and each removes exactly the one it replaces."""
+def _profile_image_lock(user: User, field: str):
+    """Lock the user's row and return its current ``field`` image (not the one ``user`` was
+    loaded with): concurrent changes of that image then queue, and each removes exactly the one
+    it replaces."""
     # No join here: after waiting for the lock, PostgreSQL re-reads the locked row only.
     locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk)
-    avatar_id = locked.values_list("avatar_id", flat=True).get()
-    return MediaFile.objects.filter(pk=avatar_id).first() if avatar_id else None
+    image_id = locked.values_list(f"{field}_id", flat=True).get()
+    return MediaFile.objects.filter(pk=image_id).first() if image_id else None
 
 
 def user_set_suspended(*, user: User, suspended: bool) -> bool:

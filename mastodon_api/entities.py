@@ -4,17 +4,19 @@ as ``2024-01-01T00:00:00.000Z``, images never null.
 
 A page of statuses is hydrated in a constant number of queries: ``StatusContext.for_tweets``
 looks up, once per page, what the tweets' own rows do not carry (the viewer's favourites, reblogs
-and bookmarks, the authors of the tweets replied to, the accounts mentioned) and prefetches
-attachments.
+and bookmarks, the authors of the tweets replied to, the accounts mentioned, the accounts' header
+images) and prefetches attachments. A page of accounts (``accounts``) looks up its headers once.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from accounts.selectors import headers_of
 from core.links import Links
 from mastodon_api.content import render_html
 from mastodon_api.services import REPORT_REASONS
 from media.images import PREVIEW_LONG_SIDE
+from media.models import MediaFile
 from media.selectors import storage_url
 from tweets import selectors as tweet_selectors
 from tweets.models import Tweet
@@ -38,16 +40,29 @@ def tag_url(request, tag: str) -> str:
 
 
 # --- Accounts -------------------------------------------------------------------------------------
-def account(user, request, links: Links | None = None) -> dict:
+_USER_HEADER = object()
+
+
+def account(user, request, links: Links | None = None, *, header=_USER_HEADER) -> dict:
     """The Account entity of an account with ``select_related("avatar")``; ``links`` (made per
-    request) spares reversing the same routes for every account of a page."""
+    request) spares reversing the same routes for every account of a page.
+
+    ``header`` is the account's header image (``None`` for none), which pages look up once for
+    all their accounts (``accounts.selectors.headers_of``); when it is not given, it is read from
+    the account (``user.header``: a query unless selected with it)."""
     links = links or Links(request)
     if user.avatar_id:
         avatar = storage_url(user.avatar.file, request)
         avatar_static = storage_url(user.avatar.preview, request)
     else:
         avatar = avatar_static = links.static("mastodon_api/avatar.png")
-    header = links.static("mastodon_api/header.png")
+    if header is _USER_HEADER:
+        header = user.header
+    if header is not None:
+        header_url = storage_url(header.file, request)
+        header_static = storage_url(header.preview, request)
+    else:
+        header_url = header_static = links.static("mastodon_api/header.png")
     url = links.url("profile-detail", user.username)
     return {
         "id": str(user.pk),
@@ -66,8 +81,8 @@ def account(user, request, links: Links | None = None) -> dict:
         "uri": url,
         "avatar": avatar,
         "avatar_static": avatar_static,
-        "header": header,
-        "header_static": header,
+        "header": header_url,
+        "header_static": header_static,
         "followers_count": user.followers_count,
         "following_count": user.following_count,
         "statuses_count": user.tweets_count,
@@ -104,9 +119,24 @@ def credential_account(user, request) -> dict:
     }
 
 
-def muted_account(mute, request) -> dict:
-    """An Account in the list of mutes: with ``mute_expires_at``, when the mute ends (or null)."""
-    return {**account(mute.muted, request), "mute_expires_at": timestamp(mute.expires_at)}
+def accounts(users, request) -> list[dict]:
+    """The Account entities of a page of accounts (with ``select_related("avatar")``): their
+    headers in one query."""
+    users = list(users)
+    headers = headers_of(users=users)
+    links = Links(request)
+    return [account(user, request, links, header=headers.get(user.pk)) for user in users]
+
+
+def muted_accounts(mutes, request) -> list[dict]:
+    """The Accounts in the list of mutes (``muted`` with its avatar): each with
+    ``mute_expires_at``, when the mute ends (or null)."""
+    mutes = list(mutes)
+    entities = accounts([mute.muted for mute in mutes], request)
+    return [
+        {**entity, "mute_expires_at": timestamp(mute.expires_at)}
+        for entity, mute in zip(entities, mutes, strict=True)
+    ]
 
 
 def relationship(account_id: int, rel: dict[str, bool] | None) -> dict:
@@ -168,22 +198,28 @@ class StatusContext:
     bookmarked: set[int] = field(default_factory=set)
     parent_authors: dict[int, int] = field(default_factory=dict)
     links: Links | None = None
+    headers: dict[int, MediaFile] = field(default_factory=dict)
     accounts: dict[int, dict] = field(default_factory=dict)
 
     def account(self, user) -> dict:
         """``account(user)``, built once per account on the page."""
         entity = self.accounts.get(user.pk)
         if entity is None:
-            entity = self.accounts[user.pk] = account(user, self.request, self.links)
+            entity = self.accounts[user.pk] = account(
+                user, self.request, self.links, header=self.headers.get(user.pk)
+            )
         return entity
 
     @classmethod
-    def for_tweets(cls, request, tweets) -> "StatusContext":
-        """Tweets and reposts with ``select_related`` of their authors (and originals)."""
+    def for_tweets(cls, request, tweets, *, users=()) -> "StatusContext":
+        """Tweets and reposts with ``select_related`` of their authors (and originals); ``users``
+        are the page's other accounts (a notification's actor), whose headers are looked up
+        with the authors'."""
         tweets = list(tweets)
         tweet_selectors.tweets_hydrate(tweets)
         originals = [tweet.repost_of for tweet in tweets if tweet.repost_of_id]
         shown = [*tweets, *originals]
+        authors = [tweet.author for tweet in shown]
         flags = tweet_selectors.viewer_flags(user=request.user, tweets=tweets)
         parent_ids = {tweet.in_reply_to_id for tweet in shown if tweet.in_reply_to_id}
         return cls(
@@ -197,6 +233,7 @@ class StatusContext:
             if parent_ids
             else {},
             links=Links(request),
+            headers=headers_of(users=[*authors, *users]),
         )
 
 
@@ -317,7 +354,7 @@ def notification(row, context: StatusContext) -> dict:
         "type": NOTIFICATION_TYPES[row.kind],
         "created_at": timestamp(row.created_at),
         "group_key": f"ungrouped-{row.pk}",
-        "account": account(row.actor, context.request),
+        "account": context.account(row.actor),
     }
     if row.tweet_id is not None:
         entity["status"] = status(row.tweet, context)
@@ -326,7 +363,9 @@ def notification(row, context: StatusContext) -> dict:
 
 def notifications(rows, request) -> list[dict]:
     rows = list(rows)
-    context = StatusContext.for_tweets(request, [row.tweet for row in rows if row.tweet_id])
+    context = StatusContext.for_tweets(
+        request, [row.tweet for row in rows if row.tweet_id], users=[row.actor for row in rows]
+    )
     return [notification(row, context) for row in rows]
 
 

@@ -1,7 +1,8 @@
 """Uploaded media in the admin: read-only, for moderators to see what was uploaded and by whom.
 
-Media are removed with what they belong to (a tweet's deletion, an avatar's replacement) or by
-``media_cleanup``; the admin never deletes them on its own, which would skip the stored objects.
+Media are removed with what they belong to (a tweet's deletion, an avatar's or header's
+replacement) or by ``media_cleanup``; the admin never deletes them on its own, which would skip the
+stored objects.
 """
 
 from django.contrib import admin

@@ -1,5 +1,5 @@
-"""Uploaded media. Higher layers attach it (tweets, avatars); this layer only records *that* it is
-attached, so that unattached uploads can be cleaned up."""
+"""Uploaded media. Higher layers attach it (tweets, avatars, headers); this layer only records
+*that* it is attached, so that unattached uploads can be cleaned up."""
 
 from django.conf import settings
 from django.db import models

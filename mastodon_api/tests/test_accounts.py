@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
+from media.models import MediaFile
 from tweets import services as tweet_services
 from tweets.tests.factories import TweetFactory, follow
 
@@ -51,6 +52,90 @@ def test_update_credentials_with_a_bad_avatar_changes_nothing(oauth_client):
     assert response.status_code == 422
     user.refresh_from_db()
     assert user.display_name == "Before"
+
+
+def patch_header(client, content: bytes):
+    header = SimpleUploadedFile("banner.png", content, content_type="image/png")
+    return client.patch(
+        "/api/v1/accounts/update_credentials", {"header": header}, format="multipart"
+    )
+
+
+def test_accounts_without_a_header_show_the_default_image(oauth_client, api_client):
+    user = UserFactory()
+    mine = oauth_client(user).get("/api/v1/accounts/verify_credentials").json()
+    theirs = api_client.get(f"/api/v1/accounts/{user.pk}").json()
+    for body in (mine, theirs):
+        assert body["header"].endswith("/mastodon_api/header.png")
+        assert body["header_static"] == body["header"]
+
+
+def test_a_header_uploaded_through_update_credentials_shows_on_the_account_and_its_statuses(
+    oauth_client, api_client
+):
+    user, reader = UserFactory(), UserFactory()
+    follow(reader, user)
+    client = oauth_client(user)
+    response = patch_header(client, image_bytes("PNG"))
+    assert response.status_code == 200, response.content
+    header, header_static = response.json()["header"], response.json()["header_static"]
+    assert header.startswith("http://testserver/media/")
+    assert header_static.startswith("http://testserver/media/")
+    assert header != header_static  # the file and its preview
+    assert response.json()["avatar"].endswith("/mastodon_api/avatar.png")
+
+    for body in (
+        client.get("/api/v1/accounts/verify_credentials").json(),
+        api_client.get(f"/api/v1/accounts/{user.pk}").json(),
+        api_client.get(f"/api/v1/accounts/lookup?acct={user.username}").json(),
+    ):
+        assert (body["header"], body["header_static"]) == (header, header_static)
+
+    TweetFactory(author=user, text="with a banner")
+    home = oauth_client(reader).get("/api/v1/timelines/home").json()
+    assert (home[0]["account"]["header"], home[0]["account"]["header_static"]) == (
+        header,
+        header_static,
+    )
+    following = oauth_client(reader).get(f"/api/v1/accounts/{reader.pk}/following").json()
+    assert following[0]["header"] == header
+
+
+def test_replacing_the_header_through_update_credentials_deletes_the_old_files(
+    oauth_client, _media_in_tmp_dir, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    client = oauth_client(user)
+    patch_header(client, image_bytes("PNG"))
+    user.refresh_from_db()
+    first = user.header
+    with django_capture_on_commit_callbacks(execute=True):
+        response = patch_header(client, image_bytes("JPEG"))
+    assert response.status_code == 200, response.content
+    assert not MediaFile.objects.filter(pk=first.pk).exists()
+    assert not (_media_in_tmp_dir / first.file).exists()
+    assert not (_media_in_tmp_dir / first.preview).exists()
+    user.refresh_from_db()
+    assert user.header_id != first.pk
+    assert (_media_in_tmp_dir / user.header.file).exists()
+
+
+def test_update_credentials_with_a_bad_header_is_422_and_changes_nothing(oauth_client):
+    user = UserFactory(display_name="Before")
+    client = oauth_client(user)
+    patch_header(client, image_bytes("PNG"))
+    user.refresh_from_db()
+    before = user.header_id
+    bad = SimpleUploadedFile("banner.png", b"no image", content_type="image/png")
+    response = client.patch(
+        "/api/v1/accounts/update_credentials",
+        {"display_name": "After", "header": bad},
+        format="multipart",
+    )
+    assert response.status_code == 422
+    user.refresh_from_db()
+    assert (user.display_name, user.header_id) == ("Before", before)
+    assert MediaFile.objects.count() == 1
 
 
 def test_profile_by_id_and_lookup_by_name(oauth_client, api_client):

@@ -12,37 +12,47 @@ from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
 
-# The token with its account (1), the endpoint's rows, and for statuses: attachments (of reblogged
-# originals too), the viewer's favourites, reblogs and bookmarks, and the authors replied to (1
-# each; mentions come stored with the tweet). The home timeline: the reader's blocks and mutes,
-# the page's ids (two statements on SQLite, which cannot order the parts of a UNION), the tweets.
+# The token with its account (1), the endpoint's rows, and the header images of the page's accounts
+# (1: lists load accounts with their avatars only; none when no account on the page has a header).
+# For statuses: attachments (of reblogged originals too), the viewer's favourites, reblogs and
+# bookmarks, and the authors replied to (1 each; mentions come stored with the tweet). The home
+# timeline: the reader's blocks and mutes, the page's ids (two statements on SQLite, which cannot
+# order the parts of a UNION), the tweets.
 PINS = {
-    "/api/v1/timelines/home": 8,
-    "/api/v1/timelines/public": 5,
-    "/api/v1/accounts/{author}/statuses": 7,
-    "/api/v1/accounts/{author}/followers": 3,
-    "/api/v1/accounts/{author}/following": 3,
-    "/api/v1/statuses/{tweet}/favourited_by": 3,
-    "/api/v1/statuses/{reblogged}/reblogged_by": 3,
-    "/api/v1/favourites": 5,
-    "/api/v1/notifications": 5,
-    "/api/v1/bookmarks": 5,
-    "/api/v1/blocks": 2,
-    "/api/v1/mutes": 2,
-    "/api/v1/timelines/tag/common": 5,
-    "/api/v1/accounts/search?q=user": 2,
+    "/api/v1/timelines/home": 9,
+    "/api/v1/timelines/public": 6,
+    "/api/v1/accounts/{author}/statuses": 8,
+    "/api/v1/accounts/{author}/followers": 4,
+    "/api/v1/accounts/{author}/following": 4,
+    "/api/v1/statuses/{tweet}/favourited_by": 4,
+    "/api/v1/statuses/{reblogged}/reblogged_by": 4,
+    "/api/v1/favourites": 6,
+    "/api/v1/notifications": 6,
+    "/api/v1/bookmarks": 6,
+    "/api/v1/blocks": 3,
+    "/api/v1/mutes": 3,
+    "/api/v1/timelines/tag/common": 6,
+    "/api/v1/accounts/search?q=user": 3,
     # On PostgreSQL one more: the probe that picks the search's plan (tweets.search).
-    "/api/v2/search?q=hello&type=statuses": 6,
-    "/api/v2/search?q=user&type=accounts": 2,
+    "/api/v2/search?q=hello&type=statuses": 7,
+    "/api/v2/search?q=user&type=accounts": 3,
     "/api/v1/trends/tags": 2,
 }
+
+
+def with_header(user):
+    user.header = MediaFileFactory(owner=user, attached=True)
+    user.save(update_fields=["header"])
+    return user
 
 
 def populate(reader, author, n, favourite=None, boosted=None):
     """``n`` rich tweets by ``author``: replies, mentions, tags, media, liked and bookmarked by the
     reader, and as many reblogs by the author; each new follower of the author also likes
     ``favourite`` (or the first of these tweets) and reblogs ``boosted`` (or the first tweet
-    reblogged here). The reader also blocks one more account and mutes another each time."""
+    reblogged here). The reader also blocks one more account and mutes another each time. Every
+    account but the reader has a header image."""
+    with_header(author)
     tweets, reblogs = [], []
     for i in range(n):
         media = MediaFileFactory(owner=author)
@@ -55,14 +65,16 @@ def populate(reader, author, n, favourite=None, boosted=None):
         )
         services.like_create(user=reader, tweet=tweet)
         services.bookmark_create(user=reader, tweet=tweet)
-        services.block_create(blocker=reader, blocked=UserFactory())
-        services.mute_create(muter=reader, muted=UserFactory(), duration=3600 * (i % 2))
-        follower = UserFactory()
+        services.block_create(blocker=reader, blocked=with_header(UserFactory()))
+        services.mute_create(
+            muter=reader, muted=with_header(UserFactory()), duration=3600 * (i % 2)
+        )
+        follower = with_header(UserFactory())
         follow(follower, author)
         follow(author, follower)
         services.like_create(user=follower, tweet=favourite or (tweets or [tweet])[0])
         # The author reblogs someone else's tweet with a picture and a mention; the reader too.
-        other = UserFactory()
+        other = with_header(UserFactory())
         reblogged = TweetFactory(
             author=other,
             text=f"@{author.username} look",

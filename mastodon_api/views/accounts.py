@@ -3,7 +3,6 @@ followers and following; follow, block and mute (and undo them), the caller's bl
 relationships and search."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from rest_framework.response import Response
@@ -43,27 +42,28 @@ class VerifyCredentialsView(MastodonView):
     scopes = {"GET": "profile"}
 
     def get(self, request):
-        user = User.objects.select_related("avatar").get(pk=request.user.pk)
+        user = User.objects.select_related("avatar", "header").get(pk=request.user.pk)
         return Response(entities.credential_account(user, request))
 
 
 class UpdateCredentialsView(MastodonView):
     scopes = {"PATCH": "write:accounts"}
-    write_throttle_scope = "upload"  # it may carry an avatar
+    write_throttle_scope = "upload"  # it may carry an avatar and a header
 
     def patch(self, request):
         data = request.data
-        if request.FILES.get("header") is not None:
-            raise ValidationError({"header": ["Header images are not supported on this server."]})
         profile = {}
         if "display_name" in data:
             profile["display_name"] = param_text(data, "display_name")
         if "note" in data:
             profile["bio"] = param_text(data, "note")
         services.credentials_update(
-            user=request.user, profile=profile, avatar=request.FILES.get("avatar")
+            user=request.user,
+            profile=profile,
+            avatar=request.FILES.get("avatar"),
+            header=request.FILES.get("header"),
         )
-        user = User.objects.select_related("avatar").get(pk=request.user.pk)
+        user = User.objects.select_related("avatar", "header").get(pk=request.user.pk)
         return Response(entities.credential_account(user, request))
 
 
@@ -117,7 +117,7 @@ class FollowersView(MastodonView):
     def get(self, request, account_id):
         rows = self.rows(get_account(account_id), request.user)
         page, link = paginate(request, queryset_fetch(rows), default=40, maximum=80)
-        return paged([entities.account(getattr(row, self.side), request) for row in page], link)
+        return paged(entities.accounts([getattr(row, self.side) for row in page], request), link)
 
 
 class FollowingView(FollowersView):
@@ -200,7 +200,7 @@ class BlocksView(MastodonView):
     def get(self, request):
         blocks = selectors.blocks_of(user=request.user)
         page, link = paginate(request, queryset_fetch(blocks), default=40, maximum=80)
-        return paged([entities.account(block.blocked, request) for block in page], link)
+        return paged(entities.accounts([block.blocked for block in page], request), link)
 
 
 class MutesView(MastodonView):
@@ -211,7 +211,7 @@ class MutesView(MastodonView):
     def get(self, request):
         mutes = selectors.mutes_of(user=request.user)
         page, link = paginate(request, queryset_fetch(mutes), default=40, maximum=80)
-        return paged([entities.muted_account(mute, request) for mute in page], link)
+        return paged(entities.muted_accounts(page, request), link)
 
 
 class RelationshipsView(MastodonView):
@@ -236,7 +236,7 @@ def accounts_found(request, query: str, *, limit: int, offset: int = 0) -> list[
         followed = selectors.following_of(user=request.user, viewer=request.user)
         found = found.filter(pk__in=followed.values("followee"))
     accounts = found.order_by("username")[offset : offset + limit]
-    return [entities.account(account, request) for account in accounts]
+    return entities.accounts(accounts, request)
 
 
 class AccountSearchView(MastodonView):

@@ -73,7 +73,9 @@ def _configuration(request) -> dict:
 
 
 def _contact_account(request):
-    admin = User.objects.active().filter(is_superuser=True).select_related("avatar").first()
+    admin = (
+        User.objects.active().filter(is_superuser=True).select_related("avatar", "header").first()
+    )
     return entities.account(admin, request) if admin else None
 
 

@@ -231,7 +231,7 @@ class RebloggedByView(MastodonView):
     def get(self, request, status_id):
         reposts = selectors.tweet_reposts(tweet=find_tweet(request, status_id), viewer=request.user)
         page, link = paginate(request, queryset_fetch(reposts), default=40, maximum=80)
-        return paged([entities.account(repost.author, request) for repost in page], link)
+        return paged(entities.accounts([repost.author for repost in page], request), link)
 
 
 class FavouritedByView(MastodonView):
@@ -240,7 +240,7 @@ class FavouritedByView(MastodonView):
     def get(self, request, status_id):
         likes = selectors.tweet_likes(tweet=find_tweet(request, status_id), viewer=request.user)
         page, link = paginate(request, queryset_fetch(likes), default=40, maximum=80)
-        return paged([entities.account(like.user, request) for like in page], link)
+        return paged(entities.accounts([like.user for like in page], request), link)
 
 
 class BookmarkView(MastodonView):
