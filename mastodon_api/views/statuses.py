@@ -182,22 +182,31 @@ class StatusContextView(MastodonView):
         )
 
 
-class FavouriteView(MastodonView):
-    scopes = {"POST": "write:favourites"}
+class StatusActionView(MastodonView):
+    """A ``POST`` that acts on a status (``act``) and answers the status as the caller now sees
+    it (a reblog's id acts on its original)."""
+
+    def act(self, request, tweet) -> None:
+        raise NotImplementedError
 
     def post(self, request, status_id):
         tweet = find_tweet(request, status_id)
+        self.act(request, tweet)
+        return status_response(request, tweet.pk)
+
+
+class FavouriteView(StatusActionView):
+    scopes = {"POST": "write:favourites"}
+
+    def act(self, request, tweet):
         services.like_create(user=request.user, tweet=tweet)
-        return status_response(request, tweet.pk)
 
 
-class UnfavouriteView(MastodonView):
+class UnfavouriteView(StatusActionView):
     scopes = {"POST": "write:favourites"}
 
-    def post(self, request, status_id):
-        tweet = find_tweet(request, status_id)
+    def act(self, request, tweet):
         services.like_delete(user=request.user, tweet=tweet)
-        return status_response(request, tweet.pk)
 
 
 class ReblogView(MastodonView):
@@ -214,15 +223,13 @@ class ReblogView(MastodonView):
         return status_response(request, repost.pk)
 
 
-class UnreblogView(MastodonView):
+class UnreblogView(StatusActionView):
     """Take a reblog back: answers the original."""
 
     scopes = {"POST": "write:statuses"}
 
-    def post(self, request, status_id):
-        tweet = find_tweet(request, status_id)
+    def act(self, request, tweet):
         services.repost_delete(user=request.user, tweet=tweet)
-        return status_response(request, tweet.pk)
 
 
 class RebloggedByView(MastodonView):
@@ -243,24 +250,20 @@ class FavouritedByView(MastodonView):
         return paged(entities.accounts([like.user for like in page], request), link)
 
 
-class BookmarkView(MastodonView):
+class BookmarkView(StatusActionView):
     """Bookmark a status (privately; idempotent): answers the status, ``bookmarked`` true."""
 
     scopes = {"POST": "write:bookmarks"}
 
-    def post(self, request, status_id):
-        tweet = find_tweet(request, status_id)
+    def act(self, request, tweet):
         services.bookmark_create(user=request.user, tweet=tweet)
-        return status_response(request, tweet.pk)
 
 
-class UnbookmarkView(MastodonView):
+class UnbookmarkView(StatusActionView):
     scopes = {"POST": "write:bookmarks"}
 
-    def post(self, request, status_id):
-        tweet = find_tweet(request, status_id)
+    def act(self, request, tweet):
         services.bookmark_delete(user=request.user, tweet=tweet)
-        return status_response(request, tweet.pk)
 
 
 class BookmarksView(MastodonView):
