@@ -28,11 +28,15 @@ Fetch = Callable[[int | None, bool, int], Sequence[Any]]
 
 class FetchedPage(list):
     """What a fetch function returns when it skipped some rows it read (duplicates in a
-    timeline): the items, and whether more lie beyond them, which their number no longer tells."""
+    timeline, rows the reader may not see): the items, and whether more lie beyond them, which
+    their number no longer tells. ``resume`` is the position the fetch read up to when it
+    stopped before filling the page: paging goes on from there, not from the last item (so a
+    long run of skipped rows is never read again)."""
 
-    def __init__(self, items, *, has_more: bool):
+    def __init__(self, items, *, has_more: bool, resume: int | None = None):
         super().__init__(items)
         self.has_more = has_more
+        self.resume = resume
 
 
 def encode_cursor(forward: bool, position: int) -> str:
@@ -85,6 +89,10 @@ class KeysetPagination(BasePagination):
 
         first = self._key(items[0]) if items else position
         last = self._key(items[-1]) if items else position
+        resume = getattr(fetched, "resume", None)
+        if resume is not None:
+            # The fetch stopped short: the far end of this page is where it stopped reading.
+            last, first = (resume, first) if forward else (last, resume)
         if forward:
             self.next_position = (True, last) if has_more else None
             self.previous_position = (False, first) if position is not None else None

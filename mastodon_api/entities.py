@@ -237,6 +237,12 @@ class StatusContext:
         )
 
 
+def _first_of_each(items: list[dict], field: str) -> list[dict]:
+    """``items`` in order, without those whose ``field`` came before."""
+    seen = set()
+    return [item for item in items if not (item[field] in seen or seen.add(item[field]))]
+
+
 def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
     """The Status entity of a tweet, or of a repost: a status of its own whose ``reblog`` is the
     original (the flags mirror the original's, which is what clients show)."""
@@ -263,8 +269,10 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
             "tags": [],
             "reblog": original,
         }
-    # Mentions and tags as stored when the tweet was written (tweets/services/entities.py).
-    mentioned = tweet.entities.get("mentions", [])
+    # Mentions and tags as stored when the tweet was written (tweets/services/entities.py), one
+    # entry per occurrence there; Mastodon lists each account and tag once.
+    mentioned = _first_of_each(tweet.entities.get("mentions", []), "id")
+    tags = _first_of_each(tweet.entities.get("tags", []), "name")
     links = context.links or Links(request)
     by_name = {mention["username"].lower(): mention["username"] for mention in mentioned}
 
@@ -316,10 +324,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
             }
             for mention in mentioned
         ],
-        "tags": [
-            {"name": tag["name"], "url": tag_url(request, tag["name"])}
-            for tag in tweet.entities.get("tags", [])
-        ],
+        "tags": [{"name": tag["name"], "url": tag_url(request, tag["name"])} for tag in tags],
         "emojis": [],
         "card": None,
         "poll": None,

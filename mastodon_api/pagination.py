@@ -74,19 +74,31 @@ def paginate(
     since_id = id_param(request, "since_id")
     min_id = id_param(request, "min_id")
     if min_id is not None:
-        items = [
-            item for item in fetch(min_id, False, limit) if max_id is None or key(item) < max_id
-        ]
+        fetched = fetch(min_id, False, limit)
+        items = [item for item in fetched if max_id is None or key(item) < max_id]
         items.reverse()
     else:
-        items = list(fetch(max_id, True, limit))
+        fetched = fetch(max_id, True, limit)
+        items = list(fetched)
         if since_id is not None:
             items = [item for item in items if key(item) > since_id]
-    if not items:
+    # Where the fetch stopped short of a full page (rows skipped), paging goes on from there.
+    resume = getattr(fetched, "resume", None)
+    if not items and resume is None:
         return items, None
+    oldest = key(items[-1]) if items else None
+    newest = key(items[0]) if items else None
+    if resume is not None:
+        if min_id is None:
+            oldest, newest = resume, newest if newest is not None else max_id
+        else:
+            oldest, newest = oldest if oldest is not None else min_id, resume
     url = request.build_absolute_uri()
     for name in ("max_id", "since_id", "min_id"):
         url = remove_query_param(url, name)
-    next_url = replace_query_param(url, "max_id", key(items[-1]))
-    prev_url = replace_query_param(url, "min_id", key(items[0]))
-    return items, f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'
+    links = []
+    if oldest is not None:
+        links.append(f'<{replace_query_param(url, "max_id", oldest)}>; rel="next"')
+    if newest is not None:
+        links.append(f'<{replace_query_param(url, "min_id", newest)}>; rel="prev"')
+    return items, ", ".join(links) or None

@@ -432,23 +432,28 @@ def timeline_home_fetch(*, reader: User):
         if silenced is None:
             silenced = set(silenced_account_ids(reader))
         shown = Tweet.objects.visible_to(reader).select_related(*TWEET_JOINS)
-        read, more = [], True
+        read, more, reached = [], True, position
         for _ in range(TIMELINE_READ_ROUNDS):
-            ids = candidate_ids(position, forward, limit)
+            ids = candidate_ids(reached, forward, limit)
             tweets = shown.in_bulk(ids)
             read += [
                 tweets[pk] for pk in ids if pk in tweets and not _by_silenced(tweets[pk], silenced)
             ]
             more = len(ids) == limit
+            if ids:
+                reached = ids[-1]
             if len(read) >= limit or not more:
                 break
-            position = ids[-1]
         page = _first_occurrences(read[:limit], forward)
         tweets_hydrate(page)
-        if len(page) == limit or not more:
+        if len(page) == limit:
             return page
-        # Rows were left out, so the count alone no longer tells whether more follow.
-        return FetchedPage(page, has_more=True)
+        # Rows were left out, so the count alone no longer tells whether more follow; where the
+        # rounds ran out before the page filled, paging resumes where they stopped reading.
+        stopped_short = more and len(read) < limit
+        return FetchedPage(
+            page, has_more=more or len(read) > limit, resume=reached if stopped_short else None
+        )
 
     return fetch
 

@@ -233,3 +233,35 @@ def test_account_statuses_can_leave_out_reblogs(oauth_client, api_client):
     assert len(api_client.get(url).json()) == 2
     only_own = api_client.get(url, {"exclude_reblogs": "true"}).json()
     assert [s["id"] for s in only_own] == [str(own.pk)]
+
+
+def test_an_account_or_tag_named_twice_is_listed_once(oauth_client):
+    UserFactory(username="bobby")
+    author = UserFactory()
+    tweet = TweetFactory(author=author, text="@bobby hi @bobby #Django #django #other")
+    status = oauth_client(author).get(f"/api/v1/statuses/{tweet.pk}").json()
+    assert [mention["username"] for mention in status["mentions"]] == ["bobby"]
+    assert [tag["name"] for tag in status["tags"]] == ["django", "other"]
+
+
+def test_home_timeline_link_goes_past_a_long_run_of_muted_statuses(oauth_client):
+    from tweets import services
+
+    reader, friend, muted = UserFactory.create_batch(3)
+    follow(reader, friend)
+    follow(reader, muted)
+    services.mute_create(muter=reader, muted=muted)
+    older = TweetFactory(author=friend)
+    for _ in range(12):
+        TweetFactory(author=muted)
+    newer = TweetFactory(author=friend)
+    client = oauth_client(reader)
+
+    seen, url = [], "/api/v1/timelines/home?limit=1"
+    for _ in range(10):
+        response = client.get(url)
+        seen += [status["id"] for status in response.json()]
+        if str(older.pk) in seen:
+            break
+        url = re.search(r'<([^>]+)>; rel="next"', response["Link"]).group(1)
+    assert seen == [str(newer.pk), str(older.pk)]

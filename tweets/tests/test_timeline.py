@@ -229,3 +229,55 @@ def test_deleting_an_account_removes_its_timeline_and_its_tweets_from_others(use
     assert list(TimelineEntry.objects.values_list("owner_id", flat=True)) == [user.pk]
     user.delete()
     assert not TimelineEntry.objects.exists()
+
+
+def _page_ids(client, url, params=None):
+    body = client.get(url, params or {}).json()
+    return [tweet["id"] for tweet in body["results"]], body["next"], body["previous"]
+
+
+def test_paging_crosses_a_long_run_of_muted_tweets_without_repeating(auth_client):
+    reader, friend, muted = UserFactory.create_batch(3)
+    follow(reader, friend)
+    follow(reader, muted)
+    services.mute_create(muter=reader, muted=muted)
+    older = TweetFactory(author=friend)
+    for _ in range(12):
+        TweetFactory(author=muted)
+    newer = TweetFactory(author=friend)
+    client = auth_client(reader)
+
+    seen, cursors = [], []
+    ids, url, _ = _page_ids(client, HOME, {"limit": 1})
+    for _ in range(10):
+        seen += ids
+        if url is None:
+            break
+        assert url not in cursors, "a next link repeated itself"
+        cursors.append(url)
+        ids, url, _ = _page_ids(client, url)
+    assert seen == [str(newer.pk), str(older.pk)]
+
+
+def test_a_page_shortened_by_a_duplicate_still_links_to_the_rest(auth_client):
+    reader, friend, other, muted = UserFactory.create_batch(4)
+    for followee in (friend, other, muted):
+        follow(reader, followee)
+    services.mute_create(muter=reader, muted=muted)
+    oldest = TweetFactory(author=friend)
+    original = TweetFactory(author=friend)
+    TweetFactory(author=muted)
+    TweetFactory(author=friend)
+    services.repost_create(user=other, tweet=original)
+    client = auth_client(reader)
+
+    seen, url = [], HOME
+    params = {"limit": 2}
+    for _ in range(10):
+        ids, url, _ = _page_ids(client, url, params)
+        params = None
+        seen += ids
+        if url is None:
+            break
+    assert str(oldest.pk) in seen
+    assert len(seen) == len(set(seen))
