@@ -15,23 +15,9 @@ TOKEN = re.compile(
     r"|(?<![\w#&/])#(?P<tag>\w{1,100})"
 )
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
-MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]{3,30})(?![\w@])")
 
 ALLOWED_TAGS = {"p", "br", "a", "span"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "class", "target", "translate"}, "span": {"class"}}
-
-
-HASHTAG = re.compile(r"(?<![\w#&/])#(\w{1,100})")
-
-
-def hashtags(text: str) -> list[str]:
-    """The distinct hashtags of a text, lower-cased, in order of appearance."""
-    return list(dict.fromkeys(tag.lower() for tag in HASHTAG.findall(text)))
-
-
-def mentioned_usernames(text: str) -> set[str]:
-    """The lower-cased usernames ``@mentioned`` in a text."""
-    return {name.lower() for name in MENTION.findall(text)}
 
 
 def _link(match: re.Match, mention_url, tag_url) -> tuple[str, str]:
