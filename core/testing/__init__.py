@@ -45,11 +45,14 @@ def upload(
 
 
 class RedisServer:
-    """A throwaway ``redis-server`` (the Debian package) on a free loopback port, in memory only,
-    stopped by its PID. ``RedisServer.installed()`` says whether tests can use one."""
+    """A throwaway ``redis-server`` (the Debian package) on a free loopback port, stopped by its
+    PID: in memory only, or with ``persistent=True`` writing an append-only file in ``directory``
+    as production runs it, so that a stop and a start keep the queues and the broker's routing.
+    ``RedisServer.installed()`` says whether tests can use one."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, *, persistent: bool = False):
         self.directory = directory
+        self.persistent = persistent
         self.port = free_port()
         self.process = None
 
@@ -69,7 +72,7 @@ class RedisServer:
                 "--port", str(self.port),
                 "--bind", "127.0.0.1",
                 "--save", "",
-                "--appendonly", "no",
+                "--appendonly", "yes" if self.persistent else "no",
                 "--dir", str(self.directory),
             ],
             stdout=subprocess.DEVNULL,

@@ -40,7 +40,8 @@ class Stack:
     def __init__(self, root: Path):
         self.root = root
         self.postgres = Postgres(root / "pg")
-        self.redis = RedisServer(root)
+        # As production runs it (the compose file): a restart keeps queues and routing.
+        self.redis = RedisServer(root, persistent=True)
         self.app_port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
         self.metrics_ports: dict[str, int] = {}
