@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.ids import id_floor
+from core.ranges import pk_ranges
 from core.tasks import enqueue, send
 from tweets.models import (
     Broadcaster,
@@ -242,6 +243,8 @@ def _timelines_trim_range(cursor, low: int, high: int) -> int:
 
 
 TRIM_BATCH_OWNERS = 200
+# The upper bound of the last range of owners: past every id (ids are 64-bit).
+_PAST_EVERY_OWNER = 2**63 - 1
 
 
 def timelines_trim(*, progress=None) -> int:
@@ -250,14 +253,14 @@ def timelines_trim(*, progress=None) -> int:
     ``_timelines_trim_range``). Reads of a trimmed timeline continue below its horizon from the
     tweets themselves (``tweets.selectors.timeline_home_fetch``). Idempotent. ``progress(stage,
     done, total)`` is told of each range. Returns the number of entries deleted."""
-    owner_ids = User.objects.order_by("pk").values_list("pk", flat=True)
-    batches = _owner_batches([(pk, 1) for pk in owner_ids], TRIM_BATCH_OWNERS)
-    total = sum(weight for _, _, weight in batches)
+    owners = User.objects.all()
+    total = owners.count()
     deleted = done = 0
-    for low, high, weight in batches:
+    for first, last in pk_ranges(owners, TRIM_BATCH_OWNERS):
+        high = _PAST_EVERY_OWNER if last is None else last + 1
         with transaction.atomic(), connection.cursor() as cursor:
-            deleted += _timelines_trim_range(cursor, low, high)
-        done += weight
+            deleted += _timelines_trim_range(cursor, first, high)
+        done = min(total, done + TRIM_BATCH_OWNERS)
         if progress is not None:
             progress("trim", done, total)
     return deleted
