@@ -10,7 +10,7 @@ from django.test import override_settings
 from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
 from tweets.models import Tweet
-from tweets.tests.factories import TweetFactory, follow
+from tweets.tests.factories import TweetFactory, follow, timeline_with_muted_run
 
 pytestmark = pytest.mark.django_db
 
@@ -245,16 +245,7 @@ def test_an_account_or_tag_named_twice_is_listed_once(oauth_client):
 
 
 def test_home_timeline_link_goes_past_a_long_run_of_muted_statuses(oauth_client):
-    from tweets import services
-
-    reader, friend, muted = UserFactory.create_batch(3)
-    follow(reader, friend)
-    follow(reader, muted)
-    services.mute_create(muter=reader, muted=muted)
-    older = TweetFactory(author=friend)
-    for _ in range(12):
-        TweetFactory(author=muted)
-    newer = TweetFactory(author=friend)
+    reader, older, newer = timeline_with_muted_run()
     client = oauth_client(reader)
 
     seen, url = [], "/api/v1/timelines/home?limit=1"

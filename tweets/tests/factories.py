@@ -31,3 +31,16 @@ def follow(follower, followee):
 def repost(user, tweet):
     user.refresh_from_db(fields=["followers_count"])
     return services.repost_create(user=user, tweet=tweet)[0]
+
+
+def timeline_with_muted_run(length: int = 12):
+    """A reader following a friend and a muted account whose ``length`` tweets sit between two
+    of the friend's: returns ``(reader, older, newer)``, the friend's tweets around the run."""
+    reader, friend, muted = UserFactory.create_batch(3)
+    follow(reader, friend)
+    follow(reader, muted)
+    services.mute_create(muter=reader, muted=muted)
+    older = TweetFactory(author=friend)
+    TweetFactory.create_batch(length, author=muted)
+    newer = TweetFactory(author=friend)
+    return reader, older, newer

@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
 from tweets.models import TimelineEntry, TimelineHorizon, Tweet
-from tweets.tests.factories import TweetFactory, follow
+from tweets.tests.factories import TweetFactory, follow, timeline_with_muted_run
 
 pytestmark = pytest.mark.django_db
 
@@ -237,14 +237,7 @@ def _page_ids(client, url, params=None):
 
 
 def test_paging_crosses_a_long_run_of_muted_tweets_without_repeating(auth_client):
-    reader, friend, muted = UserFactory.create_batch(3)
-    follow(reader, friend)
-    follow(reader, muted)
-    services.mute_create(muter=reader, muted=muted)
-    older = TweetFactory(author=friend)
-    for _ in range(12):
-        TweetFactory(author=muted)
-    newer = TweetFactory(author=friend)
+    reader, older, newer = timeline_with_muted_run()
     client = auth_client(reader)
 
     seen, cursors = [], []
