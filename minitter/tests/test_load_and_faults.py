@@ -38,6 +38,10 @@ pytestmark = pytest.mark.load
 CLIENTS = 32
 SECONDS = float(os.environ.get("MINITTER_LOAD_SECONDS", "60"))
 FAULT_SECONDS = 5
+STATEMENT_TIMEOUT_MS = 5000
+# A frozen server is given up on one second after the statement timeout (core.db): the freeze
+# outlasts that, so every request caught inside it ends in a 503 rather than waiting it out.
+FREEZE_SECONDS = STATEMENT_TIMEOUT_MS / 1000 + 3
 GRACE_SECONDS = 3  # requests sent just before a dependency came back may still get a 503
 PASSWORD = "a-load-test-passphrase"
 S3_CREDENTIALS = {"aws_access_key_id": "minitter-load", "aws_secret_access_key": "minitter-load"}
@@ -227,6 +231,7 @@ def loaded():
             S3_CONNECT_TIMEOUT="1",
             S3_READ_TIMEOUT="3",
             S3_MAX_ATTEMPTS="1",
+            DB_STATEMENT_TIMEOUT_MS=str(STATEMENT_TIMEOUT_MS),
             # The limits are not under test here: 32 clients share one address.
             **{
                 f"THROTTLE_{scope}": "1000000/min"
@@ -295,7 +300,7 @@ def run_load(stack: Stack, store: S3Store):
         for pid in pids:
             os.kill(pid, signal.SIGSTOP)
         try:
-            time.sleep(FAULT_SECONDS)
+            time.sleep(FREEZE_SECONDS)
         finally:
             for pid in pids:
                 os.kill(pid, signal.SIGCONT)
