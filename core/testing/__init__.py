@@ -100,6 +100,17 @@ def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def refresh_planner_statistics() -> None:
+    """On PostgreSQL, ANALYZE what the test has written: autovacuum never sees a test's rows (its
+    transaction does not commit), and a plan chosen for near-empty tables can take seconds over
+    a large fixture, where production's statistics would be fresh."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def explain(queryset, **settings) -> str:
     """PostgreSQL's plan for ``queryset`` as text, with planner ``settings`` such as
     ``enable_seqscan="off"`` applied for this one statement (inside the test's transaction)."""

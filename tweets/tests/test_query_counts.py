@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from core.testing import API
+from core.testing import API, refresh_planner_statistics
 from media.tests.factories import MediaFileFactory
 from tweets import services
 from tweets.tests.factories import TweetFactory, follow
@@ -41,6 +41,7 @@ def busy_world(settings):
     settings.TIMELINE_FANOUT_MAX_FOLLOWERS = 0
     TweetFactory(author=authors[0])
     services.repost_create(user=authors[0], tweet=TweetFactory(author=authors[1]))
+    refresh_planner_statistics()
     return reader, parent
 
 
