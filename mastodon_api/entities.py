@@ -312,9 +312,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "reblog": None,
         "application": None,
         "account": context.account(tweet.author),
-        "media_attachments": [
-            media_attachment(attachment.media, request) for attachment in tweet.attachments.all()
-        ],
+        "media_attachments": [media_attachment(media, request) for media in tweet.media_files()],
         "mentions": [
             {
                 "id": str(mention["id"]),

@@ -12,7 +12,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -34,8 +33,8 @@ from tweets.models import (
     TimelineEntry,
     TimelineHorizon,
     Tweet,
+    TweetMedia,
     TweetTag,
-    attachments_prefetch,
     not_blocked_q,
     not_muted_q,
     silenced_account_ids,
@@ -303,10 +302,26 @@ def likes_by_user(*, user: User, viewer) -> QuerySet:
 
 
 def tweets_hydrate(tweets: list[Tweet]) -> None:
-    """Prefetch what the JSON of these tweets and of the originals they repost shows (their
-    media) in one query."""
-    originals = [tweet.repost_of for tweet in tweets if tweet.repost_of_id]
-    prefetch_related_objects([*tweets, *originals], attachments_prefetch())
+    """Load what the JSON of these tweets and of the originals they repost shows (their media,
+    for ``Tweet.media_files``) in one query. Tweets whose attachments a ``with_author()`` prefetch
+    already loaded are left as they are."""
+    shown = [*tweets, *(tweet.repost_of for tweet in tweets if tweet.repost_of_id)]
+    missing = {
+        tweet.pk: tweet
+        for tweet in shown
+        if getattr(tweet, "_media_files", None) is None
+        and "attachments" not in getattr(tweet, "_prefetched_objects_cache", {})
+    }
+    if not missing:
+        return
+    media = {pk: [] for pk in missing}
+    # Built without the prefetch machinery, which costs more than the query on every page.
+    rows = TweetMedia.objects.filter(tweet_id__in=list(missing)).select_related("media")
+    for row in rows.order_by("tweet_id", "position"):
+        media[row.tweet_id].append(row.media)
+    for tweet in shown:  # the same tweet may be here twice, as two objects
+        if tweet.pk in missing:
+            tweet._media_files = media[tweet.pk]
 
 
 def _first_occurrences(items: list[Tweet], newest_first: bool) -> list[Tweet]:

@@ -201,7 +201,7 @@ def tweet_json(tweet: Tweet, context: dict, *, with_original: bool = True) -> di
         "reposted": tweet.pk in flags.get("reposted", ()),
         "bookmarked": tweet.pk in flags.get("bookmarked", ()),
         "url": links.url("tweet-detail", tweet.pk),
-        "media": [_media_json(item.media, request) for item in tweet.attachments.all()],
+        "media": [_media_json(media, request) for media in tweet.media_files()],
         "mentions": [
             {
                 "id": str(mention["id"]),

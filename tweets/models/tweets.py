@@ -145,6 +145,14 @@ class Tweet(models.Model):
             return f"{self.author_id} reposts {self.repost_of_id}"
         return f"{self.author_id}: {self.text[:50]}"
 
+    def media_files(self) -> list:
+        """The attached uploads in display order, as ``tweets_hydrate`` or a prefetch of
+        ``attachments`` (``with_author``) loaded them for a whole page; else one query."""
+        hydrated = getattr(self, "_media_files", None)
+        if hydrated is not None:
+            return hydrated
+        return [attachment.media for attachment in self.attachments.all()]
+
 
 class TweetMedia(models.Model):
     """An upload attached to a tweet, in display order. An upload belongs to one tweet only."""
