@@ -307,7 +307,7 @@ def tweets_hydrate(tweets: list[Tweet]) -> None:
     already loaded are left as they are."""
     shown = [*tweets, *(tweet.repost_of for tweet in tweets if tweet.repost_of_id)]
     missing = {
-        tweet.pk: tweet
+        tweet.pk
         for tweet in shown
         if getattr(tweet, "_media_files", None) is None
         and "attachments" not in getattr(tweet, "_prefetched_objects_cache", {})
