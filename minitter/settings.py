@@ -262,8 +262,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A message taken by a worker that vanished (SIGKILL, lost machine) goes back to the queue after
 # this many seconds; tasks are short batches, so a few minutes is safe and bounds the delay.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300)
+# Workers look for such messages every CELERY_RESTORE_INTERVAL seconds (kombu's default looks
+# only every tenth time, about every 100 s, which can double the delay).
+CELERY_RESTORE_INTERVAL = env_int("CELERY_RESTORE_INTERVAL", 10)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": REDIS_TIMEOUT,
     "socket_timeout": max(REDIS_TIMEOUT, 5),
     # Publishing gives up after one quick retry instead of kombu's default seconds of retrying.
