@@ -68,8 +68,9 @@ class Broadcaster(models.Model):
 class TimelineWork(models.Model):
     """Timeline work owed by a committed write (the outbox): a tweet's fan-out to its followers, or
     a follow's backfill. Written in the same transaction as the tweet or follow, removed once the
-    work is handed to the broker (fan-out) or done (backfill); a periodic job sends again what is
-    left, so a broker that was down when the write committed delays the work but never loses it.
+    work is done: a backfill when it has run, a fan-out when its last batch finds every follower
+    served. A periodic job sends again what is left without progress, so neither a broker that was
+    down when the write committed nor a message lost with a killed worker loses the work.
     """
 
     class Kind(models.TextChoices):
@@ -80,7 +81,10 @@ class TimelineWork(models.Model):
     # The tweet's id (fan-out) or the follow's (backfill).
     object_id = models.BigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Last sent, or last progress (a fan-out batch done): the periodic job resends after a pause.
     attempted_at = models.DateTimeField(null=True, blank=True)
+    # A fan-out's batches sent and not yet done; the one that brings it to 0 checks completeness.
+    batches_left = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.ids import id_floor
@@ -58,24 +58,26 @@ def timeline_fan_out(tweet: Tweet) -> None:
 
 
 def timeline_fan_out_plan(*, tweet_id: int) -> int:
-    """Split a tweet's fan-out into batches of followers (by follow id) and send one task per
-    batch; then its outbox row goes. Idempotent: running it again sends the same batches, whose
-    inserts skip entries that exist. Returns the number of batches."""
+    """Split what a tweet's fan-out still owes (the followers whose timeline lacks it, by follow
+    id) into batches and send one task per batch; with nothing owed (done, or the tweet deleted)
+    its outbox row goes. The row counts the batches down and goes when the last one finds every
+    follower served (``timeline_fan_out_batch``), so a batch lost with a killed worker leaves it
+    for the periodic resend, which runs this again for what is missing. Idempotent. Returns the
+    number of batches sent."""
     from tweets import tasks
 
     work = TimelineWork.objects.filter(kind=TimelineWork.Kind.FAN_OUT, object_id=tweet_id)
-    author_id = Tweet.objects.filter(pk=tweet_id).values_list("author_id", flat=True).first()
-    starts = []
-    if author_id is not None:
-        follows = Follow.objects.filter(followee_id=author_id).order_by("pk")
-        follow_ids = list(follows.values_list("pk", flat=True))
-        starts = follow_ids[:: settings.TIMELINE_FANOUT_BATCH_SIZE]
+    missing = _fan_out_missing(tweet_id)
+    if not missing:
+        work.delete()
+        return 0
+    starts = missing[:: settings.TIMELINE_FANOUT_BATCH_SIZE]
+    work.update(batches_left=len(starts), attempted_at=timezone.now())
     for number, first in enumerate(starts):
         following = starts[number + 1] if number + 1 < len(starts) else None
         batch = {"tweet_id": tweet_id, "first_follow_id": first, "next_follow_id": following}
         if not send(tasks.timeline_fan_out_batch, batch):
             raise TimelineWorkNotSent(f"fan-out of tweet {tweet_id}")
-    work.delete()
     return len(starts)
 
 
@@ -84,7 +86,9 @@ def timeline_fan_out_batch(
 ) -> int:
     """Put a tweet into the timelines of its author's followers whose follow id is in
     [first_follow_id, next_follow_id): one INSERT ... SELECT, no rows in Python. Idempotent
-    (existing entries are skipped); nothing for a tweet deleted meanwhile. Returns rows added."""
+    (existing entries are skipped); nothing for a tweet deleted meanwhile. Then one batch less on
+    the outbox row: at none left, the row goes if no follower lacks the tweet (a batch run twice
+    counts twice, so the count alone does not prove it). Returns rows added."""
     entries = TimelineEntry._meta.db_table
     follows = Follow._meta.db_table
     tweets = Tweet._meta.db_table
@@ -104,7 +108,34 @@ def timeline_fan_out_batch(
             f"ON CONFLICT DO NOTHING",
             params,
         )
-        return cursor.rowcount
+        added = cursor.rowcount
+    work = TimelineWork.objects.filter(kind=TimelineWork.Kind.FAN_OUT, object_id=tweet_id)
+    counted = work.filter(batches_left__gt=0).update(
+        batches_left=F("batches_left") - 1, attempted_at=timezone.now()
+    )
+    finished = work.filter(batches_left=0)
+    if counted and finished.exists() and not _fan_out_missing(tweet_id, limit=1):
+        finished.delete()
+    return added
+
+
+def _fan_out_missing(tweet_id: int, limit: int | None = None) -> list[int]:
+    """The follow ids (ascending) of the followers of the tweet's author whose timeline lacks the
+    tweet: what its fan-out still owes. Leaves out readers whose stored timeline was trimmed
+    above the tweet (their pages read it from the tweets table). Empty for a deleted tweet."""
+    entries, follows = TimelineEntry._meta.db_table, Follow._meta.db_table
+    tweets, horizons = Tweet._meta.db_table, TimelineHorizon._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.id FROM {follows} f JOIN {tweets} t ON t.author_id = f.followee_id "
+            f"WHERE t.id = %s AND NOT EXISTS (SELECT 1 FROM {entries} e "
+            f"WHERE e.owner_id = f.follower_id AND e.tweet_id = t.id) "
+            f"AND NOT EXISTS (SELECT 1 FROM {horizons} h "
+            f"WHERE h.owner_id = f.follower_id AND h.tweet_id > t.id) "
+            f"ORDER BY f.id{' LIMIT %s' if limit else ''}",
+            [tweet_id, limit] if limit else [tweet_id],
+        )
+        return [follow_id for (follow_id,) in cursor.fetchall()]
 
 
 # A follow with the id range its rule reads: tweets from ``since_id`` on (posted since the

@@ -46,8 +46,56 @@ def test_fan_out_runs_in_batches_and_every_follower_gets_one_entry(settings, aut
 
     assert owners_of(tweet.pk) == sorted([author.pk, *(reader.pk for reader in followers)])
     assert not TimelineWork.objects.exists()
-    # Running the whole fan-out again (a redelivered task) adds nothing.
-    assert timeline_fan_out_plan(tweet_id=tweet.pk) == 3
+    # A redelivered plan finds nothing owed, and a batch run again adds nothing.
+    assert timeline_fan_out_plan(tweet_id=tweet.pk) == 0
+    assert timeline_fan_out_batch(tweet_id=tweet.pk, first_follow_id=0, next_follow_id=None) == 0
+    assert len(owners_of(tweet.pk)) == 6
+
+
+def test_a_lost_batch_keeps_the_outbox_row_until_the_resend_serves_the_rest(
+    settings, monkeypatch, author_with_followers
+):
+    """A worker killed at the wrong moment can lose a message it had taken from Redis and not yet
+    recorded as unacknowledged; the outbox row then outlives the batches and is sent again."""
+    settings.TIMELINE_FANOUT_BATCH_SIZE = 2
+    author, followers = author_with_followers
+    sent = []
+    with monkeypatch.context() as broker:
+        broker.setattr(
+            tasks.timeline_fan_out_batch, "apply_async", lambda kwargs: sent.append(kwargs)
+        )
+        tweet = services.tweet_create(author=author, text="one batch lost")
+    assert len(sent) == 3
+    first, _, last = sent
+    for batch in (first, last, first):  # the first one delivered twice, the second never
+        timeline_fan_out_batch(**batch)
+    work = TimelineWork.objects.get(object_id=tweet.pk)
+    assert work.batches_left == 0  # counted down, but two followers still lack the tweet
+    assert len(owners_of(tweet.pk)) == 4
+
+    assert timeline_work_resend(older_than=timedelta(0)) == 0
+    assert owners_of(tweet.pk) == sorted([author.pk, *(reader.pk for reader in followers)])
+    assert not TimelineWork.objects.exists()
+
+
+def test_a_finished_fan_out_whose_row_stayed_is_closed_without_sending_again(
+    settings, monkeypatch, author_with_followers
+):
+    settings.TIMELINE_FANOUT_BATCH_SIZE = 2
+    author, _ = author_with_followers
+    sent = []
+    with monkeypatch.context() as broker:
+        broker.setattr(
+            tasks.timeline_fan_out_batch, "apply_async", lambda kwargs: sent.append(kwargs)
+        )
+        tweet = services.tweet_create(author=author, text="all served")
+        # Every follower served, but the count never reached zero (a worker died after a
+        # batch's insert, before it counted).
+        timeline_fan_out_batch(tweet_id=tweet.pk, first_follow_id=0, next_follow_id=None)
+        assert TimelineWork.objects.get(object_id=tweet.pk).batches_left == 2
+        sent.clear()
+        assert timeline_work_resend(older_than=timedelta(0)) == 0
+    assert sent == []
     assert len(owners_of(tweet.pk)) == 6
 
 
