@@ -216,8 +216,14 @@ def timeline_work_resend(*, older_than: timedelta, limit: int = 1000) -> int:
 
     now = timezone.now()
     cutoff = now - older_than
+    # A fan-out with batches in flight may only be queued behind other work, or held by a worker
+    # that died until the broker gives it back: it waits the visibility timeout longer, so that a
+    # backlog is not multiplied by plans sent again.
+    in_flight_cutoff = cutoff - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
     stale = TimelineWork.objects.filter(
-        Q(attempted_at__lt=cutoff) | Q(attempted_at__isnull=True, created_at__lt=cutoff)
+        Q(batches_left=0, attempted_at__lt=cutoff)
+        | Q(batches_left__gt=0, attempted_at__lt=in_flight_cutoff)
+        | Q(attempted_at__isnull=True, created_at__lt=cutoff)
     ).order_by("pk")[:limit]
     for work in stale:
         TimelineWork.objects.filter(pk=work.pk).update(attempted_at=now)

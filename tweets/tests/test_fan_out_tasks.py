@@ -7,6 +7,7 @@ of followers, idempotent, and kept in the outbox until the broker takes them.
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from accounts.tests.factories import UserFactory
@@ -92,9 +93,15 @@ def test_a_finished_fan_out_whose_row_stayed_is_closed_without_sending_again(
         # Every follower served, but the count never reached zero (a worker died after a
         # batch's insert, before it counted).
         timeline_fan_out_batch(tweet_id=tweet.pk, first_follow_id=0, next_follow_id=None)
-        assert TimelineWork.objects.get(object_id=tweet.pk).batches_left == 2
+        work = TimelineWork.objects.filter(object_id=tweet.pk)
+        assert work.get().batches_left == 2
         sent.clear()
-        assert timeline_work_resend(older_than=timedelta(0)) == 0
+        # Batches in flight are given the visibility timeout to come back before a new plan.
+        settings.CELERY_VISIBILITY_TIMEOUT = 300
+        work.update(attempted_at=timezone.now() - timedelta(seconds=200))
+        assert timeline_work_resend(older_than=timedelta(seconds=60)) == 1
+        work.update(attempted_at=timezone.now() - timedelta(seconds=400))
+        assert timeline_work_resend(older_than=timedelta(seconds=60)) == 0
     assert sent == []
     assert len(owners_of(tweet.pk)) == 6
 
