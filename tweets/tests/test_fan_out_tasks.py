@@ -1,9 +1,10 @@
 """Timeline fan-out and follow backfill as background tasks: sent after commit, split into batches
-of followers, idempotent, and kept in the outbox until the broker takes them.
+of followers, idempotent, and kept in the outbox until they are done.
 
 (A real Celery worker and Redis, with the worker killed mid-fan-out, run in the end-to-end test
 ``minitter/tests/test_e2e_workers.py``.)"""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,17 @@ def owners_of(tweet_id) -> list[int]:
     return sorted(
         TimelineEntry.objects.filter(tweet_id=tweet_id).values_list("owner_id", flat=True)
     )
+
+
+@contextmanager
+def batches_held(monkeypatch):
+    """Fan-out batches sent to the broker are collected in the list yielded instead of running."""
+    sent = []
+    with monkeypatch.context() as broker:
+        broker.setattr(
+            tasks.timeline_fan_out_batch, "apply_async", lambda kwargs: sent.append(kwargs)
+        )
+        yield sent
 
 
 @pytest.fixture
@@ -60,11 +72,7 @@ def test_a_lost_batch_keeps_the_outbox_row_until_the_resend_serves_the_rest(
     recorded as unacknowledged; the outbox row then outlives the batches and is sent again."""
     settings.TIMELINE_FANOUT_BATCH_SIZE = 2
     author, followers = author_with_followers
-    sent = []
-    with monkeypatch.context() as broker:
-        broker.setattr(
-            tasks.timeline_fan_out_batch, "apply_async", lambda kwargs: sent.append(kwargs)
-        )
+    with batches_held(monkeypatch) as sent:
         tweet = services.tweet_create(author=author, text="one batch lost")
     assert len(sent) == 3
     first, _, last = sent
@@ -84,11 +92,7 @@ def test_a_finished_fan_out_whose_row_stayed_is_closed_without_sending_again(
 ):
     settings.TIMELINE_FANOUT_BATCH_SIZE = 2
     author, _ = author_with_followers
-    sent = []
-    with monkeypatch.context() as broker:
-        broker.setattr(
-            tasks.timeline_fan_out_batch, "apply_async", lambda kwargs: sent.append(kwargs)
-        )
+    with batches_held(monkeypatch) as sent:
         tweet = services.tweet_create(author=author, text="all served")
         # Every follower served, but the count never reached zero (a worker died after a
         # batch's insert, before it counted).
