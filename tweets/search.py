@@ -22,11 +22,14 @@ def document_index() -> GinIndex:
     return GinIndex(fields=["document"], name=DOCUMENT_INDEX_NAME)
 
 
-def search_document_write(*, tweet: Tweet) -> None:
-    """Store the search document of the tweet's current text (inside the caller's transaction)."""
-    TweetSearchDocument.objects.update_or_create(
-        tweet=tweet, defaults={"document": search_document(tweet.text)}
-    )
+def search_document_write(*, tweet: Tweet, new: bool = False) -> None:
+    """Store the search document of the tweet's current text (inside the caller's transaction);
+    ``new``: the tweet was inserted in this transaction, so it has no document yet."""
+    document = search_document(tweet.text)
+    if new:
+        TweetSearchDocument.objects.create(tweet=tweet, document=document)
+    else:
+        TweetSearchDocument.objects.update_or_create(tweet=tweet, defaults={"document": document})
 
 
 # A LIMIT makes PostgreSQL plan the subquery on its own; this one never cuts anything off.

@@ -72,6 +72,14 @@ def tweet_response(view: GenericAPIView, tweet_id: int, status_code=status.HTTP_
     return Response(TweetSerializer(tweet, context=context).data, status=status_code)
 
 
+def tweet_created_response(view: GenericAPIView, tweet) -> Response:
+    """A tweet the viewer has just posted (``tweet_create``'s, with its author and media), as
+    ``tweet_response`` would show it, without reading it back: no one has liked, reposted,
+    bookmarked or answered it yet."""
+    context = {**view.get_serializer_context(), "flags": {}}
+    return Response(TweetSerializer(tweet, context=context).data, status=status.HTTP_201_CREATED)
+
+
 @extend_schema(tags=["tweets"])
 class TweetViewSet(
     mixins.ListModelMixin,
@@ -144,7 +152,7 @@ class TweetViewSet(
             in_reply_to=parent,
             media_ids=data.validated_data["media_ids"],
         )
-        return tweet_response(self, tweet.pk, status.HTTP_201_CREATED)
+        return tweet_created_response(self, tweet)
 
     @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
     def partial_update(self, request, *args, **kwargs):

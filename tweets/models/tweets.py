@@ -147,7 +147,8 @@ class Tweet(models.Model):
 
     def media_files(self) -> list:
         """The attached uploads in display order, as ``tweets_hydrate`` or a prefetch of
-        ``attachments`` (``with_author``) loaded them for a whole page; else one query."""
+        ``attachments`` (``with_author``) loaded them for a whole page, or ``tweet_create``
+        attached them; else one query."""
         hydrated = getattr(self, "_media_files", None)
         if hydrated is not None:
             return hydrated

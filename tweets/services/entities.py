@@ -136,18 +136,25 @@ def mention_recipients(
     return sorted(account_ids - {author_id, replied_to})
 
 
-def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
+def mentions_write(*, tweet: Tweet, accounts, new: bool = False) -> tuple[set[int], set[int]]:
     """Make the tweet's mentions exactly these accounts; returns the ids of the accounts added
-    and removed (an edit keeps the mentions it still has). The one place mentions change."""
+    and removed (an edit keeps the mentions it still has). The one place mentions change.
+    ``new``: the tweet was inserted in this transaction, so it has none stored yet."""
     wanted = {account.pk for account in accounts}
-    stored = set(Mention.objects.filter(tweet=tweet).values_list("account_id", flat=True))
+    stored = set()
+    if not new:
+        stored = set(Mention.objects.filter(tweet=tweet).values_list("account_id", flat=True))
     added, removed = wanted - stored, stored - wanted
     if removed:
         Mention.objects.filter(tweet=tweet, account_id__in=removed).delete()
     Mention.objects.bulk_create([Mention(tweet=tweet, account_id=pk) for pk in sorted(added)])
-    replied_to = (
-        Tweet.objects.filter(pk=tweet.in_reply_to_id).values_list("author_id", flat=True).first()
-    )
+    replied_to = None
+    if added and tweet.in_reply_to_id:
+        replied_to = (
+            Tweet.objects.filter(pk=tweet.in_reply_to_id)
+            .values_list("author_id", flat=True)
+            .first()
+        )
     Notification.objects.bulk_create(
         [
             Notification(
@@ -166,10 +173,12 @@ def mentions_write(*, tweet: Tweet, accounts) -> tuple[set[int], set[int]]:
     return added, removed
 
 
-def tags_write(*, tweet: Tweet, tags: set[str], at: datetime) -> None:
+def tags_write(*, tweet: Tweet, tags: set[str], at: datetime, new: bool = False) -> None:
     """Make the tweet's tags exactly these, and count a use of each new one by its author in the
-    hour of ``at`` for trending."""
-    stored = set(TweetTag.objects.filter(tweet=tweet).values_list("tag", flat=True))
+    hour of ``at`` for trending. ``new`` as for ``mentions_write``."""
+    stored = set()
+    if not new:
+        stored = set(TweetTag.objects.filter(tweet=tweet).values_list("tag", flat=True))
     added, removed = tags - stored, stored - tags
     if removed:
         TweetTag.objects.filter(tweet=tweet, tag__in=removed).delete()
@@ -181,7 +190,8 @@ def tags_write(*, tweet: Tweet, tags: set[str], at: datetime) -> None:
     )
 
 
-def entities_store(*, tweet: Tweet, entities: Entities, at: datetime) -> None:
-    """Store a posted or edited tweet's mentions and tags (its ``entities`` are saved with it)."""
-    mentions_write(tweet=tweet, accounts=entities.accounts)
-    tags_write(tweet=tweet, tags=entities.tags, at=at)
+def entities_store(*, tweet: Tweet, entities: Entities, at: datetime, new: bool = False) -> None:
+    """Store a posted (``new``) or edited tweet's mentions and tags (its ``entities`` are saved
+    with it)."""
+    mentions_write(tweet=tweet, accounts=entities.accounts, new=new)
+    tags_write(tweet=tweet, tags=entities.tags, at=at, new=new)

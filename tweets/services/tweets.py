@@ -72,11 +72,12 @@ def tweet_create(
     tweet.fanned_out = timeline_fans_out(author)
     tweet.entities = entities.json
     tweet.save(force_insert=True)
-    entities_store(tweet=tweet, entities=entities, at=tweet.created_at)
-    search_document_write(tweet=tweet)
+    entities_store(tweet=tweet, entities=entities, at=tweet.created_at, new=True)
+    search_document_write(tweet=tweet, new=True)
     TweetMedia.objects.bulk_create(
         [TweetMedia(tweet=tweet, media=item, position=n) for n, item in enumerate(media)]
     )
+    tweet._media_files = media  # for ``Tweet.media_files``: the answer shows them unread
     User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
     timeline_fan_out(tweet)
     if in_reply_to is not None:

@@ -1,10 +1,12 @@
 """Tweets with pictures: attaching uploads, the rules on which ones, and deletion."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from core.testing import upload as upload_image
+from core.testing.images import image_bytes
 from media.models import MediaFile
 from tweets.models import Tweet
 
@@ -95,3 +97,26 @@ def test_deleting_a_tweet_deletes_its_media_files(
 
     assert not MediaFile.objects.exists()
     assert not any((_media_in_tmp_dir / key).exists() for key in keys)
+
+
+def test_posting_answers_the_tweet_as_reading_it_back_shows_it(auth_client, user):
+    """The answer to a post is built from what the post wrote, not read back: it must be what a
+    read of the tweet gives, with an avatar, pictures, a reply, a mention and a tag."""
+    client = auth_client(user)
+    avatar = SimpleUploadedFile("me.png", image_bytes("PNG"), content_type="image/png")
+    response = client.put(f"{API}/accounts/me/avatar", {"file": avatar}, format="multipart")
+    assert response.status_code == 200
+    other = UserFactory(username="minji")
+    parent = client.post(f"{API}/tweets", {"text": "first"}, format="json").json()
+    ids = [upload(client) for _ in range(2)]
+    response = client.post(
+        f"{API}/tweets",
+        {"text": "@minji look #커피", "media_ids": ids, "in_reply_to": parent["id"]},
+        format="json",
+    )
+    assert response.status_code == 201
+    posted = response.json()
+    assert [m["id"] for m in posted["media"]] == ids
+    assert posted["mentions"][0]["id"] == str(other.pk)
+    assert posted["author"]["avatar_url"]
+    assert client.get(f"{API}/tweets/{posted['id']}").json() == posted
