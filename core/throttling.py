@@ -7,10 +7,11 @@ Redis cannot be reached a throttle lets the request through (fails open) with a 
 metric: a brief Redis outage must not take the API down.
 
 Each limit counts in windows: a window opens at the first request that finds none and lasts the
-rate's period (a minute for ``10/min``); requests are counted with the cache's atomic ``add`` and
-``incr`` (Redis ``INCR``, a row lock in the database cache, a lock in the per-process one), so
-requests at the same moment are all counted. (DRF's own throttles read a list of request times
-and write it back: parallel requests overwrote each other's and passed the limit.)
+rate's period (a minute for ``10/min``); requests are counted atomically
+(``core.cache.window_count``: one Redis transaction, a row lock in the database cache, a lock in
+the per-process one), so requests at the same moment are all counted. (DRF's own throttles read
+a list of request times and write it back: parallel requests overwrote each other's and passed
+the limit.)
 
 Each throttle records the limit it applied; ``RateLimitHeadersMiddleware`` then answers with
 ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds until a slot
@@ -24,6 +25,8 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from core.cache import window_count
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +73,12 @@ class RateThrottle(SimpleRateThrottle):
 
     def _count(self) -> tuple[int, float]:
         """Count this request in its key's current window: (requests in it so far, the time it
-        opened)."""
-        counter, opened = f"{self.key}:count", f"{self.key}:opened"
-        for _ in range(2):  # again if the window closed between add and incr
-            self.cache.add(counter, 0, self.duration)
-            try:
-                count = self.cache.incr(counter)
-                break
-            except ValueError:
-                continue
-        else:
-            count = 1
+        opened). Redis tells the time left with the count; other caches keep the opening time
+        in a second key."""
+        count, left = window_count(self.cache, f"{self.key}:count", self.duration)
+        if left is not None:
+            return count, self.now - (self.duration - left)
+        opened = f"{self.key}:opened"
         if count == 1:
             self.cache.set(opened, self.now, self.duration)
             return count, self.now

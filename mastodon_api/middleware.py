@@ -21,6 +21,7 @@ from django.http import JsonResponse
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from core.cache import window_count
 from core.throttling import failed_open
 
 SCOPE = "mastodon"
@@ -76,9 +77,4 @@ class RateLimitMiddleware:
     @staticmethod
     def _count(key: str, window: int) -> int:
         """This request's number in the window."""
-        cache.add(key, 0, window + 5)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window + 5)
-            return 1
+        return window_count(cache, key, window + 5)[0]

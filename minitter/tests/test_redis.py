@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from conftest import redis_cache
+from core.cache import window_count
 from core.testing import API, RedisServer, free_port
 from minitter.tests.test_operations import _metric
 
@@ -40,6 +41,31 @@ def test_throttle_counters_live_in_redis(api_client, user, strict_login_limit, r
     assert login(api_client, user.username).status_code == 429
     keys = [key.decode() for key in redis_cache_server.keys("minitter:*")]
     assert any("throttle_login_username" in key for key in keys), keys
+
+
+def test_a_window_count_on_redis_opens_its_window_once_and_reports_its_time_left(
+    redis_cache_server,
+):
+    from django.core.cache import cache
+
+    counts = [window_count(cache, "window-probe", 60) for _ in range(3)]
+    assert [count for count, _ in counts] == [1, 2, 3]
+    assert all(50 < left <= 60 for _, left in counts)
+    # One counter, readable through the cache's API, which expires with its window.
+    assert cache.get("window-probe") == 3
+    (key,) = redis_cache_server.keys("*window-probe")
+    assert 50 < redis_cache_server.ttl(key) <= 60
+
+
+def test_a_write_on_redis_reports_the_time_its_limit_resets(auth_client, user, redis_cache_server):
+    client = auth_client(user)
+    first = client.post(f"{API}/tweets", {"text": "one"}, format="json")
+    second = client.post(f"{API}/tweets", {"text": "two"}, format="json")
+    assert (first.status_code, second.status_code) == (201, 201)
+    limit = int(first["X-RateLimit-Limit"])
+    assert int(first["X-RateLimit-Remaining"]) == limit - 1
+    assert int(second["X-RateLimit-Remaining"]) == limit - 2
+    assert 0 < int(second["X-RateLimit-Reset"]) <= 60
 
 
 def test_ready_checks_redis_when_configured(api_client, redis_cache_server):
