@@ -7,11 +7,9 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db.models import (
-    CharField,
     Count,
     Q,
     QuerySet,
-    Value,
 )
 from django.utils import timezone
 
@@ -221,66 +219,37 @@ def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
     both ways, and whether the viewer mutes the other (and its notifications)."""
     if not viewer.is_authenticated:
         return None
-    both = [viewer.pk, other.pk]
-    follows = set(
-        Follow.objects.filter(follower__in=both, followee__in=both).values_list(
-            "follower_id", "followee_id"
-        )
-    )
-    blocks = set(
-        Block.objects.filter(blocker__in=both, blocked__in=both).values_list(
-            "blocker_id", "blocked_id"
-        )
-    )
-    mute = Mute.objects.active().filter(muter=viewer, muted=other).first()
-    return {
-        "following": (viewer.pk, other.pk) in follows,
-        "followed_by": (other.pk, viewer.pk) in follows,
-        "blocking": (viewer.pk, other.pk) in blocks,
-        "blocked_by": (other.pk, viewer.pk) in blocks,
-        "muting": mute is not None,
-        "muting_notifications": mute is not None and mute.notifications,
-    }
+    return relationships(viewer=viewer, other_ids=[other.pk])[other.pk]
 
 
 def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
     """``relationship`` for many accounts at once, in one query: follows and blocks both ways,
-    and the viewer's mutes that still apply (empty for an anonymous viewer)."""
+    and the viewer's mutes that still apply (``Mute.objects.active()``: no end, or an end in the
+    future); empty for an anonymous viewer."""
     other_ids = list(other_ids)
     if not viewer.is_authenticated or not other_ids:
         return {other: {} for other in other_ids}
-
-    def pairs(rows, first: str, second: str, kind: str):
-        return rows.annotate(kind=Value(kind, output_field=CharField())).values_list(
-            f"{first}_id", f"{second}_id", "kind"
-        )
-
-    mutes = Mute.objects.active().filter(muter=viewer, muted__in=other_ids)
-    found = set(
-        pairs(
-            Follow.objects.filter(
-                Q(follower=viewer, followee__in=other_ids)
-                | Q(followee=viewer, follower__in=other_ids)
-            ),
-            "follower",
-            "followee",
-            "follow",
-        ).union(
-            pairs(
-                Block.objects.filter(
-                    Q(blocker=viewer, blocked__in=other_ids)
-                    | Q(blocked=viewer, blocker__in=other_ids)
-                ),
-                "blocker",
-                "blocked",
-                "block",
-            ),
-            pairs(mutes.filter(notifications=False), "muter", "muted", "mute"),
-            pairs(mutes.filter(notifications=True), "muter", "muted", "mute+notifications"),
-            all=True,
-        )
-    )
     me = viewer.pk
+    listed = ", ".join(["%s"] * len(other_ids))
+    connection = connections[router.db_for_read(Follow)]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # Written out because every profile, follow and block answers with it: the ORM took longer
+    # to build this union than the database to answer it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT follower_id, followee_id, 'follow' FROM {Follow._meta.db_table} "
+            f"WHERE (follower_id = %s AND followee_id IN ({listed})) "
+            f"OR (followee_id = %s AND follower_id IN ({listed})) "
+            f"UNION ALL SELECT blocker_id, blocked_id, 'block' FROM {Block._meta.db_table} "
+            f"WHERE (blocker_id = %s AND blocked_id IN ({listed})) "
+            f"OR (blocked_id = %s AND blocker_id IN ({listed})) "
+            f"UNION ALL SELECT muter_id, muted_id, "
+            f"CASE WHEN notifications THEN 'mute+notifications' ELSE 'mute' END "
+            f"FROM {Mute._meta.db_table} WHERE muter_id = %s AND muted_id IN ({listed}) "
+            f"AND (expires_at IS NULL OR expires_at > %s)",
+            [me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, now],
+        )
+        found = set(cursor.fetchall())
     return {
         other: {
             "following": (me, other, "follow") in found,
