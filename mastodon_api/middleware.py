@@ -1,4 +1,5 @@
-"""Rate limits of the Mastodon surface, with Mastodon's headers on every response of it.
+"""The Mastodon surface's middleware: its rate limits, with Mastodon's headers on every response
+of it, and Mastodon's error shape on the errors answered before any of its views runs.
 
 Each bearer token (or, without one, each client address) may make ``MASTODON_RATE_LIMIT``
 requests per fixed window of ``MASTODON_RATE_WINDOW_SECONDS``; beyond that the answer is 429 with
@@ -11,6 +12,7 @@ scope ``mastodon``), and responses go without the headers.
 """
 
 import hashlib
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -78,3 +80,34 @@ class RateLimitMiddleware:
     def _count(key: str, window: int) -> int:
         """This request's number in the window."""
         return window_count(cache, key, window + 5)[0]
+
+
+class ErrorShapeMiddleware:
+    """Errors answered on the surface before a Mastodon view runs (the project's request guards:
+    a body too large, a bad ``Content-Length``, NUL in the path; a server error or an unreachable
+    database outside a view) come in the project's shape ``{"code", "detail"}``. Mastodon's
+    clients read ``{"error": "..."}``, so those get ``{"error": detail}``, status and headers
+    kept. Answers already in Mastodon's shape (its views, OAuth's ``error_description``) pass
+    unchanged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not SURFACE.match(request.path)
+            or response.get("Content-Type") != "application/json"
+            or getattr(response, "streaming", False)
+        ):
+            return response
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return response
+        if isinstance(body, dict) and set(body) - {"fields"} == {"code", "detail"}:
+            response.content = json.dumps({"error": str(body["detail"])}).encode()
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "minitter.logging.RequestLogMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "mastodon_api.middleware.RateLimitMiddleware",
+    "mastodon_api.middleware.ErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "minitter.middleware.ContentSecurityPolicyMiddleware",
     "minitter.middleware.RequestBodyLimitMiddleware",

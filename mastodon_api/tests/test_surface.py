@@ -80,6 +80,25 @@ def test_unknown_routes_and_missing_tokens_answer_in_mastodons_shape(api_client)
     assert api_client.get("/api/v1/accounts/verify_credentials").status_code == 401
 
 
+def test_the_request_guards_answer_in_mastodons_shape_on_its_surface(oauth_client, settings):
+    client = oauth_client(UserFactory())
+    nul = client.get("/api/v1/accounts/a%00b")
+    assert nul.status_code == 400
+    assert list(nul.json()) == ["error"] and "path" in nul.json()["error"]
+    settings.MINITTER_MAX_JSON_BODY = 100
+    large = client.post("/api/v1/statuses", {"status": "x" * 200}, format="json")
+    assert large.status_code == 413
+    assert large.json() == {"error": "Request body too large: at most 100 bytes are accepted."}
+    bad_length = client.generic("POST", "/api/v1/statuses", b"{}", CONTENT_LENGTH="many")
+    assert (bad_length.status_code, bad_length.json()) == (
+        400,
+        {"error": "Invalid Content-Length header."},
+    )
+    # The project's own API keeps its shape.
+    own = client.get("/api/minitter/v1/accounts/a%00b")
+    assert own.status_code == 400 and set(own.json()) == {"code", "detail", "fields"}
+
+
 def test_wrong_method_is_405_in_mastodons_shape(oauth_client):
     response = oauth_client(UserFactory()).delete("/api/v1/timelines/home")
     assert response.status_code == 405
