@@ -124,7 +124,7 @@ def account_search_document_write(*, user: User) -> None:
 
 def user_avatar_set(*, user: User, upload) -> User:
     """Store a new profile picture and remove the previous one from storage."""
-    return _profile_image_set(user=user, upload=upload, field="avatar")
+    return user_profile_change(user=user, images={"avatar": upload})
 
 
 def user_avatar_delete(*, user: User) -> None:
@@ -135,7 +135,7 @@ def user_avatar_delete(*, user: User) -> None:
 def user_header_set(*, user: User, upload) -> User:
     """Store a new header (the profile's banner image) and remove the previous one from
     storage."""
-    return _profile_image_set(user=user, upload=upload, field="header")
+    return user_profile_change(user=user, images={"header": upload})
 
 
 def user_header_delete(*, user: User) -> None:
@@ -143,19 +143,42 @@ def user_header_delete(*, user: User) -> None:
     _profile_image_delete(user=user, field="header")
 
 
-def _profile_image_set(*, user: User, upload, field: str) -> User:
-    """Store ``upload`` as the user's ``field`` image (``avatar`` or ``header``) and remove the
-    image it replaces."""
-    # Stored first, in its own transaction: if anything below fails, the upload is merely
-    # unattached and the clean-up command removes it later.
-    new_image = media_create(owner=user, upload=upload)
-    with transaction.atomic():
-        old_image = _profile_image_lock(user, field)
-        media_claim(owner=user, media_ids=[new_image.pk])
-        User.objects.filter(pk=user.pk).update(**{field: new_image})
-        if old_image is not None:
-            media_delete([old_image])
-    setattr(user, field, new_image)
+PROFILE_IMAGES = ("avatar", "header")
+
+
+def user_profile_change(
+    *, user: User, fields: dict[str, str] | None = None, images: dict | None = None
+) -> User:
+    """Change profile ``fields`` (as ``user_update_profile``) and ``images`` (uploads by name,
+    ``avatar`` and ``header``) together, or nothing.
+
+    The images are checked and stored first, outside any transaction, as unattached uploads;
+    then the fields and the images change in one transaction, and each image replaced is removed
+    once it commits. When anything fails (a bad second image, a bad field, an unreachable store)
+    the new images are deleted again, files included, so nothing is left behind; one a crash
+    leaves is unattached, and ``media_cleanup`` removes it."""
+    images = images or {}
+    unknown = set(images) - set(PROFILE_IMAGES)
+    if unknown:
+        raise ValueError(f"not a profile image: {', '.join(sorted(unknown))}")
+    stored = {}
+    try:
+        for field, upload in images.items():
+            stored[field] = media_create(owner=user, upload=upload)
+        with transaction.atomic():
+            if fields:
+                user_update_profile(user=user, **fields)
+            for field, image in stored.items():
+                old_image = _profile_image_lock(user, field)
+                media_claim(owner=user, media_ids=[image.pk])
+                User.objects.filter(pk=user.pk).update(**{field: image})
+                if old_image is not None:
+                    media_delete([old_image])
+    except BaseException:
+        media_delete(stored.values())
+        raise
+    for field, image in stored.items():
+        setattr(user, field, image)
     return user
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
 
-from accounts.services import user_avatar_set, user_header_set, user_update_profile
+from accounts.services import user_profile_change
 from mastodon_api.models import AppRegistration, HomeMarker
 from mastodon_api.scopes import SCOPES, scope_list
 from tweets import services as tweet_services
@@ -68,17 +68,16 @@ def app_create(
     return application, secret
 
 
-@transaction.atomic
 def credentials_update(*, user, profile: dict[str, str], avatar=None, header=None):
     """Mastodon's ``update_credentials``: profile fields, the avatar and the header together, or
-    nothing (a bad picture leaves the profile, and the other picture, as they were)."""
-    if profile:
-        user_update_profile(user=user, **profile)
-    if avatar is not None:
-        user_avatar_set(user=user, upload=avatar)
-    if header is not None:
-        user_header_set(user=user, upload=header)
-    return user
+    nothing (a bad picture leaves the profile, and the other picture, as they were, and no new
+    file behind)."""
+    images = {"avatar": avatar, "header": header}
+    return user_profile_change(
+        user=user,
+        fields=profile,
+        images={field: upload for field, upload in images.items() if upload is not None},
+    )
 
 
 # Mastodon's report categories as minitter's reasons.

@@ -138,6 +138,25 @@ def test_update_credentials_with_a_bad_header_is_422_and_changes_nothing(oauth_c
     assert MediaFile.objects.count() == 1
 
 
+def test_a_good_avatar_with_a_bad_header_leaves_no_file_behind(
+    oauth_client, _media_in_tmp_dir, django_capture_on_commit_callbacks
+):
+    user = UserFactory(display_name="Before")
+    avatar = SimpleUploadedFile("me.png", image_bytes("PNG"), content_type="image/png")
+    bad = SimpleUploadedFile("banner.png", b"no image", content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = oauth_client(user).patch(
+            "/api/v1/accounts/update_credentials",
+            {"display_name": "After", "avatar": avatar, "header": bad},
+            format="multipart",
+        )
+    assert response.status_code == 422
+    user.refresh_from_db()
+    assert (user.display_name, user.avatar_id, user.header_id) == ("Before", None, None)
+    assert not MediaFile.objects.exists()
+    assert not [path for path in _media_in_tmp_dir.rglob("*") if path.is_file()]
+
+
 def test_profile_by_id_and_lookup_by_name(oauth_client, api_client):
     user = UserFactory(username="Minji")
     assert api_client.get(f"/api/v1/accounts/{user.pk}").json()["username"] == "Minji"
