@@ -33,10 +33,11 @@ def account_list(*, search: str = "") -> QuerySet:
 
 
 def account_get(*, username: str) -> User | None:
-    """The active account with this username in any letter case, or ``None``."""
+    """The active account with this username in any letter case, or ``None``, with its
+    pictures."""
     return (
         User.objects.active()
-        .select_related("avatar")
+        .select_related("avatar", "header")
         .filter(username__lower=username.lower())
         .first()
     )

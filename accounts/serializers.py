@@ -63,12 +63,23 @@ class RefreshInputSerializer(serializers.Serializer):
     refresh = StrictCharField()
 
 
-class AvatarUploadInputSerializer(serializers.Serializer):
+class ImageUploadInputSerializer(serializers.Serializer):
+    """A profile picture or header upload (multipart ``file``)."""
+
     file = serializers.FileField()
 
 
 # --- Output --------------------------------------------------------------------------------------
 _NULLABLE_URL = {"type": "string", "format": "uri", "nullable": True}
+
+
+def profile_image(user, field: str):
+    """The account's ``avatar`` or ``header``, or None: also when it was replaced or removed by a
+    concurrent request after this account was loaded (its row is gone then)."""
+    try:
+        return getattr(user, field)
+    except ObjectDoesNotExist:
+        return None
 
 
 class AvatarUrlsMixin(serializers.Serializer):
@@ -80,12 +91,7 @@ class AvatarUrlsMixin(serializers.Serializer):
 
     @staticmethod
     def _avatar(user):
-        """The account's picture, or None: also when it was replaced or removed by a concurrent
-        request after this account was loaded (its row is gone then)."""
-        try:
-            return user.avatar
-        except ObjectDoesNotExist:
-            return None
+        return profile_image(user, "avatar")
 
     @extend_schema_field(_NULLABLE_URL)
     def get_avatar_url(self, user):
@@ -115,9 +121,32 @@ class PublicAccountSerializer(AvatarUrlsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PrivateAccountSerializer(PublicAccountSerializer):
+class HeaderUrlsMixin(serializers.Serializer):
+    """``header_url`` and ``header_preview_url`` (the profile's banner) of an account with
+    ``select_related("header")``: on the account's own view and its profile, not in lists."""
+
+    header_url = serializers.SerializerMethodField()
+    header_preview_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(_NULLABLE_URL)
+    def get_header_url(self, user):
+        header = profile_image(user, "header")
+        return storage_url(header.file, self.context.get("request")) if header else None
+
+    @extend_schema_field(_NULLABLE_URL)
+    def get_header_preview_url(self, user):
+        header = profile_image(user, "header")
+        return storage_url(header.preview, self.context.get("request")) if header else None
+
+
+class PrivateAccountSerializer(HeaderUrlsMixin, PublicAccountSerializer):
     class Meta(PublicAccountSerializer.Meta):
-        fields = [*PublicAccountSerializer.Meta.fields, "email"]
+        fields = [
+            *PublicAccountSerializer.Meta.fields,
+            "header_url",
+            "header_preview_url",
+            "email",
+        ]
         read_only_fields = fields
 
 

@@ -13,8 +13,15 @@ urlpatterns = [
     path("auth/token", views.TokenObtainView.as_view(), name="auth-token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
-    *router.urls,  # before the next line, so that accounts/me/avatar is the caller's own
+    *router.urls,  # before the next lines, so that accounts/me/avatar is the caller's own
     path(
-        "accounts/<str:username>/avatar", views.AvatarRedirectView.as_view(), name="account-avatar"
+        "accounts/<str:username>/avatar",
+        views.ProfileImageRedirectView.as_view(field="avatar"),
+        name="account-avatar",
+    ),
+    path(
+        "accounts/<str:username>/header",
+        views.ProfileImageRedirectView.as_view(field="header"),
+        name="account-header",
     ),
 ]

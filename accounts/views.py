@@ -13,7 +13,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import selectors, services
 from accounts.serializers import (
-    AvatarUploadInputSerializer,
+    ImageUploadInputSerializer,
     PasswordChangeInputSerializer,
     PasswordConfirmInputSerializer,
     PrivateAccountSerializer,
@@ -23,6 +23,7 @@ from accounts.serializers import (
     SignupInputSerializer,
     TokenPairSerializer,
     TokenRefreshSerializer,
+    profile_image,
 )
 from accounts.throttles import (
     LoginAddressThrottle,
@@ -111,8 +112,8 @@ class AccountViewSet(viewsets.GenericViewSet):
         # What the browsable API draws its HTML forms from: the profile and the picture.
         if self.action == "me" and self.request.method == "PATCH":
             return ProfileUpdateInputSerializer
-        if self.action == "avatar":
-            return AvatarUploadInputSerializer
+        if self.action in ("avatar", "header"):
+            return ImageUploadInputSerializer
         return PublicAccountSerializer
 
     def get_object(self):
@@ -162,7 +163,7 @@ class AccountViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         methods=["PUT"],
-        request={"multipart/form-data": AvatarUploadInputSerializer},
+        request={"multipart/form-data": ImageUploadInputSerializer},
         responses={200: PrivateAccountSerializer},
         operation_id="me_avatar_update",
         description="Upload a profile picture (JPEG, PNG, GIF or WebP); replaces the old one.",
@@ -181,9 +182,36 @@ class AccountViewSet(viewsets.GenericViewSet):
         if request.method == "DELETE":
             services.user_avatar_delete(user=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        data = AvatarUploadInputSerializer(data=request.data)
+        data = ImageUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_avatar_set(user=request.user, upload=data.validated_data["file"])
+        return Response(self._private(request.user))
+
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": ImageUploadInputSerializer},
+        responses={200: PrivateAccountSerializer},
+        operation_id="me_header_update",
+        description="Upload a header, the profile's banner (JPEG, PNG, GIF or WebP); replaces "
+        "the old one.",
+    )
+    @extend_schema(
+        methods=["DELETE"], request=None, responses={204: None}, operation_id="me_header_delete"
+    )
+    @action(
+        detail=False,
+        methods=["put", "delete"],
+        url_path="me/header",
+        parser_classes=[MultiPartParser],
+        write_throttle_scope="upload",
+    )
+    def header(self, request):
+        if request.method == "DELETE":
+            services.user_header_delete(user=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = ImageUploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_header_set(user=request.user, upload=data.validated_data["file"])
         return Response(self._private(request.user))
 
 
@@ -191,13 +219,15 @@ class AccountViewSet(viewsets.GenericViewSet):
     tags=["accounts"],
     responses={302: OpenApiResponse(description="Redirect to the picture."), 404: None},
 )
-class AvatarRedirectView(APIView):
-    """Redirect to an account's profile picture (404 when it has none)."""
+class ProfileImageRedirectView(APIView):
+    """Redirect to an account's profile picture or header (404 when it has none)."""
 
     permission_classes = [AllowAny]
+    field = "avatar"
 
     def get(self, request, username):
         account = selectors.account_get(username=username)
-        if account is None or account.avatar is None:
+        image = profile_image(account, self.field) if account is not None else None
+        if image is None:
             raise Http404
-        return HttpResponseRedirect(storage_url(account.avatar.file, request))
+        return HttpResponseRedirect(storage_url(image.file, request))

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from accounts.serializers import AvatarUrlsMixin, PublicAccountSerializer
+from accounts.serializers import AvatarUrlsMixin, HeaderUrlsMixin, PublicAccountSerializer
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
 from core.links import links_for
 from media.selectors import storage_url
@@ -252,8 +252,9 @@ class TweetSerializer(OriginalTweetSerializer):
         return tweet_json(tweet, self.context)
 
 
-class ProfileSerializer(PublicAccountSerializer):
-    """A public profile with its counts and, for a logged-in viewer, the relationship."""
+class ProfileSerializer(HeaderUrlsMixin, PublicAccountSerializer):
+    """A public profile with its header, its counts and, for a logged-in viewer, the
+    relationship."""
 
     following = serializers.SerializerMethodField()
     followed_by = serializers.SerializerMethodField()
@@ -264,6 +265,8 @@ class ProfileSerializer(PublicAccountSerializer):
     class Meta(PublicAccountSerializer.Meta):
         fields = [
             *PublicAccountSerializer.Meta.fields,
+            "header_url",
+            "header_preview_url",
             "followers_count",
             "following_count",
             "tweets_count",

@@ -26,6 +26,8 @@ def test_me_shows_private_view_with_email(auth_client, user):
         "created_at": body["created_at"],
         "avatar_url": None,
         "avatar_preview_url": None,
+        "header_url": None,
+        "header_preview_url": None,
     }
 
 
