@@ -122,27 +122,7 @@ def account_search_document_write(*, user: User) -> None:
     )
 
 
-def user_avatar_set(*, user: User, upload) -> User:
-    """Store a new profile picture and remove the previous one from storage."""
-    return user_profile_change(user=user, images={"avatar": upload})
-
-
-def user_avatar_delete(*, user: User) -> None:
-    """Remove the profile picture, from the profile and from storage."""
-    _profile_image_delete(user=user, field="avatar")
-
-
-def user_header_set(*, user: User, upload) -> User:
-    """Store a new header (the profile's banner image) and remove the previous one from
-    storage."""
-    return user_profile_change(user=user, images={"header": upload})
-
-
-def user_header_delete(*, user: User) -> None:
-    """Remove the header, from the profile and from storage."""
-    _profile_image_delete(user=user, field="header")
-
-
+# The account's images: the profile picture and the header (the profile's banner).
 PROFILE_IMAGES = ("avatar", "header")
 
 
@@ -183,7 +163,10 @@ def user_profile_change(
 
 
 @transaction.atomic
-def _profile_image_delete(*, user: User, field: str) -> None:
+def user_profile_image_delete(*, user: User, field: str) -> None:
+    """Remove the account's ``avatar`` or ``header``, from the profile and from storage."""
+    if field not in PROFILE_IMAGES:
+        raise ValueError(f"not a profile image: {field}")
     old_image = _profile_image_lock(user, field)
     setattr(user, field, None)
     if old_image is None:

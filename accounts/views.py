@@ -96,6 +96,29 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _profile_image_route(field: str, description: str):
+    """The caller's ``me/{field}`` route for a profile image (``avatar``, ``header``): PUT a
+    multipart ``file`` (the stricter upload limits apply), DELETE it."""
+    route = action(
+        detail=False,
+        methods=["put", "delete"],
+        url_path=f"me/{field}",
+        parser_classes=[MultiPartParser],
+        write_throttle_scope="upload",
+    )
+    upload = extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": ImageUploadInputSerializer},
+        responses={200: PrivateAccountSerializer},
+        operation_id=f"me_{field}_update",
+        description=description,
+    )
+    remove = extend_schema(
+        methods=["DELETE"], request=None, responses={204: None}, operation_id=f"me_{field}_delete"
+    )
+    return lambda view: upload(remove(route(view)))
+
+
 @extend_schema(tags=["accounts"])
 class AccountViewSet(viewsets.GenericViewSet):
     """The caller's own account under `me`.
@@ -161,57 +184,26 @@ class AccountViewSet(viewsets.GenericViewSet):
         services.user_change_password(user=request.user, **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        methods=["PUT"],
-        request={"multipart/form-data": ImageUploadInputSerializer},
-        responses={200: PrivateAccountSerializer},
-        operation_id="me_avatar_update",
-        description="Upload a profile picture (JPEG, PNG, GIF or WebP); replaces the old one.",
-    )
-    @extend_schema(
-        methods=["DELETE"], request=None, responses={204: None}, operation_id="me_avatar_delete"
-    )
-    @action(
-        detail=False,
-        methods=["put", "delete"],
-        url_path="me/avatar",
-        parser_classes=[MultiPartParser],
-        write_throttle_scope="upload",
+    @_profile_image_route(
+        "avatar", "Upload a profile picture (JPEG, PNG, GIF or WebP); replaces the old one."
     )
     def avatar(self, request):
-        if request.method == "DELETE":
-            services.user_avatar_delete(user=request.user)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        data = ImageUploadInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.user_avatar_set(user=request.user, upload=data.validated_data["file"])
-        return Response(self._private(request.user))
+        return self._profile_image(request, "avatar")
 
-    @extend_schema(
-        methods=["PUT"],
-        request={"multipart/form-data": ImageUploadInputSerializer},
-        responses={200: PrivateAccountSerializer},
-        operation_id="me_header_update",
-        description="Upload a header, the profile's banner (JPEG, PNG, GIF or WebP); replaces "
-        "the old one.",
-    )
-    @extend_schema(
-        methods=["DELETE"], request=None, responses={204: None}, operation_id="me_header_delete"
-    )
-    @action(
-        detail=False,
-        methods=["put", "delete"],
-        url_path="me/header",
-        parser_classes=[MultiPartParser],
-        write_throttle_scope="upload",
+    @_profile_image_route(
+        "header",
+        "Upload a header, the profile's banner (JPEG, PNG, GIF or WebP); replaces the old one.",
     )
     def header(self, request):
+        return self._profile_image(request, "header")
+
+    def _profile_image(self, request, field: str) -> Response:
         if request.method == "DELETE":
-            services.user_header_delete(user=request.user)
+            services.user_profile_image_delete(user=request.user, field=field)
             return Response(status=status.HTTP_204_NO_CONTENT)
         data = ImageUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_header_set(user=request.user, upload=data.validated_data["file"])
+        services.user_profile_change(user=request.user, images={field: data.validated_data["file"]})
         return Response(self._private(request.user))
 
 
