@@ -405,7 +405,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, help="seconds per row (default 15; smoke 2)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads-wrk", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 4)))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 2)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 1)))
     parser.add_argument("--posts", type=int, default=50, help="sequential posts for latency")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
