@@ -1,6 +1,5 @@
-"""Blocks racing follows, likes, reposts and mentions on PostgreSQL: whatever the interleaving, no
-follow survives a block, no like, repost or mention lands after one, and every counter equals
-its rows."""
+"""Blocks racing follows, likes and reposts on PostgreSQL: whatever the interleaving, no follow
+survives a block, no like or repost lands after one, and every counter equals its rows."""
 
 import threading
 import time
@@ -12,9 +11,9 @@ from django.db import connection
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
 from tweets import services
-from tweets.models import Block, Follow, Like, Mention, Tweet
-from tweets.services import entities, likes, reposts
-from tweets.services.blocks import block_check, block_filter
+from tweets.models import Block, Follow, Like, Tweet
+from tweets.services import likes, reposts
+from tweets.services.blocks import block_check
 from tweets.tests.factories import TweetFactory
 
 pytestmark = [
@@ -138,47 +137,6 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
                 thread.join(20)
     assert finished == ["interaction", "block"]
     assert Block.objects.filter(blocker=author, blocked=fan).exists()
-
-
-@pytest.mark.parametrize("reply", [False, True], ids=["post", "reply"])
-def test_a_block_made_while_a_mention_is_checked_waits_for_it(monkeypatch, reply):
-    """The post is held right after its mentions' block check; a block between the author and
-    the mentioned account started then must wait until the post has committed (its mention
-    stands, made before the block), never commit in between unseen."""
-    author, mentioned = UserFactory(username="poster"), UserFactory(username="minji")
-    parent = TweetFactory(author=UserFactory()) if reply else None
-    checked, go_on, finished = threading.Event(), threading.Event(), []
-
-    def filter_then_pause(**kwargs):
-        allowed = block_filter(**kwargs)
-        checked.set()
-        go_on.wait(10)
-        return allowed
-
-    monkeypatch.setattr(entities, "block_filter", filter_then_pause)
-
-    def post():
-        services.tweet_create(author=author, text="hello @minji", in_reply_to=parent)
-        finished.append("post")
-
-    def block():
-        services.block_create(blocker=mentioned, blocked=author)
-        finished.append("block")
-
-    threads = [threading.Thread(target=closing(call)) for call in (post, block)]
-    threads[0].start()
-    try:
-        assert checked.wait(10)
-        threads[1].start()
-        time.sleep(0.5)  # time enough for the block to commit, were it not made to wait
-        assert finished == []
-    finally:
-        go_on.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join(20)
-    assert finished == ["post", "block"]
-    assert Mention.objects.filter(account=mentioned, tweet__author=author).count() == 1
 
 
 def closing(call):
