@@ -24,7 +24,7 @@ from accounts.models import AccountSearchDocument
 from accounts.signals import account_active_changed
 from core.search import search_document
 from media.models import MediaFile
-from media.services import media_claim, media_create, media_delete
+from media.services import media_claim, media_create, media_delete, media_discard
 
 User = get_user_model()
 
@@ -135,8 +135,9 @@ def user_profile_change(
     The images are checked and stored first, outside any transaction, as unattached uploads;
     then the fields and the images change in one transaction, and each image replaced is removed
     once it commits. When anything fails (a bad second image, a bad field, an unreachable store)
-    the new images are deleted again, files included, so nothing is left behind; one a crash
-    leaves is unattached, and ``media_cleanup`` removes it."""
+    the new images are deleted again, files included (``media_discard``), so nothing is left
+    behind; one whose files cannot be deleted then, or that a crash leaves, stays unattached,
+    and ``media_cleanup`` removes it."""
     images = images or {}
     unknown = set(images) - set(PROFILE_IMAGES)
     if unknown:
@@ -155,7 +156,7 @@ def user_profile_change(
                 if old_image is not None:
                     media_delete([old_image])
     except BaseException:
-        media_delete(stored.values())
+        media_discard(stored.values())
         raise
     for field, image in stored.items():
         setattr(user, field, image)

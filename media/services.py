@@ -174,6 +174,23 @@ def media_delete(media: Iterable[MediaFile]) -> None:
     transaction.on_commit(lambda: _delete_objects(keys))
 
 
+def media_discard(media: Iterable[MediaFile]) -> None:
+    """Delete uploads stored for a request that then failed (never attached): their files first,
+    then the rows of those whose files are gone. One whose files cannot be deleted now (the
+    store is down) keeps its row, unattached, so that ``media_cleanup`` removes it later rather
+    than its files outliving every record of them."""
+    gone = []
+    for item in media:
+        try:
+            for key in (item.file, item.preview):
+                default_storage.delete(key)
+        except STORAGE_ERRORS as exc:
+            logger.warning("media %s left for media_cleanup: %s", item.pk, exc.__class__.__name__)
+            continue
+        gone.append(item.pk)
+    MediaFile.objects.filter(pk__in=gone).delete()
+
+
 def _delete_objects(keys: Iterable[str]) -> None:
     for key in keys:
         try:

@@ -1,6 +1,7 @@
 """Accounts through the Mastodon API: the caller's own, profiles, follows, relationships, search."""
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
@@ -155,6 +156,32 @@ def test_a_good_avatar_with_a_bad_header_leaves_no_file_behind(
     assert (user.display_name, user.avatar_id, user.header_id) == ("Before", None, None)
     assert not MediaFile.objects.exists()
     assert not [path for path in _media_in_tmp_dir.rglob("*") if path.is_file()]
+
+
+def test_an_upload_whose_files_cannot_be_deleted_is_left_for_the_clean_up(
+    oauth_client, _media_in_tmp_dir, monkeypatch
+):
+    """The store refuses deletes at the moment the request fails: the new avatar then keeps
+    its row, unattached, so that media_cleanup finds and removes it later."""
+    user = UserFactory()
+    avatar = SimpleUploadedFile("me.png", image_bytes("PNG"), content_type="image/png")
+    bad = SimpleUploadedFile("banner.png", b"no image", content_type="image/png")
+
+    def refuse(storage, name):
+        raise OSError("store unreachable")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refuse)
+    response = oauth_client(user).patch(
+        "/api/v1/accounts/update_credentials",
+        {"avatar": avatar, "header": bad},
+        format="multipart",
+    )
+    assert response.status_code == 422
+    user.refresh_from_db()
+    assert user.avatar_id is None
+    (left,) = MediaFile.objects.all()
+    assert left.attached_at is None and left.owner_id == user.pk
+    assert (_media_in_tmp_dir / left.file).exists()
 
 
 def test_profile_by_id_and_lookup_by_name(oauth_client, api_client):
