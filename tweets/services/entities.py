@@ -12,7 +12,7 @@ code points:
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from tweets.models import TAG_MAX_LENGTH, Mention, Notification, TagUse, Tweet, TweetTag
-from tweets.services.blocks import block_filter
+from tweets.services.blocks import block_filter, users_lock
 
 User = get_user_model()
 
@@ -109,10 +109,18 @@ def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entiti
     return Entities(json=entities, accounts=list(found.values()), tags=names)
 
 
-def entities_prepare(text: str, *, author: User | None = None) -> Entities:
+def entities_prepare(
+    text: str, *, author: User | None = None, also_lock: Iterable[int] = ()
+) -> Entities:
     """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
     in a tweet's text (see ``entities_parse``); accounts that block the author, or that the
-    author blocks, are not mentioned."""
+    author blocks, are not mentioned.
+
+    With an author, and inside the posting or editing transaction, the mentioned accounts are
+    locked with the author (``users_lock``, the lock a block takes) before the blocks are read,
+    so a block cannot commit between that check and the mentions. ``also_lock`` are the other
+    accounts the transaction locks (the author of the tweet replied to): all in one statement,
+    in the one global order."""
 
     def mentionable(wanted: set[str]) -> dict:
         found = {
@@ -121,7 +129,9 @@ def entities_prepare(text: str, *, author: User | None = None) -> Entities:
         }
         if author is not None and found:
             # No mentions between accounts that block each other: they are simply not created.
-            allowed = block_filter(actor=author, target_ids=[a.pk for a in found.values()])
+            target_ids = [account.pk for account in found.values()]
+            users_lock(author.pk, *also_lock, *target_ids)
+            allowed = block_filter(actor=author, target_ids=target_ids)
             found = {key: account for key, account in found.items() if account.pk in allowed}
         return found
 

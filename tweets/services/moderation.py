@@ -53,8 +53,15 @@ def report_create(
 @transaction.atomic
 def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str) -> bool:
     """Hide a tweet from everyone but staff, or show it again; recorded in the audit log.
-    Returns False when it already was in that state."""
-    tweet = Tweet.objects.select_for_update().get(pk=tweet.pk)
+    Returns False when it already was in that state.
+
+    Locks as a delete does: the tweet it answers or reposts (older) before it, both before the
+    author's row (the counters), so it queues behind a reply or a like instead of deadlocking."""
+    related = [tweet.in_reply_to_id, tweet.repost_of_id, tweet.pk]
+    locked = Tweet.objects.select_for_update().filter(pk__in=related).order_by("pk")
+    tweet = {row.pk: row for row in locked}.get(tweet.pk)
+    if tweet is None:
+        raise Tweet.DoesNotExist
     if tweet.is_hidden == hidden:
         return False
     kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET

@@ -51,11 +51,11 @@ def tweet_create(
     reply notifies the parent's author; replying is refused (403) while the two block each other.
     """
     text = tweet_text_clean(text)
-    entities = entities_prepare(text, author=author)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
+    parent = None
     if in_reply_to is not None:
         # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
-        # must fail, not dangle.
+        # must fail, not dangle. Tweets are locked before accounts (see services.blocks).
         parent = (
             Tweet.objects.originals_visible_to(None)
             .select_for_update(of=("self",))
@@ -64,6 +64,9 @@ def tweet_create(
         )
         if parent is None:
             raise ValidationError({"in_reply_to": ["That tweet does not exist."]})
+    replied_to = [parent.author_id] if parent is not None else []
+    entities = entities_prepare(text, author=author, also_lock=replied_to)
+    if parent is not None:
         block_check(actor=author, target_id=parent.author_id)
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
 
@@ -80,7 +83,7 @@ def tweet_create(
     tweet._media_files = media  # for ``Tweet.media_files``: the answer shows them unread
     User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
     timeline_fan_out(tweet)
-    if in_reply_to is not None:
+    if parent is not None:
         notification_add(
             kind=Notification.Kind.REPLY, actor=author, recipient_id=parent.author_id, tweet=tweet
         )
@@ -97,6 +100,9 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     if tweet.repost_of_id:
         raise ValidationError({"text": ["A repost has no text to edit."]})
     tweet.text = tweet_text_clean(text)
+    # The tweet's row before the accounts mentions lock (the one order, see services.blocks).
+    if not Tweet.objects.select_for_update(no_key=True).filter(pk=tweet.pk).exists():
+        raise Http404("That tweet does not exist.")
     entities = entities_prepare(tweet.text, author=editor)
     tweet.edited_at = timezone.now()
     tweet.entities = entities.json
@@ -141,9 +147,11 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     media_delete(
         MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
     )
+    # Its replies' rows (in_reply_to cleared) and reposts go first, the author's row after: tweets
+    # before accounts, the order a reply or an edit mentioning the author takes too.
+    tweet.delete()
     if not tweet.is_hidden:
         User.objects.filter(pk=tweet.author_id, tweets_count__gt=0).update(
             tweets_count=F("tweets_count") - 1
         )
-    tweet.delete()
     recount_replies([tweet.in_reply_to_id])

@@ -1,5 +1,6 @@
-"""Blocks racing follows, likes and reposts on PostgreSQL: whatever the interleaving, no follow
-survives a block, no like or repost lands after one, and every counter equals its rows."""
+"""Blocks racing follows, likes, reposts and mentions on PostgreSQL: whatever the interleaving, no
+follow survives a block, no like, repost or mention lands after one, and every counter equals
+its rows."""
 
 import threading
 import time
@@ -11,9 +12,9 @@ from django.db import connection
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
 from tweets import services
-from tweets.models import Block, Follow, Like, Tweet
-from tweets.services import likes, reposts
-from tweets.services.blocks import block_check
+from tweets.models import Block, Follow, Like, Mention, Tweet
+from tweets.services import entities, likes, reposts
+from tweets.services.blocks import block_check, block_filter, users_lock
 from tweets.tests.factories import TweetFactory
 
 pytestmark = [
@@ -139,6 +140,47 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
     assert Block.objects.filter(blocker=author, blocked=fan).exists()
 
 
+@pytest.mark.parametrize("reply", [False, True], ids=["post", "reply"])
+def test_a_block_made_while_a_mention_is_checked_waits_for_it(monkeypatch, reply):
+    """The post is held right after its mentions' block check; a block between the author and
+    the mentioned account started then must wait until the post has committed (its mention
+    stands, made before the block), never commit in between unseen."""
+    author, mentioned = UserFactory(username="poster"), UserFactory(username="minji")
+    parent = TweetFactory(author=UserFactory()) if reply else None
+    checked, go_on, finished = threading.Event(), threading.Event(), []
+
+    def filter_then_pause(**kwargs):
+        allowed = block_filter(**kwargs)
+        checked.set()
+        go_on.wait(10)
+        return allowed
+
+    monkeypatch.setattr(entities, "block_filter", filter_then_pause)
+
+    def post():
+        services.tweet_create(author=author, text="hello @minji", in_reply_to=parent)
+        finished.append("post")
+
+    def block():
+        services.block_create(blocker=mentioned, blocked=author)
+        finished.append("block")
+
+    threads = [threading.Thread(target=closing(call)) for call in (post, block)]
+    threads[0].start()
+    try:
+        assert checked.wait(10)
+        threads[1].start()
+        time.sleep(0.5)  # time enough for the block to commit, were it not made to wait
+        assert finished == []
+    finally:
+        go_on.set()
+        for thread in threads:
+            if thread.ident is not None:
+                thread.join(20)
+    assert finished == ["post", "block"]
+    assert Mention.objects.filter(account=mentioned, tweet__author=author).count() == 1
+
+
 def closing(call):
     def run():
         try:
@@ -147,3 +189,67 @@ def closing(call):
             connection.close()
 
     return run
+
+
+def _thread_reply(author, text, parent):
+    return lambda: services.tweet_create(author=author, text=text, in_reply_to=parent)
+
+
+@pytest.mark.parametrize("scenario", ["edit-vs-delete", "reply-vs-delete", "reply-vs-hide"])
+def test_mentioning_the_author_of_a_tweet_being_deleted_or_hidden_does_not_deadlock(
+    monkeypatch, scenario
+):
+    """A post or edit that holds a tweet and then locks the accounts it mentions, against a
+    delete or hide that locks tweets and then their author's row: both lock tweets first, so
+    they queue. The mentioning write is held just before it locks the accounts while the other
+    starts; then both must succeed."""
+    alice, bob, carol = (UserFactory(username=name) for name in ("alice", "bobby", "carol"))
+    original = TweetFactory(author=alice, text="first")
+    answer = services.tweet_create(author=bob, text="@alice agreed", in_reply_to=original)
+    reached, go_on, failures = threading.Event(), threading.Event(), []
+
+    def lock_after_pause(*user_ids):
+        reached.set()
+        go_on.wait(10)
+        return users_lock(*user_ids)
+
+    monkeypatch.setattr(entities, "users_lock", lock_after_pause)
+    if scenario == "edit-vs-delete":
+        mentioning = lambda: services.tweet_update(  # noqa: E731
+            tweet=answer, editor=bob, text="@alice agreed, edited"
+        )
+        other = lambda: services.tweet_delete(tweet=original, actor=alice)  # noqa: E731
+    elif scenario == "reply-vs-delete":
+        mentioning = _thread_reply(carol, "@alice @bobby hi", answer)
+        other = lambda: services.tweet_delete(tweet=original, actor=alice)  # noqa: E731
+    else:  # Alice's own reply to the thread is hidden while Carol answers the same tweet
+        own = services.tweet_create(author=alice, text="more", in_reply_to=original)
+        mentioning = _thread_reply(carol, "@alice hi", original)
+        other = lambda: services.tweet_set_hidden(  # noqa: E731
+            tweet=own, hidden=True, moderator=UserFactory(is_staff=True), reason="test"
+        )
+
+    def run(call):
+        def body():
+            try:
+                call()
+            except Exception as exc:  # a deadlock aborts one of the two
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        return body
+
+    threads = [threading.Thread(target=run(call)) for call in (mentioning, other)]
+    threads[0].start()
+    try:
+        assert reached.wait(10)
+        threads[1].start()
+        time.sleep(0.5)  # the other write reaches the rows the mentioning one holds
+    finally:
+        go_on.set()
+        for thread in threads:
+            if thread.ident is not None:
+                thread.join(30)
+    assert failures == []
+    assert set(services.counters_recount(dry_run=True).values()) == {0}
