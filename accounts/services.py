@@ -21,7 +21,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.metrics import SIGNUPS
 from accounts.models import AccountSearchDocument
-from accounts.signals import account_active_changed, account_active_changing
+from accounts.signals import account_active_changed
 from core.search import search_document
 from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete, media_discard
@@ -194,7 +194,6 @@ def user_set_suspended(*, user: User, suspended: bool) -> bool:
     """
     if user.is_suspended == suspended:
         return False
-    account_active_changing.send(sender=User, account=user)
     user.is_suspended = suspended
     user.suspended_at = timezone.now() if suspended else None
     user.save(update_fields=["is_suspended", "suspended_at"])
@@ -234,8 +233,6 @@ def user_set_active(*, user: User, active: bool) -> bool:
     Follows, likes and reposts count only while their account is active, so the layers above
     recount what includes this one (``accounts.signals.account_active_changed``).
     """
-    if user.is_active != active:
-        account_active_changing.send(sender=User, account=user)
     changed = User.objects.filter(pk=user.pk).exclude(is_active=active).update(is_active=active)
     user.is_active = active
     if changed:

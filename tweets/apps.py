@@ -6,8 +6,7 @@ class TweetsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts.signals import account_active_changed, account_active_changing
-        from tweets.services.counters import lock_before_active_change, recount_after_active_change
+        from accounts.signals import account_active_changed
+        from tweets.services.counters import recount_after_active_change
 
-        account_active_changing.connect(lock_before_active_change, dispatch_uid="tweets.lock")
         account_active_changed.connect(recount_after_active_change, dispatch_uid="tweets.recount")

@@ -29,12 +29,11 @@ def _blocks_between(actor_id: int, target_ids: list[int]):
     )
 
 
-def users_lock(*user_ids: int, where: Q | None = None) -> None:
-    """Lock user rows (these ids, or those ``where`` selects) in the one global order (ascending
-    id). Call first in a transaction that changes several users' counters or blocks, after any
-    tweet row it locks."""
-    rows = User.objects.select_for_update(no_key=True).filter(where or Q(pk__in=user_ids))
-    list(rows.order_by("pk").values_list("pk", flat=True))
+def users_lock(*user_ids: int) -> None:
+    """Lock user rows in the one global order (ascending id). Call first in a transaction that
+    changes several users' counters or blocks, after any tweet row it locks."""
+    rows = User.objects.select_for_update(no_key=True).filter(pk__in=user_ids).order_by("pk")
+    list(rows.values_list("pk", flat=True))
 
 
 def block_check(*, actor: User, target_id: int) -> None:

@@ -6,13 +6,12 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import active_account_q
 from core.ranges import in_range, pk_ranges
 from tweets.models import Follow, Like, Tweet
-from tweets.services.blocks import users_lock
 
 User = get_user_model()
 
@@ -55,27 +54,6 @@ def recount_around(account: User) -> None:
 def recount_after_active_change(sender, *, account: User, **kwargs) -> None:
     """Receiver of ``accounts.signals.account_active_changed`` (accounts cannot call up here)."""
     recount_around(account)
-
-
-def lock_around(account: User) -> None:
-    """Lock every row ``recount_around`` changes, in the one global order: the tweets the account
-    liked, reposted and answered, then itself and the accounts it follows and that follow it,
-    each by ascending id. Taken before the account's own row changes, so that a like, reply or
-    follow racing a suspension or deactivation (a tweet, then accounts) queues instead of
-    deadlocking with its recount. Receiver of ``accounts.signals.account_active_changing``."""
-    around = neighbours_of(account)
-    touched = Q(pk__in=around["liked"]) | Q(pk__in=around["reposted"])
-    touched |= Q(pk__in=around["answered"])
-    tweets = Tweet.objects.select_for_update(no_key=True).filter(touched).order_by("pk")
-    list(tweets.values_list("pk", flat=True))
-    users_lock(
-        where=Q(pk=account.pk) | Q(pk__in=around["followees"]) | Q(pk__in=around["followers"])
-    )
-
-
-def lock_before_active_change(sender, *, account: User, **kwargs) -> None:
-    """Receiver of ``accounts.signals.account_active_changing``."""
-    lock_around(account)
 
 
 def neighbours_of(account: User, *, evaluate: bool = False) -> dict:

@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from accounts.services import user_set_active
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
 from tweets import services
@@ -253,58 +252,4 @@ def test_mentioning_the_author_of_a_tweet_being_deleted_or_hidden_does_not_deadl
             if thread.ident is not None:
                 thread.join(30)
     assert failures == []
-    assert set(services.counters_recount(dry_run=True).values()) == {0}
-
-
-@pytest.mark.parametrize("change", ["suspend", "deactivate"])
-def test_a_like_racing_a_suspension_or_deactivation_does_not_deadlock(monkeypatch, change):
-    """A like locks its tweet, then the accounts; suspending or deactivating an account recounts
-    the tweets it liked and the accounts it follows. The like is held between its two locks
-    while the suspension starts; both must succeed, and every counter equal its rows."""
-    suspended, followee, fan = UserFactory(), UserFactory(), UserFactory()
-    services.follow_create(follower=suspended, followee=followee)
-    tweet = TweetFactory(author=followee)
-    services.like_create(user=suspended, tweet=tweet)
-    moderator = UserFactory(is_staff=True)
-    reached, go_on, failures = threading.Event(), threading.Event(), []
-
-    def check_after_pause(**kwargs):
-        reached.set()
-        go_on.wait(10)
-        return block_check(**kwargs)
-
-    monkeypatch.setattr(likes, "block_check", check_after_pause)
-    if change == "suspend":
-        other = lambda: services.account_set_suspended(  # noqa: E731
-            account=suspended, suspended=True, moderator=moderator, reason="test"
-        )
-    else:
-        other = lambda: user_set_active(user=suspended, active=False)  # noqa: E731
-
-    def run(call):
-        def body():
-            try:
-                call()
-            except Exception as exc:  # a deadlock aborts one of the two
-                failures.append(exc)
-            finally:
-                connection.close()
-
-        return body
-
-    like = lambda: services.like_create(user=fan, tweet=tweet)  # noqa: E731
-    threads = [threading.Thread(target=run(call)) for call in (like, other)]
-    threads[0].start()
-    try:
-        assert reached.wait(10)
-        threads[1].start()
-        time.sleep(0.5)  # the suspension reaches the rows the like holds
-    finally:
-        go_on.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join(30)
-    assert failures == []
-    tweet.refresh_from_db()
-    assert tweet.like_count == 1  # the fan's; the suspended account's like no longer counts
     assert set(services.counters_recount(dry_run=True).values()) == {0}
