@@ -13,8 +13,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -68,6 +69,8 @@ def moderation_action(name: str, description: str, permission: str, perform):
                 changed += bool(perform(obj, request.user, form.cleaned_data["reason"]))
             except ValidationError as exc:
                 modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+            except (ObjectDoesNotExist, Http404):  # deleted meanwhile, by someone else
+                modeladmin.message_user(request, f"{obj}: it no longer exists.", messages.WARNING)
         modeladmin.message_user(request, f"{description}: {changed} of {len(queryset)} changed.")
         return None
 

@@ -3,6 +3,7 @@ Effects are checked through the public API and through token use."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -11,6 +12,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.images import image_bytes
 from media.models import MediaFile
+from tweets import services
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.tests.factories import TweetFactory, follow
 
@@ -76,6 +78,27 @@ def test_hiding_a_tweet_removes_it_everywhere_but_for_staff(
     assert api_client.get(f"{API}/tweets/{parent.id}").json()["reply_count"] == 1
     assert api_client.get(f"{API}/accounts/{author.username}").json()["tweets_count"] == 1
     assert len(auth_client(reader).get(f"{API}/timelines/home").json()["results"]) == 1
+
+
+@pytest.mark.parametrize("action", ["hide_tweets", "delete_tweets"])
+def test_a_tweet_deleted_while_an_action_runs_is_reported_not_a_500(
+    moderator_client, monkeypatch, action
+):
+    gone, kept = TweetFactory(text="gone"), TweetFactory(text="kept")
+    name = "tweet_set_hidden" if action == "hide_tweets" else "tweet_delete_by_moderator"
+    real = getattr(services, name)
+
+    def after_someone_deleted_it(*, tweet, **kwargs):
+        if tweet.pk == gone.pk:
+            Tweet.objects.filter(pk=gone.pk).delete()
+        return real(tweet=tweet, **kwargs)
+
+    monkeypatch.setattr(services, name, after_someone_deleted_it)
+    response = act(moderator_client, TWEETS, action, [gone.pk, kept.pk])
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("no longer exists" in message for message in shown)
+    assert any("1 of 2 changed" in message for message in shown)
 
 
 def test_action_without_a_reason_changes_nothing(moderator_client):
