@@ -27,6 +27,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from throwaway import accounts  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from core.tasks import send  # noqa: E402
@@ -34,15 +35,6 @@ from minitter.celery import app  # noqa: E402
 from tweets import tasks  # noqa: E402
 from tweets.models import Notification, Tweet  # noqa: E402
 from tweets.services import likes  # noqa: E402
-
-
-def accounts(count: int, prefix: str) -> list[User]:
-    return User.objects.bulk_create(
-        [
-            User(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com", password="!")
-            for n in range(count)
-        ]
-    )
 
 
 def like_round(tweet: Tweet, likers: list[User]) -> tuple[list[float], list[float]]:

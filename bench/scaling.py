@@ -28,6 +28,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from throwaway import accounts  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from core.tasks import send  # noqa: E402
@@ -35,16 +36,6 @@ from tweets import tasks  # noqa: E402
 from tweets.models import Follow, TimelineEntry, TimelineWork, Tweet  # noqa: E402
 from tweets.selectors import timeline_home_fetch  # noqa: E402
 from tweets.services.timelines import timeline_fan_out_batch  # noqa: E402
-
-
-def accounts(count: int, prefix: str) -> list[User]:
-    return User.objects.bulk_create(
-        [
-            User(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com", password="!")
-            for n in range(count)
-        ],
-        batch_size=5000,
-    )
 
 
 def fan_out_cost(author: User, followers: int, tweets: int = 5) -> tuple[float, float]:
