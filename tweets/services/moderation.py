@@ -56,9 +56,10 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
     Returns False when it already was in that state.
 
     Locks as a delete does: the tweet it answers or reposts (older) before it, both before the
-    author's row (the counters), so it queues behind a reply or a like instead of deadlocking."""
+    author's row (the counters), so it queues behind a reply or a like instead of deadlocking.
+    Only their columns change, so the lock lets rows that refer to them (likes, bookmarks) in."""
     related = [tweet.in_reply_to_id, tweet.repost_of_id, tweet.pk]
-    locked = Tweet.objects.select_for_update().filter(pk__in=related).order_by("pk")
+    locked = Tweet.objects.select_for_update(no_key=True).filter(pk__in=related).order_by("pk")
     tweet = {row.pk: row for row in locked}.get(tweet.pk)
     if tweet is None:
         raise Tweet.DoesNotExist
