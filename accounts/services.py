@@ -192,12 +192,18 @@ def user_set_suspended(*, user: User, suspended: bool) -> bool:
     While suspended the account cannot log in and its tokens are refused (see
     ``User.can_authenticate``); nothing is revoked, so restoring it restores its sessions too.
     """
-    if user.is_suspended == suspended:
-        return False
+    suspended_at = timezone.now() if suspended else None
+    # Decided by the row, not by the caller's copy: of two moderators suspending at the same
+    # moment, one changes it (and is recorded), the other finds it done.
+    changed = (
+        User.objects.filter(pk=user.pk)
+        .exclude(is_suspended=suspended)
+        .update(is_suspended=suspended, suspended_at=suspended_at)
+    )
     user.is_suspended = suspended
-    user.suspended_at = timezone.now() if suspended else None
-    user.save(update_fields=["is_suspended", "suspended_at"])
-    return True
+    if changed:
+        user.suspended_at = suspended_at
+    return bool(changed)
 
 
 def _check_current_password(user: User, password: str, field: str) -> None:

@@ -101,6 +101,20 @@ def test_a_tweet_deleted_while_an_action_runs_is_reported_not_a_500(
     assert any("1 of 2 changed" in message for message in shown)
 
 
+def test_suspending_an_account_another_moderator_just_suspended_records_nothing_more(moderator):
+    account = UserFactory()
+    stale = type(account).objects.get(pk=account.pk)  # loaded before the other suspension
+    first = services.account_set_suspended(
+        account=account, suspended=True, moderator=moderator, reason="Spam."
+    )
+    second = services.account_set_suspended(
+        account=stale, suspended=True, moderator=moderator, reason="Spam."
+    )
+    assert (first, second) == (True, False)
+    suspensions = ModerationAction.objects.filter(kind=ModerationAction.Kind.SUSPEND_ACCOUNT)
+    assert suspensions.count() == 1
+
+
 def test_action_without_a_reason_changes_nothing(moderator_client):
     tweet = TweetFactory()
     selection = {"action": "hide_tweets", "_selected_action": [str(tweet.id)], "apply": "1"}
