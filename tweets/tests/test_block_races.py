@@ -14,7 +14,6 @@ from core.testing import on_postgresql
 from tweets import services
 from tweets.models import Block, Follow, Like, Mention, Tweet
 from tweets.services import entities, likes, reposts
-from tweets.services.blocks import block_check, block_filter, users_lock
 from tweets.tests.factories import TweetFactory
 
 pytestmark = [
@@ -94,6 +93,57 @@ def test_likes_and_reposts_racing_a_block_keep_counters_equal_to_rows():
     assert set(services.counters_recount(dry_run=True).values()) == {0}
 
 
+def pause_in(monkeypatch, module, name: str, *, before: bool = False):
+    """Make ``module.name`` stop (before the real call, or after it) until the test lets it go
+    on: returns (``paused``, set when it stops; ``resume``, to set to let it go on)."""
+    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
+
+    def pausing(*args, **kwargs):
+        if before:
+            paused.set()
+            resume.wait(10)
+        result = real(*args, **kwargs)
+        if not before:
+            paused.set()
+            resume.wait(10)
+        return result
+
+    monkeypatch.setattr(module, name, pausing)
+    return paused, resume
+
+
+def run_while_held(held, other, paused, resume, *, during=lambda: None) -> list[Exception]:
+    """Run ``held`` in a thread until it stops (``paused``), then ``other`` in another, give that
+    half a second to reach the rows ``held`` locks (``during`` checks that moment), and let
+    ``held`` go on. Returns what either raised (a deadlock aborts one of the two)."""
+    failures = []
+
+    def run(call):
+        def body():
+            try:
+                call()
+            except Exception as exc:
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        return body
+
+    threads = [threading.Thread(target=run(call)) for call in (held, other)]
+    threads[0].start()
+    try:
+        assert paused.wait(10)
+        threads[1].start()
+        time.sleep(0.5)
+        during()
+    finally:
+        resume.set()
+        for thread in threads:
+            if thread.ident is not None:
+                thread.join(30)
+    return failures
+
+
 @pytest.mark.parametrize(
     ("module", "interact"),
     [
@@ -107,14 +157,8 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
     until the interaction has committed, never commit in between."""
     author, fan = UserFactory(), UserFactory()
     tweet = TweetFactory(author=author)
-    checked, go_on, finished = threading.Event(), threading.Event(), []
-
-    def check_then_pause(**kwargs):
-        block_check(**kwargs)
-        checked.set()
-        go_on.wait(10)
-
-    monkeypatch.setattr(module, "block_check", check_then_pause)
+    paused, resume = pause_in(monkeypatch, module, "block_check")
+    finished = []
 
     def interaction():
         interact(fan, tweet)
@@ -124,18 +168,11 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
         services.block_create(blocker=author, blocked=fan)
         finished.append("block")
 
-    threads = [threading.Thread(target=closing(call)) for call in (interaction, block)]
-    threads[0].start()
-    try:
-        assert checked.wait(10)
-        threads[1].start()
-        time.sleep(0.5)  # time enough for the block to commit, were it not made to wait
-        assert finished == []
-    finally:
-        go_on.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join(20)
+    def nothing_committed():
+        assert finished == []  # time enough for the block to commit, were it not made to wait
+
+    failures = run_while_held(interaction, block, paused, resume, during=nothing_committed)
+    assert failures == []
     assert finished == ["interaction", "block"]
     assert Block.objects.filter(blocker=author, blocked=fan).exists()
 
@@ -147,15 +184,8 @@ def test_a_block_made_while_a_mention_is_checked_waits_for_it(monkeypatch, reply
     stands, made before the block), never commit in between unseen."""
     author, mentioned = UserFactory(username="poster"), UserFactory(username="minji")
     parent = TweetFactory(author=UserFactory()) if reply else None
-    checked, go_on, finished = threading.Event(), threading.Event(), []
-
-    def filter_then_pause(**kwargs):
-        allowed = block_filter(**kwargs)
-        checked.set()
-        go_on.wait(10)
-        return allowed
-
-    monkeypatch.setattr(entities, "block_filter", filter_then_pause)
+    paused, resume = pause_in(monkeypatch, entities, "block_filter")
+    finished = []
 
     def post():
         services.tweet_create(author=author, text="hello @minji", in_reply_to=parent)
@@ -165,33 +195,16 @@ def test_a_block_made_while_a_mention_is_checked_waits_for_it(monkeypatch, reply
         services.block_create(blocker=mentioned, blocked=author)
         finished.append("block")
 
-    threads = [threading.Thread(target=closing(call)) for call in (post, block)]
-    threads[0].start()
-    try:
-        assert checked.wait(10)
-        threads[1].start()
-        time.sleep(0.5)  # time enough for the block to commit, were it not made to wait
+    def nothing_committed():
         assert finished == []
-    finally:
-        go_on.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join(20)
+
+    failures = run_while_held(post, block, paused, resume, during=nothing_committed)
+    assert failures == []
     assert finished == ["post", "block"]
     assert Mention.objects.filter(account=mentioned, tweet__author=author).count() == 1
 
 
-def closing(call):
-    def run():
-        try:
-            call()
-        finally:
-            connection.close()
-
-    return run
-
-
-def _thread_reply(author, text, parent):
+def _reply(author, text, parent):
     return lambda: services.tweet_create(author=author, text=text, in_reply_to=parent)
 
 
@@ -206,50 +219,20 @@ def test_mentioning_the_author_of_a_tweet_being_deleted_or_hidden_does_not_deadl
     alice, bob, carol = (UserFactory(username=name) for name in ("alice", "bobby", "carol"))
     original = TweetFactory(author=alice, text="first")
     answer = services.tweet_create(author=bob, text="@alice agreed", in_reply_to=original)
-    reached, go_on, failures = threading.Event(), threading.Event(), []
-
-    def lock_after_pause(*user_ids):
-        reached.set()
-        go_on.wait(10)
-        return users_lock(*user_ids)
-
-    monkeypatch.setattr(entities, "users_lock", lock_after_pause)
+    paused, resume = pause_in(monkeypatch, entities, "users_lock", before=True)
     if scenario == "edit-vs-delete":
         mentioning = lambda: services.tweet_update(  # noqa: E731
             tweet=answer, editor=bob, text="@alice agreed, edited"
         )
         other = lambda: services.tweet_delete(tweet=original, actor=alice)  # noqa: E731
     elif scenario == "reply-vs-delete":
-        mentioning = _thread_reply(carol, "@alice @bobby hi", answer)
+        mentioning = _reply(carol, "@alice @bobby hi", answer)
         other = lambda: services.tweet_delete(tweet=original, actor=alice)  # noqa: E731
     else:  # Alice's own reply to the thread is hidden while Carol answers the same tweet
         own = services.tweet_create(author=alice, text="more", in_reply_to=original)
-        mentioning = _thread_reply(carol, "@alice hi", original)
+        mentioning = _reply(carol, "@alice hi", original)
         other = lambda: services.tweet_set_hidden(  # noqa: E731
             tweet=own, hidden=True, moderator=UserFactory(is_staff=True), reason="test"
         )
-
-    def run(call):
-        def body():
-            try:
-                call()
-            except Exception as exc:  # a deadlock aborts one of the two
-                failures.append(exc)
-            finally:
-                connection.close()
-
-        return body
-
-    threads = [threading.Thread(target=run(call)) for call in (mentioning, other)]
-    threads[0].start()
-    try:
-        assert reached.wait(10)
-        threads[1].start()
-        time.sleep(0.5)  # the other write reaches the rows the mentioning one holds
-    finally:
-        go_on.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join(30)
-    assert failures == []
+    assert run_while_held(mentioning, other, paused, resume) == []
     assert set(services.counters_recount(dry_run=True).values()) == {0}
