@@ -82,6 +82,15 @@ def profile_image(user, field: str):
         return None
 
 
+def profile_image_urls(user, field: str, request) -> tuple[str | None, str | None]:
+    """The URLs of the account's ``avatar`` or ``header`` and of its preview (None, None without
+    one)."""
+    image = profile_image(user, field)
+    if image is None:
+        return None, None
+    return storage_url(image.file, request), storage_url(image.preview, request)
+
+
 class AvatarUrlsMixin(serializers.Serializer):
     """``avatar_url`` and ``avatar_preview_url`` (at most 400 px) of an account with
     ``select_related("avatar")``."""
@@ -89,19 +98,13 @@ class AvatarUrlsMixin(serializers.Serializer):
     avatar_url = serializers.SerializerMethodField()
     avatar_preview_url = serializers.SerializerMethodField()
 
-    @staticmethod
-    def _avatar(user):
-        return profile_image(user, "avatar")
-
     @extend_schema_field(_NULLABLE_URL)
     def get_avatar_url(self, user):
-        avatar = self._avatar(user)
-        return storage_url(avatar.file, self.context.get("request")) if avatar else None
+        return profile_image_urls(user, "avatar", self.context.get("request"))[0]
 
     @extend_schema_field(_NULLABLE_URL)
     def get_avatar_preview_url(self, user):
-        avatar = self._avatar(user)
-        return storage_url(avatar.preview, self.context.get("request")) if avatar else None
+        return profile_image_urls(user, "avatar", self.context.get("request"))[1]
 
 
 class PublicAccountSerializer(AvatarUrlsMixin, serializers.ModelSerializer):
@@ -130,13 +133,11 @@ class HeaderUrlsMixin(serializers.Serializer):
 
     @extend_schema_field(_NULLABLE_URL)
     def get_header_url(self, user):
-        header = profile_image(user, "header")
-        return storage_url(header.file, self.context.get("request")) if header else None
+        return profile_image_urls(user, "header", self.context.get("request"))[0]
 
     @extend_schema_field(_NULLABLE_URL)
     def get_header_preview_url(self, user):
-        header = profile_image(user, "header")
-        return storage_url(header.preview, self.context.get("request")) if header else None
+        return profile_image_urls(user, "header", self.context.get("request"))[1]
 
 
 class PrivateAccountSerializer(HeaderUrlsMixin, PublicAccountSerializer):

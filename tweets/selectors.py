@@ -34,6 +34,7 @@ from tweets.models import (
     Tweet,
     TweetMedia,
     TweetTag,
+    mute_active_sql,
     not_blocked_q,
     not_muted_q,
     silenced_account_ids,
@@ -231,15 +232,15 @@ def relationship(*, viewer: User, other: User) -> dict[str, bool] | None:
 
 def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
     """``relationship`` for many accounts at once, in one query: follows and blocks both ways,
-    and the viewer's mutes that still apply (``Mute.objects.active()``: no end, or an end in the
-    future); empty for an anonymous viewer."""
+    and the viewer's mutes that still apply (``mute_active_sql``); empty for an anonymous
+    viewer."""
     other_ids = list(other_ids)
     if not viewer.is_authenticated or not other_ids:
         return {other: {} for other in other_ids}
     me = viewer.pk
     listed = ", ".join(["%s"] * len(other_ids))
     connection = connections[router.db_for_read(Follow)]
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    active, now = mute_active_sql(connection)
     # Written out because every profile, follow and block answers with it: the ORM took longer
     # to build this union than the database to answer it.
     with connection.cursor() as cursor:
@@ -253,8 +254,8 @@ def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[s
             f"UNION ALL SELECT muter_id, muted_id, "
             f"CASE WHEN notifications THEN 'mute+notifications' ELSE 'mute' END "
             f"FROM {Mute._meta.db_table} WHERE muter_id = %s AND muted_id IN ({listed}) "
-            f"AND (expires_at IS NULL OR expires_at > %s)",
-            [me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, now],
+            f"AND {active}",
+            [me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, *now],
         )
         found = set(cursor.fetchall())
     return {

@@ -5,7 +5,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from accounts.serializers import AvatarUrlsMixin, HeaderUrlsMixin, PublicAccountSerializer
+from accounts.serializers import (
+    AvatarUrlsMixin,
+    HeaderUrlsMixin,
+    PublicAccountSerializer,
+    profile_image_urls,
+)
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
 from core.links import links_for
 from media.selectors import storage_url
@@ -156,11 +161,10 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
 
 
 def _author_json(user, context: dict) -> dict:
-    avatar = AvatarUrlsMixin._avatar(user)
-    request = context.get("request")
+    avatar_url, avatar_preview_url = profile_image_urls(user, "avatar", context.get("request"))
     return {
-        "avatar_url": storage_url(avatar.file, request) if avatar else None,
-        "avatar_preview_url": storage_url(avatar.preview, request) if avatar else None,
+        "avatar_url": avatar_url,
+        "avatar_preview_url": avatar_preview_url,
         "id": str(user.pk),
         "username": user.username,
         "display_name": user.display_name,

@@ -10,6 +10,7 @@ from tweets.models.notifications import Notification, NotificationMarker
 from tweets.models.relationships import (
     Block,
     Mute,
+    mute_active_sql,
     not_blocked_q,
     not_muted_q,
     silenced_account_ids,
@@ -52,6 +53,7 @@ __all__ = [
     "TweetSearchDocument",
     "TweetTag",
     "attachments_prefetch",
+    "mute_active_sql",
     "not_blocked_q",
     "not_muted_q",
     "silenced_account_ids",

@@ -41,6 +41,13 @@ class MuteQuerySet(models.QuerySet):
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
 
 
+def mute_active_sql(connection) -> tuple[str, list]:
+    """``MuteQuerySet.active`` for statements written out (a condition on the mutes table's
+    ``expires_at`` and its parameter, as ``connection`` stores times)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return "(expires_at IS NULL OR expires_at > %s)", [now]
+
+
 class Mute(models.Model):
     muter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
@@ -105,13 +112,13 @@ def silenced_account_ids(viewer) -> list[int]:
     if not _signed_in(viewer):
         return []
     blocks, mutes = Block._meta.db_table, Mute._meta.db_table
-    database = router.db_for_read(Block)
-    with connections[database].cursor() as cursor:
+    connection = connections[router.db_for_read(Block)]
+    active, now = mute_active_sql(connection)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT blocked_id FROM {blocks} WHERE blocker_id = %s "
             f"UNION SELECT blocker_id FROM {blocks} WHERE blocked_id = %s "
-            f"UNION SELECT muted_id FROM {mutes} WHERE muter_id = %s "
-            f"AND (expires_at IS NULL OR expires_at > %s)",
-            [viewer.pk, viewer.pk, viewer.pk, timezone.now()],
+            f"UNION SELECT muted_id FROM {mutes} WHERE muter_id = %s AND {active}",
+            [viewer.pk, viewer.pk, viewer.pk, *now],
         )
         return [account_id for (account_id,) in cursor.fetchall()]
