@@ -65,6 +65,16 @@ def _tasks_at_once(request, monkeypatch):
         monkeypatch.setattr(core.tasks, "on_commit", lambda func, using=None: func())
 
 
+@pytest.fixture(autouse=True)
+def _stamps_at_once(request, monkeypatch):
+    """Cache stamps are renewed when the write asks (``core.stamps``), not after a commit that a
+    test's transaction never makes; ``tasks_after_commit`` tests renew them after commit."""
+    if "tasks_after_commit" not in request.keywords:
+        import core.stamps
+
+        monkeypatch.setattr(core.stamps, "on_commit", lambda func, using=None: func())
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

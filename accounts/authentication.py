@@ -16,24 +16,45 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts.cache import account_for_token
 from core.replicas import pin_recent_writer, read_primary
 
 
 class AccountTokenAuthentication(JWTAuthentication):
+    """SimpleJWT's access tokens, checked against the account they name, which comes from its
+    copy in the shared cache while that is current (``accounts.cache``), else from the database.
+    """
+
     def get_user(self, validated_token):
-        pin_recent_writer(validated_token.get(api_settings.USER_ID_CLAIM))
-        try:
-            user = super().get_user(validated_token)
-        except AuthenticationFailed as exc:
-            if exc.detail.get("code") != "user_not_found" or not read_primary():
-                raise
-            user = super().get_user(validated_token)
+        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+        if user_id is None:
+            raise InvalidToken("Token contained no recognizable user identification")
+        pin_recent_writer(user_id)
+        user, password_digest = account_for_token(user_id, lambda: self._read_user(user_id))
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.can_authenticate:
             raise AuthenticationFailed("This account cannot be used.", code="user_inactive")
+        # The token carries a digest of the password hash: a new password voids it at once.
+        revoked = validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != password_digest
+        if api_settings.CHECK_REVOKE_TOKEN and revoked:
+            raise AuthenticationFailed(
+                "The user's password has been changed.", code="password_changed"
+            )
         return user
+
+    def _read_user(self, user_id):
+        """The account from the database; from the primary when a replica does not have it yet."""
+        lookup = {api_settings.USER_ID_FIELD: user_id}
+        try:
+            return self.user_model.objects.get(**lookup)
+        except self.user_model.DoesNotExist:
+            if not read_primary():
+                return None
+        return self.user_model.objects.filter(**lookup).first()
 
 
 class AccountOAuthAuthentication(OAuth2Authentication):

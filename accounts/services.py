@@ -22,6 +22,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts.metrics import SIGNUPS
 from accounts.models import AccountSearchDocument
 from accounts.signals import account_active_changed
+from core import stamps
 from core.search import search_document
 from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete, media_discard
@@ -153,6 +154,7 @@ def user_profile_change(
                 old_image = _profile_image_lock(user, field)
                 media_claim(owner=user, media_ids=[image.pk])
                 User.objects.filter(pk=user.pk).update(**{field: image})
+                stamps.renew(User, [user.pk])
                 if old_image is not None:
                     media_delete([old_image])
     except BaseException:
@@ -173,6 +175,7 @@ def user_profile_image_delete(*, user: User, field: str) -> None:
     if old_image is None:
         return
     User.objects.filter(pk=user.pk).update(**{field: None})
+    stamps.renew(User, [user.pk])
     media_delete([old_image])
 
 
@@ -203,6 +206,7 @@ def user_set_suspended(*, user: User, suspended: bool) -> bool:
     user.is_suspended = suspended
     if changed:
         user.suspended_at = suspended_at
+        stamps.renew(User, [user.pk])
     return bool(changed)
 
 
@@ -242,6 +246,7 @@ def user_set_active(*, user: User, active: bool) -> bool:
     changed = User.objects.filter(pk=user.pk).exclude(is_active=active).update(is_active=active)
     user.is_active = active
     if changed:
+        stamps.renew(User, [user.pk])
         account_active_changed.send(sender=User, account=user)
     return bool(changed)
 

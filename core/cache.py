@@ -1,5 +1,6 @@
 """Counting in the shared cache: ``window_count`` (what every rate limit counts with) and Django's
-database cache with an ``incr`` fit for counters shared by processes.
+database cache with an ``incr`` fit for counters shared by processes; ``bytes_get_many`` and
+``bytes_set_many`` for the many small values a page reads at once (``core.stamps``).
 
 The database cache's base ``incr`` reads the value and writes it back: increments made at the
 same moment are lost, and the entry's expiry is reset to the default timeout. Here the row is
@@ -25,8 +26,7 @@ def window_count(cache, key: str, seconds: int) -> tuple[int, float | None]:
     On Redis it is one round trip, a transaction of ``SET NX EX``, ``INCR`` and ``PTTL`` (the
     counter cannot expire between them); it was four commands through the cache's API on every
     write. Elsewhere it is the cache's ``add`` and ``incr``."""
-    if cache is default_cache:  # a proxy: what it stands for in this thread
-        cache = caches[DEFAULT_CACHE_ALIAS]
+    cache = _backend(cache)  # the default cache is a proxy: what it stands for in this thread
     if isinstance(cache, RedisCache):
         redis_key = cache.make_and_validate_key(key)
         # Django's Redis client (``_cache``) holds the connection pool; ints are stored as such,
@@ -44,6 +44,34 @@ def window_count(cache, key: str, seconds: int) -> tuple[int, float | None]:
             continue
     cache.set(key, 1, seconds)
     return 1, None
+
+
+def _backend(cache):
+    return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
+
+
+def bytes_get_many(keys: list[str], cache=default_cache) -> list[bytes | None]:
+    """The values ``bytes_set_many`` stored at ``keys``, in order, None where there is none. On
+    Redis one ``MGET`` of the bytes as stored: the cache's ``get_many`` checks each key and
+    unpickles each value, which cost more than the round trip for a page's hundred keys."""
+    cache = _backend(cache)
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(None)
+        return client.mget([cache.make_key(key) for key in keys])
+    found = cache.get_many(keys)
+    return [found.get(key) for key in keys]
+
+
+def bytes_set_many(values: dict[str, bytes], seconds: int, cache=default_cache) -> None:
+    """Store ``values`` (bytes) for ``seconds``; on Redis in one round trip, as they are."""
+    cache = _backend(cache)
+    if isinstance(cache, RedisCache):
+        pipeline = cache._cache.get_client(None, write=True).pipeline(transaction=False)
+        for key, value in values.items():
+            pipeline.set(cache.make_key(key), value, ex=seconds)
+        pipeline.execute()
+    else:
+        cache.set_many(values, seconds)
 
 
 class DatabaseCache(db.DatabaseCache):

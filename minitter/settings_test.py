@@ -16,6 +16,10 @@ CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
+# The suite runs with the hydrated-tweet cache on (the in-process cache, one process), so that
+# every test that writes and then reads checks that the write renews what it changed.
+HYDRATED_CACHE_SECONDS = 600
+
 # One node lease for the whole run: a renewal uses a connection of its own, which SQLite's shared
 # in-memory test database would refuse while a test's transaction holds it.
 MINITTER_NODE_LEASE_SECONDS = 24 * 3600

@@ -7,6 +7,9 @@ class TweetsConfig(AppConfig):
 
     def ready(self):
         from accounts.signals import account_active_changed
+        from core import stamps
+        from tweets.models import Tweet
         from tweets.services.counters import recount_after_active_change
 
         account_active_changed.connect(recount_after_active_change, dispatch_uid="tweets.recount")
+        stamps.track(Tweet)

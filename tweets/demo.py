@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import AccountSearchDocument
+from core import stamps
 from core.ids import TIME_SHIFT, id_datetime, id_floor
 from core.search import search_document
 from tweets.models import (
@@ -496,6 +497,7 @@ def seed_demo(
     )
 
     entries = _fill_timelines(base_id, progress)
+    stamps.renew_all()  # the counts of accounts seeded before changed too
     return DemoSummary(
         users=users,
         follows=len(pairs),

@@ -18,6 +18,7 @@ from accounts.selectors import account_list
 from core.ids import id_floor
 from core.pagination import FetchedPage
 from media.models import MediaFile
+from tweets.cache import tweets_cached
 from tweets.models import (
     TWEET_JOINS,
     Block,
@@ -37,6 +38,7 @@ from tweets.models import (
     mute_active_sql,
     not_blocked_q,
     not_muted_q,
+    sees_everything,
     silenced_account_ids,
     visible_original_q,
     visible_tweet_q,
@@ -57,14 +59,22 @@ def original_queryset(*, viewer) -> QuerySet:
 
 
 def tweet_get(*, tweet_id: int, viewer) -> Tweet | None:
-    """A tweet or repost the viewer may see, with everything its JSON shows (its media loaded by
-    ``tweets_hydrate``, cheaper than a prefetch)."""
-    tweet = (
-        Tweet.objects.visible_to(viewer).select_related(*TWEET_JOINS).filter(pk=tweet_id).first()
-    )
-    if tweet is not None:
-        tweets_hydrate([tweet])
-    return tweet
+    """A tweet or repost the viewer may see, with everything its JSON shows."""
+    return tweets_by_id([tweet_id], viewer=viewer).get(tweet_id)
+
+
+def tweets_by_id(ids: Iterable[int], *, viewer) -> dict[int, Tweet]:
+    """The tweets and reposts of these ids the viewer may see, by id, with everything their JSON
+    shows: the one place a page's tweets are hydrated. Copies kept in the shared cache serve
+    those read before (``tweets.cache``); staff, who also see hidden tweets, read the database.
+    """
+
+    def read(pks: list[int]) -> dict[int, Tweet]:
+        tweets = Tweet.objects.visible_to(viewer).select_related(*TWEET_JOINS).in_bulk(pks)
+        tweets_hydrate(list(tweets.values()))
+        return tweets
+
+    return read(list(ids)) if sees_everything(viewer) else tweets_cached(ids, read)
 
 
 def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:
@@ -390,11 +400,6 @@ def timeline_home_fetch(*, reader: User):
     the reader's horizon, and a page that reaches below it takes the reader's own tweets and
     their followees' fanned-out ones from the tweets table instead (slower, the same rules).
     """
-    followees = Follow.objects.filter(follower=reader).values("followee")
-    # What fan-out would have stored for the reader: below the horizon it is read from here.
-    fanned_out_to_reader = Tweet.objects.filter(
-        Q(author=reader) | Q(author__in=followees, fanned_out=True)
-    )
     silenced = None
 
     def candidate_ids(position: int | None, newest_first: bool, limit: int) -> list[int]:
@@ -423,6 +428,11 @@ def timeline_home_fetch(*, reader: User):
             crosses = position is None or position < lowest
         if not crosses:
             return None
+        # What fan-out would have stored for the reader: below the horizon it is read from here.
+        followees = Follow.objects.filter(follower=reader).values("followee")
+        fanned_out_to_reader = Tweet.objects.filter(
+            Q(author=reader) | Q(author__in=followees, fanned_out=True)
+        )
         older = fanned_out_to_reader.filter(pk__lt=lowest)
         if position is not None:
             older = older.filter(**{f"pk__{'lt' if newest_first else 'gt'}": position})
@@ -433,11 +443,10 @@ def timeline_home_fetch(*, reader: User):
         nonlocal silenced
         if silenced is None:
             silenced = set(silenced_account_ids(reader))
-        shown = Tweet.objects.visible_to(reader).select_related(*TWEET_JOINS)
         read, more, reached = [], True, position
         for _ in range(TIMELINE_READ_ROUNDS):
             ids = candidate_ids(reached, forward, limit)
-            tweets = shown.in_bulk(ids)
+            tweets = tweets_by_id(ids, viewer=reader)
             read += [
                 tweets[pk] for pk in ids if pk in tweets and not _by_silenced(tweets[pk], silenced)
             ]
@@ -447,7 +456,6 @@ def timeline_home_fetch(*, reader: User):
             if len(read) >= limit or not more:
                 break
         page = _first_occurrences(read[:limit], forward)
-        tweets_hydrate(page)
         if len(page) == limit:
             return page
         # Rows were left out, so the count alone no longer tells whether more follow; where the

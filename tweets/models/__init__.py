@@ -25,6 +25,7 @@ from tweets.models.tweets import (
     TweetMedia,
     TweetQuerySet,
     attachments_prefetch,
+    sees_everything,
     visible_original_q,
     visible_tweet_q,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "mute_active_sql",
     "not_blocked_q",
     "not_muted_q",
+    "sees_everything",
     "silenced_account_ids",
     "visible_original_q",
     "visible_tweet_q",

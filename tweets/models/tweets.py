@@ -22,7 +22,8 @@ def attachments_prefetch(path: str = "") -> models.Prefetch:
     )
 
 
-def _sees_everything(viewer) -> bool:
+def sees_everything(viewer) -> bool:
+    """Staff see every tweet, hidden ones too."""
     return viewer is not None and viewer.is_authenticated and viewer.is_staff
 
 
@@ -36,7 +37,7 @@ def visible_tweet_q(viewer, path: str = "") -> Q:
     unsuspended author, and for a repost the same of its original; staff see everything. ``path``
     reaches the tweet from another model (``"tweet__"``), so that the rule applies through a join.
     """
-    if _sees_everything(viewer):
+    if sees_everything(viewer):
         return Q()
     return _shown_q(path) & (
         Q(**{f"{path}repost_of__isnull": True}) | _shown_q(f"{path}repost_of__")
@@ -47,7 +48,7 @@ def visible_original_q(viewer, path: str = "") -> Q:
     """``visible_tweet_q`` for reads of original tweets only (no reposts): the same rule, without
     the join to an original that an original does not have."""
     originals = Q(**{f"{path}repost_of__isnull": True})
-    return originals if _sees_everything(viewer) else originals & _shown_q(path)
+    return originals if sees_everything(viewer) else originals & _shown_q(path)
 
 
 class TweetQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import active_account_q
+from core import stamps
 from core.ranges import in_range, pk_ranges
 from tweets.models import Follow, Like, Tweet
 
@@ -91,6 +92,7 @@ def recount_neighbours(*, followees, followers, liked, reposted, answered) -> No
     )
     recount_reposts(reposted)
     recount_replies(answered)
+    stamps.renew_all()  # counts of any number of tweets and accounts may have changed
 
 
 def _counter_rules() -> dict[str, tuple]:
@@ -140,9 +142,12 @@ def counters_recount(
                 if dry_run:
                     fixed[field] += wrong.count()
                 else:
-                    fixed[field] += model.objects.filter(pk__in=wrong.values("pk")).update(
+                    corrected = model.objects.filter(pk__in=wrong.values("pk")).update(
                         **{field: expression}
                     )
+                    fixed[field] += corrected
+                    if corrected:
+                        stamps.renew_all()
             done = total if last is None else min(done + batch_size, total)
             progress(field, done, total, f"{done:,}/{total:,} {noun}, {fixed[field]:,} wrong")
         if not done:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core import stamps
 from tweets.metrics import FOLLOWS
 from tweets.models import Follow, Notification, TimelineEntry, Tweet
 from tweets.services.blocks import block_check, users_lock
@@ -31,6 +32,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
             follow = Follow.objects.create(follower=follower, followee=followee)
             User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
             User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
+            stamps.renew(User, [follower.pk, followee.pk])
             timeline_backfill(owner=follower, follow=follow)
             notification_add(
                 kind=Notification.Kind.FOLLOW, actor=follower, recipient_id=followee.pk
@@ -55,6 +57,7 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     User.objects.filter(pk=followee.pk, followers_count__gt=0).update(
         followers_count=F("followers_count") - 1
     )
+    stamps.renew(User, [follower.pk, followee.pk])
     TimelineEntry.objects.filter(
         owner=follower, tweet__in=Tweet.objects.filter(author=followee).values("pk")
     ).delete()

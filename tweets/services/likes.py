@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 
+from core import stamps
 from tweets.metrics import LIKES
 from tweets.models import Like, Notification, Tweet
 from tweets.services.blocks import block_check
@@ -29,6 +30,7 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
                 raise Http404("That tweet does not exist.")
             block_check(actor=user, target_id=tweet.author_id)
             Like.objects.create(user=user, tweet=tweet)
+            stamps.renew(Tweet, [tweet.pk])
             notification_add(
                 kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
             )
@@ -46,6 +48,7 @@ def like_delete(*, user: User, tweet: Tweet) -> bool:
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+        stamps.renew(Tweet, [tweet.pk])
         notification_remove(
             kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
         )

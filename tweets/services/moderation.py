@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import user_set_suspended
+from core import stamps
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.services.audit import moderation_record
 from tweets.services.counters import recount_around, recount_replies, recount_reposts
@@ -68,6 +69,8 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
     kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET
     moderation_record(moderator, kind, reason, tweet_id=tweet.pk, account_id=tweet.author_id)
     Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
+    # Itself, and the count of the tweet it reposts or answers.
+    stamps.renew(Tweet, related)
     if tweet.repost_of_id:
         # Reposts do not count as the reposter's tweets, but in the original's repost_count.
         recount_reposts([tweet.repost_of_id])
@@ -77,6 +80,7 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
         author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
     else:
         author.update(tweets_count=F("tweets_count") + 1)
+    stamps.renew(User, [tweet.author_id])
     recount_replies([tweet.in_reply_to_id])
     return True
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core import stamps
 from core.ids import id_datetime
 from tweets.metrics import REPOSTS
 from tweets.models import Notification, Tweet
@@ -50,6 +51,7 @@ def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
             repost.fanned_out = timeline_fans_out(user)
             repost.save(force_insert=True)
             Tweet.objects.filter(pk=original.pk).update(repost_count=F("repost_count") + 1)
+            stamps.renew(Tweet, [original.pk])
             timeline_fan_out(repost)
             notification_add(
                 kind=Notification.Kind.REPOST,
@@ -87,4 +89,5 @@ def repost_delete(*, user: User, tweet: Tweet) -> bool:
         Tweet.objects.filter(pk=original_id, repost_count__gt=0).update(
             repost_count=F("repost_count") - 1
         )
+        stamps.renew(Tweet, [original_id])
     return True

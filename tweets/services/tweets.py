@@ -10,6 +10,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from core import stamps
 from core.ids import id_datetime
 from core.text import has_visible_text
 from media.models import MediaFile
@@ -69,6 +70,7 @@ def tweet_create(
     if parent is not None:
         block_check(actor=author, target_id=parent.author_id)
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+        stamps.renew(Tweet, [parent.pk])
 
     tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
@@ -82,6 +84,7 @@ def tweet_create(
     )
     tweet._media_files = media  # for ``Tweet.media_files``: the answer shows them unread
     User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+    stamps.renew(User, [author.pk])
     timeline_fan_out(tweet)
     if parent is not None:
         notification_add(
@@ -111,6 +114,7 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     )
     if not updated:
         raise Http404("That tweet does not exist.")
+    stamps.renew(Tweet, [tweet.pk])
     entities_store(tweet=tweet, entities=entities, at=tweet.edited_at)
     search_document_write(tweet=tweet)
     return tweet
@@ -147,6 +151,8 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     media_delete(
         MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
     )
+    # Its replies show it no more (their in_reply_to is cleared, which sends no signal).
+    stamps.renew(Tweet, tweet.replies.values_list("pk", flat=True))
     # Its replies' rows (in_reply_to cleared) and reposts go first, the author's row after: tweets
     # before accounts, the order a reply or an edit mentioning the author takes too.
     tweet.delete()
@@ -154,4 +160,6 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
         User.objects.filter(pk=tweet.author_id, tweets_count__gt=0).update(
             tweets_count=F("tweets_count") - 1
         )
+        stamps.renew(User, [tweet.author_id])
     recount_replies([tweet.in_reply_to_id])
+    stamps.renew(Tweet, [tweet.in_reply_to_id])

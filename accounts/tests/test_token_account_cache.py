@@ -1,0 +1,82 @@
+"""The accounts that access tokens name, kept in the cache (accounts/cache.py): a request after the
+first reads no account row, and whatever changes the account is seen by the next request."""
+
+import pytest
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.tests.factories import DEFAULT_PASSWORD
+from core.testing import API
+
+pytestmark = pytest.mark.django_db
+
+ME_URL = f"{API}/accounts/me"
+PASSWORD_URL = f"{API}/accounts/me/password"
+
+
+def reads_accounts(queries) -> bool:
+    return any('FROM "accounts_user"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_request_after_the_first_reads_no_account_row(auth_client, user):
+    client = auth_client(user)
+    client.get(ME_URL)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = client.get(ME_URL)
+    assert response.status_code == 200
+    assert response.json()["username"] == user.username
+    assert not reads_accounts(queries)
+
+
+def test_a_profile_change_is_seen_by_the_next_request(auth_client, user):
+    client = auth_client(user)
+    client.get(ME_URL)
+    services.user_update_profile(user=user, display_name="Someone Else")
+    assert client.get(ME_URL).json()["display_name"] == "Someone Else"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user: services.user_set_suspended(user=user, suspended=True),
+        lambda user: services.user_set_active(user=user, active=False),
+    ],
+    ids=["suspended", "deactivated"],
+)
+def test_a_kept_account_that_can_no_longer_be_used_is_refused_at_once(auth_client, user, change):
+    client = auth_client(user)
+    assert client.get(ME_URL).status_code == 200
+    change(user)
+    assert client.get(ME_URL).status_code == 401
+
+
+def test_a_new_password_voids_tokens_whose_account_is_kept(api_client, user):
+    tokens = api_client.post(
+        f"{API}/auth/token", {"username": user.username, "password": DEFAULT_PASSWORD}
+    ).json()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert client.get(ME_URL).status_code == 200  # the account is kept from here
+    response = client.post(
+        PASSWORD_URL,
+        {"current_password": DEFAULT_PASSWORD, "new_password": "another-long-passphrase"},
+        format="json",
+    )
+    assert response.status_code == 204  # checked against the hash read from the database
+    assert client.get(ME_URL).status_code == 401
+    user.refresh_from_db()
+    assert user.check_password("another-long-passphrase")
+
+
+def test_kept_accounts_hold_no_password_hash(auth_client, user, redis_cache_server):
+    client = auth_client(user)
+    client.get(ME_URL)
+    kept = redis_cache_server.keys("*account:token:*")
+    assert kept
+    for key in kept:
+        assert user.password.encode() not in redis_cache_server.get(key)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert client.get(ME_URL).status_code == 200
+    assert not reads_accounts(queries)

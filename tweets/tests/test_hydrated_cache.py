@@ -1,0 +1,329 @@
+"""Hydrated tweets kept in the cache (tweets/cache.py, core/stamps.py): a page read before is
+served from the kept copies, and every write that changes what a kept tweet shows is seen on the
+next read. The whole suite runs with the cache on; these tests prime it first."""
+
+import pytest
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts import services as account_services
+from accounts.tests.factories import UserFactory
+from accounts.tests.test_avatar import put_avatar
+from core import stamps
+from core.testing import API, free_port, upload
+from core.testing.images import jpeg_with_metadata
+from minitter.settings import redis_cache
+from tweets import services
+from tweets.cache import tweets_cached
+from tweets.models import Tweet
+from tweets.selectors import tweets_by_id
+from tweets.tests.factories import TweetFactory, follow, repost
+
+pytestmark = pytest.mark.django_db
+
+HOME = f"{API}/timelines/home"
+MASTODON_HOME = "/api/v1/timelines/home"
+
+
+def page(client, url=HOME) -> list[dict]:
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return body["results"] if isinstance(body, dict) else body
+
+
+def primed(client, url=HOME) -> list[dict]:
+    """The page, read twice: the first read learns each tweet's rows, the second keeps copies."""
+    page(client, url)
+    return page(client, url)
+
+
+def reads_tweets(queries) -> bool:
+    """Whether these queries read tweets by id with their authors (a page built without copies)."""
+    return any('"tweets_tweet"."text"' in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.fixture
+def scene(auth_client):
+    """A reader following an author with two tweets, one with a picture, and a repost of a
+    third account's tweet."""
+    reader, author, other = UserFactory.create_batch(3)
+    follow(reader, author)
+    client = auth_client(author)
+    media_id = upload(client).json()["id"]
+    pictured = client.post(f"{API}/tweets", {"text": "look", "media_ids": [media_id]}).json()
+    plain = TweetFactory(author=author, text="plain words")
+    original = TweetFactory(author=other, text="worth sharing")
+    shared = repost(author, original)
+    return {
+        "reader": reader,
+        "client": auth_client(reader),
+        "author": author,
+        "other": other,
+        "pictured": Tweet.objects.get(pk=pictured["id"]),
+        "plain": plain,
+        "original": original,
+        "repost": shared,
+    }
+
+
+def by_id(results) -> dict[str, dict]:
+    return {item["id"]: item for item in results}
+
+
+def test_a_page_read_before_comes_from_the_kept_copies(scene):
+    client = scene["client"]
+    first = page(client)
+    with CaptureQueriesContext(transaction.get_connection()) as second_read:
+        second = page(client)
+    with CaptureQueriesContext(transaction.get_connection()) as third_read:
+        third = page(client)
+    assert first == second == third
+    assert reads_tweets(second_read)  # the first read only learnt which rows each tweet shows
+    assert not reads_tweets(third_read)
+    assert len(third_read) < len(second_read)
+    shown = by_id(third)
+    assert shown[str(scene["pictured"].pk)]["media"][0]["url"].startswith("http://testserver/")
+    assert shown[str(scene["repost"].pk)]["repost_of"]["text"] == "worth sharing"
+
+
+def test_the_mastodon_home_timeline_is_served_from_the_same_copies(scene):
+    client = scene["client"]
+    first = primed(client, MASTODON_HOME)
+    with CaptureQueriesContext(transaction.get_connection()) as read:
+        again = page(client, MASTODON_HOME)
+    assert again == first
+    assert not reads_tweets(read)
+
+
+def _like(scene):
+    services.like_create(user=scene["other"], tweet=scene["plain"])
+
+
+def _edit(scene):
+    services.tweet_update(tweet=scene["plain"], editor=scene["author"], text="new words")
+
+
+def _reply(scene):
+    TweetFactory(author=scene["other"], text="an answer", in_reply_to=scene["plain"])
+
+
+def _repost_it(scene):
+    repost(scene["other"], scene["plain"])
+
+
+def _rename_through_the_service(scene):
+    account_services.user_update_profile(user=scene["author"], display_name="Renamed")
+
+
+def _rename_by_saving(scene):
+    """As the admin's change form does."""
+    scene["author"].display_name = "Renamed"
+    scene["author"].save()
+
+
+def _like_the_original(scene):
+    services.like_create(user=scene["reader"], tweet=scene["original"])
+
+
+@pytest.mark.parametrize(
+    "change, tweet, shows",
+    [
+        (_like, "plain", lambda item: item["like_count"] == 1),
+        (_edit, "plain", lambda item: item["text"] == "new words" and item["edited_at"]),
+        (_reply, "plain", lambda item: item["reply_count"] == 1),
+        (_repost_it, "plain", lambda item: item["repost_count"] == 1),
+        (_rename_through_the_service, "plain", lambda i: i["author"]["display_name"] == "Renamed"),
+        (_rename_by_saving, "plain", lambda item: item["author"]["display_name"] == "Renamed"),
+        (_like_the_original, "repost", lambda item: item["repost_of"]["like_count"] == 1),
+    ],
+)
+def test_a_change_is_seen_on_the_next_read(scene, change, tweet, shows):
+    client = scene["client"]
+    before = by_id(primed(client))[str(scene[tweet].pk)]
+    assert not shows(before)
+    change(scene)
+    assert shows(by_id(page(client))[str(scene[tweet].pk)])
+
+
+def test_a_new_avatar_is_seen_on_the_next_read(scene, auth_client):
+    client = scene["client"]
+    before = by_id(primed(client))[str(scene["plain"].pk)]["author"]["avatar_url"]
+    assert put_avatar(auth_client(scene["author"]), jpeg_with_metadata()).status_code == 200
+    after = by_id(page(client))[str(scene["plain"].pk)]["author"]["avatar_url"]
+    assert after != before and "/media/" in after
+
+
+def _hide(scene):
+    services.tweet_set_hidden(
+        tweet=scene["plain"], hidden=True, moderator=UserFactory(is_staff=True), reason="spam"
+    )
+
+
+def _delete(scene):
+    services.tweet_delete(tweet=scene["plain"], actor=scene["author"])
+
+
+def _hide_the_original(scene):
+    services.tweet_set_hidden(
+        tweet=scene["original"], hidden=True, moderator=UserFactory(is_staff=True), reason="spam"
+    )
+
+
+def _suspend_the_original_author(scene):
+    services.account_set_suspended(
+        account=scene["other"], suspended=True, moderator=UserFactory(is_staff=True), reason="x"
+    )
+
+
+def _delete_the_original(scene):
+    services.tweet_delete(tweet=scene["original"], actor=scene["other"])
+
+
+@pytest.mark.parametrize(
+    "change, gone",
+    [
+        (_hide, "plain"),
+        (_delete, "plain"),
+        (_hide_the_original, "repost"),
+        (_suspend_the_original_author, "repost"),
+        (_delete_the_original, "repost"),
+    ],
+)
+def test_a_tweet_that_may_no_longer_be_seen_leaves_at_once(scene, change, gone):
+    client = scene["client"]
+    assert str(scene[gone].pk) in by_id(primed(client))
+    change(scene)
+    assert str(scene[gone].pk) not in by_id(page(client))
+    assert client.get(f"{API}/tweets/{scene[gone].pk}").status_code == 404
+
+
+def test_a_suspended_author_leaves_at_once(scene):
+    client = scene["client"]
+    primed(client)
+    services.account_set_suspended(
+        account=scene["author"], suspended=True, moderator=UserFactory(is_staff=True), reason="x"
+    )
+    assert page(client) == []
+
+
+def test_a_deleted_parent_is_no_longer_named_by_its_replies(scene, auth_client):
+    reply = TweetFactory(author=scene["author"], text="me again", in_reply_to=scene["plain"])
+    client = scene["client"]
+    assert by_id(primed(client))[str(reply.pk)]["in_reply_to"] == str(scene["plain"].pk)
+    services.tweet_delete(tweet=scene["plain"], actor=scene["author"])
+    assert by_id(page(client))[str(reply.pk)]["in_reply_to"] is None
+
+
+def test_a_follow_is_seen_in_the_mastodon_account_of_a_kept_status(scene):
+    client = scene["client"]
+    status = by_id(primed(client, MASTODON_HOME))[str(scene["plain"].pk)]
+    assert status["account"]["followers_count"] == 1
+    follow(UserFactory(), scene["author"])
+    status = by_id(page(client, MASTODON_HOME))[str(scene["plain"].pk)]
+    assert status["account"]["followers_count"] == 2
+
+
+def test_a_recount_after_a_suspension_is_seen_in_kept_counts(scene):
+    """A suspension recounts the likes of everything the account liked: all copies go."""
+    client = scene["client"]
+    liker = UserFactory()
+    services.like_create(user=liker, tweet=scene["plain"])
+    assert by_id(primed(client))[str(scene["plain"].pk)]["like_count"] == 1
+    services.account_set_suspended(
+        account=liker, suspended=True, moderator=UserFactory(is_staff=True), reason="x"
+    )
+    assert by_id(page(client))[str(scene["plain"].pk)]["like_count"] == 0
+
+
+def test_staff_see_hidden_tweets_and_no_one_else_gets_them_from_the_cache(scene, auth_client):
+    staff = UserFactory(is_staff=True)
+    follow(staff, scene["author"])
+    _hide(scene)
+    hidden = str(scene["plain"].pk)
+    staff_client = auth_client(staff)
+    assert hidden in by_id(primed(staff_client))
+    assert hidden not in by_id(primed(scene["client"]))
+    assert hidden in by_id(page(staff_client))
+
+
+def read(pks):
+    """A ``read`` for ``tweets_cached``: the tweets by id with their authors."""
+    tweets = Tweet.objects.select_related("author__avatar").in_bulk(pks)
+    for tweet in tweets.values():
+        tweet._media_files = []
+    return tweets
+
+
+def test_a_copy_read_while_a_write_commits_is_never_served(scene):
+    """The stamps are read before the rows: a write that commits (and renews the stamp) while a
+    copy is being read leaves that copy out, though it is kept."""
+    tweet = scene["plain"]
+    tweets_cached([tweet.pk], read)  # learns the rows
+
+    def read_then_a_write_commits(pks):
+        rows = read(pks)  # read before the like below
+        services.like_create(user=scene["other"], tweet=tweet)  # commits and renews its stamp
+        return rows
+
+    stale = tweets_cached([tweet.pk], read_then_a_write_commits)
+    assert stale[tweet.pk].like_count == 0  # what this read saw
+    fresh = tweets_cached([tweet.pk], read)
+    assert fresh[tweet.pk].like_count == 1
+
+
+@pytest.mark.tasks_after_commit
+def test_stamps_are_renewed_after_the_write_commits(scene, django_capture_on_commit_callbacks):
+    key = stamps.key(Tweet, scene["plain"].pk)
+    before = stamps.current([key])[key]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        services.like_create(user=scene["other"], tweet=scene["plain"])
+    assert stamps.current([key])[key] == before
+    for callback in callbacks:
+        callback()
+    assert stamps.current([key])[key] != before
+
+
+def test_nothing_is_kept_when_the_cache_is_off(scene, settings):
+    settings.HYDRATED_CACHE_SECONDS = 0
+    client = scene["client"]
+    primed(client)
+    with CaptureQueriesContext(transaction.get_connection()) as read:
+        page(client)
+    assert reads_tweets(read)
+
+
+def test_pages_are_read_from_the_database_while_the_cache_is_unreachable(scene, settings):
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)}
+    client = scene["client"]
+    before = by_id(primed(client))
+    services.like_create(user=scene["other"], tweet=scene["plain"])  # its renewal is only logged
+    after = by_id(page(client))
+    assert set(after) == set(before)
+    assert after[str(scene["plain"].pk)]["like_count"] == 1
+
+
+def test_copies_kept_in_redis_are_served_and_renewed(scene, redis_cache_server):
+    client = scene["client"]
+    primed(client)
+    assert redis_cache_server.keys("*tweet:hydrated:*")
+    with CaptureQueriesContext(transaction.get_connection()) as read:
+        page(client)
+    assert not reads_tweets(read)
+    _like(scene)
+    _hide_the_original(scene)
+    after = by_id(page(client))
+    assert after[str(scene["plain"].pk)]["like_count"] == 1
+    assert str(scene["repost"].pk) not in after
+
+
+def test_kept_copies_hold_no_password_hash(scene, redis_cache_server):
+    primed(scene["client"])
+    kept = redis_cache_server.keys("*tweet:hydrated:*")
+    assert kept
+    for key in kept:
+        assert scene["author"].password.encode() not in redis_cache_server.get(key)
+    pk = scene["plain"].pk
+    tweet = tweets_by_id([pk], viewer=scene["reader"])[pk]  # from its copy
+    assert "password" in tweet.author.get_deferred_fields()
+    assert tweet.author.password == scene["author"].password  # read when asked for
