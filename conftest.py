@@ -42,8 +42,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _store_up(monkeypatch):
-    """A store outage in one test does not make the next one refuse uploads."""
+    """A store or cache outage in one test does not outlast it."""
     monkeypatch.setattr("media.services._store_down_until", 0.0)
+    monkeypatch.setattr("core.stamps._down_until", 0.0)
 
 
 @pytest.fixture(autouse=True)

@@ -33,13 +33,13 @@ class AccountTokenAuthentication(JWTAuthentication):
         if user_id is None:
             raise InvalidToken("Token contained no recognizable user identification")
         pin_recent_writer(user_id)
-        user, password_digest = account_for_token(user_id, lambda: self._read_user(user_id))
+        user = account_for_token(user_id, lambda: self._read_user(user_id))
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.can_authenticate:
             raise AuthenticationFailed("This account cannot be used.", code="user_inactive")
         # The token carries a digest of the password hash: a new password voids it at once.
-        revoked = validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != password_digest
+        revoked = validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != user.token_digest
         if api_settings.CHECK_REVOKE_TOKEN and revoked:
             raise AuthenticationFailed(
                 "The user's password has been changed.", code="password_changed"

@@ -17,6 +17,7 @@ second; see docs/scaling.md).
 
 import logging
 import random
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class _Routing:
     replica_allowed: bool
     wrote: bool = False
+    # Inside ``primary_reads``: what is read there is kept in the cache as current.
+    primary_only: int = 0
     # Transactions open when the request started (none in production): reads inside one opened
     # by the request itself go to the primary.
     atomic_depth: int = 0
@@ -77,6 +80,21 @@ def read_primary() -> bool:
     return True
 
 
+@contextmanager
+def primary_reads():
+    """Reads inside go to the primary: rows a copy kept in the cache is made from must include
+    every write that committed before (``core/copies.py``), which a lagging replica may not."""
+    state = _routing.get()
+    if state is None:
+        yield
+        return
+    state.primary_only += 1
+    try:
+        yield
+    finally:
+        state.primary_only -= 1
+
+
 def _remember_writer(user_id) -> None:
     try:
         cache.set(_pin_key(user_id), 1, timeout=settings.DATABASE_REPLICA_PIN_SECONDS)
@@ -89,7 +107,7 @@ class PrimaryReplicaRouter:
 
     def db_for_read(self, model, **hints):
         state = _routing.get()
-        if state is None or not state.replica_allowed:
+        if state is None or not state.replica_allowed or state.primary_only:
             return DEFAULT_DB_ALIAS
         if model._meta.app_label == "django_cache":
             # The database cache (throttle counters, pins) is only right on the primary.

@@ -1,23 +1,25 @@
-"""Version stamps in the shared cache: what lets a cache of what rows show (``tweets/cache.py``)
-serve a copy only while none of the rows it was read from has changed.
+"""Version stamps in the shared cache: what lets the copies of ``core/copies.py`` be served only
+while none of the rows they show has changed.
 
 A stamp is a random token per row (the model and the primary key), replaced after each
 transaction that changes what the row shows (``renew``, and on every ``save`` and ``delete`` of
 the models given to ``track``). A reader takes the stamps of the rows it depends on *before* it
 reads the rows, and keeps its copy with them; the copy is served only while every one of them is
-unchanged. So a write that commits while a copy is being read leaves that copy out at once, and a
-stamp that is missing (never made, expired, a cache restart) is made anew with a token no copy
-holds. One more stamp, the epoch, is in every copy: renewing it leaves them all out, for the rare
-writes that change many rows at once (a suspension's recounts, ``manage.py recount``).
+unchanged. A stamp that is missing (never made, expired, evicted, an emptied cache) is made anew
+with a token no copy holds. One more stamp, the epoch, is in every copy: renewing it leaves them
+all out, for the rare writes that change many rows at once (a suspension's recounts, ``manage.py
+recount``, ``seed_demo``) and for ``manage.py forget_cached_copies`` (after restoring a database).
 
-A renewal that cannot reach the cache is logged; copies then live at most
-``HYDRATED_CACHE_SECONDS`` (the documented bound of staleness). Readers that cannot reach the
-cache read the database.
+A renewal that cannot be written (Redis unreachable, or refusing writes) is logged and counted
+(``minitter_cache_stamp_renewals_failed_total``), and this process stops using copies for a
+while; copies elsewhere then live until they expire (``HYDRATED_CACHE_SECONDS``, less for the
+accounts of tokens), the bound of staleness in that case only.
 """
 
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 from functools import partial
 
@@ -25,11 +27,17 @@ from django.conf import settings
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.db.transaction import on_commit
+from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from core.cache import bytes_get_many, bytes_set_many
 
 logger = logging.getLogger(__name__)
+
+RENEWALS_FAILED = Counter(
+    "minitter_cache_stamp_renewals_failed",
+    "Cache stamps that could not be renewed after a write (copies then live until they expire).",
+)
 
 # What a cache operation may raise when the cache is unreachable; callers fall back to the
 # database (reads) or log (renewals).
@@ -38,6 +46,9 @@ CACHE_ERRORS = (RedisError, OSError)
 # Stamps outlive the copies kept with them (a stamp that expires only makes copies miss).
 STAMP_SECONDS = 24 * 3600
 EPOCH_KEY = "stamp:epoch"
+# A write that changes more rows than this renews the epoch instead (a tweet with very many
+# replies deleted).
+RENEW_AT_MOST = 1000
 
 
 def enabled() -> bool:
@@ -64,8 +75,12 @@ def key(model: type[Model], pk) -> str:
 def renew(model: type[Model], pks: Iterable) -> None:
     """New stamps for these rows once the current transaction commits (at once outside one):
     copies read from them are not served any more. ``None`` among ``pks`` is ignored."""
+    if not enabled():
+        return
     keys = sorted({key(model, pk) for pk in pks if pk is not None})
-    if keys and enabled():
+    if len(keys) > RENEW_AT_MOST:
+        renew_all()
+    elif keys:
         on_commit(partial(_write_new, keys))
 
 
@@ -92,16 +107,26 @@ def completed(stamps: dict[str, bytes | None]) -> dict[str, bytes]:
     return stamps
 
 
+_tracked: set[type[Model]] = set()
+
+
+def tracked(model: type[Model]) -> bool:
+    """Whether the stamps of ``model``'s rows are renewed (``track``)."""
+    return model in _tracked
+
+
 def track(model: type[Model]) -> None:
     """Renew a row's stamp on every ``save`` (but its creation) and ``delete`` of ``model``: the
-    admin's forms and any later code that saves. Writes by ``QuerySet.update`` call ``renew``."""
+    admin's forms, fixtures and any later code that saves. Writes by ``QuerySet.update`` call
+    ``renew``."""
+    _tracked.add(model)
     uid = f"core.stamps.{model._meta.label_lower}"
     post_save.connect(_renew_saved, sender=model, dispatch_uid=uid, weak=False)
     post_delete.connect(_renew_deleted, sender=model, dispatch_uid=uid, weak=False)
 
 
-def _renew_saved(sender, instance, created, raw=False, **kwargs) -> None:
-    if not created and not raw:
+def _renew_saved(sender, instance, created, **kwargs) -> None:
+    if not created:
         renew(sender, [instance.pk])
 
 
@@ -117,9 +142,24 @@ def _write_new(keys: list[str]) -> None:
     try:
         bytes_set_many({stamp_key: _token() for stamp_key in keys}, STAMP_SECONDS)
     except CACHE_ERRORS as exc:
-        logger.warning(
-            "could not renew %d cache stamps (copies expire within %s s): %s",
-            len(keys),
-            settings.HYDRATED_CACHE_SECONDS,
-            type(exc).__name__,
-        )
+        # Copies of these rows stay until they expire (at most HYDRATED_CACHE_SECONDS).
+        RENEWALS_FAILED.inc(len(keys))
+        logger.error("could not renew %d cache stamps: %s", len(keys), type(exc).__name__)
+        unavailable(exc)
+
+
+DOWN_SECONDS = 5.0
+_down_until = 0.0
+
+
+def available() -> bool:
+    """Whether this process uses the cache's copies: not within ``DOWN_SECONDS`` of a failure."""
+    return time.monotonic() >= _down_until
+
+
+def unavailable(exc: Exception) -> None:
+    """Leave the copies alone in this process for ``DOWN_SECONDS`` after ``exc``: an
+    unresponsive Redis costs one timeout, not one per request."""
+    global _down_until
+    _down_until = time.monotonic() + DOWN_SECONDS
+    logger.warning("cache copies unused for %s s: %s", DOWN_SECONDS, type(exc).__name__)

@@ -3,6 +3,7 @@ endpoint forgets them and no list costs more queries as it grows."""
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import connections, router
@@ -18,7 +19,7 @@ from accounts.selectors import account_list
 from core.ids import id_floor
 from core.pagination import FetchedPage
 from media.models import MediaFile
-from tweets.cache import tweets_cached
+from tweets.cache import HYDRATED_TWEETS
 from tweets.models import (
     TWEET_JOINS,
     Block,
@@ -65,16 +66,18 @@ def tweet_get(*, tweet_id: int, viewer) -> Tweet | None:
 
 def tweets_by_id(ids: Iterable[int], *, viewer) -> dict[int, Tweet]:
     """The tweets and reposts of these ids the viewer may see, by id, with everything their JSON
-    shows: the one place a page's tweets are hydrated. Copies kept in the shared cache serve
-    those read before (``tweets.cache``); staff, who also see hidden tweets, read the database.
-    """
+    shows: the one place a page's tweets are hydrated. Tweets anyone may see are kept in the
+    shared cache (``tweets.cache``) and served from there while current; staff, who also see
+    hidden tweets, read the database."""
 
-    def read(pks: list[int]) -> dict[int, Tweet]:
-        tweets = Tweet.objects.visible_to(viewer).select_related(*TWEET_JOINS).in_bulk(pks)
-        tweets_hydrate(list(tweets.values()))
-        return tweets
+    def read(tweets: QuerySet, pks: list[int]) -> dict[int, Tweet]:
+        found = tweets.select_related(*TWEET_JOINS).in_bulk(pks)
+        tweets_hydrate(list(found.values()))
+        return found
 
-    return read(list(ids)) if sees_everything(viewer) else tweets_cached(ids, read)
+    if sees_everything(viewer):
+        return read(Tweet.objects.visible_to(viewer), list(ids))
+    return HYDRATED_TWEETS.get_many(ids, partial(read, Tweet.objects.visible()))
 
 
 def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:

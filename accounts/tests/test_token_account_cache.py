@@ -80,3 +80,12 @@ def test_kept_accounts_hold_no_password_hash(auth_client, user, redis_cache_serv
     with CaptureQueriesContext(transaction.get_connection()) as queries:
         assert client.get(ME_URL).status_code == 200
     assert not reads_accounts(queries)
+
+
+def test_kept_accounts_live_at_most_thirty_seconds(auth_client, user, redis_cache_server):
+    """Should Redis refuse a renewal, a suspension or a new password goes unseen at most this
+    long (access tokens live five minutes)."""
+    auth_client(user).get(ME_URL)
+    kept = redis_cache_server.keys("*account:token:*")
+    assert kept
+    assert all(0 < redis_cache_server.ttl(key) <= 30 for key in kept)

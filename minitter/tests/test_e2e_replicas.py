@@ -14,13 +14,14 @@ import sys
 import tempfile
 import uuid
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import psycopg2
 import pytest
 import requests
 
-from core.testing import API, free_port
+from core.testing import API, RedisServer, free_port
 from minitter.tests.test_e2e_production import BASE_DIR, SECRET_KEY, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -57,12 +58,14 @@ def replay_lsn_caught_up(primary: int, replica: int) -> bool:
         return cursor.fetchone()[0]
 
 
-@pytest.fixture(scope="module")
-def cluster():
+@contextmanager
+def replica_cluster(*, redis: bool):
+    """A primary, a streaming replica and gunicorn reading from it; with ``redis``, Redis as the
+    shared cache too (pages and token accounts kept there, ``core/copies.py``)."""
     root = Path(tempfile.mkdtemp(prefix="minitter-e2e-replica-"))
     root.chmod(0o755)
     ports = {"primary": free_port(), "replica": free_port(), "app": free_port()}
-    app = None
+    app = cache = None
     try:
         primary_url = postgres("start", str(root / "primary"), str(ports["primary"]))
         replica_url = postgres(
@@ -85,6 +88,9 @@ def cluster():
             GUNICORN_THREADS="4",
             DJANGO_SETTINGS_MODULE="minitter.settings",
         )
+        if redis:
+            cache = RedisServer(root).start()
+            env["REDIS_URL"] = cache.url
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput"],
             cwd=BASE_DIR,
@@ -103,7 +109,7 @@ def cluster():
         )
         url = f"http://127.0.0.1:{ports['app']}"
         wait_until(lambda: requests.get(f"{url}/health/live", timeout=2).ok, 60, "gunicorn")
-        yield {"url": url, **ports}
+        yield {"url": url, "env": env, **ports}
     finally:
         if (root / "app.log").exists():  # shown when a test failed
             print((root / "app.log").read_text(errors="replace")[-5000:])
@@ -115,7 +121,34 @@ def cluster():
                 app.kill()
         postgres("stop", str(root / "replica"))
         postgres("stop", str(root / "primary"))
+        if cache is not None:
+            cache.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with replica_cluster(redis=False) as running:
+        yield running
+
+
+def caught_up(cluster) -> None:
+    """Wait until the replica has replayed everything the primary wrote."""
+    wait_until(partial(replay_lsn_caught_up, cluster["primary"], cluster["replica"]), 30, "replay")
+
+
+@contextmanager
+def lagging(cluster):
+    """The replica lags while inside (its replay paused); after, it has caught up."""
+    caught_up(cluster)
+    with superuser(cluster["replica"]) as cursor:
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        with superuser(cluster["replica"]) as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+    caught_up(cluster)
 
 
 def account(url: str) -> requests.Session:

@@ -2,9 +2,14 @@
 served from the kept copies, and every write that changes what a kept tweet shows is seen on the
 next read. The whole suite runs with the cache on; these tests prime it first."""
 
+import pickle
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
+from prometheus_client import REGISTRY
 
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
@@ -14,7 +19,7 @@ from core.testing import API, free_port, upload
 from core.testing.images import jpeg_with_metadata
 from minitter.settings import redis_cache
 from tweets import services
-from tweets.cache import tweets_cached
+from tweets.cache import HYDRATED_TWEETS
 from tweets.models import Tweet
 from tweets.selectors import tweets_by_id
 from tweets.tests.factories import TweetFactory, follow, repost
@@ -248,7 +253,7 @@ def test_staff_see_hidden_tweets_and_no_one_else_gets_them_from_the_cache(scene,
 
 
 def read(pks):
-    """A ``read`` for ``tweets_cached``: the tweets by id with their authors."""
+    """A ``read`` for ``HYDRATED_TWEETS``: the tweets by id with their authors."""
     tweets = Tweet.objects.select_related("author__avatar").in_bulk(pks)
     for tweet in tweets.values():
         tweet._media_files = []
@@ -259,16 +264,16 @@ def test_a_copy_read_while_a_write_commits_is_never_served(scene):
     """The stamps are read before the rows: a write that commits (and renews the stamp) while a
     copy is being read leaves that copy out, though it is kept."""
     tweet = scene["plain"]
-    tweets_cached([tweet.pk], read)  # learns the rows
+    HYDRATED_TWEETS.get_many([tweet.pk], read)  # learns the rows
 
     def read_then_a_write_commits(pks):
         rows = read(pks)  # read before the like below
         services.like_create(user=scene["other"], tweet=tweet)  # commits and renews its stamp
         return rows
 
-    stale = tweets_cached([tweet.pk], read_then_a_write_commits)
+    stale = HYDRATED_TWEETS.get_many([tweet.pk], read_then_a_write_commits)
     assert stale[tweet.pk].like_count == 0  # what this read saw
-    fresh = tweets_cached([tweet.pk], read)
+    fresh = HYDRATED_TWEETS.get_many([tweet.pk], read)
     assert fresh[tweet.pk].like_count == 1
 
 
@@ -327,3 +332,59 @@ def test_kept_copies_hold_no_password_hash(scene, redis_cache_server):
     tweet = tweets_by_id([pk], viewer=scene["reader"])[pk]  # from its copy
     assert "password" in tweet.author.get_deferred_fields()
     assert tweet.author.password == scene["author"].password  # read when asked for
+
+
+class RolledBack(Exception):
+    pass
+
+
+@pytest.mark.tasks_after_commit
+def test_reads_inside_a_transaction_neither_use_nor_keep_copies(scene):
+    """What a transaction reads may be rolled back, and its writes renew stamps only once it
+    commits: inside one, tweets come from the database and no copy is kept."""
+    tweet, reader = scene["plain"], scene["reader"]
+    tweets_by_id([tweet.pk], viewer=reader)  # learns the rows
+    with pytest.raises(RolledBack), transaction.atomic():
+        services.like_create(user=scene["other"], tweet=tweet)
+        assert tweets_by_id([tweet.pk], viewer=reader)[tweet.pk].like_count == 1
+        raise RolledBack
+    assert tweets_by_id([tweet.pk], viewer=reader)[tweet.pk].like_count == 0
+    assert tweets_by_id([tweet.pk], viewer=reader)[tweet.pk].like_count == 0  # from its copy
+
+
+def test_unreadable_copies_are_read_from_the_database(scene, redis_cache_server):
+    client = scene["client"]
+    before = primed(client)
+    kept = redis_cache_server.keys("*tweet:hydrated:*")
+    assert kept
+    for number, key in enumerate(kept):
+        garbage = [b"not a pickle", pickle.dumps(("other", "shape")), pickle.dumps((1, 2, 3))]
+        redis_cache_server.set(key, garbage[number % 3])
+    assert page(client) == before
+
+
+def test_a_cache_that_fails_is_left_alone_for_a_while(scene, settings):
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)}
+    assert stamps.available()
+    page(scene["client"])
+    assert not stamps.available()  # the next requests read the database without trying
+
+
+def test_a_renewal_that_cannot_be_written_is_counted(scene, redis_cache_server):
+    failed = REGISTRY.get_sample_value("minitter_cache_stamp_renewals_failed_total") or 0
+    redis_cache_server.replicaof("127.0.0.1", free_port())  # still answers, refuses writes
+    try:
+        services.like_create(user=scene["other"], tweet=scene["plain"])
+    finally:
+        redis_cache_server.replicaof("NO", "ONE")
+    assert REGISTRY.get_sample_value("minitter_cache_stamp_renewals_failed_total") == failed + 1
+    assert not stamps.available()
+
+
+def test_forget_cached_copies_has_every_copy_read_again(scene):
+    client = scene["client"]
+    primed(client)
+    Tweet.objects.filter(pk=scene["plain"].pk).update(text="changed in SQL")  # no renewal
+    assert by_id(page(client))[str(scene["plain"].pk)]["text"] == "plain words"
+    call_command("forget_cached_copies", stdout=StringIO())
+    assert by_id(page(client))[str(scene["plain"].pk)]["text"] == "changed in SQL"
