@@ -31,8 +31,7 @@ def window_count(cache, key: str, seconds: int) -> tuple[int, float | None]:
         redis_key = cache.make_and_validate_key(key)
         # Django's Redis client (``_cache``) holds the connection pool; ints are stored as such,
         # so the cache's own ``get`` and ``incr`` read these counters too.
-        client = cache._cache.get_client(redis_key, write=True)
-        pipeline = client.pipeline(transaction=True)
+        pipeline = _redis_client(cache, write=True).pipeline(transaction=True)
         pipeline.set(redis_key, 0, ex=seconds, nx=True).incr(redis_key).pttl(redis_key)
         _, count, left_ms = pipeline.execute()
         return count, max(left_ms, 0) / 1000
@@ -50,14 +49,27 @@ def _backend(cache):
     return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
 
 
+_redis_clients: dict[int, object] = {}
+
+
+def _redis_client(cache: RedisCache, *, write: bool):
+    """A Redis client on the connection pool of Django's Redis cache (``_cache``), made once per
+    pool: the cache's own ``get_client`` builds a new client, with its table of reply parsers,
+    on every call, which cost more than a small command's round trip."""
+    pool = cache._cache._get_connection_pool(write)
+    client = _redis_clients.get(id(pool))
+    if client is None or client.connection_pool is not pool:
+        client = _redis_clients[id(pool)] = cache._cache._client(connection_pool=pool)
+    return client
+
+
 def bytes_get_many(keys: list[str], cache=default_cache) -> list[bytes | None]:
     """The values ``bytes_set_many`` stored at ``keys``, in order, None where there is none. On
     Redis one ``MGET`` of the bytes as stored: the cache's ``get_many`` checks each key and
     unpickles each value, which cost more than the round trip for a page's hundred keys."""
     cache = _backend(cache)
     if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(None)
-        return client.mget([cache.make_key(key) for key in keys])
+        return _redis_client(cache, write=False).mget([cache.make_key(key) for key in keys])
     found = cache.get_many(keys)
     return [found.get(key) for key in keys]
 
@@ -66,7 +78,7 @@ def bytes_set_many(values: dict[str, bytes], seconds: int, cache=default_cache) 
     """Store ``values`` (bytes) for ``seconds``; on Redis in one round trip, as they are."""
     cache = _backend(cache)
     if isinstance(cache, RedisCache):
-        pipeline = cache._cache.get_client(None, write=True).pipeline(transaction=False)
+        pipeline = _redis_client(cache, write=True).pipeline(transaction=False)
         for key, value in values.items():
             pipeline.set(cache.make_key(key), value, ex=seconds)
         pipeline.execute()

@@ -70,14 +70,15 @@ def tweets_by_id(ids: Iterable[int], *, viewer) -> dict[int, Tweet]:
     shared cache (``tweets.cache``) and served from there while current; staff, who also see
     hidden tweets, read the database."""
 
-    def read(tweets: QuerySet, pks: list[int]) -> dict[int, Tweet]:
+    def read(pks: list[int], *, anyone_may_see: bool) -> dict[int, Tweet]:
+        tweets = Tweet.objects.visible() if anyone_may_see else Tweet.objects.visible_to(viewer)
         found = tweets.select_related(*TWEET_JOINS).in_bulk(pks)
         tweets_hydrate(list(found.values()))
         return found
 
     if sees_everything(viewer):
-        return read(Tweet.objects.visible_to(viewer), list(ids))
-    return HYDRATED_TWEETS.get_many(ids, partial(read, Tweet.objects.visible()))
+        return read(list(ids), anyone_may_see=False)
+    return HYDRATED_TWEETS.get_many(ids, partial(read, anyone_may_see=True))
 
 
 def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:
