@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.checks import Error
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core import stamps
@@ -30,6 +32,15 @@ TOKEN_ACCOUNTS = Copies(
     private=("password",),
     rows_known=lambda pk: [stamps.EPOCH_KEY, stamps.key(User, pk)],
 )
+
+
+def token_user_id_is_the_key(**kwargs) -> list:
+    """System check: tokens name their account by its primary key, which is what its stamp is
+    renewed by (a token naming it by another field would reach a copy no renewal reaches)."""
+    if User._meta.pk.attname == api_settings.USER_ID_FIELD:
+        return []
+    message = "SIMPLE_JWT's USER_ID_FIELD must be the account's primary key."
+    return [Error(message, id="accounts.E001")]
 
 
 def account_for_token(pk, read: Callable[[], User | None]) -> User | None:

@@ -49,17 +49,15 @@ def _backend(cache):
     return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
 
 
-_redis_clients: dict[int, object] = {}
-
-
 def _redis_client(cache: RedisCache, *, write: bool):
     """A Redis client on the connection pool of Django's Redis cache (``_cache``), made once per
-    pool: the cache's own ``get_client`` builds a new client, with its table of reply parsers,
-    on every call, which cost more than a small command's round trip."""
+    pool and kept on it (so that it goes with the pool of a thread that ended): the cache's own
+    ``get_client`` builds a new client, with its table of reply parsers, on every call, which
+    cost more than a small command's round trip."""
     pool = cache._cache._get_connection_pool(write)
-    client = _redis_clients.get(id(pool))
-    if client is None or client.connection_pool is not pool:
-        client = _redis_clients[id(pool)] = cache._cache._client(connection_pool=pool)
+    client = getattr(pool, "minitter_client", None)
+    if client is None:
+        client = pool.minitter_client = cache._cache._client(connection_pool=pool)
     return client
 
 

@@ -11,9 +11,11 @@ all out, for the rare writes that change many rows at once (a suspension's recou
 recount``, ``seed_demo``) and for ``manage.py forget_cached_copies`` (after restoring a database).
 
 A renewal that cannot be written (Redis unreachable, or refusing writes) is logged and counted
-(``minitter_cache_stamp_renewals_failed_total``), and this process stops using copies for a
-while; copies elsewhere then live until they expire (``HYDRATED_CACHE_SECONDS``, less for the
-accounts of tokens), the bound of staleness in that case only.
+(``minitter_cache_stamp_renewals_failed_total``), and the process that lost it uses no copy
+until it has renewed the epoch, which it tries every few seconds: once Redis takes writes again,
+every copy everywhere is read anew. Until then, copies in other processes live until they expire
+(``HYDRATED_CACHE_SECONDS``, 30 s for the accounts of tokens), the bound of staleness in that case
+only.
 """
 
 import hashlib
@@ -138,28 +140,64 @@ def _token() -> bytes:
     return secrets.token_bytes(8)
 
 
+def renew_after_migrate(**kwargs) -> None:
+    """After ``migrate`` (and ``flush``): a new epoch, since data migrations write with
+    historical models, which renew nothing."""
+    if not enabled():
+        return
+    try:
+        renew_all_now()
+    except CACHE_ERRORS as exc:
+        logger.error(
+            "could not renew the cache epoch after migrating (%s): run "
+            "`manage.py forget_cached_copies` once the cache is back",
+            type(exc).__name__,
+        )
+
+
+def renew_all_now() -> None:
+    """A new epoch at once; raises one of ``CACHE_ERRORS`` when it cannot be written."""
+    bytes_set_many({EPOCH_KEY: _token()}, STAMP_SECONDS)
+
+
 def _write_new(keys: list[str]) -> None:
+    global _epoch_owed
     try:
         bytes_set_many({stamp_key: _token() for stamp_key in keys}, STAMP_SECONDS)
     except CACHE_ERRORS as exc:
-        # Copies of these rows stay until they expire (at most HYDRATED_CACHE_SECONDS).
         RENEWALS_FAILED.inc(len(keys))
         logger.error("could not renew %d cache stamps: %s", len(keys), type(exc).__name__)
+        _epoch_owed = True
         unavailable(exc)
 
 
 DOWN_SECONDS = 5.0
 _down_until = 0.0
+# A renewal of this process was lost: it uses no copy until it has renewed the epoch, which
+# leaves every copy out in every process (should the cache have kept the old stamps).
+_epoch_owed = False
 
 
 def available() -> bool:
-    """Whether this process uses the cache's copies: not within ``DOWN_SECONDS`` of a failure."""
-    return time.monotonic() >= _down_until
+    """Whether this process uses the cache's copies: not within ``DOWN_SECONDS`` of a failure,
+    and not owing the epoch a renewal (tried here, once the pause is over)."""
+    global _epoch_owed
+    if time.monotonic() < _down_until:
+        return False
+    if _epoch_owed:
+        try:
+            renew_all_now()
+        except CACHE_ERRORS as exc:
+            unavailable(exc)
+            return False
+        _epoch_owed = False
+        logger.warning("cache epoch renewed after a lost renewal: every copy is read again")
+    return True
 
 
 def unavailable(exc: Exception) -> None:
     """Leave the copies alone in this process for ``DOWN_SECONDS`` after ``exc``: an
-    unresponsive Redis costs one timeout, not one per request."""
+    unresponsive (or slow) Redis costs one timeout, not one per request."""
     global _down_until
     _down_until = time.monotonic() + DOWN_SECONDS
     logger.warning("cache copies unused for %s s: %s", DOWN_SECONDS, type(exc).__name__)

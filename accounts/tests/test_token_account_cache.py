@@ -5,6 +5,7 @@ import pytest
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.tests.factories import DEFAULT_PASSWORD
@@ -89,3 +90,26 @@ def test_kept_accounts_live_at_most_thirty_seconds(auth_client, user, redis_cach
     kept = redis_cache_server.keys("*account:token:*")
     assert kept
     assert all(0 < redis_cache_server.ttl(key) <= 30 for key in kept)
+
+
+def test_tokens_naming_no_account_or_an_old_password_are_refused(user):
+    access = AccessToken.for_user(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert client.get(ME_URL).status_code == 200
+    user.set_password("another-long-passphrase")
+    user.save()
+    response = client.get(ME_URL)
+    assert response.status_code == 401
+    assert response.json()["code"] == "password_changed"
+
+    nobody = AccessToken.for_user(user)
+    nobody["user_id"] = 987654321
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {nobody}")
+    response = client.get(ME_URL)
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_not_found"
+
+    del nobody["user_id"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {nobody}")
+    assert client.get(ME_URL).status_code == 401

@@ -6,7 +6,8 @@ import pickle
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from prometheus_client import REGISTRY
@@ -308,6 +309,39 @@ def test_pages_are_read_from_the_database_while_the_cache_is_unreachable(scene, 
     assert after[str(scene["plain"].pk)]["like_count"] == 1
 
 
+def test_copies_kept_before_a_lost_renewal_are_never_served_after_it(
+    scene, redis_cache_server, monkeypatch
+):
+    """Redis stops taking writes (a read-only replica after a failover, no memory left), so a
+    hide and a suspension renew nothing; once it takes them again, the process that lost the
+    renewals renews the epoch before it uses any copy."""
+    client = scene["client"]
+    shown = by_id(primed(client))
+    assert str(scene["repost"].pk) in shown
+    redis_cache_server.replicaof("127.0.0.1", free_port())  # still answers, refuses writes
+    try:
+        _hide(scene)
+        _suspend_the_original_author(scene)
+        assert not stamps.available()
+        monkeypatch.setattr(stamps, "_down_until", 0.0)  # the pause is over, writes still refused
+        assert not stamps.available()
+    finally:
+        redis_cache_server.replicaof("NO", "ONE")
+    monkeypatch.setattr(stamps, "_down_until", 0.0)
+    with CaptureQueriesContext(transaction.get_connection()) as read:
+        after = by_id(page(client))
+    assert reads_tweets(read)  # every copy was left out by the new epoch
+    assert str(scene["plain"].pk) not in after
+    assert str(scene["repost"].pk) not in after
+
+
+def test_a_slow_cache_is_left_alone_for_a_while(scene, monkeypatch):
+    primed(scene["client"])
+    monkeypatch.setattr("core.copies.SLOW_SECONDS", -1.0)  # every read of the cache is "slow"
+    page(scene["client"])
+    assert not stamps.available()
+
+
 def test_copies_kept_in_redis_are_served_and_renewed(scene, redis_cache_server):
     client = scene["client"]
     primed(client)
@@ -379,6 +413,20 @@ def test_a_renewal_that_cannot_be_written_is_counted(scene, redis_cache_server):
         redis_cache_server.replicaof("NO", "ONE")
     assert REGISTRY.get_sample_value("minitter_cache_stamp_renewals_failed_total") == failed + 1
     assert not stamps.available()
+
+
+def test_forget_cached_copies_fails_loudly_when_the_cache_cannot_be_written(settings):
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)}
+    with pytest.raises(CommandError, match="could not be written"):
+        call_command("forget_cached_copies", stdout=StringIO())
+
+
+def test_migrating_renews_the_epoch(scene):
+    client = scene["client"]
+    primed(client)
+    Tweet.objects.filter(pk=scene["plain"].pk).update(text="changed by a data migration")
+    emit_post_migrate_signal(0, False, "default")
+    assert by_id(page(client))[str(scene["plain"].pk)]["text"] == "changed by a data migration"
 
 
 def test_forget_cached_copies_has_every_copy_read_again(scene):
