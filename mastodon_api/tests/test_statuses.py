@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
@@ -256,3 +257,16 @@ def test_home_timeline_link_goes_past_a_long_run_of_muted_statuses(oauth_client)
             break
         url = re.search(r'<([^>]+)>; rel="next"', response["Link"]).group(1)
     assert seen == [str(newer.pk), str(older.pk)]
+
+
+def test_json_is_written_byte_for_byte_as_drf_writes_it(oauth_client):
+    """The surface's JSON comes from the project's orjson renderer: the same bytes as DRF's own
+    JSONRenderer (compact, UTF-8, U+2028 and U+2029 escaped), faster."""
+    reader = UserFactory(display_name="민지 \u2028 \U0001f600")
+    author = UserFactory(display_name='Quote " and \\ back')
+    follow(reader, author)
+    TweetFactory(author=author, text="안녕 \u2029 #태그 @" + reader.username + " \u00e9 </script>")
+    response = oauth_client(reader).get("/api/v1/timelines/home")
+    assert response.status_code == 200
+    assert response.content == DRFJSONRenderer().render(response.data)
+    assert b"\\u2029" in response.content and "안녕".encode() in response.content

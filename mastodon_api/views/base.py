@@ -10,7 +10,6 @@ from oauth2_provider.models import AbstractAccessToken
 from rest_framework import exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,7 @@ from accounts.authentication import AccountOAuthAuthentication, AccountTokenAuth
 from core.exceptions import DependencyUnavailable
 from core.fields import parse_id
 from core.parsers import FormParser, JSONParser, MultiPartParser
+from core.renderers import JSONRenderer
 from mastodon_api.scopes import covers
 
 
@@ -105,7 +105,7 @@ def exception_handler(exc, context):
 class MastodonView(APIView):
     authentication_classes = [OAuthAuthentication, AccountTokenAuthentication]
     permission_classes = [HasScope]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [JSONRenderer]  # DRF's JSON, written by orjson: the same bytes, faster
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     content_negotiation_class = IgnoreAccept
     scopes: dict[str, str] = {}
