@@ -45,6 +45,7 @@ def _store_up(monkeypatch):
     """A store or cache outage in one test does not outlast it."""
     monkeypatch.setattr("media.services._store_down_until", 0.0)
     monkeypatch.setattr("core.stamps._down_until", 0.0)
+    monkeypatch.setattr("core.stamps._epoch_owed", False)
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ TOKEN_ACCOUNTS = Copies(
 def token_user_id_is_the_key(**kwargs) -> list:
     """System check: tokens name their account by its primary key, which is what its stamp is
     renewed by (a token naming it by another field would reach a copy no renewal reaches)."""
-    if User._meta.pk.attname == api_settings.USER_ID_FIELD:
+    if api_settings.USER_ID_FIELD in ("pk", User._meta.pk.attname):
         return []
     message = "SIMPLE_JWT's USER_ID_FIELD must be the account's primary key."
     return [Error(message, id="accounts.E001")]

@@ -33,7 +33,7 @@ from core.replicas import primary_reads
 
 # Reading a page's copies and stamps takes about a millisecond; a cache slower than this is left
 # alone for a while, as one that fails is.
-SLOW_SECONDS = 0.1
+SLOW_SECONDS = 0.25
 
 
 def _in_own_transaction() -> bool:

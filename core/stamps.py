@@ -12,12 +12,14 @@ recount``, ``seed_demo``) and for ``manage.py forget_cached_copies`` (after rest
 
 A renewal that cannot be written (Redis unreachable, or refusing writes) is logged and counted
 (``minitter_cache_stamp_renewals_failed_total``), and the process that lost it uses no copy
-until it has renewed the epoch, which it tries every few seconds: once Redis takes writes again,
-every copy everywhere is read anew. Until then, copies in other processes live until they expire
+until it has renewed the epoch, which it tries every few seconds, with its next renewal, and
+when it exits (a command or a worker that reads no copy): once Redis takes writes again, every
+copy everywhere is read anew. Until then, copies in other processes live until they expire
 (``HYDRATED_CACHE_SECONDS``, 30 s for the accounts of tokens), the bound of staleness in that case
 only.
 """
 
+import atexit
 import hashlib
 import logging
 import secrets
@@ -161,14 +163,42 @@ def renew_all_now() -> None:
 
 
 def _write_new(keys: list[str]) -> None:
+    """Write new stamps at ``keys``, and the epoch too if this process owes it."""
     global _epoch_owed
+    stamps = {stamp_key: _token() for stamp_key in keys}
+    if _epoch_owed:
+        _epoch_owed = False  # cleared before the write: a failure meanwhile sets it again
+        stamps[EPOCH_KEY] = _token()
     try:
-        bytes_set_many({stamp_key: _token() for stamp_key in keys}, STAMP_SECONDS)
+        bytes_set_many(stamps, STAMP_SECONDS)
     except CACHE_ERRORS as exc:
         RENEWALS_FAILED.inc(len(keys))
         logger.error("could not renew %d cache stamps: %s", len(keys), type(exc).__name__)
-        _epoch_owed = True
+        _owe_epoch()
         unavailable(exc)
+
+
+def _owe_epoch() -> None:
+    """Remember that a renewal was lost: the epoch is renewed before this process uses a copy
+    again, with its next renewal, or when it exits (a management command, a worker)."""
+    global _epoch_owed, _exit_hook
+    _epoch_owed = True
+    if not _exit_hook:
+        _exit_hook = True
+        atexit.register(_pay_owed_epoch_at_exit)
+
+
+def _pay_owed_epoch_at_exit() -> None:
+    if not _epoch_owed:
+        return
+    try:
+        renew_all_now()
+    except CACHE_ERRORS as exc:
+        logger.error(
+            "a cache renewal was lost and the epoch could not be renewed (%s): run "
+            "`manage.py forget_cached_copies` once the cache takes writes again",
+            type(exc).__name__,
+        )
 
 
 DOWN_SECONDS = 5.0
@@ -176,6 +206,7 @@ _down_until = 0.0
 # A renewal of this process was lost: it uses no copy until it has renewed the epoch, which
 # leaves every copy out in every process (should the cache have kept the old stamps).
 _epoch_owed = False
+_exit_hook = False
 
 
 def available() -> bool:
@@ -185,12 +216,13 @@ def available() -> bool:
     if time.monotonic() < _down_until:
         return False
     if _epoch_owed:
+        _epoch_owed = False  # cleared before the write: a renewal lost meanwhile sets it again
         try:
             renew_all_now()
         except CACHE_ERRORS as exc:
+            _epoch_owed = True
             unavailable(exc)
             return False
-        _epoch_owed = False
         logger.warning("cache epoch renewed after a lost renewal: every copy is read again")
     return True
 

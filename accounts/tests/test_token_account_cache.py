@@ -5,9 +5,11 @@ import pytest
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
+from accounts.cache import token_user_id_is_the_key
 from accounts.tests.factories import DEFAULT_PASSWORD
 from core.testing import API
 
@@ -113,3 +115,10 @@ def test_tokens_naming_no_account_or_an_old_password_are_refused(user):
     del nobody["user_id"]
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {nobody}")
     assert client.get(ME_URL).status_code == 401
+
+
+@pytest.mark.parametrize(("field", "errors"), [("id", 0), ("pk", 0), ("email", 1)])
+def test_tokens_must_name_accounts_by_primary_key(monkeypatch, field, errors):
+    """Stamps are renewed by primary key: a token naming its account otherwise is refused."""
+    monkeypatch.setattr(jwt_settings, "USER_ID_FIELD", field)
+    assert len(token_user_id_is_the_key()) == errors

@@ -436,3 +436,31 @@ def test_forget_cached_copies_has_every_copy_read_again(scene):
     assert by_id(page(client))[str(scene["plain"].pk)]["text"] == "plain words"
     call_command("forget_cached_copies", stdout=StringIO())
     assert by_id(page(client))[str(scene["plain"].pk)]["text"] == "changed in SQL"
+
+
+def test_a_lost_renewal_is_paid_back_with_the_next_one(scene, redis_cache_server, monkeypatch):
+    """A process that reads no copies (a worker, a command) renews the epoch with its next
+    renewal, or when it exits."""
+    primed(scene["client"])
+    epoch = redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}")
+    redis_cache_server.replicaof("127.0.0.1", free_port())
+    try:
+        _like(scene)
+    finally:
+        redis_cache_server.replicaof("NO", "ONE")
+    assert stamps._epoch_owed
+    services.like_delete(user=scene["other"], tweet=scene["plain"])
+    assert not stamps._epoch_owed
+    assert redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}") != epoch
+
+
+def test_a_lost_renewal_is_paid_back_when_the_process_exits(scene, redis_cache_server):
+    primed(scene["client"])
+    epoch = redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}")
+    redis_cache_server.replicaof("127.0.0.1", free_port())
+    try:
+        _like(scene)
+    finally:
+        redis_cache_server.replicaof("NO", "ONE")
+    stamps._pay_owed_epoch_at_exit()
+    assert redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}") != epoch
