@@ -9,6 +9,8 @@ the primary, see core/replicas.py); an account or OAuth token too new to have re
 is looked up on the primary.
 """
 
+from functools import partial
+
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -26,14 +28,22 @@ from core.replicas import pin_recent_writer, read_primary
 class AccountTokenAuthentication(JWTAuthentication):
     """SimpleJWT's access tokens, checked against the account they name, which comes from its
     copy in the shared cache while that is current (``accounts.cache``), else from the database.
-    """
+    A write reads the row: it is about to change the account (its counts) most of the time,
+    which would leave its copy out at once (DRF makes this object per request)."""
+
+    kept_copies = True
+
+    def authenticate(self, request):
+        self.kept_copies = request.method in SAFE_METHODS
+        return super().authenticate(request)
 
     def get_user(self, validated_token):
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
         if user_id is None:
             raise InvalidToken("Token contained no recognizable user identification")
         pin_recent_writer(user_id)
-        user = account_for_token(user_id, lambda: self._read_user(user_id))
+        read = partial(self._read_user, user_id)
+        user = account_for_token(user_id, read, kept=self.kept_copies)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.can_authenticate:

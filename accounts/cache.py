@@ -43,9 +43,10 @@ def token_user_id_is_the_key(**kwargs) -> list:
     return [Error(message, id="accounts.E001")]
 
 
-def account_for_token(pk, read: Callable[[], User | None]) -> User | None:
+def account_for_token(pk, read: Callable[[], User | None], *, kept: bool = True) -> User | None:
     """The account of this id, with ``token_digest`` (what its tokens carry of its password):
-    from its copy while current, else ``read()`` from the database; None when there is none."""
+    from its copy while current (``kept``), else ``read()`` from the database; None when there
+    is none."""
 
     def read_with_digest(pks: list) -> dict:
         user = read()
@@ -54,4 +55,6 @@ def account_for_token(pk, read: Callable[[], User | None]) -> User | None:
         user.token_digest = get_md5_hash_password(user.password)
         return {pk: user}
 
+    if not kept:
+        return read_with_digest([pk]).get(pk)
     return TOKEN_ACCOUNTS.get_many([pk], read_with_digest).get(pk)

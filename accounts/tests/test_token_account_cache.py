@@ -122,3 +122,15 @@ def test_tokens_must_name_accounts_by_primary_key(monkeypatch, field, errors):
     """Stamps are renewed by primary key: a token naming its account otherwise is refused."""
     monkeypatch.setattr(jwt_settings, "USER_ID_FIELD", field)
     assert len(token_user_id_is_the_key()) == errors
+
+
+def test_a_write_reads_its_account_row(auth_client, user):
+    """A write is about to change its account most of the time (its counts): it reads the row
+    rather than a copy that its own write would leave out."""
+    client = auth_client(user)
+    client.get(ME_URL)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = client.patch(ME_URL, {"display_name": "Written"}, format="json")
+    assert response.status_code == 200
+    assert reads_accounts(queries)
+    assert client.get(ME_URL).json()["display_name"] == "Written"
