@@ -3,6 +3,7 @@ served from the kept copies, and every write that changes what a kept tweet show
 next read. The whole suite runs with the cache on; these tests prime it first."""
 
 import pickle
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -318,15 +319,12 @@ def test_copies_kept_before_a_lost_renewal_are_never_served_after_it(
     client = scene["client"]
     shown = by_id(primed(client))
     assert str(scene["repost"].pk) in shown
-    redis_cache_server.replicaof("127.0.0.1", free_port())  # still answers, refuses writes
-    try:
+    with refusing_writes(redis_cache_server):
         _hide(scene)
         _suspend_the_original_author(scene)
         assert not stamps.available()
         monkeypatch.setattr(stamps, "_down_until", 0.0)  # the pause is over, writes still refused
         assert not stamps.available()
-    finally:
-        redis_cache_server.replicaof("NO", "ONE")
     monkeypatch.setattr(stamps, "_down_until", 0.0)
     with CaptureQueriesContext(transaction.get_connection()) as read:
         after = by_id(page(client))
@@ -404,13 +402,21 @@ def test_a_cache_that_fails_is_left_alone_for_a_while(scene, settings):
     assert not stamps.available()  # the next requests read the database without trying
 
 
+@contextmanager
+def refusing_writes(redis):
+    """Redis answers reads and refuses writes while inside (a read-only replica after a
+    failover, no memory left)."""
+    redis.replicaof("127.0.0.1", free_port())
+    try:
+        yield
+    finally:
+        redis.replicaof("NO", "ONE")
+
+
 def test_a_renewal_that_cannot_be_written_is_counted(scene, redis_cache_server):
     failed = REGISTRY.get_sample_value("minitter_cache_stamp_renewals_failed_total") or 0
-    redis_cache_server.replicaof("127.0.0.1", free_port())  # still answers, refuses writes
-    try:
+    with refusing_writes(redis_cache_server):
         services.like_create(user=scene["other"], tweet=scene["plain"])
-    finally:
-        redis_cache_server.replicaof("NO", "ONE")
     assert REGISTRY.get_sample_value("minitter_cache_stamp_renewals_failed_total") == failed + 1
     assert not stamps.available()
 
@@ -438,29 +444,27 @@ def test_forget_cached_copies_has_every_copy_read_again(scene):
     assert by_id(page(client))[str(scene["plain"].pk)]["text"] == "changed in SQL"
 
 
-def test_a_lost_renewal_is_paid_back_with_the_next_one(scene, redis_cache_server, monkeypatch):
+def epoch_after_a_lost_renewal(scene, redis) -> bytes:
+    """Prime the copies, then lose the renewal of a like (Redis refusing writes): the epoch as
+    it was."""
+    primed(scene["client"])
+    epoch = redis.get(f"minitter:1:{stamps.EPOCH_KEY}")
+    with refusing_writes(redis):
+        _like(scene)
+    assert stamps._epoch_owed
+    return epoch
+
+
+def test_a_lost_renewal_is_paid_back_with_the_next_one(scene, redis_cache_server):
     """A process that reads no copies (a worker, a command) renews the epoch with its next
     renewal, or when it exits."""
-    primed(scene["client"])
-    epoch = redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}")
-    redis_cache_server.replicaof("127.0.0.1", free_port())
-    try:
-        _like(scene)
-    finally:
-        redis_cache_server.replicaof("NO", "ONE")
-    assert stamps._epoch_owed
+    epoch = epoch_after_a_lost_renewal(scene, redis_cache_server)
     services.like_delete(user=scene["other"], tweet=scene["plain"])
     assert not stamps._epoch_owed
     assert redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}") != epoch
 
 
 def test_a_lost_renewal_is_paid_back_when_the_process_exits(scene, redis_cache_server):
-    primed(scene["client"])
-    epoch = redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}")
-    redis_cache_server.replicaof("127.0.0.1", free_port())
-    try:
-        _like(scene)
-    finally:
-        redis_cache_server.replicaof("NO", "ONE")
+    epoch = epoch_after_a_lost_renewal(scene, redis_cache_server)
     stamps._pay_owed_epoch_at_exit()
     assert redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}") != epoch
