@@ -40,7 +40,7 @@ from tweets.models import (
     not_blocked_q,
     not_muted_q,
     sees_everything,
-    silenced_account_ids,
+    silenced_accounts_sql,
     visible_original_q,
     visible_tweet_q,
 )
@@ -338,46 +338,65 @@ def _first_occurrences(items: list[Tweet], newest_first: bool) -> list[Tweet]:
 
 def _by_silenced(tweet: Tweet, silenced: set[int]) -> bool:
     """Home timeline rule: the tweet's author or, for a repost, its original's author is among
-    the reader's ``silenced_account_ids`` (blocked either way, or muted). Applied to the few
-    tweets a page reads by key, so hundreds of blocks and mutes cost a set lookup each, not a
-    longer statement to build and plan."""
+    the accounts ``silenced_accounts_sql`` reads for the reader (blocked either way, or muted).
+    Applied to the few tweets a page reads by key, so hundreds of blocks and mutes cost a set
+    lookup each, not a longer statement to build and plan."""
     original = tweet.repost_of if tweet.repost_of_id else None
     return tweet.author_id in silenced or (original is not None and original.author_id in silenced)
 
 
 def _timeline_id_rows(
-    reader_id: int, position: int | None, newest_first: bool, limit: int
-) -> list[tuple[int, int]]:
+    reader_id: int, position: int | None, newest_first: bool, limit: int, *, silenced: bool
+) -> tuple[list[tuple[int, int]], set[int] | None]:
     """The first ``limit`` ids of the reader's home timeline after ``position``, in order, each
     with the reader's horizon (0: none): their stored entries (an index-only range scan) merged
     with the tweets and reposts of followed broadcasters that were not fanned out (a partial-index
-    scan over those few authors), each part bounded by the page size. Written out once here
-    because every timeline page runs it: the ORM took longer to build it than the database to
-    answer it."""
+    scan over those few authors), each part bounded by the page size. With ``silenced``, the
+    same statement also reads the accounts the page leaves out (``silenced_accounts_sql``),
+    returned second (else None). Written out once here because every timeline page runs it: the
+    ORM took longer to build it than the database to answer it, and one statement is one round
+    trip."""
     entries, tweets = TimelineEntry._meta.db_table, Tweet._meta.db_table
     follows, broadcasters = Follow._meta.db_table, Broadcaster._meta.db_table
     horizons = TimelineHorizon._meta.db_table
+    connection = connections[router.db_for_read(TimelineEntry)]
     order = "DESC" if newest_first else "ASC"
     after, bound = "", []
     if position is not None:
         after, bound = f"{'<' if newest_first else '>'} %s", [position]
     entry_after = f"AND e.tweet_id {after} " if after else ""
     tweet_after = f"AND t.id {after} " if after else ""
+    followed_broadcasters = (
+        f"SELECT b.user_id FROM {broadcasters} b JOIN {follows} f "
+        f"ON f.followee_id = b.user_id WHERE f.follower_id = %s"
+    )
+    if connection.vendor == "postgresql":
+        # PostgreSQL plans IN (subquery) as a join, which took it longer than the whole page.
+        by_followed_broadcaster = f"t.author_id = ANY(ARRAY({followed_broadcasters}))"
+    else:
+        by_followed_broadcaster = f"t.author_id IN ({followed_broadcasters})"
     sql = (
-        f"SELECT ids.tweet_id, COALESCE((SELECT h.tweet_id FROM {horizons} h "
+        f"SELECT 0 AS kind, ids.tweet_id, COALESCE((SELECT h.tweet_id FROM {horizons} h "
         f"WHERE h.owner_id = %s), 0) FROM ("
         f"SELECT tweet_id FROM (SELECT e.tweet_id FROM {entries} e WHERE e.owner_id = %s "
         f"{entry_after}ORDER BY e.tweet_id {order} LIMIT %s) stored "
         f"UNION ALL SELECT id FROM (SELECT t.id FROM {tweets} t WHERE NOT t.fanned_out "
-        f"{tweet_after}AND t.author_id IN (SELECT b.user_id FROM "
-        f"{broadcasters} b JOIN {follows} f ON f.followee_id = b.user_id "
-        f"WHERE f.follower_id = %s) ORDER BY t.id {order} LIMIT %s) merged"
+        f"{tweet_after}AND {by_followed_broadcaster} ORDER BY t.id {order} LIMIT %s) merged"
         f") ids ORDER BY ids.tweet_id {order} LIMIT %s"
     )
     params = [reader_id, reader_id, *bound, limit, *bound, reader_id, limit, limit]
-    with connections[router.db_for_read(TimelineEntry)].cursor() as cursor:
+    if silenced:
+        silenced_sql, silenced_params = silenced_accounts_sql(connection, reader_id)
+        sql = (
+            f"SELECT * FROM ({sql}) page "
+            f"UNION ALL SELECT 1, s.account_id, 0 FROM ({silenced_sql}) s"
+        )
+        params += silenced_params
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    ids = sorted(((pk, horizon) for kind, pk, horizon in rows if kind == 0), reverse=newest_first)
+    return ids, ({pk for kind, pk, _ in rows if kind == 1} if silenced else None)
 
 
 # How many times a page reads further when the tweets it read were hidden or left out (blocked,
@@ -394,7 +413,7 @@ def timeline_home_fetch(*, reader: User):
     fanned out (a partial-index scan over those few authors), both bounded by the page size.
     Then those tweets by primary key, through the visibility rule and without the accounts the
     reader blocks, is blocked by or mutes (a list of the reader's few block and mute rows, read
-    once per request), with what their JSON needs. Neither step grows with the number of tweets
+    with the first ids), with what their JSON needs. Neither step grows with the number of tweets
     or followees, and both plan in microseconds. Where some of the ids were left out, the page
     reads further (a few rounds at most). An original shows at most once per page: where
     several followees reposted it (or the reader follows its author too) its oldest occurrence
@@ -404,10 +423,15 @@ def timeline_home_fetch(*, reader: User):
     the reader's horizon, and a page that reaches below it takes the reader's own tweets and
     their followees' fanned-out ones from the tweets table instead (slower, the same rules).
     """
-    silenced = None
+    silenced = None  # the accounts left out (``_by_silenced``), read with the first ids
 
     def candidate_ids(position: int | None, newest_first: bool, limit: int) -> list[int]:
-        rows = _timeline_id_rows(reader.pk, position, newest_first, limit)
+        nonlocal silenced
+        rows, silenced_now = _timeline_id_rows(
+            reader.pk, position, newest_first, limit, silenced=silenced is None
+        )
+        if silenced is None:
+            silenced = silenced_now
         ids = [pk for pk, _ in rows]
         below = _below_horizon(rows, position=position, newest_first=newest_first, limit=limit)
         if below is None:
@@ -444,9 +468,6 @@ def timeline_home_fetch(*, reader: User):
         return list(older.values_list("pk", flat=True)[:limit])
 
     def fetch(position: int | None, forward: bool, limit: int) -> list[Tweet]:
-        nonlocal silenced
-        if silenced is None:
-            silenced = set(silenced_account_ids(reader))
         read, more, reached = [], True, position
         for _ in range(TIMELINE_READ_ROUNDS):
             ids = candidate_ids(reached, forward, limit)

@@ -13,7 +13,7 @@ from tweets.models.relationships import (
     mute_active_sql,
     not_blocked_q,
     not_muted_q,
-    silenced_account_ids,
+    silenced_accounts_sql,
 )
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
@@ -58,7 +58,7 @@ __all__ = [
     "not_blocked_q",
     "not_muted_q",
     "sees_everything",
-    "silenced_account_ids",
+    "silenced_accounts_sql",
     "visible_original_q",
     "visible_tweet_q",
 ]

@@ -7,7 +7,7 @@ when asked, notifications; it may expire, and an expired mute simply stops match
 """
 
 from django.conf import settings
-from django.db import connections, models, router
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,21 +104,16 @@ def not_muted_q(viewer, path: str, *, notifications: bool = False) -> Q:
     return ~Q(**{f"{path}__in": mutes.values("muted")})
 
 
-def silenced_account_ids(viewer) -> list[int]:
-    """The accounts the home timeline leaves out for this reader, as ids: those blocked either
-    way (``not_blocked_q``) and those muted now (``not_muted_q``). One statement over the
-    reader's few block and mute rows, written out once here because every home timeline request
-    runs it (the ORM took longer to build it than the database to answer)."""
-    if not _signed_in(viewer):
-        return []
+def silenced_accounts_sql(connection, viewer_id: int) -> tuple[str, list]:
+    """The accounts the home timeline leaves out for this reader: those blocked either way
+    (``not_blocked_q``) and those muted now (``not_muted_q``), as a statement over the reader's
+    few block and mute rows (one ``account_id`` column, where an account may be more than
+    once) and its parameters, for the timeline's id statement to read with its ids."""
     blocks, mutes = Block._meta.db_table, Mute._meta.db_table
-    connection = connections[router.db_for_read(Block)]
     active, now = mute_active_sql(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT blocked_id FROM {blocks} WHERE blocker_id = %s "
-            f"UNION SELECT blocker_id FROM {blocks} WHERE blocked_id = %s "
-            f"UNION SELECT muted_id FROM {mutes} WHERE muter_id = %s AND {active}",
-            [viewer.pk, viewer.pk, viewer.pk, *now],
-        )
-        return [account_id for (account_id,) in cursor.fetchall()]
+    return (
+        f"SELECT blocked_id AS account_id FROM {blocks} WHERE blocker_id = %s "
+        f"UNION ALL SELECT blocker_id FROM {blocks} WHERE blocked_id = %s "
+        f"UNION ALL SELECT muted_id FROM {mutes} WHERE muter_id = %s AND {active}",
+        [viewer_id, viewer_id, viewer_id, *now],
+    )
