@@ -1,13 +1,19 @@
-"""The accounts that access tokens name, kept in the shared cache (``core/copies.py``): every
-authenticated request reads its account, and a current copy costs one cache round trip instead
-of a query. A copy is served only while the account's stamp is unchanged: a suspension, a
-deactivation, a new password, a profile or a counter that changes renews it.
+"""Accounts kept in the shared cache (``core/copies.py``), served only while the account's stamp
+is unchanged: a suspension, a deactivation, a new password, a profile, a picture or a counter
+that changes renews it.
 
-A copy holds no password hash, only the digest of it that the account's access tokens carry
-(SimpleJWT's revoke claim, ``token_digest``), which is what a token is checked against; the hash
-is read from the database if anything asks for it (a password change). Copies live at most
-``TOKEN_ACCOUNT_SECONDS``: should Redis refuse a renewal, that bounds how long a suspension or a
-new password could go unseen (access tokens live 5 minutes).
+- The accounts that access tokens name (``TOKEN_ACCOUNTS``): every authenticated request reads
+  its account, and a current copy costs one cache round trip instead of a query.
+- Profiles by username (``PROFILE_ACCOUNTS``), with their pictures: a profile and the lists
+  under it, and Mastodon's lookup, find their account by name. A name that another account
+  takes later (a rename, a deletion) finds a copy whose stamp that change renewed.
+
+Copies hold no password hash. A token's account keeps only the digest of it that the account's
+access tokens carry (SimpleJWT's revoke claim, ``token_digest``), which is what a token is
+checked against; the hash is read from the database if anything asks for it (a password
+change). Should Redis refuse a renewal, how long a change could go unseen is bounded by how long
+copies live: ``TOKEN_ACCOUNT_SECONDS`` for the accounts of tokens (a suspension, a new
+password; access tokens live 5 minutes), ``HYDRATED_CACHE_SECONDS`` for profiles, as for tweets.
 """
 
 from collections.abc import Callable
@@ -20,6 +26,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core import stamps
 from core.copies import Copies
+from media.models import MediaFile
 
 User = get_user_model()
 
@@ -31,6 +38,13 @@ TOKEN_ACCOUNTS = Copies(
     seconds=lambda: min(settings.HYDRATED_CACHE_SECONDS, TOKEN_ACCOUNT_SECONDS),
     private=("password",),
     rows_known=lambda pk: [stamps.EPOCH_KEY, stamps.key(User, pk)],
+)
+
+PROFILE_ACCOUNTS = Copies(
+    "account:profile",
+    [User, MediaFile],
+    seconds=lambda: settings.HYDRATED_CACHE_SECONDS,
+    private=("password",),
 )
 
 

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
+from accounts.cache import PROFILE_ACCOUNTS
 from accounts.models import AccountSearchDocument
 from core.search import SearchQuery
 from media.models import MediaFile
@@ -32,15 +33,23 @@ def account_list(*, search: str = "") -> QuerySet:
     return accounts.filter(pk__in=matches)
 
 
-def account_get(*, username: str) -> User | None:
+def account_get(*, username: str, kept: bool = False) -> User | None:
     """The active account with this username in any letter case, or ``None``, with its
-    pictures."""
-    return (
-        User.objects.active()
-        .select_related("avatar", "header")
-        .filter(username__lower=username.lower())
-        .first()
-    )
+    pictures. ``kept``: from its copy in the shared cache while current (``accounts.cache``),
+    for requests that change nothing; writes read the database."""
+    name = username.lower()
+    if len(name) > User._meta.get_field("username").max_length:
+        return None  # no account has a name this long: nothing to ask the database or the cache
+
+    def read(names: list[str]) -> dict[str, User]:
+        account = (
+            User.objects.active().select_related("avatar", "header").filter(username__lower=name)
+        ).first()
+        return {name: account} if account is not None else {}
+
+    if not kept:
+        return read([name]).get(name)
+    return PROFILE_ACCOUNTS.get_many([name], read).get(name)
 
 
 def accounts_by_ids(*, ids) -> dict[int, User]:

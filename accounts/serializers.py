@@ -108,7 +108,26 @@ class AvatarUrlsMixin(serializers.Serializer):
 
 
 class PublicAccountSerializer(AvatarUrlsMixin, serializers.ModelSerializer):
+    """An account as anyone sees it: its names, bio, creation time and avatar."""
+
     id = IdField()
+
+    # The declared fields document the shape (the OpenAPI schema); plain code writes it, as
+    # ``tweet_json`` does for tweets: every profile and list of accounts serializes accounts, and
+    # DRF built these fields anew for each request.
+    def to_representation(self, user) -> dict:
+        avatar_url, avatar_preview_url = profile_image_urls(
+            user, "avatar", self.context.get("request")
+        )
+        return {
+            "id": str(user.pk),
+            "username": user.username,
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "created_at": user.created_at,
+            "avatar_url": avatar_url,
+            "avatar_preview_url": avatar_preview_url,
+        }
 
     class Meta:
         model = User
@@ -140,7 +159,20 @@ class HeaderUrlsMixin(serializers.Serializer):
         return profile_image_urls(user, "header", self.context.get("request"))[1]
 
 
+def header_json(user, request) -> dict:
+    """``HeaderUrlsMixin``'s fields, for the plain representations."""
+    header_url, header_preview_url = profile_image_urls(user, "header", request)
+    return {"header_url": header_url, "header_preview_url": header_preview_url}
+
+
 class PrivateAccountSerializer(HeaderUrlsMixin, PublicAccountSerializer):
+    def to_representation(self, user) -> dict:
+        return {
+            **super().to_representation(user),
+            **header_json(user, self.context.get("request")),
+            "email": user.email,
+        }
+
     class Meta(PublicAccountSerializer.Meta):
         fields = [
             *PublicAccountSerializer.Meta.fields,

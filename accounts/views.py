@@ -218,7 +218,7 @@ class ProfileImageRedirectView(APIView):
     field = "avatar"
 
     def get(self, request, username):
-        account = selectors.account_get(username=username)
+        account = selectors.account_get(username=username, kept=True)
         image = profile_image(account, self.field) if account is not None else None
         if image is None:
             raise Http404

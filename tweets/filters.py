@@ -36,7 +36,7 @@ class TweetFilter(django_filters.FilterSet):
         values = self.form.cleaned_data
         author = None
         if values.get("author"):
-            author = account_get(username=values["author"])
+            author = account_get(username=values["author"], kept=True)
             if author is None:
                 raise ValidationError({"author": ["No account with that username."]})
         return selectors.tweet_search(

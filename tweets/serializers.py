@@ -9,6 +9,7 @@ from accounts.serializers import (
     AvatarUrlsMixin,
     HeaderUrlsMixin,
     PublicAccountSerializer,
+    header_json,
     profile_image_urls,
 )
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
@@ -256,15 +257,19 @@ class TweetSerializer(OriginalTweetSerializer):
         return tweet_json(tweet, self.context)
 
 
+# What a profile says of how the viewer and the account stand (null for an anonymous viewer).
+RELATIONSHIP_FIELDS = ("following", "followed_by", "blocking", "blocked_by", "muting")
+
+
 class ProfileSerializer(HeaderUrlsMixin, PublicAccountSerializer):
     """A public profile with its header, its counts and, for a logged-in viewer, the
     relationship."""
 
-    following = serializers.SerializerMethodField()
-    followed_by = serializers.SerializerMethodField()
-    blocking = serializers.SerializerMethodField()
-    blocked_by = serializers.SerializerMethodField()
-    muting = serializers.SerializerMethodField()
+    following = serializers.BooleanField(allow_null=True, read_only=True)
+    followed_by = serializers.BooleanField(allow_null=True, read_only=True)
+    blocking = serializers.BooleanField(allow_null=True, read_only=True)
+    blocked_by = serializers.BooleanField(allow_null=True, read_only=True)
+    muting = serializers.BooleanField(allow_null=True, read_only=True)
 
     class Meta(PublicAccountSerializer.Meta):
         fields = [
@@ -282,23 +287,16 @@ class ProfileSerializer(HeaderUrlsMixin, PublicAccountSerializer):
         ]
         read_only_fields = fields
 
-    def _relationship(self):
-        return self.context.get("relationship") or {}
-
-    def get_following(self, account) -> bool | None:
-        return self._relationship().get("following")
-
-    def get_followed_by(self, account) -> bool | None:
-        return self._relationship().get("followed_by")
-
-    def get_blocking(self, account) -> bool | None:
-        return self._relationship().get("blocking")
-
-    def get_blocked_by(self, account) -> bool | None:
-        return self._relationship().get("blocked_by")
-
-    def get_muting(self, account) -> bool | None:
-        return self._relationship().get("muting")
+    def to_representation(self, account) -> dict:
+        relationship = self.context.get("relationship") or {}
+        return {
+            **super().to_representation(account),
+            **header_json(account, self.context.get("request")),
+            "followers_count": account.followers_count,
+            "following_count": account.following_count,
+            "tweets_count": account.tweets_count,
+            **{name: relationship.get(name) for name in RELATIONSHIP_FIELDS},
+        }
 
 
 class RelationshipSerializer(serializers.Serializer):

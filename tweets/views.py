@@ -12,7 +12,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -260,7 +260,8 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return [IsAuthenticated()] if self.action in self.write_actions else [AllowAny()]
 
     def get_object(self):
-        account = account_get(username=self.kwargs["username"])
+        reads = self.request.method in SAFE_METHODS
+        account = account_get(username=self.kwargs["username"], kept=reads)
         if account is None:
             raise Http404
         return account

@@ -82,7 +82,7 @@ class LookupView(MastodonView):
         username, _, domain = acct.partition("@")
         if domain and domain != request.get_host().split(":")[0] and domain != request.get_host():
             raise Http404
-        account = account_get(username=username) if username else None
+        account = account_get(username=username, kept=True) if username else None
         if account is None:
             raise Http404
         return Response(entities.account(account, request))
