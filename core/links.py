@@ -23,13 +23,17 @@ class Links:
 
     def url(self, name: str, argument) -> str:
         """The absolute URL of route ``name`` with its one argument, as ``reverse`` builds it."""
+        return fill(self.template(name), argument)
+
+    def template(self, name: str) -> tuple[str, str]:
+        """The absolute URL of route ``name`` as what comes before and after its argument (for
+        ``fill``)."""
         template = self._templates.get(name)
         if template is None:
             url = reverse(name, args=[_PLACEHOLDER], request=self.request)
             head, _, tail = url.partition(_PLACEHOLDER)
             template = self._templates[name] = (head, tail)
-        head, tail = template
-        return f"{head}{quote(str(argument), safe='')}{tail}"
+        return template
 
     def static(self, path: str) -> str:
         """The absolute URL of a static file."""
@@ -40,6 +44,12 @@ class Links:
                 url = self.request.build_absolute_uri(url)
             self._static[path] = url
         return url
+
+
+def fill(template: tuple[str, str], argument) -> str:
+    """A route's URL (``Links.template``) with its argument."""
+    head, tail = template
+    return f"{head}{quote(str(argument), safe='')}{tail}"
 
 
 def links_for(context: dict) -> Links:

@@ -6,8 +6,12 @@ through nh3 (the ammonia sanitizer), so only a small set of tags and attributes 
 import html
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import nh3
+from django.utils.encoding import iri_to_uri
+
+from core.links import fill
 
 TOKEN = re.compile(
     r"(?P<url>https?://[^\s<>\"']+)"
@@ -18,6 +22,15 @@ TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
 ALLOWED_TAGS = {"p", "br", "a", "span"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "class", "target", "translate"}, "span": {"class"}}
+# Made once: building the sanitizer's rules took a third of each call.
+SANITIZER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https"},
+    link_rel="nofollow noopener noreferrer",
+)
+# Statuses rendered per process (``status_html``): a few megabytes at most.
+RENDERED_STATUSES = 4096
 
 
 def _link(match: re.Match, mention_url, tag_url) -> tuple[str, str]:
@@ -74,10 +87,31 @@ def render_html(
         + "</p>"
         for paragraph in paragraphs
     )
-    return nh3.clean(
-        rendered,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https"},
-        link_rel="nofollow noopener noreferrer",
+    return SANITIZER.clean(rendered)
+
+
+@lru_cache(maxsize=RENDERED_STATUSES)
+def status_html(
+    text: str, *, mentioned: tuple[str, ...], profile_url: tuple[str, str], tag_url_root: str
+) -> str:
+    """``render_html`` of a status: @mentions of the ``mentioned`` usernames (any letter case)
+    linked to their profiles (``profile_url``, a ``core.links.Links.template``), hashtags to
+    ``tag_url_root`` followed by the tag. What it gives depends on its arguments alone, so each
+    process keeps the statuses it rendered last: a page read before renders nothing again."""
+    by_name = {username.lower(): username for username in mentioned}
+
+    def mention_url(name: str) -> str | None:
+        username = by_name.get(name.lower())
+        return fill(profile_url, username) if username else None
+
+    # As ``request.build_absolute_uri`` makes a path absolute: the root is a URI already, and
+    # ``iri_to_uri`` encodes character by character.
+    return render_html(
+        text, mention_url=mention_url, tag_url=lambda tag: tag_url_root + iri_to_uri(tag)
     )
+
+
+@lru_cache(maxsize=RENDERED_STATUSES)
+def note_html(bio: str) -> str:
+    """``render_html`` of an account's bio, kept per process as ``status_html`` is."""
+    return render_html(bio)

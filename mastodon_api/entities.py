@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from accounts.selectors import headers_of
 from core.links import Links
-from mastodon_api.content import render_html
+from mastodon_api.content import note_html, status_html
 from mastodon_api.services import REPORT_REASONS
 from media.images import PREVIEW_LONG_SIDE
 from media.models import MediaFile
@@ -76,7 +76,7 @@ def account(user, request, links: Links | None = None, *, header=_USER_HEADER) -
         "group": False,
         "noindex": False,
         "created_at": timestamp(user.created_at),
-        "note": render_html(user.bio),
+        "note": note_html(user.bio),
         "url": url,
         "uri": url,
         "avatar": avatar,
@@ -274,12 +274,6 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
     mentioned = _first_of_each(tweet.entities.get("mentions", []), "id")
     tags = _first_of_each(tweet.entities.get("tags", []), "name")
     links = context.links or Links(request)
-    by_name = {mention["username"].lower(): mention["username"] for mention in mentioned}
-
-    def mention_url(name):
-        username = by_name.get(name.lower())
-        return links.url("profile-detail", username) if username else None
-
     url = links.url("tweet-detail", tweet.pk)
     entity = {
         "id": str(tweet.pk),
@@ -305,8 +299,11 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "muted": False,
         "bookmarked": tweet.pk in context.bookmarked,
         "pinned": False,
-        "content": render_html(
-            tweet.text, mention_url=mention_url, tag_url=lambda tag: tag_url(request, tag)
+        "content": status_html(
+            tweet.text,
+            mentioned=tuple(mention["username"] for mention in mentioned),
+            profile_url=links.template("profile-detail"),
+            tag_url_root=tag_url(request, ""),
         ),
         "filtered": [],
         "reblog": None,

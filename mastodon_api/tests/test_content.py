@@ -1,0 +1,41 @@
+"""Status content as HTML: ``status_html`` (kept per process) gives what ``render_html`` gives
+with the links a request makes (profiles reversed, tags made absolute by the request)."""
+
+import pytest
+from django.test import RequestFactory
+
+from core.links import Links
+from mastodon_api.content import render_html, status_html
+from mastodon_api.entities import tag_url
+
+TEXTS = [
+    "plain words",
+    "hi @Alice and @alice_2, not @nobody; #Django #한국어 #日本語_タグ https://x.example/a?b=1&c=<d>.",
+    "line one\nline two @ALICE\n\n\nsecond paragraph #tag1 #tag1",
+    "<script>alert(1)</script> <a href='javascript:x'>@alice</a> email@alice.example #",
+    "  ",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("host", ["testserver", "minitter.example:8443"])
+def test_status_html_is_render_html_with_the_requests_links(text, host, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "minitter.example"]
+    request = RequestFactory().get("/", HTTP_HOST=host, secure=host != "testserver")
+    links = Links(request)
+    mentioned = ("alice", "Alice_2")
+    by_name = {name.lower(): name for name in mentioned}
+
+    def mention_url(name):
+        username = by_name.get(name.lower())
+        return links.url("profile-detail", username) if username else None
+
+    expected = render_html(text, mention_url=mention_url, tag_url=lambda tag: tag_url(request, tag))
+    rendered = status_html(
+        text,
+        mentioned=mentioned,
+        profile_url=links.template("profile-detail"),
+        tag_url_root=tag_url(request, ""),
+    )
+    assert rendered == expected
+    assert status_html.cache_info().currsize > 0
