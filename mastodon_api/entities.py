@@ -221,17 +221,26 @@ class StatusContext:
         shown = [*tweets, *originals]
         authors = [tweet.author for tweet in shown]
         flags = tweet_selectors.viewer_flags(user=request.user, tweets=tweets)
-        parent_ids = {tweet.in_reply_to_id for tweet in shown if tweet.in_reply_to_id}
+        # The authors replied to: read with the tweets where they came from ``tweets_by_id``
+        # (``replied_author_id``), else looked up here.
+        parent_authors, parent_ids = {}, set()
+        for tweet in shown:
+            if not tweet.in_reply_to_id:
+                continue
+            replied_author = getattr(tweet, "replied_author_id", None)
+            if replied_author is None:
+                parent_ids.add(tweet.in_reply_to_id)
+            else:
+                parent_authors[tweet.in_reply_to_id] = replied_author
+        if parent_ids:
+            found = Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id")
+            parent_authors.update(found)
         return cls(
             request=request,
             favourited=flags["liked"],
             reblogged=flags["reposted"],
             bookmarked=flags["bookmarked"],
-            parent_authors=dict(
-                Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id")
-            )
-            if parent_ids
-            else {},
+            parent_authors=parent_authors,
             links=Links(request),
             headers=headers_of(users=[*authors, *users]),
         )

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db.models import (
     Count,
+    F,
     Q,
     QuerySet,
 )
@@ -66,13 +67,25 @@ def tweet_get(*, tweet_id: int, viewer) -> Tweet | None:
 
 def tweets_by_id(ids: Iterable[int], *, viewer) -> dict[int, Tweet]:
     """The tweets and reposts of these ids the viewer may see, by id, with everything their JSON
-    shows: the one place a page's tweets are hydrated. Tweets anyone may see are kept in the
-    shared cache (``tweets.cache``) and served from there while current; staff, who also see
-    hidden tweets, read the database."""
+    shows: the one place a page's tweets are hydrated. Each tweet, and a repost's original, also
+    carries ``replied_author_id``, the author of the tweet it replies to (None when it replies
+    to none, or the parent was deleted), which the Mastodon surface shows. Tweets anyone may see
+    are kept in the shared cache (``tweets.cache``) and served from there while current; staff,
+    who also see hidden tweets, read the database."""
 
     def read(pks: list[int], *, anyone_may_see: bool) -> dict[int, Tweet]:
         tweets = Tweet.objects.visible() if anyone_may_see else Tweet.objects.visible_to(viewer)
-        found = tweets.select_related(*TWEET_JOINS).in_bulk(pks)
+        found = (
+            tweets.select_related(*TWEET_JOINS)
+            .annotate(
+                replied_author_id=F("in_reply_to__author_id"),
+                original_replied_author_id=F("repost_of__in_reply_to__author_id"),
+            )
+            .in_bulk(pks)
+        )
+        for tweet in found.values():
+            if tweet.repost_of_id:
+                tweet.repost_of.replied_author_id = tweet.original_replied_author_id
         tweets_hydrate(list(found.values()))
         return found
 

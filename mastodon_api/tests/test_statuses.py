@@ -5,13 +5,16 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
+from tweets import services
 from tweets.models import Tweet
-from tweets.tests.factories import TweetFactory, follow, timeline_with_muted_run
+from tweets.tests.factories import TweetFactory, follow, repost, timeline_with_muted_run
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +273,30 @@ def test_json_is_written_byte_for_byte_as_drf_writes_it(oauth_client):
     assert response.status_code == 200
     assert response.content == DRFJSONRenderer().render(response.data)
     assert b"\\u2029" in response.content and "안녕".encode() in response.content
+
+
+def test_home_names_the_accounts_replied_to_from_the_kept_tweets(oauth_client):
+    """The authors replied to come with the kept tweets (a reply's, and a reblogged reply's):
+    no lookup of parents once the page is kept, and none named once the parent is deleted."""
+    alice, bob, carol, reader = UserFactory.create_batch(4)
+    follow(reader, bob)
+    parent = TweetFactory(author=alice)
+    reply = TweetFactory(author=bob, in_reply_to=parent)
+    reblogged = TweetFactory(author=carol, in_reply_to=parent)
+    repost(bob, reblogged)
+    client = oauth_client(reader)
+    for _ in range(2):  # the second read keeps the copies
+        client.get("/api/v1/timelines/home")
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        body = {status["id"]: status for status in client.get("/api/v1/timelines/home").json()}
+    parents = '"author_id" FROM "tweets_tweet" WHERE "tweets_tweet"."id" IN'
+    assert not any(parents in query["sql"] for query in queries.captured_queries)
+    assert body[str(reply.pk)]["in_reply_to_account_id"] == str(alice.pk)
+    reblog = next(status["reblog"] for status in body.values() if status["reblog"])
+    assert reblog["in_reply_to_account_id"] == str(alice.pk)
+    services.tweet_delete(tweet=parent, actor=alice)
+    body = {status["id"]: status for status in client.get("/api/v1/timelines/home").json()}
+    assert body[str(reply.pk)]["in_reply_to_id"] is None
+    assert body[str(reply.pk)]["in_reply_to_account_id"] is None
+    reblog = next(status["reblog"] for status in body.values() if status["reblog"])
+    assert (reblog["in_reply_to_id"], reblog["in_reply_to_account_id"]) == (None, None)
