@@ -8,12 +8,13 @@ that changes renews it.
   under it, and Mastodon's lookup, find their account by name. A name that another account
   takes later (a rename, a deletion) finds a copy whose stamp that change renewed.
 
-Copies hold no password hash. A token's account keeps only the digest of it that the account's
-access tokens carry (SimpleJWT's revoke claim, ``token_digest``), which is what a token is
-checked against; the hash is read from the database if anything asks for it (a password
-change). Should Redis refuse a renewal, how long a change could go unseen is bounded by how long
-copies live: ``TOKEN_ACCOUNT_SECONDS`` for the accounts of tokens (a suspension, a new
-password; access tokens live 5 minutes), ``HYDRATED_CACHE_SECONDS`` for profiles, as for tweets.
+Copies hold no password hash, and profiles no email address either (read from the database
+if anything asks for them). A token's account keeps only the digest of its hash that the
+account's access tokens carry (SimpleJWT's revoke claim, ``token_digest``), which is what a
+token is checked against. Should Redis refuse a renewal, how long a change could go unseen is
+bounded by how long copies live: ``TOKEN_ACCOUNT_SECONDS`` for the accounts of tokens (a
+suspension, a new password; access tokens live 5 minutes), ``HYDRATED_CACHE_SECONDS`` for
+profiles, as for tweets.
 """
 
 from collections.abc import Callable
@@ -44,7 +45,7 @@ PROFILE_ACCOUNTS = Copies(
     "account:profile",
     [User, MediaFile],
     seconds=lambda: settings.HYDRATED_CACHE_SECONDS,
-    private=("password",),
+    private=("password", "email"),  # no profile shows them: read from the database if asked
 )
 
 

@@ -1,11 +1,13 @@
 """Reads on accounts: who can be listed, searched and looked up."""
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.cache import PROFILE_ACCOUNTS
-from accounts.models import AccountSearchDocument
+from accounts.models import USERNAME_PATTERN, AccountSearchDocument
 from core.search import SearchQuery
 from media.models import MediaFile
 
@@ -37,9 +39,9 @@ def account_get(*, username: str, kept: bool = False) -> User | None:
     """The active account with this username in any letter case, or ``None``, with its
     pictures. ``kept``: from its copy in the shared cache while current (``accounts.cache``),
     for requests that change nothing; writes read the database."""
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        return None  # no account has such a name: nothing to ask the database or the cache
     name = username.lower()
-    if len(name) > User._meta.get_field("username").max_length:
-        return None  # no account has a name this long: nothing to ask the database or the cache
 
     def read(names: list[str]) -> dict[str, User]:
         account = (

@@ -24,6 +24,7 @@ import pickle
 import time
 from collections.abc import Callable, Iterable
 
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
@@ -145,7 +146,7 @@ class Copies:
     def _keep(self, loaded: dict, rows: dict, now: dict) -> None:
         """Keep copies of the objects read whose rows were known (their stamps were read before
         them), and the rows of the others, for their next read."""
-        copies, learnt = {}, {}
+        copies, learnt, outdated = {}, {}, []
         for pk, instance in loaded.items():
             shown = rows_shown(instance)
             if rows.get(pk) == shown:
@@ -153,11 +154,15 @@ class Copies:
                 copies[self._key(pk)] = pickle.dumps(copy, pickle.HIGHEST_PROTOCOL)
             elif self.rows_known is None:
                 learnt[self._rows_key(pk)] = pickle.dumps(shown, pickle.HIGHEST_PROTOCOL)
+                if pk in rows:  # a copy of other rows (a name another account took): drop it,
+                    outdated.append(self._key(pk))  # or its rows would be read instead
         try:
             if copies:
                 bytes_set_many(copies, self.seconds())
             if learnt:
                 bytes_set_many(learnt, stamps.STAMP_SECONDS)
+            if outdated:
+                cache.delete_many(outdated)
         except stamps.CACHE_ERRORS as exc:
             stamps.unavailable(exc)
 

@@ -2,6 +2,8 @@
 before reads no account row, and whatever changes the account, or the name, is seen on the next
 read. Writes on a profile (follow, block, mute) read the database."""
 
+from urllib.parse import quote
+
 import pytest
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
@@ -88,6 +90,10 @@ def test_a_name_given_up_and_taken_by_another_account_finds_the_new_one(api_clie
     second = UserFactory(username="wanted", email="second@example.com")
     assert primed(api_client, "wanted")["id"] == str(second.pk)
     assert profile(api_client, "given_up").json()["id"] == str(first.pk)
+    profile(api_client, "wanted")  # the new owner's copy is kept from here, the old one dropped
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert profile(api_client, "wanted").json()["id"] == str(second.pk)
+    assert not looks_up_by_name(queries)
 
 
 def test_mastodon_lookup_is_served_from_the_kept_profile(api_client):
@@ -101,10 +107,45 @@ def test_mastodon_lookup_is_served_from_the_kept_profile(api_client):
     assert not looks_up_by_name(queries)
 
 
-def test_a_name_longer_than_any_account_is_not_found_without_a_query(api_client):
+@pytest.mark.parametrize(
+    "name", ["x" * 5000, "a b", "kate\n", "\u212aate", "ab", "Émile"], ids=repr
+)
+def test_a_name_no_account_can_have_is_not_found_without_a_query(api_client, name):
+    """Only names an account can have reach the database or the cache's keys (the Kelvin sign
+    would lower-case to a "k")."""
+    UserFactory(username="kate")
     with CaptureQueriesContext(transaction.get_connection()) as queries:
-        response = api_client.get("/api/v1/accounts/lookup", {"acct": "x" * 5000})
-    assert response.status_code == 404
+        response = api_client.get("/api/v1/accounts/lookup", {"acct": name})
+        avatar = api_client.get(f"{API}/accounts/{quote(name, safe='')}/avatar")
+    assert (response.status_code, avatar.status_code) == (404, 404)
+    assert not looks_up_by_name(queries)
+
+
+def test_kept_profiles_hold_no_email_address(api_client, redis_cache_server):
+    account = UserFactory()
+    primed(api_client, account.username)
+    kept = redis_cache_server.keys("*account:profile:*")
+    assert kept
+    for key in kept:
+        assert account.email.encode() not in redis_cache_server.get(key)
+        assert account.password.encode() not in redis_cache_server.get(key)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda client, account: client.get(f"{API}/accounts/{account.username}/avatar"),
+        lambda client, account: client.get(f"{API}/tweets", {"author": account.username}),
+    ],
+    ids=["avatar redirect", "search by author"],
+)
+def test_other_reads_by_name_use_the_kept_profile(api_client, read):
+    account = UserFactory()
+    for _ in range(2):
+        read(api_client, account)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = read(api_client, account)
+    assert response.status_code in (200, 404)  # no avatar: 404, as before
     assert not looks_up_by_name(queries)
 
 

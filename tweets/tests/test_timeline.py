@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
-from tweets import services
+from tweets import selectors, services
 from tweets.models import TimelineEntry, TimelineHorizon, Tweet
 from tweets.tests.factories import TweetFactory, follow, timeline_with_muted_run
 
@@ -274,3 +274,15 @@ def test_a_page_shortened_by_a_duplicate_still_links_to_the_rest(auth_client):
             break
     assert str(oldest.pk) in seen
     assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_timeline_ids_come_in_the_order_asked_for(newest_first):
+    """Each page's ids in paging order: the last one is where the next round reads on from."""
+    reader, author = UserFactory.create_batch(2)
+    follow(reader, author)
+    tweets = [TweetFactory(author=author).pk for _ in range(5)]
+    rows, silenced = selectors._timeline_id_rows(reader.pk, None, newest_first, 3, silenced=True)
+    expected = sorted(tweets, reverse=newest_first)[:3]
+    assert [pk for pk, _ in rows] == expected
+    assert silenced == set()
