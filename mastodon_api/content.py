@@ -6,12 +6,12 @@ through nh3 (the ammonia sanitizer), so only a small set of tags and attributes 
 import html
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 import nh3
 from django.utils.encoding import iri_to_uri
 
 from core.links import fill
+from core.memo import kept_within
 
 TOKEN = re.compile(
     r"(?P<url>https?://[^\s<>\"']+)"
@@ -29,8 +29,8 @@ SANITIZER = nh3.Cleaner(
     url_schemes={"http", "https"},
     link_rel="nofollow noopener noreferrer",
 )
-# Statuses rendered per process (``status_html``): a few megabytes at most.
-RENDERED_STATUSES = 4096
+# What each process keeps of the statuses and bios it rendered (``status_html``, ``note_html``).
+RENDERED_BYTES = 8 * 1024 * 1024
 
 
 def _link(match: re.Match, mention_url, tag_url) -> tuple[str, str]:
@@ -90,14 +90,15 @@ def render_html(
     return SANITIZER.clean(rendered)
 
 
-@lru_cache(maxsize=RENDERED_STATUSES)
+@kept_within(RENDERED_BYTES)
 def status_html(
     text: str, *, mentioned: tuple[str, ...], profile_url: tuple[str, str], tag_url_root: str
 ) -> str:
     """``render_html`` of a status: @mentions of the ``mentioned`` usernames (any letter case)
     linked to their profiles (``profile_url``, a ``core.links.Links.template``), hashtags to
     ``tag_url_root`` followed by the tag. What it gives depends on its arguments alone, so each
-    process keeps the statuses it rendered last: a page read before renders nothing again."""
+    process keeps the statuses it rendered last (``RENDERED_BYTES``): a page read before renders
+    nothing again."""
     by_name = {username.lower(): username for username in mentioned}
 
     def mention_url(name: str) -> str | None:
@@ -111,7 +112,7 @@ def status_html(
     )
 
 
-@lru_cache(maxsize=RENDERED_STATUSES)
+@kept_within(RENDERED_BYTES)
 def note_html(bio: str) -> str:
     """``render_html`` of an account's bio, kept per process as ``status_html`` is."""
     return render_html(bio)
