@@ -51,18 +51,7 @@ def kept_within(budget_bytes: int) -> Callable:
                         used -= sizes.pop(oldest)
             return result
 
-        def kept_bytes() -> int:
-            return used
-
-        def clear() -> None:
-            nonlocal used
-            with lock:
-                kept.clear()
-                sizes.clear()
-                used = 0
-
-        memoized.kept_bytes = kept_bytes
-        memoized.clear = clear
+        memoized.kept_bytes = lambda: used  # what is kept now, as lru_cache's cache_info tells
         return memoized
 
     return decorate
