@@ -10,6 +10,7 @@ images) and prefetches attachments. A page of accounts (``accounts``) looks up i
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from accounts.selectors import headers_of
 from core.links import Links
@@ -201,6 +202,11 @@ class StatusContext:
     headers: dict[int, MediaFile] = field(default_factory=dict)
     accounts: dict[int, dict] = field(default_factory=dict)
 
+    @cached_property
+    def tag_url_root(self) -> str:
+        """Where a hashtag's timeline URL starts (``tag_url`` of an empty tag), once per page."""
+        return tag_url(self.request, "")
+
     def account(self, user) -> dict:
         """``account(user)``, built once per account on the page."""
         entity = self.accounts.get(user.pk)
@@ -312,7 +318,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
             tweet.text,
             mentioned=tuple(mention["username"] for mention in mentioned),
             profile_url=links.template("profile-detail"),
-            tag_url_root=tag_url(request, ""),
+            tag_url_root=context.tag_url_root,
         ),
         "filtered": [],
         "reblog": None,

@@ -243,11 +243,12 @@ elif CACHE_BACKEND == "database":
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Copies of hydrated tweets (tweets/cache.py) and of the accounts of access tokens
-# (accounts/cache.py, at most 30 s) kept in the cache this many seconds, served only while every
-# row they show is unchanged (core/copies.py, core/stamps.py): the bound of staleness only should
-# Redis refuse a renewal. Kept only in Redis: a per-process cache would miss other workers'
-# renewals, and the database cache would cost what it saves. 0 turns it off.
+# Copies of hydrated tweets (tweets/cache.py), of profiles by username and of the accounts of
+# access tokens (accounts/cache.py, the latter at most 30 s) kept in the cache this many
+# seconds, served only while every row they show is unchanged (core/copies.py, core/stamps.py):
+# the bound of staleness only should Redis refuse a renewal. Kept only in Redis: a per-process
+# cache would miss other workers' renewals, and the database cache would cost what it saves.
+# 0 turns it off.
 HYDRATED_CACHE_SECONDS = env_int("HYDRATED_CACHE_SECONDS", 300) if REDIS_URL else 0
 
 # --- Background work: Celery (see minitter/celery.py) -------------------------------------------

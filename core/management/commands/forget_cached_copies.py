@@ -8,8 +8,8 @@ from core import stamps
 
 class Command(BaseCommand):
     help = (
-        "Renew the cache's epoch stamp: every kept copy of tweets and token accounts is read "
-        "from the database again. Run it after restoring a database or writing to it directly."
+        "Renew the cache's epoch stamp: every kept copy (tweets, accounts) is read from the "
+        "database again. Run it after restoring a database or writing to it directly."
     )
 
     def handle(self, *args, **options):
