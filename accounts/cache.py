@@ -7,21 +7,29 @@ that changes renews it.
 - Profiles by username (``PROFILE_ACCOUNTS``), with their pictures: a profile and the lists
   under it, and Mastodon's lookup, find their account by name. A name that another account
   takes later (a rename, a deletion) finds a copy whose stamp that change renewed.
+- The OAuth access tokens of apps (``OAUTH_TOKENS``), with their app and account, by the
+  token's SHA-256 checksum (the key the database finds them by): every request of a Mastodon
+  app reads its token. Revoking a token deletes it, and deleting or changing a token or an app
+  renews its stamp (both are tracked, ``accounts.apps``), as a suspension renews the account's.
+  An expired token is refused by its ``expires``, which the copy holds.
 
-Copies hold no password hash, and profiles no email address either (read from the database
-if anything asks for them). A token's account keeps only the digest of its hash that the
+Copies hold no password hash, and profiles and tokens no email address either; token copies
+hold neither the token itself nor the app's client secret (each read from the database if
+anything asks for it). A token's account keeps only the digest of its hash that the
 account's access tokens carry (SimpleJWT's revoke claim, ``token_digest``), which is what a
 token is checked against. Should Redis refuse a renewal, how long a change could go unseen is
-bounded by how long copies live: ``TOKEN_ACCOUNT_SECONDS`` for the accounts of tokens (a
-suspension, a new password; access tokens live 5 minutes), ``HYDRATED_CACHE_SECONDS`` for
-profiles, as for tweets.
+bounded by how long copies live: ``TOKEN_ACCOUNT_SECONDS`` for tokens and their accounts (a
+suspension, a new password, a revoked app token; access tokens live 5 minutes),
+``HYDRATED_CACHE_SECONDS`` for profiles, as for tweets.
 """
 
+import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.checks import Error
+from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
@@ -30,6 +38,7 @@ from core.copies import Copies
 from media.models import MediaFile
 
 User = get_user_model()
+OAuthAccessToken = get_access_token_model()
 
 TOKEN_ACCOUNT_SECONDS = 30
 
@@ -46,6 +55,14 @@ PROFILE_ACCOUNTS = Copies(
     [User, MediaFile],
     seconds=lambda: settings.HYDRATED_CACHE_SECONDS,
     private=("password", "email"),  # no profile shows them: read from the database if asked
+)
+
+
+OAUTH_TOKENS = Copies(
+    "oauth:token",
+    [OAuthAccessToken, get_application_model(), User],
+    seconds=lambda: min(settings.HYDRATED_CACHE_SECONDS, TOKEN_ACCOUNT_SECONDS),
+    private=("token", "client_secret", "password", "email"),
 )
 
 
@@ -73,3 +90,18 @@ def account_for_token(pk, read: Callable[[], User | None], *, kept: bool = True)
     if not kept:
         return read_with_digest([pk]).get(pk)
     return TOKEN_ACCOUNTS.get_many([pk], read_with_digest).get(pk)
+
+
+def oauth_token(token: str) -> OAuthAccessToken | None:
+    """The OAuth access token of this bearer string, with its app and account (None when there
+    is none): from its copy while current, else from the database, as django-oauth-toolkit
+    finds it (by checksum). Whether it is still valid (expiry, scopes) is the caller's check."""
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+
+    def read(checksums: list) -> dict:
+        found = OAuthAccessToken.objects.select_related("application", "user").filter(
+            token_checksum__in=checksums
+        )
+        return {access.token_checksum: access for access in found}
+
+    return OAUTH_TOKENS.get_many([checksum], read).get(checksum)

@@ -36,6 +36,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
 from rest_framework.exceptions import ParseError, ValidationError
 
+from accounts.cache import oauth_token
 from accounts.throttles import LoginAddressThrottle, LoginUsernameThrottle
 from core.exceptions import validation_body
 from core.parsers import JSONParser, check_data, form_values
@@ -68,6 +69,12 @@ class ApplicationScopes(BaseScopes):
 
 
 class MastodonOAuth2Validator(OAuth2Validator):
+    def _load_access_token(self, token):
+        """The bearer token of a request, from its copy in the shared cache while current
+        (``accounts.cache.OAUTH_TOKENS``): every request of an app reads it. django-oauth-toolkit
+        then checks its expiry, scopes and app as it would a row just read."""
+        return oauth_token(token)
+
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         return grant_type in GRANT_TYPES and client.is_usable(request)
 

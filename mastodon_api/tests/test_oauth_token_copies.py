@@ -1,0 +1,133 @@
+"""Apps' OAuth tokens kept in the cache (accounts/cache.py ``OAUTH_TOKENS``): a request after the
+first reads no token row, and whatever voids a token (a revocation, a suspension, a new password,
+a deleted app, an expiry, a narrower scope) is seen by the next request."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
+from mastodon_api.tests.test_oauth import register, token_request
+
+pytestmark = pytest.mark.django_db
+
+CREDENTIALS_URL = "/api/v1/accounts/verify_credentials"
+
+
+def reads_tokens(queries) -> bool:
+    return any("oauth2_provider_accesstoken" in q["sql"] for q in queries.captured_queries)
+
+
+def primed(client) -> None:
+    """Two requests: the first learns the token's rows, the second keeps its copy."""
+    for _ in range(2):
+        assert client.get(CREDENTIALS_URL).status_code == 200
+
+
+def test_a_request_after_the_first_reads_no_token_row(oauth_client, user):
+    client = oauth_client(user)
+    primed(client)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = client.get(CREDENTIALS_URL)
+    assert response.status_code == 200
+    assert response.json()["username"] == user.username
+    assert not reads_tokens(queries)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert client.get(f"{API}/accounts/me").status_code == 200  # the project's own API too
+    assert not reads_tokens(queries)
+
+
+def test_a_revoked_token_is_refused_at_once():
+    user = UserFactory()
+    app = register().json()
+    token = token_request(
+        grant_type="password",
+        client_id=app["client_id"],
+        client_secret=app["client_secret"],
+        username=user.username,
+        password=DEFAULT_PASSWORD,
+    ).json()["access_token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    primed(client)
+    revoked = APIClient().post(
+        "/oauth/revoke",
+        {"client_id": app["client_id"], "client_secret": app["client_secret"], "token": token},
+    )
+    assert revoked.status_code == 200
+    response = client.get(CREDENTIALS_URL)
+    assert response.status_code == 401
+    assert response.json() == {"error": "The access token is invalid"}
+
+
+@pytest.mark.parametrize(
+    "void",
+    [
+        lambda token: account_services.user_set_suspended(user=token.user, suspended=True),
+        lambda token: account_services.user_set_active(user=token.user, active=False),
+        lambda token: account_services.user_change_password(
+            user=token.user, current_password=DEFAULT_PASSWORD, new_password="a-new-long-phrase"
+        ),
+        lambda token: token.application.delete(),
+        lambda token: token.delete(),
+    ],
+    ids=["suspended", "deactivated", "new password", "app deleted", "token deleted"],
+)
+def test_a_kept_token_that_can_no_longer_be_used_is_refused_at_once(oauth_client, user, void):
+    client = oauth_client(user)
+    primed(client)
+    void(client.token)
+    assert client.get(CREDENTIALS_URL).status_code == 401
+
+
+def test_an_expired_token_is_refused_though_kept(oauth_client, user, monkeypatch):
+    client = oauth_client(user)
+    primed(client)
+    later = timezone.now() + timedelta(days=2)  # the token lives one day
+    monkeypatch.setattr("oauth2_provider.models.timezone.now", lambda: later)
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert client.get(CREDENTIALS_URL).status_code == 401
+    assert not reads_tokens(queries)  # refused by the copy's own expiry
+
+
+def test_a_renamed_app_is_seen_at_once(oauth_client, mastodon_app, user):
+    client = oauth_client(user)
+    primed(client)
+    mastodon_app.name = "Renamed client"
+    mastodon_app.save()
+    assert client.get("/api/v1/apps/verify_credentials").json()["name"] == "Renamed client"
+
+
+def test_a_narrower_scope_is_seen_at_once(oauth_client, user):
+    client = oauth_client(user, scopes="read write")
+    primed(client)
+    client.token.scope = "write"
+    client.token.save()
+    assert client.get(CREDENTIALS_URL).status_code == 403
+
+
+def test_a_token_that_never_existed_is_refused_and_kept_nowhere(redis_cache_server):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer no-such-token")
+    for _ in range(3):
+        assert client.get(CREDENTIALS_URL).status_code == 401
+    assert not [key for key in redis_cache_server.keys("*oauth:token:*") if b":rows:" not in key]
+
+
+def test_kept_tokens_hold_no_secret(oauth_client, mastodon_app, user, redis_cache_server):
+    client = oauth_client(user)
+    primed(client)
+    kept = [key for key in redis_cache_server.keys("*oauth:token:*") if b":rows:" not in key]
+    assert len(kept) == 1
+    value = redis_cache_server.get(kept[0])
+    user.refresh_from_db()
+    mastodon_app.refresh_from_db()
+    for secret in (client.token.token, mastodon_app.client_secret, user.password, user.email):
+        assert secret.encode() not in value
+    assert mastodon_app.client_id.encode() in value  # the copy is the one searched
