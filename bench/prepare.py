@@ -1,8 +1,9 @@
 """Benchmark accounts on a seeded database, and long-lived tokens for them (JSON on stdout).
 
 Run by bench/run.py after seed_demo. Creates (or reuses) readers following 50 and up to 5,000
-accounts, authors with 50 and up to 5,000 followers, and an account for the like and follow rows.
-All of it goes through the services, so timelines and counters are what the live code makes.
+accounts, authors with 50 and up to 5,000 followers, and an account for the like and follow rows,
+and a registered app's OAuth token for the big reader, as Mastodon apps sign in. All of it goes
+through the services, so timelines and counters are what the live code makes.
 """
 
 import json
@@ -19,13 +20,19 @@ import django
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from oauth2_provider.models import get_access_token_model, get_application_model  # noqa: E402
+from oauthlib.common import generate_token  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
+from mastodon_api.services import OOB, app_create  # noqa: E402
 from tweets import services  # noqa: E402
 from tweets.models import Tweet  # noqa: E402
 
 User = get_user_model()
 TOKEN_LIFETIME = timedelta(hours=6)
+BENCH_APP = "minitter benchmark"
+APP_SCOPES = "read write follow"
 
 
 def account(username: str):
@@ -44,6 +51,22 @@ def token(user) -> str:
     return str(access)
 
 
+def oauth_token(user) -> str:
+    """An access token of a registered app for ``user``, as the OAuth server issues them."""
+    app = get_application_model().objects.filter(name=BENCH_APP).first()
+    if app is None:
+        app, _secret = app_create(name=BENCH_APP, redirect_uris=OOB, scopes=APP_SCOPES)
+    token = generate_token()
+    get_access_token_model().objects.create(
+        user=user,
+        application=app,
+        token=token,
+        scope=APP_SCOPES,
+        expires=timezone.now() + TOKEN_LIFETIME,
+    )
+    return token
+
+
 def main() -> None:
     others = list(
         User.objects.exclude(username__startswith="bench_")
@@ -58,6 +81,7 @@ def main() -> None:
         for pk in others[:follows]:
             services.follow_create(follower=reader, followee=User(pk=pk))
         result[name] = token(reader)
+    result["reader_5000_app"] = oauth_token(reader)
     for name, followers in {"author_50": 50, "author_5000": big}.items():
         author = account(f"bench_{name}")
         for pk in others[-followers:]:

@@ -325,6 +325,11 @@ def rows(base: str, fixture: dict) -> list[tuple[str, dict]]:
             f"Mastodon `GET /api/v1/timelines/home`, reader following {fixture['big']}",
             {"url": f"{base}/api/v1/timelines/home", "token": fixture["reader_5000"]},
         ),
+        (
+            f"Mastodon `GET /api/v1/timelines/home`, app's OAuth token, reader following "
+            f"{fixture['big']}",
+            {"url": f"{base}/api/v1/timelines/home", "token": fixture["reader_5000_app"]},
+        ),
         ("tweet detail", {"url": f"{base}{API}/tweets/{tweet}", "token": fixture["reader_50"]}),
         ("profile", {"url": f"{base}{API}/accounts/{profile}", "token": fixture["reader_50"]}),
         (
