@@ -13,13 +13,13 @@ that changes renews it.
   renews its stamp (both are tracked, ``accounts.apps``), as a suspension renews the account's.
   An expired token is refused by its ``expires``, which the copy holds.
 
-Copies hold no password hash, and profiles and tokens no email address either; token copies
-hold neither the token itself nor the app's client secret (each read from the database if
-anything asks for it). A token's account keeps only the digest of its hash that the
+Copies hold no password hash, and profiles no email address either; apps' token copies hold
+neither the token itself nor the app's client secret (each read from the database if anything
+asks for it). A token's account keeps only the digest of its hash that the
 account's access tokens carry (SimpleJWT's revoke claim, ``token_digest``), which is what a
 token is checked against. Should Redis refuse a renewal, how long a change could go unseen is
 bounded by how long copies live: ``TOKEN_ACCOUNT_SECONDS`` for tokens and their accounts (a
-suspension, a new password, a revoked app token; access tokens live 5 minutes),
+suspension, a new password, a revoked app token; JWT access tokens live 5 minutes),
 ``HYDRATED_CACHE_SECONDS`` for profiles, as for tweets.
 """
 
@@ -62,7 +62,7 @@ OAUTH_TOKENS = Copies(
     "oauth:token",
     [OAuthAccessToken, get_application_model(), User],
     seconds=lambda: min(settings.HYDRATED_CACHE_SECONDS, TOKEN_ACCOUNT_SECONDS),
-    private=("token", "client_secret", "password", "email"),
+    private=("token", "client_secret", "password"),
 )
 
 
