@@ -4,7 +4,10 @@ database cache with an ``incr`` fit for counters shared by processes; ``bytes_ge
 
 The database cache's base ``incr`` reads the value and writes it back: increments made at the
 same moment are lost, and the entry's expiry is reset to the default timeout. Here the row is
-locked while it is read and written (``SELECT ... FOR UPDATE``), and its expiry is kept.
+locked while it is read and written (``SELECT ... FOR UPDATE``), and its expiry is kept. Its base
+``add`` replaces an expired entry without a lock, so callers that find it expired at the same
+moment each replace it, the later ones wiping what was counted since (a rate limit's window
+opened several times over): here the row is locked first.
 """
 
 import base64
@@ -85,6 +88,21 @@ def bytes_set_many(values: dict[str, bytes], seconds: int, cache=default_cache) 
 
 
 class DatabaseCache(db.DatabaseCache):
+    def add(self, key, value, timeout=db.DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        using = router.db_for_write(self.cache_model_class)
+        connection = connections[using]
+        with transaction.atomic(using=using):
+            if connection.features.has_select_for_update:
+                quote = connection.ops.quote_name
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT 1 FROM {quote(self._table)} "
+                        f"WHERE {quote('cache_key')} = %s FOR UPDATE",
+                        [key],
+                    )
+            return self._base_set("add", key, value, timeout)
+
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
         using = router.db_for_write(self.cache_model_class)
