@@ -65,6 +65,20 @@ def token_request(**data):
     return APIClient().post("/oauth/token", data)
 
 
+def password_grant(user, app: dict, **fields) -> dict:
+    """The tokens the password grant gives ``app`` (as registered) for ``user``."""
+    response = token_request(
+        grant_type="password",
+        client_id=app["client_id"],
+        client_secret=app["client_secret"],
+        username=user.username,
+        password=DEFAULT_PASSWORD,
+        **fields,
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
 def test_registering_an_app_returns_its_client_credentials():
     response = register(website="https://client.example")
     assert response.status_code == 200
@@ -103,17 +117,7 @@ def test_registering_an_app_with_bad_input_is_a_422(fields):
 
 def test_password_grant_returns_a_token_with_the_scopes_asked_for():
     user = UserFactory()
-    app = register().json()
-    response = token_request(
-        grant_type="password",
-        client_id=app["client_id"],
-        client_secret=app["client_secret"],
-        username=user.username,
-        password=DEFAULT_PASSWORD,
-        scope="read write",
-    )
-    assert response.status_code == 200, response.content
-    body = response.json()
+    body = password_grant(user, register().json(), scope="read write")
     assert body["token_type"] == "Bearer"
     assert body["scope"] == "read write"
     assert isinstance(body["created_at"], int)
@@ -191,15 +195,8 @@ def test_client_credentials_token_identifies_the_app_but_no_account():
 
 
 def test_revoked_token_stops_working():
-    user = UserFactory()
     app = register().json()
-    token = token_request(
-        grant_type="password",
-        client_id=app["client_id"],
-        client_secret=app["client_secret"],
-        username=user.username,
-        password=DEFAULT_PASSWORD,
-    ).json()["access_token"]
+    token = password_grant(UserFactory(), app)["access_token"]
     revoked = APIClient().post(
         "/oauth/revoke",
         {"client_id": app["client_id"], "client_secret": app["client_secret"], "token": token},

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts import services as account_services
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
-from mastodon_api.tests.test_oauth import register, token_request
+from mastodon_api.tests.test_oauth import password_grant, register, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +39,6 @@ def any_cache(request):
     """The test settings' in-process cache, then a real Redis."""
     if request.param == "redis":
         request.getfixturevalue("redis_cache_server")
-
-
-def password_grant(user, app: dict) -> dict:
-    response = token_request(
-        grant_type="password",
-        client_id=app["client_id"],
-        client_secret=app["client_secret"],
-        username=user.username,
-        password=DEFAULT_PASSWORD,
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def bearer(token: str) -> APIClient:
