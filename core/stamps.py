@@ -7,8 +7,9 @@ the models given to ``track``). A reader takes the stamps of the rows it depends
 reads the rows, and keeps its copy with them; the copy is served only while every one of them is
 unchanged. A stamp that is missing (never made, expired, evicted, an emptied cache) is made anew
 with a token no copy holds. One more stamp, the epoch, is in every copy: renewing it leaves them
-all out, for the rare writes that change many rows at once (a suspension's recounts, ``manage.py
-recount``, ``seed_demo``) and for ``manage.py forget_cached_copies`` (after restoring a database).
+all out, for the rare writes that change many rows at once (more than ``RENEW_AT_MOST``: the
+recounts after suspending a popular account, ``manage.py recount``, ``seed_demo``) and for
+``manage.py forget_cached_copies`` (after restoring a database).
 
 A renewal that cannot be written (Redis unreachable, or refusing writes) is logged and counted
 (``minitter_cache_stamp_renewals_failed_total``), and the process that lost it uses no copy

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import active_account_q
@@ -80,7 +80,9 @@ def neighbours_of(account: User, *, evaluate: bool = False) -> dict:
 
 
 def recount_neighbours(*, followees, followers, liked, reposted, answered) -> None:
-    """Recount the counters of the accounts and tweets that ``neighbours_of`` named."""
+    """Recount the counters of the accounts and tweets that ``neighbours_of`` named, and renew
+    their stamps: those rows' copies go, the others' stay (the epoch when they are more than
+    ``stamps.RENEW_AT_MOST``, a popular account's followers)."""
     User.objects.filter(pk__in=followees).update(
         followers_count=_count(Follow.objects.filter(active_account_q("follower__")), "followee")
     )
@@ -92,7 +94,28 @@ def recount_neighbours(*, followees, followers, liked, reposted, answered) -> No
     )
     recount_reposts(reposted)
     recount_replies(answered)
-    stamps.renew_all()  # counts of any number of tweets and accounts may have changed
+    accounts = _at_most_renewable(followees, followers)
+    tweets = _at_most_renewable(liked, reposted, answered)
+    if accounts is None or tweets is None:
+        stamps.renew_all()
+    else:
+        stamps.renew(User, accounts)
+        stamps.renew(Tweet, tweets)
+
+
+def _at_most_renewable(*sources) -> list | None:
+    """The ids that ``sources`` name (lists of ids, or querysets of one value per row), or None
+    when they are more than ``stamps.RENEW_AT_MOST`` (read no further than that)."""
+    ids = []
+    for source in sources:
+        room = stamps.RENEW_AT_MOST + 1 - len(ids)
+        if isinstance(source, QuerySet):
+            ids += [value for row in source[:room] for value in row.values()]
+        else:
+            ids += list(source)[:room]
+        if len(ids) > stamps.RENEW_AT_MOST:
+            return None
+    return ids
 
 
 def _counter_rules() -> dict[str, tuple]:

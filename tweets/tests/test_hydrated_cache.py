@@ -232,7 +232,7 @@ def test_a_follow_is_seen_in_the_mastodon_account_of_a_kept_status(scene):
 
 
 def test_a_recount_after_a_suspension_is_seen_in_kept_counts(scene):
-    """A suspension recounts the likes of everything the account liked: all copies go."""
+    """A suspension recounts the likes of everything the account liked: their copies go."""
     client = scene["client"]
     liker = UserFactory()
     services.like_create(user=liker, tweet=scene["plain"])
@@ -241,6 +241,36 @@ def test_a_recount_after_a_suspension_is_seen_in_kept_counts(scene):
         account=liker, suspended=True, moderator=UserFactory(is_staff=True), reason="x"
     )
     assert by_id(page(client))[str(scene["plain"].pk)]["like_count"] == 0
+
+
+def suspend_a_liker(scene, liked: list) -> None:
+    liker = UserFactory()
+    for tweet in liked:
+        services.like_create(user=liker, tweet=tweet)
+    services.account_set_suspended(
+        account=liker, suspended=True, moderator=UserFactory(is_staff=True), reason="x"
+    )
+
+
+def test_a_suspension_leaves_the_copies_of_what_it_did_not_recount(scene):
+    client = scene["client"]
+    primed(client)
+    suspend_a_liker(scene, [TweetFactory()])  # a tweet on no page read here
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        page(client)
+    assert not reads_tweets(queries)
+
+
+def test_a_recount_over_more_rows_than_can_be_renewed_one_by_one_leaves_every_copy(
+    scene, monkeypatch
+):
+    client = scene["client"]
+    primed(client)
+    monkeypatch.setattr(stamps, "RENEW_AT_MOST", 1)
+    suspend_a_liker(scene, TweetFactory.create_batch(2))  # two tweets on no page read here
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        page(client)
+    assert reads_tweets(queries)  # a new epoch
 
 
 def test_staff_see_hidden_tweets_and_no_one_else_gets_them_from_the_cache(scene, auth_client):
