@@ -92,15 +92,8 @@ class DatabaseCache(db.DatabaseCache):
         key = self.make_and_validate_key(key, version=version)
         using = router.db_for_write(self.cache_model_class)
         connection = connections[using]
-        with transaction.atomic(using=using):
-            if connection.features.has_select_for_update:
-                quote = connection.ops.quote_name
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"SELECT 1 FROM {quote(self._table)} "
-                        f"WHERE {quote('cache_key')} = %s FOR UPDATE",
-                        [key],
-                    )
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            self._read_locked(cursor, key, "1")
             return self._base_set("add", key, value, timeout)
 
     def incr(self, key, delta=1, version=None):
@@ -108,24 +101,31 @@ class DatabaseCache(db.DatabaseCache):
         using = router.db_for_write(self.cache_model_class)
         connection = connections[using]
         quote = connection.ops.quote_name
-        table, key_column, value_column = quote(self._table), quote("cache_key"), quote("value")
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with transaction.atomic(using=using), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {value_column}, {quote('expires')} FROM {table} "
-                f"WHERE {key_column} = %s{lock}",
-                [key],
-            )
-            row = cursor.fetchone()
+            row = self._read_locked(cursor, key, f"{quote('value')}, {quote('expires')}")
             if row is None or _as_datetime(row[1], connection) < tz_now():
                 raise ValueError(f"Key '{key}' not found")
             stored = connection.ops.process_clob(row[0])
             value = pickle.loads(base64.b64decode(stored.encode())) + delta
             encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
             cursor.execute(
-                f"UPDATE {table} SET {value_column} = %s WHERE {key_column} = %s", [encoded, key]
+                f"UPDATE {quote(self._table)} SET {quote('value')} = %s "
+                f"WHERE {quote('cache_key')} = %s",
+                [encoded, key],
             )
         return value
+
+    def _read_locked(self, cursor, key: str, columns: str):
+        """These columns of the entry at ``key`` (None when there is none), its row locked until
+        the transaction ends where the database can (``SELECT ... FOR UPDATE``)."""
+        connection = cursor.db
+        quote = connection.ops.quote_name
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(self._table)} WHERE {quote('cache_key')} = %s{lock}",
+            [key],
+        )
+        return cursor.fetchone()
 
 
 def _as_datetime(value, connection):

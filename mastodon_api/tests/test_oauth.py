@@ -65,9 +65,9 @@ def token_request(**data):
     return APIClient().post("/oauth/token", data)
 
 
-def password_grant(user, app: dict, **fields) -> dict:
-    """The tokens the password grant gives ``app`` (as registered) for ``user``."""
-    response = token_request(
+def password_grant_request(user, app: dict, **fields):
+    """The password grant asked by ``app`` (as registered) for ``user``."""
+    return token_request(
         grant_type="password",
         client_id=app["client_id"],
         client_secret=app["client_secret"],
@@ -75,6 +75,11 @@ def password_grant(user, app: dict, **fields) -> dict:
         password=DEFAULT_PASSWORD,
         **fields,
     )
+
+
+def password_grant(user, app: dict, **fields) -> dict:
+    """The tokens the password grant gives ``app`` (as registered) for ``user``."""
+    response = password_grant_request(user, app, **fields)
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -147,15 +152,8 @@ def test_token_requests_may_come_as_json():
 
 
 def test_a_token_cannot_get_scopes_its_app_did_not_register():
-    user = UserFactory()
-    app = register(scopes="read").json()
-    response = token_request(
-        grant_type="password",
-        client_id=app["client_id"],
-        client_secret=app["client_secret"],
-        username=user.username,
-        password=DEFAULT_PASSWORD,
-        scope="read write",
+    response = password_grant_request(
+        UserFactory(), register(scopes="read").json(), scope="read write"
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_scope"
@@ -173,10 +171,7 @@ def test_wrong_password_or_suspended_account_gets_no_token(django_user_model):
     account_set_suspended(
         account=user, suspended=True, moderator=UserFactory(is_staff=True), reason="spam"
     )
-    suspended = token_request(
-        grant_type="password", username=user.username, password=DEFAULT_PASSWORD, **credentials
-    )
-    assert suspended.status_code == 400
+    assert password_grant_request(user, app).status_code == 400
 
 
 def test_client_credentials_token_identifies_the_app_but_no_account():
