@@ -67,6 +67,14 @@ def tweet_response(view: GenericAPIView, tweet_id: int, status_code=status.HTTP_
     tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=view.request.user) if tweet_id else None
     if tweet is None:
         raise Http404
+    return hydrated_tweet_response(view, tweet, status_code)
+
+
+def hydrated_tweet_response(
+    view: GenericAPIView, tweet, status_code=status.HTTP_200_OK
+) -> Response:
+    """A hydrated tweet the view holds (``selectors.tweet_get``'s), with the viewer's flags read
+    now: for a write whose service left the counts it changed in the tweet."""
     flags = selectors.viewer_flags(user=view.request.user, tweets=[tweet])
     context = {**view.get_serializer_context(), "flags": flags}
     return Response(TweetSerializer(tweet, context=context).data, status=status_code)
@@ -109,13 +117,14 @@ class TweetViewSet(
         return selectors.original_queryset(viewer=self.request.user)
 
     def get_object(self):
+        if self.action in self.original_actions:
+            return self.find(selectors.tweet_find_original)
+        return self.find(selectors.tweet_find)
+
+    def find(self, selector):
+        """The tweet of the URL's id as ``selector`` finds it for the viewer, else a 404."""
         tweet_id = parse_id(self.kwargs["pk"])
-        find = (
-            selectors.tweet_find_original
-            if self.action in self.original_actions
-            else selectors.tweet_find
-        )
-        tweet = find(tweet_id=tweet_id, viewer=self.request.user) if tweet_id else None
+        tweet = selector(tweet_id=tweet_id, viewer=self.request.user) if tweet_id else None
         if tweet is None:
             raise Http404
         return tweet
@@ -191,12 +200,13 @@ class TweetViewSet(
     @action(detail=True, methods=["post", "delete"])
     def like(self, request, pk=None):
         """Like (POST) or unlike (DELETE) a tweet; both are idempotent."""
-        tweet = self.get_object()
         if request.method == "DELETE":
-            services.like_delete(user=request.user, tweet=tweet)
+            services.like_delete(user=request.user, tweet=self.get_object())
             return Response(status=status.HTTP_204_NO_CONTENT)
+        # Hydrated now, with the count the like leaves in it: the answer reads nothing again.
+        tweet = self.find(selectors.tweet_get_original)
         services.like_create(user=request.user, tweet=tweet)
-        return tweet_response(self, tweet.pk)
+        return hydrated_tweet_response(self, tweet)
 
     @extend_schema(responses={200: PublicAccountSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])

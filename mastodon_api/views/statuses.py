@@ -31,10 +31,12 @@ CONTEXT_MAX_DEPTH = 20
 CONTEXT_MAX_DESCENDANTS = 200
 
 
-def find_tweet(request, status_id) -> Tweet:
+def find_tweet(request, status_id, *, hydrated: bool = False) -> Tweet:
     """The original tweet behind a status id the caller may see (a reblog's id stands for its
-    original, for replies, favourites, reblogs and threads), without joins."""
-    tweet = selectors.tweet_find_original(tweet_id=path_id(status_id), viewer=request.user)
+    original, for replies, favourites, reblogs and threads), without joins; ``hydrated``, as
+    ``selectors.tweet_get_original`` has it, for an answer that shows it."""
+    find = selectors.tweet_get_original if hydrated else selectors.tweet_find_original
+    tweet = find(tweet_id=path_id(status_id), viewer=request.user)
     if tweet is None:
         raise Http404
     return tweet
@@ -45,6 +47,12 @@ def status_response(request, tweet_id: int, *, source: bool = False) -> Response
     tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=request.user)
     if tweet is None:
         raise Http404
+    return hydrated_status_response(request, tweet, source=source)
+
+
+def hydrated_status_response(request, tweet: Tweet, *, source: bool = False) -> Response:
+    """A hydrated tweet the view holds (``selectors.tweet_get``'s), with the caller's flags read
+    now: for a write whose service left the counts it changed in the tweet."""
     context = entities.StatusContext.for_tweets(request, [tweet])
     return Response(entities.status(tweet, context, source=source))
 
@@ -184,19 +192,25 @@ class StatusContextView(MastodonView):
 
 class StatusActionView(MastodonView):
     """A ``POST`` that acts on a status (``act``) and answers the status as the caller now sees
-    it (a reblog's id acts on its original)."""
+    it (a reblog's id acts on its original). The status is read again after the act, unless
+    ``counts_in_hand``: the act's service leaves every count it changes in the tweet."""
+
+    counts_in_hand = False
 
     def act(self, request, tweet) -> None:
         raise NotImplementedError
 
     def post(self, request, status_id):
-        tweet = find_tweet(request, status_id)
+        tweet = find_tweet(request, status_id, hydrated=self.counts_in_hand)
         self.act(request, tweet)
+        if self.counts_in_hand:
+            return hydrated_status_response(request, tweet)
         return status_response(request, tweet.pk)
 
 
 class FavouriteView(StatusActionView):
     scopes = {"POST": "write:favourites"}
+    counts_in_hand = True
 
     def act(self, request, tweet):
         services.like_create(user=request.user, tweet=tweet)
@@ -204,6 +218,7 @@ class FavouriteView(StatusActionView):
 
 class UnfavouriteView(StatusActionView):
     scopes = {"POST": "write:favourites"}
+    counts_in_hand = True
 
     def act(self, request, tweet):
         services.like_delete(user=request.user, tweet=tweet)

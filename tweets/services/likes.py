@@ -4,11 +4,13 @@ Both writes change the tweet's row first: that row lock orders them against a co
 of the tweet, so a like either lands before the delete (and goes with it) or finds the tweet gone.
 A like then checks for blocks under both accounts' locks (``block_check``), so a block racing it
 either is seen or waits until the like has committed.
+
+The statement that changes the count also reads it back into the ``tweet`` passed in, so that an
+answer showing the tweet needs no second read (its copy in the cache is out of date by then).
 """
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
 from core import stamps
@@ -23,10 +25,11 @@ User = get_user_model()
 def like_create(*, user: User, tweet: Tweet) -> bool:
     """Like a tweet and notify its author. Idempotent: returns False when it was already liked;
     ``Http404`` when the tweet was deleted meanwhile. Refused (403) while the author and the user
-    block each other."""
+    block each other. A new like leaves the count after it in ``tweet.like_count``."""
     try:
         with transaction.atomic():
-            if not Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1):
+            count = _like_count_add(tweet.pk, 1)
+            if count is None:
                 raise Http404("That tweet does not exist.")
             block_check(actor=user, target_id=tweet.author_id)
             Like.objects.create(user=user, tweet=tweet)
@@ -36,20 +39,38 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
             )
     except IntegrityError:
         return False  # already liked (unique pair); the increment was rolled back with it
+    tweet.like_count = count
     LIKES.inc()
     return True
 
 
 @transaction.atomic
 def like_delete(*, user: User, tweet: Tweet) -> bool:
-    """Take a like back, and its notification. Idempotent: returns False when there was none."""
+    """Take a like back, and its notification. Idempotent: returns False when there was none.
+    A like taken back leaves the count after it in ``tweet.like_count``."""
     if not Tweet.objects.select_for_update(no_key=True).filter(pk=tweet.pk).exists():
         return False
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
-        Tweet.objects.filter(pk=tweet.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+        count = _like_count_add(tweet.pk, -1)
+        if count is not None:
+            tweet.like_count = count
         stamps.renew(Tweet, [tweet.pk])
         notification_remove(
             kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
         )
     return bool(deleted)
+
+
+def _like_count_add(tweet_id: int, change: int) -> int | None:
+    """Add ``change`` to the tweet's like count, never below zero, and return the new count;
+    None when the tweet is gone (or its count would go below zero). One statement, which locks
+    the tweet's row until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Tweet._meta.db_table} SET like_count = like_count + %s "
+            "WHERE id = %s AND like_count + %s >= 0 RETURNING like_count",
+            [change, tweet_id, change],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

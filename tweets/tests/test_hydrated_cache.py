@@ -153,6 +153,47 @@ def test_a_change_is_seen_on_the_next_read(scene, change, tweet, shows):
     assert shows(by_id(page(client))[str(scene[tweet].pk)])
 
 
+@pytest.mark.parametrize(
+    ("like", "unlike", "count"),
+    [
+        (f"{API}/tweets/{{}}/like", None, "like_count"),
+        ("/api/v1/statuses/{}/favourite", "/api/v1/statuses/{}/unfavourite", "favourites_count"),
+    ],
+    ids=["own API", "Mastodon"],
+)
+def test_a_like_answers_with_the_kept_tweet_and_the_count_it_left(
+    scene, auth_client, like, unlike, count
+):
+    """The tweet is found from its copy and the answer shows the count the like's own statement
+    read back: the tweet is not read again (its copy is out of date once the like commits)."""
+    pictured = scene["pictured"]
+    first, second = scene["client"], auth_client(UserFactory())
+    for _ in range(2):
+        first.get(f"{API}/tweets/{pictured.pk}")  # keeps its copy
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        answer = first.post(like.format(pictured.pk)).json()
+    assert not reads_tweets(queries)
+    assert answer[count] == 1
+    assert answer.get("liked", answer.get("favourited")) is True
+    assert len(answer.get("media", answer.get("media_attachments"))) == 1
+    assert second.post(like.format(pictured.pk)).json()[count] == 2
+    assert first.post(like.format(pictured.pk)).json()[count] == 2  # liked already
+    if unlike:
+        assert first.post(unlike.format(pictured.pk)).json()[count] == 1
+        assert first.post(unlike.format(pictured.pk)).json()[count] == 1  # nothing to take back
+    assert (
+        first.get(f"{API}/tweets/{pictured.pk}").json()["like_count"]
+        == Tweet.objects.get(pk=pictured.pk).like_count
+    )
+
+
+def test_a_like_through_a_repost_answers_the_original_with_its_count(scene):
+    answer = scene["client"].post(f"{API}/tweets/{scene['repost'].pk}/like").json()
+    assert answer["id"] == str(scene["original"].pk)
+    assert answer["like_count"] == 1 and answer["liked"] is True
+    assert answer["author"]["username"] == scene["other"].username
+
+
 def test_a_new_avatar_is_seen_on_the_next_read(scene, auth_client):
     client = scene["client"]
     before = by_id(primed(client))[str(scene["plain"].pk)]["author"]["avatar_url"]
