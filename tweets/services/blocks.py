@@ -14,33 +14,53 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db import connection
+from django.db.transaction import TransactionManagementError
 
 from tweets.models import Block
 
 User = get_user_model()
 
+# Both statements are written out: every like, follow, repost and reply runs them, and the ORM
+# took twice as long to build them as PostgreSQL to answer (1.1 ms against 0.36 for the pair).
 
-def _blocks_between(actor_id: int, target_ids: list[int]):
-    """Blocks in either direction between the actor and any of the targets."""
-    return Block.objects.filter(
-        Q(blocker_id=actor_id, blocked_id__in=target_ids)
-        | Q(blocker_id__in=target_ids, blocked_id=actor_id)
-    )
+
+def _blocks_between(actor_id: int, target_ids: list[int]) -> list[tuple[int, int]]:
+    """Blocks in either direction between the actor and any of the targets, as (blocker,
+    blocked) pairs."""
+    listed = ", ".join(["%s"] * len(target_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT blocker_id, blocked_id FROM {Block._meta.db_table} "
+            f"WHERE (blocker_id = %s AND blocked_id IN ({listed})) "
+            f"OR (blocked_id = %s AND blocker_id IN ({listed}))",
+            [actor_id, *target_ids, actor_id, *target_ids],
+        )
+        return cursor.fetchall()
 
 
 def users_lock(*user_ids: int) -> None:
     """Lock user rows in the one global order (ascending id). Call first in a transaction that
-    changes several users' counters or blocks, after any tweet row it locks."""
-    rows = User.objects.select_for_update(no_key=True).filter(pk__in=user_ids).order_by("pk")
-    list(rows.values_list("pk", flat=True))
+    changes several users' counters or blocks, after any tweet row it locks. (SQLite, which has
+    no row locks, locks the whole database for a transaction's first write instead.)"""
+    if connection.get_autocommit():
+        raise TransactionManagementError("users_lock holds its locks until a transaction ends.")
+    ids = sorted(set(user_ids))
+    listed = ", ".join(["%s"] * len(ids))
+    features = connection.features
+    lock = connection.ops.for_update_sql(no_key=True) if features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id IN ({listed}) ORDER BY id {lock}", ids
+        )
+        cursor.fetchall()
 
 
 def block_check(*, actor: User, target_id: int) -> None:
     """Refuse (403) an interaction of ``actor`` with the account ``target_id`` when either has
     blocked the other. Locks both accounts until the interaction commits (see above)."""
     users_lock(actor.pk, target_id)
-    blockers = set(_blocks_between(actor.pk, [target_id]).values_list("blocker_id", flat=True))
+    blockers = {blocker for blocker, _blocked in _blocks_between(actor.pk, [target_id])}
     if target_id in blockers:
         raise PermissionDenied("This account has blocked you.")
     if actor.pk in blockers:
@@ -53,6 +73,5 @@ def block_filter(*, actor: User, target_ids: Iterable[int]) -> set[int]:
     target_ids = list(target_ids)
     if not target_ids:
         return set()
-    blocked = _blocks_between(actor.pk, target_ids).values_list("blocker_id", "blocked_id")
-    excluded = {account for pair in blocked for account in pair}
+    excluded = {account for pair in _blocks_between(actor.pk, target_ids) for account in pair}
     return set(target_ids) - excluded

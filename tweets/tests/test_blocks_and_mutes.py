@@ -4,12 +4,15 @@ relationship on profiles."""
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import selectors, services
 from tweets.models import Block, Follow, Like, Mute, Notification, Tweet
+from tweets.services.blocks import users_lock
 from tweets.tasks import mutes_expired_delete
 from tweets.tests.factories import TweetFactory, follow
 
@@ -288,3 +291,26 @@ def test_relationships_of_many_accounts_agree_with_relationship_in_one_query(
     assert selectors.relationships(viewer=viewer, other_ids=[others[4].pk])[others[4].pk] == {
         key: False for key in many[others[4].pk]
     }
+
+
+def test_block_filter_leaves_out_accounts_blocked_either_way():
+    actor, blocked, blocker, free = UserFactory.create_batch(4)
+    services.block_create(blocker=actor, blocked=blocked)
+    services.block_create(blocker=blocker, blocked=actor)
+    services.block_create(blocker=blocker, blocked=free)  # between two others: not the actor's
+    targets = [blocked.pk, blocker.pk, free.pk]
+    assert services.block_filter(actor=actor, target_ids=targets) == {free.pk}
+    assert services.block_filter(actor=free, target_ids=[actor.pk, blocked.pk]) == {
+        actor.pk,
+        blocked.pk,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_users_lock_refuses_to_run_outside_a_transaction():
+    """Its locks would end with the statement."""
+    first, second = UserFactory.create_batch(2)
+    with pytest.raises(TransactionManagementError):
+        users_lock(first.pk, second.pk)
+    with transaction.atomic():
+        users_lock(second.pk, first.pk, first.pk)
