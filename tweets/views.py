@@ -16,7 +16,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import account_get
+from accounts.selectors import account_find, account_get
 from accounts.serializers import AccountSearchParamsSerializer, PublicAccountSerializer
 from core import idempotency
 from core.fields import parse_id
@@ -270,8 +270,11 @@ class ProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return [IsAuthenticated()] if self.action in self.write_actions else [AllowAny()]
 
     def get_object(self):
-        reads = self.request.method in SAFE_METHODS
-        account = account_get(username=self.kwargs["username"], kept=reads)
+        username = self.kwargs["username"]
+        if self.request.method in SAFE_METHODS:
+            account = account_get(username=username, kept=True)
+        else:
+            account = account_find(username=username)
         if account is None:
             raise Http404
         return account

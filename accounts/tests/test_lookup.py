@@ -1,0 +1,44 @@
+"""Looking accounts up by username: any letter case, only accounts that may be used, and no
+question asked for a name no account can have."""
+
+import pytest
+from django.db import transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts import services
+from accounts.selectors import account_find, account_get
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("lookup", [account_get, account_find], ids=["get", "find"])
+def test_an_account_is_found_by_its_name_in_any_letter_case(lookup):
+    account = UserFactory(username="Mixed_Case")
+    for name in ("Mixed_Case", "mixed_case", "MIXED_CASE"):
+        assert lookup(username=name).pk == account.pk
+    assert lookup(username="mixed_cas") is None
+
+
+@pytest.mark.parametrize("lookup", [account_get, account_find], ids=["get", "find"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user: services.user_set_suspended(user=user, suspended=True),
+        lambda user: services.user_set_active(user=user, active=False),
+    ],
+    ids=["suspended", "deactivated"],
+)
+def test_an_account_that_may_not_be_used_is_not_found(lookup, change):
+    account = UserFactory()
+    change(account)
+    assert lookup(username=account.username) is None
+
+
+@pytest.mark.parametrize("lookup", [account_get, account_find], ids=["get", "find"])
+@pytest.mark.parametrize("name", ["a b", "x" * 5000, "\u212aate", ""], ids=repr)
+def test_a_name_no_account_can_have_asks_nothing(lookup, name):
+    UserFactory(username="kate")
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert lookup(username=name) is None
+    assert not queries.captured_queries
