@@ -203,10 +203,11 @@ class TweetViewSet(
         if request.method == "DELETE":
             services.like_delete(user=request.user, tweet=self.get_object())
             return Response(status=status.HTTP_204_NO_CONTENT)
-        # Hydrated now, with the count the like leaves in it: the answer reads nothing again.
+        # Hydrated now: a new like leaves its count in it, and the answer reads nothing again.
         tweet = self.find(selectors.tweet_get_original)
-        services.like_create(user=request.user, tweet=tweet)
-        return hydrated_tweet_response(self, tweet)
+        if services.like_create(user=request.user, tweet=tweet):
+            return hydrated_tweet_response(self, tweet)
+        return tweet_response(self, tweet.pk)  # liked already, perhaps a moment ago: as it is now
 
     @extend_schema(responses={200: PublicAccountSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])

@@ -193,17 +193,17 @@ class StatusContextView(MastodonView):
 class StatusActionView(MastodonView):
     """A ``POST`` that acts on a status (``act``) and answers the status as the caller now sees
     it (a reblog's id acts on its original). The status is read again after the act, unless
-    ``counts_in_hand``: the act's service leaves every count it changes in the tweet."""
+    ``counts_in_hand`` and the act changed something (returned True): its service then left
+    every count it changed in the tweet it was given."""
 
     counts_in_hand = False
 
-    def act(self, request, tweet) -> None:
+    def act(self, request, tweet) -> bool | None:
         raise NotImplementedError
 
     def post(self, request, status_id):
         tweet = find_tweet(request, status_id, hydrated=self.counts_in_hand)
-        self.act(request, tweet)
-        if self.counts_in_hand:
+        if self.act(request, tweet) and self.counts_in_hand:
             return hydrated_status_response(request, tweet)
         return status_response(request, tweet.pk)
 
@@ -213,7 +213,7 @@ class FavouriteView(StatusActionView):
     counts_in_hand = True
 
     def act(self, request, tweet):
-        services.like_create(user=request.user, tweet=tweet)
+        return services.like_create(user=request.user, tweet=tweet)
 
 
 class UnfavouriteView(StatusActionView):
@@ -221,7 +221,7 @@ class UnfavouriteView(StatusActionView):
     counts_in_hand = True
 
     def act(self, request, tweet):
-        services.like_delete(user=request.user, tweet=tweet)
+        return services.like_delete(user=request.user, tweet=tweet)
 
 
 class ReblogView(MastodonView):

@@ -45,7 +45,9 @@ def users_lock(*user_ids: int) -> None:
     no row locks, locks the whole database for a transaction's first write instead.)"""
     if connection.get_autocommit():
         raise TransactionManagementError("users_lock holds its locks until a transaction ends.")
-    ids = sorted(set(user_ids))
+    ids = sorted({pk for pk in user_ids if pk is not None})
+    if not ids:
+        return
     listed = ", ".join(["%s"] * len(ids))
     features = connection.features
     lock = connection.ops.for_update_sql(no_key=True) if features.has_select_for_update else ""

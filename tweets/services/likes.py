@@ -52,9 +52,7 @@ def like_delete(*, user: User, tweet: Tweet) -> bool:
         return False
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
-        count = _like_count_add(tweet.pk, -1)
-        if count is not None:
-            tweet.like_count = count
+        tweet.like_count = _like_count_add(tweet.pk, -1)  # the row is locked: it is there
         stamps.renew(Tweet, [tweet.pk])
         notification_remove(
             kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
@@ -64,13 +62,14 @@ def like_delete(*, user: User, tweet: Tweet) -> bool:
 
 def _like_count_add(tweet_id: int, change: int) -> int | None:
     """Add ``change`` to the tweet's like count, never below zero, and return the new count;
-    None when the tweet is gone (or its count would go below zero). One statement, which locks
-    the tweet's row until the transaction ends."""
+    None when the tweet is gone. One statement, which locks the tweet's row until the
+    transaction ends."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Tweet._meta.db_table} SET like_count = like_count + %s "
-            "WHERE id = %s AND like_count + %s >= 0 RETURNING like_count",
-            [change, tweet_id, change],
+            f"UPDATE {Tweet._meta.db_table} "
+            "SET like_count = CASE WHEN like_count + %s < 0 THEN 0 ELSE like_count + %s END "
+            "WHERE id = %s RETURNING like_count",
+            [change, change, tweet_id],
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -314,3 +314,5 @@ def test_users_lock_refuses_to_run_outside_a_transaction():
         users_lock(first.pk, second.pk)
     with transaction.atomic():
         users_lock(second.pk, first.pk, first.pk)
+        users_lock()  # no one to lock: nothing asked
+        users_lock(None, first.pk)

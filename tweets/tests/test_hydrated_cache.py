@@ -194,6 +194,49 @@ def test_a_like_through_a_repost_answers_the_original_with_its_count(scene):
     assert answer["author"]["username"] == scene["other"].username
 
 
+def test_a_like_sent_twice_at_once_answers_with_the_count_that_includes_it(scene, monkeypatch):
+    """A double tap: the twin request commits the like between this one's read of the tweet and
+    its own like, which then changes nothing; the answer is read again, as the tweet is now."""
+    plain, client = scene["plain"], scene["client"]
+    for _ in range(2):
+        client.get(f"{API}/tweets/{plain.pk}")  # keeps its copy
+    like = services.like_create
+
+    def twin_first(*, user, tweet):
+        like(user=user, tweet=Tweet.objects.get(pk=tweet.pk))
+        return like(user=user, tweet=tweet)
+
+    monkeypatch.setattr(services, "like_create", twin_first)
+    answer = client.post(f"{API}/tweets/{plain.pk}/like").json()
+    assert (answer["liked"], answer["like_count"]) == (True, 1)
+    favourite = client.post(f"/api/v1/statuses/{plain.pk}/favourite").json()
+    assert (favourite["favourited"], favourite["favourites_count"]) == (True, 1)
+
+
+def test_an_unfavourite_of_a_tweet_deleted_meanwhile_is_not_found(scene, monkeypatch):
+    plain, client = scene["plain"], scene["client"]
+    services.like_create(user=scene["reader"], tweet=plain)
+    for _ in range(2):
+        client.get(f"/api/v1/statuses/{plain.pk}")
+    unlike = services.like_delete
+
+    def deleted_first(*, user, tweet):
+        services.tweet_delete(tweet=Tweet.objects.get(pk=tweet.pk), actor=scene["author"])
+        return unlike(user=user, tweet=tweet)
+
+    monkeypatch.setattr(services, "like_delete", deleted_first)
+    assert client.post(f"/api/v1/statuses/{plain.pk}/unfavourite").status_code == 404
+
+
+def test_taking_back_a_like_never_counts_below_zero(scene):
+    plain = scene["plain"]
+    services.like_create(user=scene["reader"], tweet=plain)
+    Tweet.objects.filter(pk=plain.pk).update(like_count=0)  # out of step, as recount would fix
+    answer = scene["client"].post(f"/api/v1/statuses/{plain.pk}/unfavourite").json()
+    assert answer["favourites_count"] == 0
+    assert Tweet.objects.get(pk=plain.pk).like_count == 0
+
+
 def test_a_new_avatar_is_seen_on_the_next_read(scene, auth_client):
     client = scene["client"]
     before = by_id(primed(client))[str(scene["plain"].pk)]["author"]["avatar_url"]
