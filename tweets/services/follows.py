@@ -7,8 +7,7 @@ unfollowing each other at the same moment then queue instead of deadlocking.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from core import stamps
 from tweets.metrics import FOLLOWS
@@ -30,8 +29,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
             # Locks both accounts first (as a block does), so a concurrent block is seen here.
             block_check(actor=follower, target_id=followee.pk)
             follow = Follow.objects.create(follower=follower, followee=followee)
-            User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
-            User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + 1)
+            _follow_counts_add(follower.pk, followee.pk, 1)
             stamps.renew(User, [follower.pk, followee.pk])
             timeline_backfill(owner=follower, follow=follow)
             notification_add(
@@ -51,15 +49,26 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if not deleted:
         return False
-    User.objects.filter(pk=follower.pk, following_count__gt=0).update(
-        following_count=F("following_count") - 1
-    )
-    User.objects.filter(pk=followee.pk, followers_count__gt=0).update(
-        followers_count=F("followers_count") - 1
-    )
+    _follow_counts_add(follower.pk, followee.pk, -1)
     stamps.renew(User, [follower.pk, followee.pk])
     TimelineEntry.objects.filter(
         owner=follower, tweet__in=Tweet.objects.filter(author=followee).values("pk")
     ).delete()
     notification_remove(kind=Notification.Kind.FOLLOW, actor=follower, recipient_id=followee.pk)
     return True
+
+
+def _follow_counts_add(follower_id: int, followee_id: int, change: int) -> None:
+    """Add ``change`` to the follower's following count and the followee's followers count,
+    neither below zero, in one statement: both rows are locked already (``users_lock``), and
+    the ORM's two updates cost more to build than to run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {User._meta.db_table} SET "
+            "following_count = CASE WHEN id = %s AND following_count + %s >= 0 "
+            "THEN following_count + %s ELSE following_count END, "
+            "followers_count = CASE WHEN id = %s AND followers_count + %s >= 0 "
+            "THEN followers_count + %s ELSE followers_count END "
+            "WHERE id IN (%s, %s)",
+            [follower_id, change, change, followee_id, change, change, follower_id, followee_id],
+        )

@@ -1,11 +1,14 @@
 """Likes and follows: idempotent writes, counters, lists and the relationship on profiles."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets.models import Follow, Like
 from tweets.tests.factories import TweetFactory, follow
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +89,17 @@ def test_unfollow_is_idempotent_and_updates_counts(auth_client, user):
     client.post(f"{API}/accounts/{star.username}/follow")
     for _ in range(2):
         assert client.delete(f"{API}/accounts/{star.username}/follow").status_code == 204
+    star.refresh_from_db()
+    user.refresh_from_db()
+    assert (star.followers_count, user.following_count) == (0, 0)
+
+
+def test_an_unfollow_never_counts_below_zero(auth_client, user):
+    star = UserFactory()
+    client = auth_client(user)
+    client.post(f"{API}/accounts/{star.username}/follow")
+    User.objects.filter(pk=user.pk).update(following_count=0)  # out of step, as recount fixes
+    assert client.delete(f"{API}/accounts/{star.username}/follow").status_code == 204
     star.refresh_from_db()
     user.refresh_from_db()
     assert (star.followers_count, user.following_count) == (0, 0)

@@ -66,6 +66,23 @@ def test_undoing_the_event_removes_its_notification(auth_client, user):
     assert not Notification.objects.exists()
 
 
+def test_undoing_an_event_removes_only_its_own_notification(user):
+    fan, other = UserFactory.create_batch(2)
+    first, second = TweetFactory.create_batch(2, author=user)
+    services.like_create(user=fan, tweet=first)
+    services.like_create(user=fan, tweet=second)
+    services.like_create(user=other, tweet=first)
+    follow(fan, user)
+    follow(other, user)
+
+    services.like_delete(user=fan, tweet=first)
+    services.follow_delete(follower=fan, followee=user)
+    left = Notification.objects.values_list("actor_id", "kind", "tweet_id")
+    assert sorted(left) == sorted(
+        [(fan.pk, "like", second.pk), (other.pk, "like", first.pk), (other.pk, "follow", None)]
+    )
+
+
 def test_deleting_the_tweet_removes_notifications_about_it(user):
     tweet = TweetFactory(author=user)
     services.like_create(user=UserFactory(), tweet=tweet)
