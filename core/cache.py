@@ -20,6 +20,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 
+from core.sql import row_lock
+
 
 def window_count(cache, key: str, seconds: int) -> tuple[int, float | None]:
     """Count one more in the window counted at ``key`` of ``cache``, opening it (for ``seconds``)
@@ -120,7 +122,7 @@ class DatabaseCache(db.DatabaseCache):
         the transaction ends where the database can (``SELECT ... FOR UPDATE``)."""
         connection = cursor.db
         quote = connection.ops.quote_name
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        lock = row_lock(connection)
         cursor.execute(
             f"SELECT {columns} FROM {quote(self._table)} WHERE {quote('cache_key')} = %s{lock}",
             [key],

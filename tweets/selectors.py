@@ -20,6 +20,7 @@ from accounts.models import active_account_q
 from accounts.selectors import account_list
 from core.ids import id_floor
 from core.pagination import FetchedPage
+from core.sql import placeholders
 from media.models import MediaFile
 from tweets.cache import HYDRATED_TWEETS
 from tweets.models import (
@@ -236,7 +237,7 @@ def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
         return flags
     # Written out because every list of tweets runs it: the ORM took longer to build this union
     # than the database to answer it.
-    listed = ", ".join(["%s"] * len(ids))
+    listed = placeholders(ids)
     with connections[router.db_for_read(Like)].cursor() as cursor:
         cursor.execute(
             f"SELECT tweet_id, 'liked' FROM {Like._meta.db_table} "
@@ -285,7 +286,7 @@ def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[s
     if not viewer.is_authenticated or not other_ids:
         return {other: {} for other in other_ids}
     me = viewer.pk
-    listed = ", ".join(["%s"] * len(other_ids))
+    listed = placeholders(other_ids)
     connection = connections[router.db_for_read(Follow)]
     active, now = mute_active_sql(connection)
     # Written out because every profile, follow and block answers with it: the ORM took longer
@@ -342,7 +343,7 @@ def tweets_hydrate(tweets: list[Tweet]) -> None:
     # Written out (the media rows with the tweet each is attached to, in display order): every
     # list of tweets runs it, and the ORM took longer to build the join than to run it.
     attachments, files = TweetMedia._meta.db_table, MediaFile._meta.db_table
-    listed = ", ".join(["%s"] * len(missing))
+    listed = placeholders(missing)
     rows = MediaFile.objects.raw(
         f"SELECT m.*, a.tweet_id AS attached_to FROM {attachments} a "
         f"JOIN {files} m ON m.id = a.media_id "

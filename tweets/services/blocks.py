@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.transaction import TransactionManagementError
 
+from core.sql import placeholders, row_lock
 from tweets.models import Block
 
 User = get_user_model()
@@ -28,7 +29,7 @@ User = get_user_model()
 def _blocks_between(actor_id: int, target_ids: list[int]) -> list[tuple[int, int]]:
     """Blocks in either direction between the actor and any of the targets, as (blocker,
     blocked) pairs."""
-    listed = ", ".join(["%s"] * len(target_ids))
+    listed = placeholders(target_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT blocker_id, blocked_id FROM {Block._meta.db_table} "
@@ -48,12 +49,12 @@ def users_lock(*user_ids: int) -> None:
     ids = sorted({pk for pk in user_ids if pk is not None})
     if not ids:
         return
-    listed = ", ".join(["%s"] * len(ids))
-    features = connection.features
-    lock = connection.ops.for_update_sql(no_key=True) if features.has_select_for_update else ""
+    lock = row_lock(connection, no_key=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} WHERE id IN ({listed}) ORDER BY id {lock}", ids
+            f"SELECT id FROM {User._meta.db_table} "
+            f"WHERE id IN ({placeholders(ids)}) ORDER BY id{lock}",
+            ids,
         )
         cursor.fetchall()
 

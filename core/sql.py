@@ -1,0 +1,19 @@
+"""Pieces of the statements the project writes out by hand (where the ORM took longer to build a
+statement than the database to answer it): a list of parameters, and a row lock where the
+database has one."""
+
+from collections.abc import Collection
+
+
+def placeholders(values: Collection) -> str:
+    """``%s, %s, …``: one parameter for each of ``values``, for ``IN (…)``."""
+    return ", ".join(["%s"] * len(values))
+
+
+def row_lock(connection, *, no_key: bool = False) -> str:
+    """`` FOR UPDATE`` (``FOR NO KEY UPDATE`` with ``no_key``: the lock a row's foreign keys do
+    not conflict with) where the database locks rows; nothing on SQLite, whose transactions lock
+    the whole database on their first write."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return f" {connection.ops.for_update_sql(no_key=no_key)}"
