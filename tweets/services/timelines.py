@@ -59,11 +59,11 @@ def timeline_fan_out(tweet: Tweet) -> None:
 
 def timeline_fan_out_plan(*, tweet_id: int) -> int:
     """Split what a tweet's fan-out still owes (the followers whose timeline lacks it, by follow
-    id) into batches and send one task per batch; with nothing owed (done, or the tweet deleted)
-    its outbox row goes. The row counts the batches down and goes when the last one finds every
-    follower served (``timeline_fan_out_batch``), so a batch lost with a killed worker leaves it
-    for the periodic resend, which runs this again for what is missing. Idempotent. Returns the
-    number of batches sent."""
+    id) into batches and send one task per batch, or run the batch here where there is only one;
+    with nothing owed (done, or the tweet deleted) its outbox row goes. The row counts the batches
+    down and goes when the last one finds every follower served (``timeline_fan_out_batch``), so
+    a batch lost with a killed worker leaves it for the periodic resend, which runs this again
+    for what is missing. Idempotent. Returns the number of batch tasks sent."""
     from tweets import tasks
 
     work = TimelineWork.objects.filter(kind=TimelineWork.Kind.FAN_OUT, object_id=tweet_id)
@@ -73,6 +73,11 @@ def timeline_fan_out_plan(*, tweet_id: int) -> int:
         return 0
     starts = missing[:: settings.TIMELINE_FANOUT_BATCH_SIZE]
     work.update(batches_left=len(starts), attempted_at=timezone.now())
+    if len(starts) == 1:
+        # Most authors' followers fit in one batch: it runs here, not as a task of its own,
+        # which would cost the worker a second message for the same few rows.
+        timeline_fan_out_batch(tweet_id=tweet_id, first_follow_id=starts[0], next_follow_id=None)
+        return 0
     for number, first in enumerate(starts):
         following = starts[number + 1] if number + 1 < len(starts) else None
         batch = {"tweet_id": tweet_id, "first_follow_id": first, "next_follow_id": following}

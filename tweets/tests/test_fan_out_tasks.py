@@ -65,6 +65,23 @@ def test_fan_out_runs_in_batches_and_every_follower_gets_one_entry(settings, aut
     assert len(owners_of(tweet.pk)) == 6
 
 
+def test_followers_in_one_batch_are_served_by_the_plan_without_a_batch_task(
+    settings, monkeypatch, author_with_followers
+):
+    settings.TIMELINE_FANOUT_BATCH_SIZE = 5
+    author, followers = author_with_followers
+    with batches_held(monkeypatch) as sent:
+        tweet = services.tweet_create(author=author, text="to five followers at once")
+        assert sent == []
+        assert owners_of(tweet.pk) == sorted([author.pk, *(reader.pk for reader in followers)])
+        assert not TimelineWork.objects.exists()
+        # One follower more makes two batches, sent as tasks.
+        follow(UserFactory(), author)
+        second = services.tweet_create(author=author, text="to six followers")
+        assert len(sent) == 2
+        assert TimelineWork.objects.get(object_id=second.pk).batches_left == 2
+
+
 def test_a_lost_batch_keeps_the_outbox_row_until_the_resend_serves_the_rest(
     settings, monkeypatch, author_with_followers
 ):
