@@ -59,11 +59,12 @@ def timeline_fan_out(tweet: Tweet) -> None:
 
 def timeline_fan_out_plan(*, tweet_id: int) -> int:
     """Split what a tweet's fan-out still owes (the followers whose timeline lacks it, by follow
-    id) into batches and send one task per batch, or run the batch here where there is only one;
-    with nothing owed (done, or the tweet deleted) its outbox row goes. The row counts the batches
-    down and goes when the last one finds every follower served (``timeline_fan_out_batch``), so
-    a batch lost with a killed worker leaves it for the periodic resend, which runs this again
-    for what is missing. Idempotent. Returns the number of batch tasks sent."""
+    id) into batches and send one task per batch, or write the batch here where there is only
+    one; with nothing owed (done, or the tweet deleted) its outbox row goes. The row counts the
+    batch tasks down and goes when the last one finds every follower served
+    (``timeline_fan_out_batch``), so a batch lost with a killed worker leaves it for the periodic
+    resend, which runs this again for what is missing. Idempotent. Returns the number of batch
+    tasks sent."""
     from tweets import tasks
 
     work = TimelineWork.objects.filter(kind=TimelineWork.Kind.FAN_OUT, object_id=tweet_id)
@@ -72,12 +73,16 @@ def timeline_fan_out_plan(*, tweet_id: int) -> int:
         work.delete()
         return 0
     starts = missing[:: settings.TIMELINE_FANOUT_BATCH_SIZE]
-    work.update(batches_left=len(starts), attempted_at=timezone.now())
     if len(starts) == 1:
-        # Most authors' followers fit in one batch: it runs here, not as a task of its own,
-        # which would cost the worker a second message for the same few rows.
-        timeline_fan_out_batch(tweet_id=tweet_id, first_follow_id=starts[0], next_follow_id=None)
+        # Most authors' followers fit in one batch: it runs here, not as a task of its own, which
+        # would cost the worker a second message for the same few rows, and with nothing to
+        # count down the row goes once no follower lacks the tweet (a follow committed late,
+        # with a lower id, may: the row then waits for the resend).
+        _fan_out_insert(tweet_id, first_follow_id=starts[0], next_follow_id=None)
+        if not _fan_out_missing(tweet_id, limit=1):
+            work.delete()
         return 0
+    work.update(batches_left=len(starts), attempted_at=timezone.now())
     for number, first in enumerate(starts):
         following = starts[number + 1] if number + 1 < len(starts) else None
         batch = {"tweet_id": tweet_id, "first_follow_id": first, "next_follow_id": following}
@@ -90,10 +95,26 @@ def timeline_fan_out_batch(
     *, tweet_id: int, first_follow_id: int, next_follow_id: int | None
 ) -> int:
     """Put a tweet into the timelines of its author's followers whose follow id is in
-    [first_follow_id, next_follow_id): one INSERT ... SELECT, no rows in Python. Idempotent
-    (existing entries are skipped); nothing for a tweet deleted meanwhile. Then one batch less on
-    the outbox row: at none left, the row goes if no follower lacks the tweet (a batch run twice
-    counts twice, so the count alone does not prove it). Returns rows added."""
+    [first_follow_id, next_follow_id) (``_fan_out_insert``), then one batch less on the outbox
+    row: at none left, the row goes if no follower lacks the tweet (a batch run twice counts
+    twice, so the count alone does not prove it). Returns rows added."""
+    added = _fan_out_insert(
+        tweet_id, first_follow_id=first_follow_id, next_follow_id=next_follow_id
+    )
+    work = TimelineWork.objects.filter(kind=TimelineWork.Kind.FAN_OUT, object_id=tweet_id)
+    counted = work.filter(batches_left__gt=0).update(
+        batches_left=F("batches_left") - 1, attempted_at=timezone.now()
+    )
+    finished = work.filter(batches_left=0)
+    if counted and finished.exists() and not _fan_out_missing(tweet_id, limit=1):
+        finished.delete()
+    return added
+
+
+def _fan_out_insert(tweet_id: int, *, first_follow_id: int, next_follow_id: int | None) -> int:
+    """One INSERT ... SELECT of a tweet into the timelines of its author's followers whose follow
+    id is in [first_follow_id, next_follow_id), no rows in Python. Idempotent (existing entries
+    are skipped); nothing for a tweet deleted meanwhile. Returns rows added."""
     entries = TimelineEntry._meta.db_table
     follows = Follow._meta.db_table
     tweets = Tweet._meta.db_table
@@ -113,15 +134,7 @@ def timeline_fan_out_batch(
             f"ON CONFLICT DO NOTHING",
             params,
         )
-        added = cursor.rowcount
-    work = TimelineWork.objects.filter(kind=TimelineWork.Kind.FAN_OUT, object_id=tweet_id)
-    counted = work.filter(batches_left__gt=0).update(
-        batches_left=F("batches_left") - 1, attempted_at=timezone.now()
-    )
-    finished = work.filter(batches_left=0)
-    if counted and finished.exists() and not _fan_out_missing(tweet_id, limit=1):
-        finished.delete()
-    return added
+        return cursor.rowcount
 
 
 def _fan_out_missing(tweet_id: int, limit: int | None = None) -> list[int]:

@@ -15,6 +15,7 @@ from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services, tasks
 from tweets.models import TimelineEntry, TimelineWork
+from tweets.services import timelines
 from tweets.services.timelines import (
     timeline_fan_out_batch,
     timeline_fan_out_plan,
@@ -80,6 +81,30 @@ def test_followers_in_one_batch_are_served_by_the_plan_without_a_batch_task(
         second = services.tweet_create(author=author, text="to six followers")
         assert len(sent) == 2
         assert TimelineWork.objects.get(object_id=second.pk).batches_left == 2
+
+
+def test_a_follower_outside_the_single_batch_keeps_the_row_until_the_resend_serves_them(
+    monkeypatch, author_with_followers
+):
+    """A follow that commits just after the plan looked, with a lower id than the first follower
+    it found missing, is outside the batch's range."""
+    author, followers = author_with_followers
+    found_missing = timelines._fan_out_missing
+    looks = []
+
+    def first_follow_not_yet_committed(tweet_id, limit=None):
+        missing = found_missing(tweet_id, limit)
+        looks.append(limit)
+        return missing[1:] if len(looks) == 1 else missing
+
+    monkeypatch.setattr(timelines, "_fan_out_missing", first_follow_not_yet_committed)
+    tweet = services.tweet_create(author=author, text="one follower late")
+    monkeypatch.undo()
+    assert len(owners_of(tweet.pk)) == 5
+    assert TimelineWork.objects.filter(object_id=tweet.pk).exists()
+
+    assert timeline_work_resend(older_than=timedelta(0)) == 0
+    assert owners_of(tweet.pk) == sorted([author.pk, *(reader.pk for reader in followers)])
 
 
 def test_a_lost_batch_keeps_the_outbox_row_until_the_resend_serves_the_rest(
