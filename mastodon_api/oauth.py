@@ -302,6 +302,7 @@ def server_metadata(request):
     )
 
 
+@csrf_exempt  # an unknown route answers 404 to every method, with or without a cookie
 def not_found_json(request, *args, **kwargs):
     return HttpResponse(
         json.dumps({"error": "Record not found"}), status=404, content_type="application/json"

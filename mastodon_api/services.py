@@ -2,7 +2,7 @@
 the home timeline's read marker) and the few that combine the social layer's services in
 Mastodon's terms (reports of several statuses, read markers)."""
 
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +19,14 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file"}
 
 
+def _split(uri: str, field: str) -> SplitResult:
+    """``urlsplit``, with what it cannot split (``http://[::1``) a 422 on ``field``."""
+    try:
+        return urlsplit(uri)
+    except ValueError:
+        raise ValidationError({field: [f"Not a usable address: {uri}"]}) from None
+
+
 def _clean_redirect_uris(text: str) -> list[str]:
     uris = text.split()
     if not uris:
@@ -26,7 +34,7 @@ def _clean_redirect_uris(text: str) -> list[str]:
     for uri in uris:
         if uri == OOB:
             continue
-        parts = urlsplit(uri)
+        parts = _split(uri, "redirect_uris")
         # Native apps use their own schemes (com.example.app://callback); no scripts, no fragments.
         if not parts.scheme or parts.scheme.lower() in FORBIDDEN_SCHEMES or parts.fragment:
             raise ValidationError({"redirect_uris": [f"Not a usable redirect URI: {uri}"]})
@@ -51,7 +59,7 @@ def app_create(
     if unknown:
         raise ValidationError({"scopes": [f"Unknown scopes: {' '.join(unknown)}."]})
     website = website.strip()
-    if website and urlsplit(website).scheme not in ("http", "https"):
+    if website and _split(website, "website").scheme not in ("http", "https"):
         raise ValidationError({"website": ["Give an http or https address."]})
     secret = generate_client_secret()
     application = Application.objects.create(

@@ -90,9 +90,9 @@ def _decode(image: Image.Image) -> Image.Image:
         ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
         raise _invalid("The image is damaged or truncated.") from None
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    # A transparent colour (PNG's tRNS, in palette, grey and RGB images of any depth) is alpha
+    # too; converted to RGB the encoder would refuse it.
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     mode = "RGBA" if has_alpha else "RGB"
     pixels = image if image.mode == mode else image.convert(mode)
     return _fit(pixels, side)

@@ -1,6 +1,9 @@
-"""The API root: the entry points of the project's own API, as links for the browsable API."""
+"""The API root: the entry points of the project's own API, as links for the browsable API; and
+the page of its documentation (Swagger UI)."""
 
+from django.views import View
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -32,3 +35,11 @@ def api_root(request, format=None):
             "docs": link("swagger-ui"),
         }
     )
+
+
+class SwaggerUIView(SpectacularSwaggerSplitView):
+    """Swagger UI's page. An OPTIONS request is answered with the methods allowed alone: DRF's
+    answer describes the view through the page's renderer, which has no template for it."""
+
+    def options(self, request, *args, **kwargs):
+        return View.options(self, request, *args, **kwargs)

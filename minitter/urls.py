@@ -9,11 +9,11 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.throttles import login_form_throttled
 from minitter import health
-from minitter.api import api_root
+from minitter.api import SwaggerUIView, api_root
 
 # The admin is where moderators work: say whose it is, and give the changelists the whole width
 # (the navigation sidebar would take a quarter of a 1,280 px screen).
@@ -32,7 +32,7 @@ minitter_api_v1 = [
     path("", api_root, name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its set-up script as a file, so the CSP needs no inline scripts.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SwaggerUIView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("media.urls")),
     path("", include("accounts.urls")),  # first: accounts/me before accounts/{username}
     path("", include("tweets.urls")),

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import AccessToken
+from oauth2_provider.models import AccessToken, Application
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -112,12 +112,16 @@ def test_registering_an_app_accepts_json_and_several_redirect_uris():
         {"redirect_uris": "javascript:alert(1)"},
         {"redirect_uris": ""},
         {"client_name": ""},
+        {"redirect_uris": "http://[::1"},
+        {"redirect_uris": f"{OOB} https://a]b"},
+        {"website": "http://[x]"},
     ],
 )
 def test_registering_an_app_with_bad_input_is_a_422(fields):
     response = register(**fields)
     assert response.status_code == 422
     assert set(response.json()) == {"error"}
+    assert not Application.objects.exists()
 
 
 def test_password_grant_returns_a_token_with_the_scopes_asked_for():

@@ -5,8 +5,10 @@ import re
 
 import pytest
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from tweets.models import Mute
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +99,41 @@ def test_the_request_guards_answer_in_mastodons_shape_on_its_surface(oauth_clien
     # The project's own API keeps its shape.
     own = client.get("/api/minitter/v1/accounts/a%00b")
     assert own.status_code == 400 and set(own.json()) == {"code", "detail", "fields"}
+
+
+@pytest.mark.parametrize("body", [b"1", b"null", b"[]", b'"display_name"', b"1e400"])
+def test_a_json_body_that_is_not_an_object_is_a_400_and_changes_nothing(oauth_client, body):
+    me = UserFactory(display_name="Kept")
+    response = oauth_client(me).generic(
+        "PATCH", "/api/v1/accounts/update_credentials", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["error"]
+    me.refresh_from_db()
+    assert me.display_name == "Kept"
+
+
+@pytest.mark.parametrize("duration", ["1e400", "-1e400", '"12.5x"', "1e30", "-5"])
+def test_a_number_parameter_out_of_its_range_is_a_422_and_changes_nothing(oauth_client, duration):
+    other = UserFactory()
+    response = oauth_client(UserFactory()).generic(
+        "POST",
+        f"/api/v1/accounts/{other.pk}/mute",
+        f'{{"duration": {duration}}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed")
+    assert not Mute.objects.exists()
+
+
+def test_an_unknown_route_is_a_json_404_for_writes_too(api_client):
+    """No CSRF page: the catch-all answers every method, with or without a session cookie."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    for method in ("post", "put", "delete"):
+        response = getattr(client, method)("/api/v1/statuses/1/no-such-action")
+        assert (response.status_code, response.json()) == (404, {"error": "Record not found"})
 
 
 def test_wrong_method_is_405_in_mastodons_shape(oauth_client):

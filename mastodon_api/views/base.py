@@ -102,11 +102,22 @@ def exception_handler(exc, context):
     return Response({"error": message}, status=status, headers=headers)
 
 
+class ObjectJSONParser(JSONParser):
+    """A JSON body of parameters: an object, as Mastodon takes its parameters, never a list or a
+    bare value (a 400)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not isinstance(data, dict):
+            raise exceptions.ParseError("The JSON body must be an object of parameters.")
+        return data
+
+
 class MastodonView(APIView):
     authentication_classes = [OAuthAuthentication, AccountTokenAuthentication]
     permission_classes = [HasScope]
     renderer_classes = [JSONRenderer]  # DRF's JSON, written by orjson: the same bytes, faster
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
     content_negotiation_class = IgnoreAccept
     scopes: dict[str, str] = {}
     public: frozenset[str] = frozenset()
@@ -151,7 +162,7 @@ def param_int(data, name: str, default: int | None = None) -> int | None:
         raise DjangoValidationError({name: ["Must be a whole number."]})
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 in JSON is infinity
         raise DjangoValidationError({name: ["Must be a whole number."]}) from None
 
 

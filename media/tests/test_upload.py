@@ -86,6 +86,27 @@ def test_png_webp_and_gif_are_accepted(
     assert getattr(stored, "n_frames", 1) == 1
 
 
+def png_with_transparent_colour(mode: str, colour) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, (8, 8)).save(buffer, format="PNG", transparency=colour)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mode", "colour"), [("1", 0), ("1", 1), ("I;16", 0), ("L", 0), ("RGB", (0, 0, 0))]
+)
+def test_a_png_with_a_transparent_colour_keeps_it_as_alpha(
+    auth_client, user, _media_in_tmp_dir, mode, colour
+):
+    content = png_with_transparent_colour(mode, colour)
+    response = upload(auth_client(user), content, name="t.png", content_type="image/png")
+    assert response.status_code == 201, response.content
+    stored = Image.open(_media_in_tmp_dir / MediaFile.objects.get().file)
+    assert (stored.format, stored.mode) == ("PNG", "RGBA")
+    transparent = colour in (0, (0, 0, 0))  # every pixel is black: transparent or opaque
+    assert stored.getpixel((0, 0))[3] == (0 if transparent else 255)
+
+
 def test_opaque_png_keeps_the_smaller_encoding_for_the_image_and_its_preview(
     auth_client, user, _media_in_tmp_dir
 ):

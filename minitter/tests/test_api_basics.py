@@ -113,6 +113,15 @@ def test_swagger_ui_is_served_without_internet(api_client):
         assert finders.find(asset), asset
 
 
+@pytest.mark.parametrize("accept", ["*/*", "text/html"])
+def test_options_on_the_documentation_page_lists_its_methods(api_client, accept):
+    response = api_client.options(f"{API}/docs/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    # The page is HTML only.
+    assert api_client.options(f"{API}/docs/", HTTP_ACCEPT="application/json").status_code == 406
+
+
 def test_browsable_api_session_login_works(client):
     user = UserFactory()
     page = client.get("/api-auth/login/")
