@@ -5,7 +5,8 @@ account or ``block_filter`` for several; reads use ``tweets.models.not_blocked_q
 
 ``block_check`` first locks both accounts' rows (``users_lock``), the lock a block takes too: a
 block that committed before is seen, and one that starts later waits until the interaction has
-committed, so no like, repost, reply or follow lands after a block. Call it inside the
+committed, so no like, repost, reply or follow lands after a block. Deactivating and suspending
+change the account's row too, so none lands after those either. Call it inside the
 interaction's transaction, after locking the tweet it is about (the global order: tweets, then
 accounts by ascending id).
 """
@@ -16,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.transaction import TransactionManagementError
+from django.http import Http404
 
 from core.sql import placeholders, row_lock
 from tweets.models import Block
@@ -40,29 +42,37 @@ def _blocks_between(actor_id: int, target_ids: list[int]) -> list[tuple[int, int
         return cursor.fetchall()
 
 
-def users_lock(*user_ids: int) -> None:
+def users_lock(*user_ids: int) -> set[int]:
     """Lock user rows in the one global order (ascending id). Call first in a transaction that
     changes several users' counters or blocks, after any tweet row it locks. (SQLite, which has
-    no row locks, locks the whole database for a transaction's first write instead.)"""
+    no row locks, locks the whole database for a transaction's first write instead.) Returns
+    the ids among them of accounts still active (not deactivated, not suspended) as the locked
+    rows say: a deactivation or suspension that committed while the lock waited is seen."""
     if connection.get_autocommit():
         raise TransactionManagementError("users_lock holds its locks until a transaction ends.")
     ids = sorted({pk for pk in user_ids if pk is not None})
     if not ids:
-        return
+        return set()
     lock = row_lock(connection, no_key=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} "
+            f"SELECT id, is_active, is_suspended FROM {User._meta.db_table} "
             f"WHERE id IN ({placeholders(ids)}) ORDER BY id{lock}",
             ids,
         )
-        cursor.fetchall()
+        return {pk for pk, active, suspended in cursor.fetchall() if active and not suspended}
 
 
 def block_check(*, actor: User, target_id: int) -> None:
     """Refuse (403) an interaction of ``actor`` with the account ``target_id`` when either has
-    blocked the other. Locks both accounts until the interaction commits (see above)."""
-    users_lock(actor.pk, target_id)
+    blocked the other, and when either is no longer active (deactivated or suspended while the
+    request was on its way: 403 for the actor, 404 for the other), since only active accounts'
+    rows are counted. Locks both accounts until the interaction commits (see above)."""
+    active = users_lock(actor.pk, target_id)
+    if actor.pk not in active:
+        raise PermissionDenied("This account cannot be used.")
+    if target_id not in active:
+        raise Http404("That account is not available.")
     blockers = {blocker for blocker, _blocked in _blocks_between(actor.pk, [target_id])}
     if target_id in blockers:
         raise PermissionDenied("This account has blocked you.")

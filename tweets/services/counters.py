@@ -23,11 +23,27 @@ def _count(rows, group: str):
     return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
 
 
+def _set_counts(rows: QuerySet, **counts) -> int:
+    """``rows.update(**counts)`` (counts from ``_count``), with the rows locked first by a
+    statement of their own; returns how many changed. Call inside a transaction.
+
+    In one UPDATE, PostgreSQL counts a row it had to wait for (a like committing meanwhile) with
+    the snapshot the statement started with, which misses that like, and overwrites the count
+    the like left. Locked first, the UPDATE starts after every such write has committed, and
+    later ones wait for it. (Which rows ``rows`` names does not change in between: the callers
+    hold the lock of the account or tweet whose neighbours they are, which every interaction
+    with it takes too; or, repairing every counter, they name the rows found wrong, which no
+    write makes wrong.)"""
+    list(rows.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    return rows.update(**counts)
+
+
 def recount_replies(parent_ids) -> None:
     """Set reply_count to the number of visible replies (after a delete, hide or suspension).
     ``None`` among the ids (a tweet that is no reply) is ignored."""
-    Tweet.objects.filter(pk__in=parent_ids).update(
-        reply_count=_count(Tweet.objects.originals_visible_to(None), "in_reply_to")
+    _set_counts(
+        Tweet.objects.filter(pk__in=parent_ids),
+        reply_count=_count(Tweet.objects.originals_visible_to(None), "in_reply_to"),
     )
 
 
@@ -39,8 +55,9 @@ def _reposts_shown():
 
 def recount_reposts(original_ids) -> None:
     """Set repost_count to the number of reposts shown (not hidden, by an active account)."""
-    Tweet.objects.filter(pk__in=original_ids).update(
-        repost_count=_count(_reposts_shown(), "repost_of")
+    _set_counts(
+        Tweet.objects.filter(pk__in=original_ids),
+        repost_count=_count(_reposts_shown(), "repost_of"),
     )
 
 
@@ -83,14 +100,17 @@ def recount_neighbours(*, followees, followers, liked, reposted, answered) -> No
     """Recount the counters of the accounts and tweets that ``neighbours_of`` named, and renew
     their stamps: those rows' copies go, the others' stay (the epoch when they are more than
     ``stamps.RENEW_AT_MOST``, a popular account's followers)."""
-    User.objects.filter(pk__in=followees).update(
-        followers_count=_count(Follow.objects.filter(active_account_q("follower__")), "followee")
+    _set_counts(
+        User.objects.filter(pk__in=followees),
+        followers_count=_count(Follow.objects.filter(active_account_q("follower__")), "followee"),
     )
-    User.objects.filter(pk__in=followers).update(
-        following_count=_count(Follow.objects.filter(active_account_q("followee__")), "follower")
+    _set_counts(
+        User.objects.filter(pk__in=followers),
+        following_count=_count(Follow.objects.filter(active_account_q("followee__")), "follower"),
     )
-    Tweet.objects.filter(pk__in=liked).update(
-        like_count=_count(Like.objects.filter(active_account_q("user__")), "tweet")
+    _set_counts(
+        Tweet.objects.filter(pk__in=liked),
+        like_count=_count(Like.objects.filter(active_account_q("user__")), "tweet"),
     )
     recount_reposts(reposted)
     recount_replies(answered)
@@ -165,8 +185,8 @@ def counters_recount(
                 if dry_run:
                     fixed[field] += wrong.count()
                 else:
-                    corrected = model.objects.filter(pk__in=wrong.values("pk")).update(
-                        **{field: expression}
+                    corrected = _set_counts(
+                        model.objects.filter(pk__in=wrong.values("pk")), **{field: expression}
                     )
                     fixed[field] += corrected
                     if corrected:

@@ -114,7 +114,7 @@ def entities_prepare(
 ) -> Entities:
     """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
     in a tweet's text (see ``entities_parse``); accounts that block the author, or that the
-    author blocks, are not mentioned.
+    author blocks, are not mentioned, nor accounts deactivated or suspended meanwhile.
 
     With an author, and inside the posting or editing transaction, the mentioned accounts are
     locked with the author (``users_lock``, the lock a block takes) before the blocks are read,
@@ -130,8 +130,8 @@ def entities_prepare(
         if author is not None and found:
             # No mentions between accounts that block each other: they are simply not created.
             target_ids = [account.pk for account in found.values()]
-            users_lock(author.pk, *also_lock, *target_ids)
-            allowed = block_filter(actor=author, target_ids=target_ids)
+            active = users_lock(author.pk, *also_lock, *target_ids)
+            allowed = block_filter(actor=author, target_ids=target_ids) & active
             found = {key: account for key, account in found.items() if account.pk in allowed}
         return found
 

@@ -29,7 +29,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
             # Locks both accounts first (as a block does), so a concurrent block is seen here.
             block_check(actor=follower, target_id=followee.pk)
             follow = Follow.objects.create(follower=follower, followee=followee)
-            _follow_counts_add(follower.pk, followee.pk, 1)
+            _follow_counts_add(follower.pk, followee.pk, following=1, followers=1)
             stamps.renew(User, [follower.pk, followee.pk])
             timeline_backfill(owner=follower, follow=follow)
             notification_add(
@@ -45,11 +45,18 @@ def follow_create(*, follower: User, followee: User) -> bool:
 def follow_delete(*, follower: User, followee: User) -> bool:
     """Unfollow; their tweets leave the follower's timeline, the follow's notification goes.
     Idempotent."""
-    users_lock(follower.pk, followee.pk)
+    active = users_lock(follower.pk, followee.pk)
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if not deleted:
         return False
-    _follow_counts_add(follower.pk, followee.pk, -1)
+    # A follow counts in the followee's followers while the follower is active, and in the
+    # follower's followees while the followee is (``tweets.services.counters``).
+    _follow_counts_add(
+        follower.pk,
+        followee.pk,
+        following=-1 if followee.pk in active else 0,
+        followers=-1 if follower.pk in active else 0,
+    )
     stamps.renew(User, [follower.pk, followee.pk])
     TimelineEntry.objects.filter(
         owner=follower, tweet__in=Tweet.objects.filter(author=followee).values("pk")
@@ -58,10 +65,12 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     return True
 
 
-def _follow_counts_add(follower_id: int, followee_id: int, change: int) -> None:
-    """Add ``change`` to the follower's following count and the followee's followers count,
-    neither below zero, in one statement: both rows are locked already (``users_lock``), and
-    the ORM's two updates cost more to build than to run."""
+def _follow_counts_add(
+    follower_id: int, followee_id: int, *, following: int, followers: int
+) -> None:
+    """Add ``following`` to the follower's following count and ``followers`` to the followee's
+    followers count, neither below zero, in one statement: both rows are locked already
+    (``users_lock``), and the ORM's two updates cost more to build than to run."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {User._meta.db_table} SET "
@@ -70,5 +79,9 @@ def _follow_counts_add(follower_id: int, followee_id: int, change: int) -> None:
             "followers_count = CASE WHEN id = %s AND followers_count + %s >= 0 "
             "THEN followers_count + %s ELSE followers_count END "
             "WHERE id IN (%s, %s)",
-            [follower_id, change, change, followee_id, change, change, follower_id, followee_id],
+            [
+                *(follower_id, following, following),
+                *(followee_id, followers, followers),
+                *(follower_id, followee_id),
+            ],
         )

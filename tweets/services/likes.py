@@ -52,7 +52,8 @@ def like_delete(*, user: User, tweet: Tweet) -> bool:
         return False
     deleted, _ = Like.objects.filter(user=user, tweet=tweet).delete()
     if deleted:
-        tweet.like_count = _like_count_add(tweet.pk, -1)  # the row is locked: it is there
+        # The row is locked: it is there. The like counted only if its account is active.
+        tweet.like_count = _like_count_add(tweet.pk, -1, counted_while_active=user.pk)
         stamps.renew(Tweet, [tweet.pk])
         notification_remove(
             kind=Notification.Kind.LIKE, actor=user, recipient_id=tweet.author_id, tweet=tweet
@@ -60,16 +61,27 @@ def like_delete(*, user: User, tweet: Tweet) -> bool:
     return bool(deleted)
 
 
-def _like_count_add(tweet_id: int, change: int) -> int | None:
+def _like_count_add(
+    tweet_id: int, change: int, *, counted_while_active: int | None = None
+) -> int | None:
     """Add ``change`` to the tweet's like count, never below zero, and return the new count;
-    None when the tweet is gone. One statement, which locks the tweet's row until the
-    transaction ends."""
+    None when the tweet is gone. With ``counted_while_active`` (an account's id), only while that
+    account is active (not deactivated or suspended meanwhile). One statement, which locks the
+    tweet's row until the transaction ends."""
+    counted, params = "1 = 1", []
+    if counted_while_active is not None:
+        counted = (
+            f"EXISTS (SELECT 1 FROM {User._meta.db_table} u "
+            "WHERE u.id = %s AND u.is_active AND NOT u.is_suspended)"
+        )
+        params = [counted_while_active]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Tweet._meta.db_table} "
-            "SET like_count = CASE WHEN like_count + %s < 0 THEN 0 ELSE like_count + %s END "
+            f"UPDATE {Tweet._meta.db_table} SET like_count = CASE "
+            f"WHEN NOT {counted} THEN like_count "
+            "WHEN like_count + %s < 0 THEN 0 ELSE like_count + %s END "
             "WHERE id = %s RETURNING like_count",
-            [change, change, tweet_id],
+            [*params, change, change, tweet_id],
         )
         row = cursor.fetchone()
     return row[0] if row else None

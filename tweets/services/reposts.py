@@ -8,8 +8,9 @@ counts the visible reposts.
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F
 
+from accounts.models import active_account_q
 from core import stamps
 from core.ids import id_datetime
 from tweets.metrics import REPOSTS
@@ -86,8 +87,10 @@ def repost_delete(*, user: User, tweet: Tweet) -> bool:
         kind=Notification.Kind.REPOST, actor=user, tweet_id=original_id
     ).delete()
     if not repost.is_hidden:
-        Tweet.objects.filter(pk=original_id, repost_count__gt=0).update(
-            repost_count=F("repost_count") - 1
-        )
+        # A repost counts while its account is active (``tweets.services.counters``).
+        reposter_active = User.objects.filter(active_account_q(), pk=user.pk)
+        Tweet.objects.filter(pk=original_id, repost_count__gt=0).filter(
+            Exists(reposter_active)
+        ).update(repost_count=F("repost_count") - 1)
         stamps.renew(Tweet, [original_id])
     return True

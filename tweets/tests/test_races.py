@@ -5,7 +5,7 @@ from functools import partial
 
 import pytest
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.races import lift_rate_limits, postgres_only, race, statuses
 from tweets.models import Follow, Like, TimelineEntry, Tweet
@@ -212,3 +212,38 @@ def test_a_fan_out_running_while_its_tweet_is_deleted_leaves_no_timeline_rows():
         done = race(partial(tweet_delete, tweet=tweet, actor=author), fan_out, fan_out, fan_out)
         assert not [result for result in done if isinstance(result, BaseException)]
         assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
+
+
+def test_likes_and_follows_racing_a_deactivation_are_counted_or_refused(auth_client):
+    """Deactivating recounts what includes the account (its likes and follows stop counting).
+    Likes and follows landing at that moment, by others or by the account itself with the token
+    it still had, are counted or refused, never lost from a count or counted without their
+    account."""
+    for _ in range(4):
+        leaving, star, tweet, elsewhere = (
+            UserFactory(),
+            UserFactory(),
+            *TweetFactory.create_batch(2),
+        )
+        Like.objects.create(user=leaving, tweet=tweet)
+        Tweet.objects.filter(pk=tweet.pk).update(like_count=1)
+        follow(leaving, star)
+        as_leaving = auth_client(leaving)
+        fans = [auth_client(fan) for fan in UserFactory.create_batch(4)]
+        done = statuses(
+            race(
+                partial(
+                    as_leaving.delete,
+                    f"{API}/accounts/me",
+                    {"password": DEFAULT_PASSWORD},
+                    format="json",
+                ),
+                *[partial(fan.post, f"{API}/tweets/{tweet.pk}/like") for fan in fans[:2]],
+                *[partial(fan.post, f"{API}/accounts/{star.username}/follow") for fan in fans[2:]],
+                partial(as_leaving.post, f"{API}/tweets/{elsewhere.pk}/like"),
+            )
+        )
+        assert done[0] == 204
+        assert done[1:5] == [200] * 4
+        assert done[5] in (200, 401, 403)
+        assert_counters_match_rows()
