@@ -120,10 +120,12 @@ def _fan_out_insert(tweet_id: int, *, first_follow_id: int, next_follow_id: int 
     tweets = Tweet._meta.db_table
     upper = "AND f.id < %s" if next_follow_id is not None else ""
     params = [tweet_id, first_follow_id] + ([next_follow_id] if next_follow_id is not None else [])
-    # The tweet's row is share-locked (edits and counters still pass): a delete in progress is
-    # waited for and then nothing is added, and a delete that starts later waits for these rows
-    # and removes them. Without it the entries could outlive their tweet (no FK constraint).
-    lock = "FOR KEY SHARE OF t" if connection.vendor == "postgresql" else ""
+    # The tweet's row and the follows' are share-locked (edits and counters still pass): a delete
+    # or an unfollow in progress is waited for and then nothing is added for it, and one that
+    # starts later waits for these rows and removes them. Without it the entries could outlive
+    # their tweet (no FK constraint) or the follow (an unfollow answered, the tweets still in
+    # the timeline).
+    lock = "FOR KEY SHARE OF t, f" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             # Table names come from our models.

@@ -247,3 +247,31 @@ def test_likes_and_follows_racing_a_deactivation_are_counted_or_refused(auth_cli
         assert done[1:5] == [200] * 4
         assert done[5] in (200, 401, 403)
         assert_counters_match_rows()
+
+
+@pytest.mark.tasks_after_commit  # the fan-out runs after the post commits, as in production
+def test_unfollows_racing_the_fan_out_leave_none_of_the_authors_tweets(auth_client):
+    """A fan-out batch that read a follow just before it was removed must not put the tweet into
+    the timeline the unfollow has just cleared."""
+    author = UserFactory()
+    fans = UserFactory.create_batch(12)
+    as_author, as_fans = auth_client(author), [auth_client(fan) for fan in fans]
+    unfollow = f"{API}/accounts/{author.username}/follow"
+    for round_ in range(4):
+        for fan in fans:
+            follow(fan, author)
+        done = statuses(
+            race(
+                *[
+                    partial(
+                        as_author.post, f"{API}/tweets", {"text": f"{round_}.{n}"}, format="json"
+                    )
+                    for n in range(4)
+                ],
+                *[partial(client.delete, unfollow) for client in as_fans],
+            )
+        )
+        assert done == [201] * 4 + [204] * len(fans)
+        left = TimelineEntry.objects.filter(owner__in=fans, tweet__author=author)
+        assert not left.exists(), list(left.values_list("owner_id", "tweet_id"))
+    assert_counters_match_rows()
