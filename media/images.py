@@ -90,8 +90,9 @@ def _decode(image: Image.Image) -> Image.Image:
         ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
         raise _invalid("The image is damaged or truncated.") from None
-    # A transparent colour (PNG's tRNS, in palette, grey and RGB images of any depth) is alpha
-    # too; converted to RGB the encoder would refuse it.
+    # A transparent colour (PNG's tRNS) makes the image one with alpha too: converted to RGB the
+    # encoder would refuse it. Pillow turns the colour into alpha in palette, 1-bit, 8-bit grey
+    # and 8-bit RGB images; in 2-, 4- and 16-bit ones it drops it, and the image stays opaque.
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     mode = "RGBA" if has_alpha else "RGB"
     pixels = image if image.mode == mode else image.convert(mode)

@@ -21,7 +21,8 @@ TIMELINE_WORK_PENDING = Gauge(
 
 @shared_task(**RETRY_POLICY)
 def timeline_fan_out_plan(tweet_id: int) -> int:
-    """A tweet's fan-out: one batch task per TIMELINE_FANOUT_BATCH_SIZE followers."""
+    """A tweet's fan-out: one batch task per TIMELINE_FANOUT_BATCH_SIZE followers, or the one
+    batch written here."""
     return timelines.timeline_fan_out_plan(tweet_id=tweet_id)
 
 

@@ -133,7 +133,9 @@ TRUE = {"1", "true", "t", "on", "yes"}
 
 
 def param(data, name: str, default=None):
-    value = data.get(name, default) if hasattr(data, "get") else default
+    """A parameter from ``request.data`` or ``request.query_params``: a mapping either way (a JSON
+    body is an object, ``ObjectJSONParser``)."""
+    value = data.get(name, default)
     return default if value is None else value
 
 
@@ -170,9 +172,9 @@ def param_list(data, name: str) -> list:
     """A list parameter: ``name[]=1&name[]=2`` in forms and query strings, a JSON array."""
     if hasattr(data, "getlist"):
         return data.getlist(f"{name}[]") or data.getlist(name)
-    value = data.get(name) if hasattr(data, "get") else None
+    value = data.get(name)
     if value is None:
-        value = data.get(f"{name}[]") if hasattr(data, "get") else None
+        value = data.get(f"{name}[]")
     if value is None:
         return []
     return value if isinstance(value, list) else [value]

@@ -180,7 +180,7 @@ class AppsView(MastodonView):
 
     def post(self, request):
         data = request.data
-        redirect_uris = data.get("redirect_uris", "") if hasattr(data, "get") else ""
+        redirect_uris = data.get("redirect_uris", "")
         if isinstance(redirect_uris, list):  # JSON clients may send an array
             redirect_uris = " ".join(str(uri) for uri in redirect_uris)
         app, secret = services.app_create(

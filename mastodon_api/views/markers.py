@@ -12,11 +12,11 @@ from mastodon_api.views.base import MastodonView, param_list
 def _last_read_id(data, timeline: str) -> int | None:
     """``timeline[last_read_id]`` from a form, or ``{"timeline": {"last_read_id": ...}}`` from
     JSON; None when the timeline is not set by this request."""
-    nested = data.get(timeline) if hasattr(data, "get") else None
+    nested = data.get(timeline)
     if isinstance(nested, dict):
         value = nested.get("last_read_id")
     else:
-        value = data.get(f"{timeline}[last_read_id]") if hasattr(data, "get") else None
+        value = data.get(f"{timeline}[last_read_id]")
     if value is None:
         return None
     number = parse_id(value)

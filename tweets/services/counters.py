@@ -25,7 +25,7 @@ def _count(rows, group: str):
 
 def _set_counts(rows: QuerySet, **counts) -> int:
     """``rows.update(**counts)`` (counts from ``_count``), with the rows locked first by a
-    statement of their own; returns how many changed. Call inside a transaction.
+    statement of their own; returns how many rows it set. Call inside a transaction.
 
     In one UPDATE, PostgreSQL counts a row it had to wait for (a like committing meanwhile) with
     the snapshot the statement started with, which misses that like, and overwrites the count

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import active_account_q
 from core import stamps
 from core.ids import id_datetime
 from core.text import has_visible_text
@@ -83,7 +84,11 @@ def tweet_create(
         [TweetMedia(tweet=tweet, media=item, position=n) for n, item in enumerate(media)]
     )
     tweet._media_files = media  # for ``Tweet.media_files``: the answer shows them unread
-    User.objects.filter(pk=author.pk).update(tweets_count=F("tweets_count") + 1)
+    # An account deactivated or suspended while the post was on its way posts nothing, as it
+    # follows and likes nothing (``block_check``): its row says so once this update holds it.
+    counted = User.objects.filter(active_account_q(), pk=author.pk)
+    if not counted.update(tweets_count=F("tweets_count") + 1):
+        raise PermissionDenied("This account cannot be used.")
     stamps.renew(User, [author.pk])
     timeline_fan_out(tweet)
     if parent is not None:

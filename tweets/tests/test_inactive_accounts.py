@@ -10,15 +10,17 @@ from django.http import Http404
 from accounts.models import User
 from accounts.services import user_set_active, user_set_suspended
 from accounts.tests.factories import UserFactory
-from tweets.models import Follow, Like, Tweet
+from tweets.models import Follow, Like, Notification, Tweet
 from tweets.services import (
     counters_recount,
+    entities,
     follow_create,
     follow_delete,
     like_create,
     like_delete,
     repost_create,
     repost_delete,
+    tweet_create,
 )
 from tweets.tests.factories import TweetFactory, follow, repost
 
@@ -97,3 +99,38 @@ def test_taking_back_a_repost_of_an_account_deactivated_meanwhile_leaves_the_cou
     assert repost_delete(user=fan, tweet=tweet) is True
     assert Tweet.objects.get(pk=tweet.pk).repost_count == 1
     assert_counters_match_rows()
+
+
+def test_a_post_by_an_account_deactivated_meanwhile_is_refused():
+    author = UserFactory()
+    with pytest.raises(PermissionDenied):
+        tweet_create(author=deactivated_meanwhile(author), text="too late")
+    assert not Tweet.objects.exists()
+    assert_counters_match_rows()
+
+
+def test_an_unfollow_of_an_account_deactivated_meanwhile_changes_only_the_count_it_was_in():
+    fan, star, other_star = UserFactory(), UserFactory(), UserFactory()
+    follow(fan, star)
+    follow(fan, other_star)
+    deactivated_meanwhile(star)  # fan's followees no longer count star; star keeps its count
+    assert User.objects.get(pk=fan.pk).following_count == 1
+    assert follow_delete(follower=fan, followee=star) is True
+    assert User.objects.get(pk=fan.pk).following_count == 1
+    assert_counters_match_rows()
+
+
+def test_an_account_deactivated_between_the_lookup_of_a_mention_and_its_lock_is_not_mentioned(
+    monkeypatch,
+):
+    author, named = UserFactory(), UserFactory()
+    lock = entities.users_lock
+
+    def deactivated_just_before_the_lock(*ids):
+        User.objects.filter(pk=named.pk).update(is_active=False)
+        return lock(*ids)
+
+    monkeypatch.setattr(entities, "users_lock", deactivated_just_before_the_lock)
+    tweet = tweet_create(author=author, text=f"hello @{named.username}")
+    assert "mentions" not in tweet.entities
+    assert not Notification.objects.filter(recipient=named).exists()

@@ -1,15 +1,18 @@
 """Conflicting writes at the same moment on PostgreSQL: no 500, the loser of a race gets a clean
 4xx, nothing is lost or orphaned, and every counter equals its rows afterwards."""
 
+import threading
+import time
 from functools import partial
 
 import pytest
+from django.db import connection
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.races import lift_rate_limits, postgres_only, race, statuses
 from tweets.models import Follow, Like, TimelineEntry, Tweet
-from tweets.services import counters_recount, tweet_delete
+from tweets.services import account_delete, counters_recount, tweet_delete
 from tweets.services.timelines import timeline_fan_out_batch
 from tweets.tests.factories import TweetFactory, follow, repost
 
@@ -274,4 +277,42 @@ def test_unfollows_racing_the_fan_out_leave_none_of_the_authors_tweets(auth_clie
         assert done == [201] * 4 + [204] * len(fans)
         left = TimelineEntry.objects.filter(owner__in=fans, tweet__author=author)
         assert not left.exists(), list(left.values_list("owner_id", "tweet_id"))
+    assert_counters_match_rows()
+
+
+@pytest.mark.parametrize(
+    "pause_after",
+    [
+        'DELETE FROM "tweets_follow"',  # the fan-out then waited on a follow: a deadlock
+        'DELETE FROM "tweets_timelineentry"',  # the fan-out then added rows that outlived it
+    ],
+)
+def test_deleting_an_author_while_their_tweet_fans_out_leaves_nothing(pause_after):
+    """The admin's account delete against a fan-out batch of one of the account's tweets, the
+    fan-out starting while the delete pauses after one of its statements."""
+    author = UserFactory()
+    for fan in UserFactory.create_batch(5):
+        follow(fan, author)
+    tweet = TweetFactory(author=author)
+    TimelineEntry.objects.filter(tweet=tweet).exclude(owner=author).delete()  # not fanned out yet
+    paused = threading.Event()
+
+    def pause(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith(pause_after) and not paused.is_set():
+            paused.set()
+            time.sleep(0.3)  # the fan-out starts meanwhile
+        return result
+
+    def delete_account():
+        with connection.execute_wrapper(pause):
+            account_delete(account=author)
+
+    def fan_out():
+        paused.wait(10)
+        return timeline_fan_out_batch(tweet_id=tweet.pk, first_follow_id=0, next_follow_id=None)
+
+    deleted, added = race(delete_account, fan_out)
+    assert (deleted, added) == (None, 0)
+    assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
     assert_counters_match_rows()
