@@ -67,37 +67,44 @@ def test_likes_and_reposts_by_an_account_deactivated_meanwhile_are_refused():
     assert_counters_match_rows()
 
 
-def test_an_unfollow_by_an_account_deactivated_meanwhile_changes_only_the_count_it_was_in():
-    fan, other, star = UserFactory(), UserFactory(), UserFactory()
+@pytest.mark.parametrize("leaving", ["follower", "followee"])
+def test_an_unfollow_with_an_account_deactivated_meanwhile_changes_only_the_count_it_was_in(
+    leaving,
+):
+    """A follow counts in the followee's followers while the follower is active, and in the
+    follower's followees while the followee is."""
+    fan, star = UserFactory(), UserFactory()
     follow(fan, star)
-    follow(other, star)
-    deactivated_meanwhile(fan)  # star's followers no longer count fan; fan still follows star
-    assert User.objects.get(pk=star.pk).followers_count == 1
+    follow(UserFactory(), star)  # star keeps a follower
+    follow(fan, UserFactory())  # and fan a followee
+    deactivated_meanwhile(fan if leaving == "follower" else star)
     assert follow_delete(follower=fan, followee=star) is True
-    assert User.objects.get(pk=star.pk).followers_count == 1
-    assert User.objects.get(pk=fan.pk).following_count == 0
+    counts = (
+        User.objects.get(pk=star.pk).followers_count,
+        User.objects.get(pk=fan.pk).following_count,
+    )
+    assert counts == (1, 1)
     assert_counters_match_rows()
 
 
-def test_taking_back_a_like_of_an_account_deactivated_meanwhile_leaves_the_count():
+@pytest.mark.parametrize(
+    ("give", "take_back", "count"),
+    [
+        (like_create, like_delete, "like_count"),
+        (lambda user, tweet: repost(user, tweet), repost_delete, "repost_count"),
+    ],
+    ids=["like", "repost"],
+)
+def test_taking_back_a_like_or_repost_of_an_account_deactivated_meanwhile_leaves_the_count(
+    give, take_back, count
+):
     fan, other, tweet = UserFactory(), UserFactory(), TweetFactory()
-    like_create(user=fan, tweet=tweet)
-    like_create(user=other, tweet=tweet)
+    give(user=fan, tweet=tweet)
+    give(user=other, tweet=tweet)
     deactivated_meanwhile(fan)
-    assert Tweet.objects.get(pk=tweet.pk).like_count == 1
-    assert like_delete(user=fan, tweet=tweet) is True
-    assert Tweet.objects.get(pk=tweet.pk).like_count == 1
-    assert_counters_match_rows()
-
-
-def test_taking_back_a_repost_of_an_account_deactivated_meanwhile_leaves_the_count():
-    fan, other, tweet = UserFactory(), UserFactory(), TweetFactory()
-    repost(fan, tweet)
-    repost(other, tweet)
-    deactivated_meanwhile(fan)
-    assert Tweet.objects.get(pk=tweet.pk).repost_count == 1
-    assert repost_delete(user=fan, tweet=tweet) is True
-    assert Tweet.objects.get(pk=tweet.pk).repost_count == 1
+    assert getattr(Tweet.objects.get(pk=tweet.pk), count) == 1
+    assert take_back(user=fan, tweet=tweet) is True
+    assert getattr(Tweet.objects.get(pk=tweet.pk), count) == 1
     assert_counters_match_rows()
 
 
@@ -106,17 +113,6 @@ def test_a_post_by_an_account_deactivated_meanwhile_is_refused():
     with pytest.raises(PermissionDenied):
         tweet_create(author=deactivated_meanwhile(author), text="too late")
     assert not Tweet.objects.exists()
-    assert_counters_match_rows()
-
-
-def test_an_unfollow_of_an_account_deactivated_meanwhile_changes_only_the_count_it_was_in():
-    fan, star, other_star = UserFactory(), UserFactory(), UserFactory()
-    follow(fan, star)
-    follow(fan, other_star)
-    deactivated_meanwhile(star)  # fan's followees no longer count star; star keeps its count
-    assert User.objects.get(pk=fan.pk).following_count == 1
-    assert follow_delete(follower=fan, followee=star) is True
-    assert User.objects.get(pk=fan.pk).following_count == 1
     assert_counters_match_rows()
 
 
