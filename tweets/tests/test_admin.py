@@ -36,6 +36,46 @@ def test_changelists_render_and_search(admin_client):
     assert admin_client.get(f"/admin/tweets/tweet/{tweet.id}/change/").status_code == 200
 
 
+LISTS = [
+    "/admin/tweets/tweet/",
+    "/admin/tweets/report/",
+    "/admin/tweets/like/",
+    "/admin/accounts/user/",
+    "/admin/media/mediafile/",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "²"}, {"q": "¹²"}, {"created_at__year": "99999"}, {"created_at__year": "x"}],
+)
+def test_changelists_answer_odd_searches_and_filters_without_a_server_error(
+    admin_client, url, params
+):
+    if url == "/admin/accounts/user/" and "created_at__year" in params:
+        params = {"date_joined__year": params["created_at__year"]}
+    response = admin_client.get(url, params)
+    assert response.status_code in (200, 400)
+    if "q" in params:
+        assert response.status_code == 200  # digits of another script are no id: no match
+
+
+@pytest.mark.parametrize("selected", ["abc", "", "1.5", "0x10", "²"])
+def test_a_bulk_action_on_a_selection_that_is_no_id_is_a_400_and_changes_nothing(
+    admin_client, selected
+):
+    tweet = TweetFactory()
+    response = admin_client.post(
+        "/admin/tweets/tweet/",
+        {"action": "hide_tweets", "_selected_action": [str(tweet.pk), selected], "index": 0},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    tweet.refresh_from_db()
+    assert not tweet.is_hidden
+
+
 def test_tweet_changelist_query_count_does_not_grow_with_rows(
     admin_client, django_assert_max_num_queries
 ):
