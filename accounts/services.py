@@ -7,7 +7,7 @@ exception handler) before it changes anything.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -109,6 +109,10 @@ def user_update_profile(*, user: User, **changes: str) -> User:
     for name, value in changes.items():
         setattr(user, name, value.strip())
     user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    # Its row locked first: an account deleted while this request was on its way is refused
+    # here, not found missing by the save.
+    if not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists():
+        raise PermissionDenied("This account cannot be used.")
     user.save(update_fields=list(changes))
     if "display_name" in changes:
         account_search_document_write(user=user)

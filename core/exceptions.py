@@ -12,7 +12,9 @@ maps each invalid field (nested ones as ``media_ids.0``) to its errors, each wit
 Services raise Django's ``ValidationError`` so they do not depend on DRF; the handler turns it into
 a 400. A backing service that cannot be reached (``DependencyUnavailable``, e.g. the media store)
 is a 503 with ``Retry-After``, and so is a database that cannot be reached or does not answer in
-time (``DATABASE_ERRORS``). Errors outside DRF views (an unknown URL, a crash, a body refused
+time (``DATABASE_ERRORS``). A write that a concurrent change made impossible (the row it refers
+to was removed, or the same row was made at the same moment: ``is_write_conflict``) is a 409.
+Errors outside DRF views (an unknown URL, a crash, a body refused
 by a middleware) use the same shape, so clients never parse an HTML error page.
 
 A second API surface with its own error shape (the Mastodon-compatible one) overrides
@@ -23,7 +25,7 @@ import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -61,6 +63,32 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class WriteConflict(Conflict):
+    default_detail = (
+        "A change made at the same moment conflicts with this request (what it refers to was "
+        "removed, or made by another request); nothing was saved."
+    )
+    default_code = "write_conflict"
+
+
+# PostgreSQL's SQLSTATEs for a foreign key or a unique constraint violated, and SQLite's messages.
+_CONFLICT_SQLSTATES = {"23503", "23505"}
+_CONFLICT_SQLITE_MESSAGES = ("FOREIGN KEY constraint failed", "UNIQUE constraint failed")
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is an ``IntegrityError`` a concurrent write explains: a foreign key to a
+    row deleted meanwhile (an account deleted while its own request was on its way), or a
+    unique row made by another request first. Other integrity errors (a NOT NULL column left
+    empty) are bugs, and stay 500s."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    cause = exc.__cause__
+    if getattr(cause, "pgcode", None) in _CONFLICT_SQLSTATES:
+        return True
+    return str(exc).startswith(_CONFLICT_SQLITE_MESSAGES)
 
 
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
@@ -127,6 +155,8 @@ def to_api_exception(exc):
     """Exceptions of Django and of services, as the DRF exception they answer with."""
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=as_serializer_error(exc))
+    if is_write_conflict(exc):
+        return WriteConflict()
     if isinstance(exc, DATABASE_ERRORS):
         exc = DatabaseUnavailable()
     if isinstance(exc, DependencyUnavailable):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import AccountOAuthAuthentication, AccountTokenAuthentication
-from core.exceptions import DependencyUnavailable
+from core.exceptions import DependencyUnavailable, WriteConflict, is_write_conflict
 from core.fields import parse_id
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.renderers import JSONRenderer
@@ -70,7 +70,8 @@ def _message(detail) -> str:
 
 def exception_handler(exc, context):
     """Mastodon's error shape ``{"error": "..."}``: 401 without a valid token, 403 for a scope or
-    permission, 404 for what the caller may not see, 422 for invalid input."""
+    permission, 404 for what the caller may not see, 422 for invalid input, 409 for a write a
+    concurrent change made impossible."""
     headers = {}
     if isinstance(exc, DjangoValidationError):
         status, message = (
@@ -90,6 +91,8 @@ def exception_handler(exc, context):
         header = view.get_authenticate_header(context["request"])
         if header:
             headers["WWW-Authenticate"] = header
+    elif is_write_conflict(exc):
+        status, message = 409, WriteConflict.default_detail
     elif isinstance(exc, DependencyUnavailable):
         status, message = 503, exc.detail
         headers["Retry-After"] = "30"

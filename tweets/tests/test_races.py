@@ -8,6 +8,7 @@ from functools import partial
 import pytest
 from django.db import connection
 
+from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.races import lift_rate_limits, postgres_only, race, statuses
@@ -316,3 +317,31 @@ def test_deleting_an_author_while_their_tweet_fans_out_leaves_nothing(pause_afte
     assert (deleted, added) == (None, 0)
     assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
     assert_counters_match_rows()
+
+
+def test_an_account_deleted_by_the_admin_while_using_the_api_never_gets_a_500(auth_client):
+    """Its requests on their way get a 4xx (or, for a lock cycle PostgreSQL breaks, a 503 to
+    retry); the delete itself goes through, and every count equals its rows after."""
+    seen = set()
+    for _ in range(5):
+        leaving, other = UserFactory(), UserFactory()
+        tweet, liked = TweetFactory(author=other), TweetFactory(author=other)
+        follow(leaving, other)
+        Like.objects.create(user=leaving, tweet=liked)
+        Tweet.objects.filter(pk=liked.pk).update(like_count=1)
+        client = auth_client(leaving)
+        done = race(
+            partial(account_delete, account=User.objects.get(pk=leaving.pk)),
+            partial(client.patch, f"{API}/accounts/me", {"display_name": "x"}, format="json"),
+            partial(client.post, f"{API}/accounts/{other.username}/mute"),
+            partial(client.post, f"{API}/notifications/marker", {"last_read_id": "1"}),
+            partial(client.post, f"{API}/tweets/{tweet.pk}/like"),
+            partial(client.delete, f"{API}/tweets/{liked.pk}/like"),
+            partial(client.delete, f"{API}/accounts/{other.username}/follow"),
+        )
+        assert done[0] is None  # deleted
+        codes = statuses(done[1:])
+        seen.update(codes)
+        assert set(codes) <= {200, 201, 204, 401, 403, 404, 409, 503}, codes
+        assert not User.objects.filter(pk=leaving.pk).exists()
+        assert_counters_match_rows()
