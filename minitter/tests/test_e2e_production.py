@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -281,6 +282,38 @@ def test_uploads_over_the_limit_are_refused_by_nginx(stack, session):
     )
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+def raw_request(port: int, head: bytes) -> tuple[int, bytes, bytes]:
+    """Send ``head`` as it is (no client library would) and return (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    headers, _, body = reply.partition(b"\r\n\r\n")
+    return int(headers.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status", "code"),
+    [
+        (b"GET /ping HTTP/0.9", 400, "bad_request"),
+        (b"GET /../../etc/passwd HTTP/1.1", 400, "bad_request"),
+        (b"OPTIONS * HTTP/1.1", 400, "bad_request"),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1", 414, "uri_too_long"),
+    ],
+    ids=["http-0.9", "dot-dot", "asterisk", "long-uri"],
+)
+def test_request_lines_nginx_cannot_read_answer_a_json_error(stack, request_line, status, code):
+    """nginx answers these itself, before it knows a URI (its own HTML 500 page until its error
+    pages stopped going to a named location)."""
+    answer = raw_request(
+        stack.nginx_port, request_line + b"\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    assert answer[0] == status
+    assert b"application/json" in answer[1]
+    assert json.loads(answer[2])["code"] == code
 
 
 def test_login_limit_holds_across_instances_and_workers(stack):
