@@ -316,6 +316,39 @@ def test_request_lines_nginx_cannot_read_answer_a_json_error(stack, request_line
     assert json.loads(answer[2])["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status", "code"),
+    [
+        ("GET", "/media/no/such/file.jpg", {}, 404, "not_found"),
+        ("GET", "/media/", {}, 403, "permission_denied"),
+        (
+            "POST",
+            "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+            {},
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+            {"Range": "bytes=999999999-", "Accept-Encoding": "identity"},
+            416,
+            "range_not_satisfiable",
+        ),
+    ],
+    ids=["missing-upload", "directory", "post-to-a-file", "range"],
+)
+def test_what_nginx_refuses_itself_for_files_is_a_json_error(
+    stack, method, path, headers, status, code
+):
+    response = requests.request(method, stack.url + path, headers=headers, timeout=10)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["code"] == code
+    # The app's own errors pass through as the app wrote them.
+    assert requests.get(f"{stack.url}{API}/tweets/1", timeout=10).json()["code"] == "not_found"
+
+
 def test_login_limit_holds_across_instances_and_workers(stack):
     """Two instances of two workers behind nginx share one set of throttle counters (the
     database cache): 10 wrong passwords a minute per username, wherever they land."""
