@@ -244,9 +244,15 @@ def seed_demo(
     progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
 ) -> DemoSummary:
     """Create demo accounts (``{prefix}_000001`` …, password ``DEMO_PASSWORD``), follows, tweets,
-    replies, likes and timelines. Raises ``ValueError`` when the names are already taken."""
+    replies, likes and timelines. Raises ``ValueError``, before writing anything, when the names
+    are already taken or there are more tweets than the window has milliseconds."""
     if User.objects.filter(username__lower__startswith=f"{prefix}_".lower()).exists():
         raise ValueError(f"Accounts named {prefix}_… exist already; choose another prefix.")
+    window_ms = int(WINDOW.total_seconds() * 1000)
+    if tweets > window_ms:  # checked before anything is written
+        raise ValueError(
+            f"At most {window_ms:,} tweets: one a millisecond over the {WINDOW.days} days seeded."
+        )
     rng = random.Random(seed)
     now = timezone.now()
     window_start = now - WINDOW
@@ -319,7 +325,6 @@ def seed_demo(
     # their own at the moment of the repost (the same millisecond as a tweet at most, with a
     # nonzero running number below it, where tweet ids have 0).
     activity = _skewed_weights(users, rng, exponent=0.8)
-    window_ms = int(WINDOW.total_seconds() * 1000)
     offsets = sorted(rng.sample(range(window_ms), tweets))
     base_id = id_floor(window_start)
     threshold = settings.TIMELINE_FANOUT_MAX_FOLLOWERS

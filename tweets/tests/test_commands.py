@@ -206,6 +206,16 @@ def test_seed_demo_refuses_taken_names_and_bad_sizes():
         seed(prefix="bad-prefix!")
     with pytest.raises(CommandError):
         call_command("seed_demo", "--users", "-5", "--tweets", "1", "--follows-per-user", "1")
+    # More tweets than the window has milliseconds: refused before any account is made.
+    with pytest.raises(CommandError, match="At most"):
+        seed(users=2, tweets=10**20, follows_per_user=1, prefix="big")
+    assert not User.objects.filter(username__startswith="big_").exists()
+
+
+@pytest.mark.parametrize("size", ["0", "99999999999999999999"])
+def test_recount_refuses_a_batch_size_out_of_range(size):
+    with pytest.raises(CommandError, match="must be from 1"):
+        call_command("recount", "--batch-size", size)
 
 
 def test_moderation_stats_reports_open_reports_and_recent_actions():

@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from core.progress import ProgressBar
 from media.services import STORAGE_ERRORS, media_cleanup_unattached
 
+MAX_HOURS = 100 * 365 * 24
+
 
 class Command(BaseCommand):
     help = (
@@ -34,8 +36,8 @@ class Command(BaseCommand):
             if older_than_hours is not None
             else (settings.MEDIA_UNATTACHED_GRACE_HOURS)
         )
-        if hours < 0:
-            raise CommandError("--older-than-hours must not be negative.")
+        if not 0 <= hours <= MAX_HOURS:
+            raise CommandError(f"--older-than-hours must be from 0 to {MAX_HOURS:,} (100 years).")
         progress = ProgressBar(enabled=options["verbosity"] >= 1)
         try:
             stale = media_cleanup_unattached(

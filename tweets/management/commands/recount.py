@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from core.progress import ProgressBar
 from tweets.services import counters_recount
 
+MAX_BATCH_SIZE = 1_000_000
+
 
 class Command(BaseCommand):
     help = (
@@ -25,8 +27,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run, batch_size, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise CommandError(f"--batch-size must be from 1 to {MAX_BATCH_SIZE:,}.")
         progress = ProgressBar(enabled=options["verbosity"] >= 1)
         try:
             fixed = counters_recount(dry_run=dry_run, batch_size=batch_size, progress=progress)
