@@ -4,6 +4,7 @@ Effects are checked through the public API and through token use."""
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -113,6 +114,22 @@ def test_suspending_an_account_another_moderator_just_suspended_records_nothing_
     assert (first, second) == (True, False)
     suspensions = ModerationAction.objects.filter(kind=ModerationAction.Kind.SUSPEND_ACCOUNT)
     assert suspensions.count() == 1
+
+
+@pytest.mark.parametrize("target", ["moderator", "superuser"])
+def test_a_moderator_cannot_suspend_staff_but_a_superuser_can(moderator, target):
+    staff = UserFactory(is_staff=True, is_superuser=target == "superuser")
+    with pytest.raises(ValidationError, match="Only a superuser"):
+        services.account_set_suspended(
+            account=staff, suspended=True, moderator=moderator, reason="Takeover."
+        )
+    staff.refresh_from_db()
+    assert not staff.is_suspended
+    assert not ModerationAction.objects.exists()
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    assert services.account_set_suspended(
+        account=staff, suspended=True, moderator=superuser, reason="Left the team."
+    )
 
 
 def test_action_without_a_reason_changes_nothing(moderator_client):
