@@ -109,10 +109,7 @@ def user_update_profile(*, user: User, **changes: str) -> User:
     for name, value in changes.items():
         setattr(user, name, value.strip())
     user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
-    # Its row locked first: an account deleted while this request was on its way is refused
-    # here, not found missing by the save.
-    if not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists():
-        raise PermissionDenied("This account cannot be used.")
+    _account_lock(user)
     user.save(update_fields=list(changes))
     if "display_name" in changes:
         account_search_document_write(user=user)
@@ -188,9 +185,19 @@ def _profile_image_lock(user: User, field: str):
     loaded with): concurrent changes of that image then queue, and each removes exactly the one
     it replaces."""
     # No join here: after waiting for the lock, PostgreSQL re-reads the locked row only.
-    locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk)
-    image_id = locked.values_list(f"{field}_id", flat=True).get()
+    image_id = _account_lock(user, field=f"{field}_id")
     return MediaFile.objects.filter(pk=image_id).first() if image_id else None
+
+
+def _account_lock(user: User, field: str = "pk"):
+    """Lock the account's row for a change of its own, and return its ``field``. An account
+    deleted while the request was on its way is refused here (403), rather than found missing
+    by the write that follows."""
+    found = User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list(field)
+    row = found.first()
+    if row is None:
+        raise PermissionDenied("This account cannot be used.")
+    return row[0]
 
 
 def user_set_suspended(*, user: User, suspended: bool) -> bool:
@@ -228,6 +235,7 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from None
     user.set_password(new_password)
+    _account_lock(user)
     user.save(update_fields=["password"])
     refresh_tokens_revoke_all(user=user)
 

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 COUNT_LIMIT = 10_000
+MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds
 
 
 class LargeTablePaginator(Paginator):
@@ -44,7 +45,8 @@ class IndexedSearchAdmin(admin.ModelAdmin):
     search_lookups: tuple[str, ...] = ()
 
     def lookup_allowed(self, lookup, value, request=None):
-        if lookup.endswith("__year") and not _is_year(value):
+        parts = lookup.split("__")
+        if ("year" in parts or "iso_year" in parts) and not _is_year(value):
             return False  # Django's admin answers 400 (it would fail building the date range)
         return super().lookup_allowed(lookup, value, request)
 
@@ -52,7 +54,7 @@ class IndexedSearchAdmin(admin.ModelAdmin):
         if request.method == "POST":
             try:
                 for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-                    self.model._meta.pk.to_python(value)
+                    self.model._meta.pk.clean(value, None)  # its type and its column's range
             except ValidationError:
                 raise SuspiciousOperation("A bulk action's selection holds no id.") from None
         return super().changelist_view(request, extra_context)
@@ -71,7 +73,7 @@ class IndexedSearchAdmin(admin.ModelAdmin):
         for lookup in self.search_lookups:
             if lookup.endswith("__lower"):
                 value = term.lower()
-            elif term.isascii() and term.isdigit() and len(term) <= 19:
+            elif term.isascii() and term.isdigit() and len(term) <= 19 and int(term) <= MAX_ID:
                 value = int(term)
             else:
                 continue

@@ -21,6 +21,7 @@ A second API surface with its own error shape (the Mastodon-compatible one) over
 ``get_exception_handler()`` on its views.
 """
 
+import logging
 import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -31,6 +32,8 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 VALIDATION_CODE = "invalid"
@@ -79,16 +82,25 @@ _CONFLICT_SQLITE_MESSAGES = ("FOREIGN KEY constraint failed", "UNIQUE constraint
 
 
 def is_write_conflict(exc: BaseException) -> bool:
-    """Whether ``exc`` is an ``IntegrityError`` a concurrent write explains: a foreign key to a
-    row deleted meanwhile (an account deleted while its own request was on its way), or a
-    unique row made by another request first. Other integrity errors (a NOT NULL column left
-    empty) are bugs, and stay 500s."""
+    """Whether ``exc`` is the ``IntegrityError`` of a foreign key or a unique constraint: what a
+    concurrent write causes (a row referred to was deleted meanwhile, such as an account deleted
+    while its own request was on its way; a unique row was made by another request first).
+    Other integrity errors (a NOT NULL column left empty) are bugs, and stay 500s."""
     if not isinstance(exc, IntegrityError):
         return False
     cause = exc.__cause__
     if getattr(cause, "pgcode", None) in _CONFLICT_SQLSTATES:
         return True
     return str(exc).startswith(_CONFLICT_SQLITE_MESSAGES)
+
+
+def as_write_conflict(exc: BaseException) -> WriteConflict | None:
+    """A ``WriteConflict`` (409) for a write conflict (``is_write_conflict``), logged with its
+    traceback: a bug that violates such a constraint answers 409 too, and shows there."""
+    if not is_write_conflict(exc):
+        return None
+    logger.warning("write conflict answered 409", exc_info=exc)
+    return WriteConflict()
 
 
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
@@ -155,8 +167,8 @@ def to_api_exception(exc):
     """Exceptions of Django and of services, as the DRF exception they answer with."""
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(detail=as_serializer_error(exc))
-    if is_write_conflict(exc):
-        return WriteConflict()
+    if conflict := as_write_conflict(exc):
+        return conflict
     if isinstance(exc, DATABASE_ERRORS):
         exc = DatabaseUnavailable()
     if isinstance(exc, DependencyUnavailable):

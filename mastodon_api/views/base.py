@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import AccountOAuthAuthentication, AccountTokenAuthentication
-from core.exceptions import DependencyUnavailable, WriteConflict, is_write_conflict
+from core.exceptions import DependencyUnavailable, as_write_conflict
 from core.fields import parse_id
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.renderers import JSONRenderer
@@ -91,8 +91,8 @@ def exception_handler(exc, context):
         header = view.get_authenticate_header(context["request"])
         if header:
             headers["WWW-Authenticate"] = header
-    elif is_write_conflict(exc):
-        status, message = 409, WriteConflict.default_detail
+    elif conflict := as_write_conflict(exc):
+        status, message = conflict.status_code, str(conflict.detail)
     elif isinstance(exc, DependencyUnavailable):
         status, message = 503, exc.detail
         headers["Retry-After"] = "30"

@@ -62,7 +62,7 @@ def test_grace_period_can_be_given(user):
 
 @pytest.mark.parametrize("hours", ["-1", "20000000", "99999999999999"])
 def test_a_grace_period_out_of_range_is_refused(hours):
-    with pytest.raises(CommandError, match="must be from 0"):
+    with pytest.raises(CommandError, match="must be from 0 to"):
         call_command("media_cleanup", "--older-than-hours", hours, "--dry-run")
 
 

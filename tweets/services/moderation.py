@@ -108,9 +108,11 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
     recorded in the audit log. Returns False when it already was in that state."""
     if account.pk == moderator.pk:
         raise ValidationError({"detail": ["You cannot suspend yourself."]})
-    if account.is_staff and not moderator.is_superuser:
+    if (account.is_staff or account.is_superuser) and not moderator.is_superuser:
         # A moderator could otherwise lock out the other moderators and the superusers.
-        raise ValidationError({"detail": ["Only a superuser can suspend a staff account."]})
+        raise ValidationError(
+            {"detail": ["Only a superuser can suspend or restore a staff account."]}
+        )
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
     if not user_set_suspended(user=account, suspended=suspended):

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from tweets.models import Follow, Mute, NotificationMarker
 from tweets.services import account_delete
@@ -29,6 +29,13 @@ def deleted_on_the_way():
     ("method", "path", "body", "expected"),
     [
         ("patch", f"{API}/accounts/me", {"display_name": "Late"}, 403),
+        ("delete", f"{API}/accounts/me/avatar", None, 403),
+        (
+            "post",
+            f"{API}/accounts/me/password",
+            {"current_password": DEFAULT_PASSWORD, "new_password": "another-long-passphrase"},
+            403,
+        ),
         ("post", f"{API}/accounts/{{other}}/follow", None, 403),
         ("post", f"{API}/accounts/{{other}}/mute", None, 409),
         ("post", f"{API}/notifications/marker", {"last_read_id": "1"}, 409),
@@ -44,6 +51,8 @@ def test_own_api_writes_of_an_account_deleted_meanwhile_are_4xx(
     response = getattr(client, method)(url, body, format="json")
     assert response.status_code == expected, response.content
     assert set(response.json()) == {"code", "detail"}
+    if expected == 409:
+        assert response.json()["code"] == "write_conflict"
     assert not Follow.objects.exists()
     assert not Mute.objects.exists()
     assert not NotificationMarker.objects.exists()

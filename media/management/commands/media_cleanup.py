@@ -34,10 +34,13 @@ class Command(BaseCommand):
         hours = (
             older_than_hours
             if older_than_hours is not None
-            else (settings.MEDIA_UNATTACHED_GRACE_HOURS)
+            else settings.MEDIA_UNATTACHED_GRACE_HOURS
         )
         if not 0 <= hours <= MAX_HOURS:
-            raise CommandError(f"--older-than-hours must be from 0 to {MAX_HOURS:,} (100 years).")
+            raise CommandError(
+                "The grace period (--older-than-hours, else MEDIA_UNATTACHED_GRACE_HOURS) must be "
+                f"from 0 to {MAX_HOURS:,} hours (100 years)."
+            )
         progress = ProgressBar(enabled=options["verbosity"] >= 1)
         try:
             stale = media_cleanup_unattached(
