@@ -189,6 +189,14 @@ def _profile_image_lock(user: User, field: str):
     return MediaFile.objects.filter(pk=image_id).first() if image_id else None
 
 
+class AccountUnusable(PermissionDenied):
+    """A 403 for an account deactivated, suspended or deleted while its request was on its way:
+    the one answer of every write that finds it so once it holds the account's row."""
+
+    def __init__(self):
+        super().__init__("This account cannot be used.")
+
+
 def _account_lock(user: User, field: str = "pk"):
     """Lock the account's row for a change of its own, and return its ``field``. An account
     deleted while the request was on its way is refused here (403), rather than found missing
@@ -196,7 +204,7 @@ def _account_lock(user: User, field: str = "pk"):
     found = User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list(field)
     row = found.first()
     if row is None:
-        raise PermissionDenied("This account cannot be used.")
+        raise AccountUnusable
     return row[0]
 
 

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.transaction import TransactionManagementError
 from django.http import Http404
 
+from accounts.services import AccountUnusable
 from core.sql import placeholders, row_lock
 from tweets.models import Block
 
@@ -70,7 +71,7 @@ def block_check(*, actor: User, target_id: int) -> None:
     rows are counted. Locks both accounts until the interaction commits (see above)."""
     active = users_lock(actor.pk, target_id)
     if actor.pk not in active:
-        raise PermissionDenied("This account cannot be used.")
+        raise AccountUnusable
     if target_id not in active:
         raise Http404("That account is not available.")
     blockers = {blocker for blocker, _blocked in _blocks_between(actor.pk, [target_id])}

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import active_account_q
+from accounts.services import AccountUnusable
 from core import stamps
 from core.ids import id_datetime
 from core.text import has_visible_text
@@ -88,7 +89,7 @@ def tweet_create(
     # follows and likes nothing (``block_check``): its row says so once this update holds it.
     counted = User.objects.filter(active_account_q(), pk=author.pk)
     if not counted.update(tweets_count=F("tweets_count") + 1):
-        raise PermissionDenied("This account cannot be used.")
+        raise AccountUnusable
     stamps.renew(User, [author.pk])
     timeline_fan_out(tweet)
     if parent is not None:
