@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from core.copies import forget_held
 from core.ids import next_id
 from core.testing import RedisServer, free_port, wait_for_port
 from minitter.settings import redis_cache, s3_storage
@@ -50,10 +51,13 @@ def _store_up(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Throttle counters live in the cache; every test starts from zero."""
+    """Throttle counters and copies live in the cache; every test starts from none, and with no
+    copy held in this process either."""
     cache.clear()
+    forget_held()
     yield
     cache.clear()
+    forget_held()
 
 
 @pytest.fixture(autouse=True)

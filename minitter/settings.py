@@ -246,10 +246,15 @@ else:
 # Copies of hydrated tweets (tweets/cache.py), of profiles by username and of the accounts of
 # access tokens (accounts/cache.py, the latter at most 30 s) kept in the cache this many
 # seconds, served only while every row they show is unchanged (core/copies.py, core/stamps.py):
-# the bound of staleness only should Redis refuse a renewal. Kept only in Redis: a per-process
-# cache would miss other workers' renewals, and the database cache would cost what it saves.
+# the bound of staleness only should Redis refuse a renewal. Kept only with Redis, whose stamps
+# every process checks: a per-process cache alone would miss other workers' renewals, and the
+# database cache would cost what it saves.
 # 0 turns it off.
 HYDRATED_CACHE_SECONDS = env_int("HYDRATED_CACHE_SECONDS", 300) if REDIS_URL else 0
+# How many of those copies each process also holds of each kind (tweets, accounts...), the least
+# recently used leaving first: a page whose copies it holds needs one round trip to Redis (their
+# stamps) instead of two, and no unpickling. About 5 KB each for tweets. 0 holds none.
+HYDRATED_LOCAL_ENTRIES = env_int("HYDRATED_LOCAL_ENTRIES", 5000)
 
 # --- Background work: Celery (see minitter/celery.py) -------------------------------------------
 # With a broker (Redis) set, tasks go to `celery -A minitter worker`; without one they run in this

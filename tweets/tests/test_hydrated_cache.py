@@ -3,6 +3,7 @@ served from the kept copies, and every write that changes what a kept tweet show
 next read. The whole suite runs with the cache on; these tests prime it first."""
 
 import pickle
+import time
 from contextlib import contextmanager
 from io import StringIO
 
@@ -16,14 +17,14 @@ from prometheus_client import REGISTRY
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
 from accounts.tests.test_avatar import put_avatar
-from core import stamps
+from core import copies, stamps
 from core.testing import API, free_port, upload
 from core.testing.images import jpeg_with_metadata
 from minitter.settings import redis_cache
 from tweets import services
 from tweets.cache import HYDRATED_TWEETS
 from tweets.models import Tweet
-from tweets.selectors import tweets_by_id
+from tweets.selectors import tweets_by_id, tweets_hydrate
 from tweets.tests.factories import TweetFactory, follow, repost
 
 pytestmark = pytest.mark.django_db
@@ -582,3 +583,143 @@ def test_a_lost_renewal_is_paid_back_when_the_process_exits(scene, redis_cache_s
     epoch = epoch_after_a_lost_renewal(scene, redis_cache_server)
     stamps._pay_owed_epoch_at_exit()
     assert redis_cache_server.get(f"minitter:1:{stamps.EPOCH_KEY}") != epoch
+
+
+# --- Copies held in the process (core.copies.HeldCopies) ------------------------------------------
+@pytest.fixture
+def round_trips(monkeypatch) -> list[list[str]]:
+    """The keys of every read of the cache that copies make, in order."""
+    calls = []
+    real = copies.bytes_get_many
+
+    def counted(keys):
+        calls.append(list(keys))
+        return real(keys)
+
+    monkeypatch.setattr(copies, "bytes_get_many", counted)
+    return calls
+
+
+def read_counted(reads: list):
+    def counted(pks):
+        reads.append(list(pks))
+        return read(pks)
+
+    return counted
+
+
+def test_a_copy_held_here_costs_one_round_trip_and_no_read(scene, round_trips):
+    pks = [scene["plain"].pk, scene["original"].pk]
+    reads = []
+    HYDRATED_TWEETS.get_many(pks, read_counted(reads))  # learns the rows
+    HYDRATED_TWEETS.get_many(pks, read_counted(reads))  # keeps the copies, and holds them
+    round_trips.clear()
+    found = HYDRATED_TWEETS.get_many(pks, read_counted(reads))
+    assert len(reads) == 2
+    assert len(round_trips) == 1
+    assert all(key.startswith("stamp:") for key in round_trips[0])  # no copy fetched
+    assert found[scene["plain"].pk].text == "plain words"
+
+
+def test_a_copy_kept_by_another_process_is_held_from_its_first_read(scene, round_trips):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    HYDRATED_TWEETS.held.clear()  # as in a process that has not read it yet
+    reads, trips = [], []
+    for _ in range(2):
+        round_trips.clear()
+        HYDRATED_TWEETS.get_many(pks, read_counted(reads))
+        trips.append(len(round_trips))
+    assert reads == []
+    assert trips == [2, 1]  # the copy, then its stamps; then the stamps alone
+
+
+def test_nothing_is_held_when_holding_is_off(scene, settings, round_trips):
+    settings.HYDRATED_LOCAL_ENTRIES = 0
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    round_trips.clear()
+    HYDRATED_TWEETS.get_many(pks, read)
+    assert len(HYDRATED_TWEETS.held) == 0
+    assert len(round_trips) == 2  # the copy, then its stamps
+
+
+@pytest.mark.parametrize("holding", [True, False], ids=["held", "not held"])
+def test_a_change_to_a_held_copy_is_seen_on_the_next_read(scene, settings, holding):
+    settings.HYDRATED_LOCAL_ENTRIES = 5000 if holding else 0
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    _like(scene)
+    reads = []
+    assert HYDRATED_TWEETS.get_many(pks, read_counted(reads))[pks[0]].like_count == 1
+    assert reads == [pks]
+    assert HYDRATED_TWEETS.get_many(pks, read_counted(reads))[pks[0]].like_count == 1
+    assert reads == [pks]  # kept again, and held again
+
+
+def test_a_copy_renewed_by_another_process_is_taken_from_the_cache_not_the_database(scene):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    held_before = HYDRATED_TWEETS.held.get_many(pks)[pks[0]]
+    _like(scene)
+    HYDRATED_TWEETS.held.clear()  # another process reads the liked tweet and keeps it
+    HYDRATED_TWEETS.get_many(pks, read)
+    HYDRATED_TWEETS.held.put(pks[0], held_before)  # this one still holds the old copy
+    reads = []
+    assert HYDRATED_TWEETS.get_many(pks, read_counted(reads))[pks[0]].like_count == 1
+    assert reads == []
+
+
+def test_callers_never_change_the_held_copy(scene):
+    tweet = scene["pictured"]
+    pks = [tweet.pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, tweets_by_id_read(scene))
+    served = HYDRATED_TWEETS.get_many(pks, tweets_by_id_read(scene))[tweet.pk]
+    served.like_count = 99
+    served.author.username = "someone_else"
+    served.entities["tags"] = ["changed"]
+    served._media_files[0].description = "changed"
+    again = HYDRATED_TWEETS.get_many(pks, tweets_by_id_read(scene))[tweet.pk]
+    assert again.like_count == 0
+    assert again.author.username == scene["author"].username
+    assert "tags" not in again.entities or again.entities["tags"] != ["changed"]
+    assert again._media_files[0].description != "changed"
+
+
+def tweets_by_id_read(scene):
+    """The ``read`` that ``tweets_by_id`` gives ``HYDRATED_TWEETS`` (with media)."""
+
+    def hydrated(pks):
+        found = Tweet.objects.visible().select_related("author__avatar").in_bulk(pks)
+        tweets_hydrate(list(found.values()))
+        return found
+
+    return hydrated
+
+
+def test_a_held_copy_is_not_served_after_its_shared_copy_would_have_expired(
+    scene, settings, monkeypatch
+):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    later = time.time() + settings.HYDRATED_CACHE_SECONDS + 1
+    monkeypatch.setattr(copies.time, "time", lambda: later)
+    assert HYDRATED_TWEETS.held.get_many(pks) == {}
+    reads = []
+    HYDRATED_TWEETS.get_many(pks, read_counted(reads))
+    assert reads == [pks]
+
+
+def test_a_process_holds_at_most_the_configured_number_of_copies(scene, settings):
+    settings.HYDRATED_LOCAL_ENTRIES = 2
+    first, second, third = scene["plain"].pk, scene["original"].pk, scene["repost"].pk
+    for pks in ([first], [second], [first], [third]):  # the first read again: the second is oldest
+        for _ in range(2):
+            HYDRATED_TWEETS.get_many(pks, read)
+    assert set(HYDRATED_TWEETS.held.get_many([first, second, third])) == {first, third}
