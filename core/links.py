@@ -49,6 +49,8 @@ class Links:
 def fill(template: tuple[str, str], argument) -> str:
     """A route's URL (``Links.template``) with its argument."""
     head, tail = template
+    if type(argument) is int:  # an id: nothing in it to quote
+        return f"{head}{argument}{tail}"
     return f"{head}{quote(str(argument), safe='')}{tail}"
 
 

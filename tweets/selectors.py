@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import active_account_q
 from accounts.selectors import account_list
+from core.db.planned import PlannedStatement
 from core.ids import id_floor
 from core.pagination import FetchedPage
 from core.sql import placeholders
@@ -40,6 +41,7 @@ from tweets.models import (
     TweetMedia,
     TweetTag,
     mute_active_sql,
+    mute_now,
     not_blocked_q,
     not_muted_q,
     sees_everything,
@@ -223,6 +225,33 @@ def tweet_likes(*, tweet: Tweet, viewer) -> QuerySet:
     ).select_related("user__avatar")
 
 
+def _viewer_flags_statement(vendor: str) -> str:
+    """The statement of ``viewer_flags`` for a database."""
+    likes, tweets, bookmarks = Like._meta.db_table, Tweet._meta.db_table, Bookmark._meta.db_table
+    if vendor == "postgresql":
+        among = "= ANY(%(ids)s)"
+    else:
+        among = "IN (SELECT value FROM json_each(%(ids)s))"
+    return (
+        f"SELECT tweet_id, CAST('liked' AS text) FROM {likes} "
+        f"WHERE user_id = %(user)s AND tweet_id {among} "
+        f"UNION ALL SELECT repost_of_id, CAST('reposted' AS text) FROM {tweets} "
+        f"WHERE author_id = %(user)s AND repost_of_id {among} "
+        f"UNION ALL SELECT tweet_id, CAST('bookmarked' AS text) FROM {bookmarks} "
+        f"WHERE user_id = %(user)s AND tweet_id {among}"
+    )
+
+
+# Written out because every list of tweets runs it: the ORM took longer to build this union than
+# the database to answer it, and PostgreSQL took longer to plan it than to run it.
+VIEWER_FLAGS = PlannedStatement(
+    "viewer_flags",
+    params={"user": "bigint", "ids": "bigint[]"},
+    returns={"tweet_id": "bigint", "flag": "text"},
+    statement=_viewer_flags_statement,
+)
+
+
 def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
     """Which of these tweets (and the originals of those that are reposts) the user has liked,
     reposted and bookmarked, as ``{"liked": ids, "reposted": ids, "bookmarked": ids}``: one query
@@ -235,20 +264,7 @@ def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
             ids.add(tweet.repost_of_id)
     if not user.is_authenticated or not ids:
         return flags
-    # Written out because every list of tweets runs it: the ORM took longer to build this union
-    # than the database to answer it.
-    listed = placeholders(ids)
-    with connections[router.db_for_read(Like)].cursor() as cursor:
-        cursor.execute(
-            f"SELECT tweet_id, 'liked' FROM {Like._meta.db_table} "
-            f"WHERE user_id = %s AND tweet_id IN ({listed}) "
-            f"UNION ALL SELECT repost_of_id, 'reposted' FROM {Tweet._meta.db_table} "
-            f"WHERE author_id = %s AND repost_of_id IN ({listed}) "
-            f"UNION ALL SELECT tweet_id, 'bookmarked' FROM {Bookmark._meta.db_table} "
-            f"WHERE user_id = %s AND tweet_id IN ({listed})",
-            [user.pk, *ids, user.pk, *ids, user.pk, *ids],
-        )
-        marked = cursor.fetchall()
+    marked = VIEWER_FLAGS.fetchall(router.db_for_read(Like), user=user.pk, ids=sorted(ids))
     for tweet_id, flag in marked:
         flags[flag].add(tweet_id)
     return flags
@@ -288,7 +304,6 @@ def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[s
     me = viewer.pk
     listed = placeholders(other_ids)
     connection = connections[router.db_for_read(Follow)]
-    active, now = mute_active_sql(connection)
     # Written out because every profile, follow and block answers with it: the ORM took longer
     # to build this union than the database to answer it.
     with connection.cursor() as cursor:
@@ -302,8 +317,8 @@ def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[s
             f"UNION ALL SELECT muter_id, muted_id, "
             f"CASE WHEN notifications THEN 'mute+notifications' ELSE 'mute' END "
             f"FROM {Mute._meta.db_table} WHERE muter_id = %s AND muted_id IN ({listed}) "
-            f"AND {active}",
-            [me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, *now],
+            f"AND {mute_active_sql()}",
+            [*([me, *other_ids] * 5), mute_now(connection)],
         )
         found = set(cursor.fetchall())
     return {
@@ -379,6 +394,61 @@ def _by_silenced(tweet: Tweet, silenced: set[int]) -> bool:
     return tweet.author_id in silenced or (original is not None and original.author_id in silenced)
 
 
+def _home_ids_statement(vendor: str, *, newest_first: bool) -> str:
+    """The statement of ``_timeline_id_rows`` for a database, in one direction."""
+    entries, tweets = TimelineEntry._meta.db_table, Tweet._meta.db_table
+    follows, broadcasters = Follow._meta.db_table, Broadcaster._meta.db_table
+    horizons = TimelineHorizon._meta.db_table
+    order, after = ("DESC", "<") if newest_first else ("ASC", ">")
+    followed_broadcasters = (
+        f"SELECT b.user_id FROM {broadcasters} b JOIN {follows} f "
+        f"ON f.followee_id = b.user_id WHERE f.follower_id = %(reader)s"
+    )
+    if vendor == "postgresql":
+        # PostgreSQL plans IN (subquery) as a join, which took it longer than the whole page.
+        by_followed_broadcaster = f"t.author_id = ANY(ARRAY({followed_broadcasters}))"
+    else:
+        by_followed_broadcaster = f"t.author_id IN ({followed_broadcasters})"
+    return (
+        f"SELECT * FROM (SELECT 0 AS kind, ids.tweet_id, COALESCE((SELECT h.tweet_id "
+        f"FROM {horizons} h WHERE h.owner_id = %(reader)s), 0) AS horizon FROM ("
+        f"SELECT tweet_id FROM (SELECT e.tweet_id FROM {entries} e "
+        f"WHERE e.owner_id = %(reader)s AND e.tweet_id {after} %(after)s "
+        f"ORDER BY e.tweet_id {order} LIMIT %(page_size)s) stored "
+        f"UNION ALL SELECT id FROM (SELECT t.id FROM {tweets} t WHERE NOT t.fanned_out "
+        f"AND t.id {after} %(after)s AND {by_followed_broadcaster} "
+        f"ORDER BY t.id {order} LIMIT %(page_size)s) merged"
+        f") ids ORDER BY ids.tweet_id {order} LIMIT %(page_size)s) page "
+        f"UNION ALL SELECT 1, s.account_id, CAST(0 AS bigint) "
+        f"FROM ({silenced_accounts_sql()}) s WHERE %(with_silenced)s"
+    )
+
+
+def _home_ids(name: str, *, newest_first: bool) -> PlannedStatement:
+    return PlannedStatement(
+        name,
+        params={
+            "reader": "bigint",
+            "after": "bigint",
+            "page_size": "integer",
+            "with_silenced": "boolean",
+            "at": "timestamptz",
+        },
+        returns={"kind": "integer", "tweet_id": "bigint", "horizon": "bigint"},
+        statement=partial(_home_ids_statement, newest_first=newest_first),
+    )
+
+
+# Written out once here because every timeline page runs it: the ORM took longer to build it than
+# the database to answer it, and PostgreSQL took longer to plan it than to run it (so there it is
+# a function, planned once per connection: ``core.db.planned``).
+HOME_IDS_NEWEST_FIRST = _home_ids("home_ids_newest_first", newest_first=True)
+HOME_IDS_OLDEST_FIRST = _home_ids("home_ids_oldest_first", newest_first=False)
+PLANNED_STATEMENTS = (HOME_IDS_NEWEST_FIRST, HOME_IDS_OLDEST_FIRST, VIEWER_FLAGS)
+# Past every id (or before every id, oldest first): the bound of a page that starts at the end.
+_NO_ID_BEYOND = 2**63 - 1
+
+
 def _timeline_id_rows(
     reader_id: int, position: int | None, newest_first: bool, limit: int, *, silenced: bool
 ) -> tuple[list[tuple[int, int]], set[int] | None]:
@@ -387,48 +457,19 @@ def _timeline_id_rows(
     with the tweets and reposts of followed broadcasters that were not fanned out (a partial-index
     scan over those few authors), each part bounded by the page size. With ``silenced``, the
     same statement also reads the accounts the page leaves out (``silenced_accounts_sql``),
-    returned second (else None). Written out once here because every timeline page runs it: the
-    ORM took longer to build it than the database to answer it, and one statement is one round
-    trip."""
-    entries, tweets = TimelineEntry._meta.db_table, Tweet._meta.db_table
-    follows, broadcasters = Follow._meta.db_table, Broadcaster._meta.db_table
-    horizons = TimelineHorizon._meta.db_table
-    connection = connections[router.db_for_read(TimelineEntry)]
-    order = "DESC" if newest_first else "ASC"
-    after, bound = "", []
-    if position is not None:
-        after, bound = f"{'<' if newest_first else '>'} %s", [position]
-    entry_after = f"AND e.tweet_id {after} " if after else ""
-    tweet_after = f"AND t.id {after} " if after else ""
-    followed_broadcasters = (
-        f"SELECT b.user_id FROM {broadcasters} b JOIN {follows} f "
-        f"ON f.followee_id = b.user_id WHERE f.follower_id = %s"
+    returned second (else None): one round trip."""
+    using = router.db_for_read(TimelineEntry)
+    statement = HOME_IDS_NEWEST_FIRST if newest_first else HOME_IDS_OLDEST_FIRST
+    if position is None:
+        position = _NO_ID_BEYOND if newest_first else 0
+    rows = statement.fetchall(
+        using,
+        reader=reader_id,
+        after=position,
+        page_size=limit,
+        with_silenced=silenced,
+        at=mute_now(connections[using]),
     )
-    if connection.vendor == "postgresql":
-        # PostgreSQL plans IN (subquery) as a join, which took it longer than the whole page.
-        by_followed_broadcaster = f"t.author_id = ANY(ARRAY({followed_broadcasters}))"
-    else:
-        by_followed_broadcaster = f"t.author_id IN ({followed_broadcasters})"
-    sql = (
-        f"SELECT 0 AS kind, ids.tweet_id, COALESCE((SELECT h.tweet_id FROM {horizons} h "
-        f"WHERE h.owner_id = %s), 0) FROM ("
-        f"SELECT tweet_id FROM (SELECT e.tweet_id FROM {entries} e WHERE e.owner_id = %s "
-        f"{entry_after}ORDER BY e.tweet_id {order} LIMIT %s) stored "
-        f"UNION ALL SELECT id FROM (SELECT t.id FROM {tweets} t WHERE NOT t.fanned_out "
-        f"{tweet_after}AND {by_followed_broadcaster} ORDER BY t.id {order} LIMIT %s) merged"
-        f") ids ORDER BY ids.tweet_id {order} LIMIT %s"
-    )
-    params = [reader_id, reader_id, *bound, limit, *bound, reader_id, limit, limit]
-    if silenced:
-        silenced_sql, silenced_params = silenced_accounts_sql(connection, reader_id)
-        sql = (
-            f"SELECT * FROM ({sql}) page "
-            f"UNION ALL SELECT 1, s.account_id, 0 FROM ({silenced_sql}) s"
-        )
-        params += silenced_params
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     ids = sorted(((pk, horizon) for kind, pk, horizon in rows if kind == 0), reverse=newest_first)
     return ids, ({pk for kind, pk, _ in rows if kind == 1} if silenced else None)
 

@@ -41,11 +41,15 @@ class MuteQuerySet(models.QuerySet):
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
 
 
-def mute_active_sql(connection) -> tuple[str, list]:
-    """``MuteQuerySet.active`` for statements written out (a condition on the mutes table's
-    ``expires_at`` and its parameter, as ``connection`` stores times)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    return "(expires_at IS NULL OR expires_at > %s)", [now]
+def mute_active_sql(at: str = "%s") -> str:
+    """``MuteQuerySet.active`` for statements written out: a condition on the mutes table's
+    ``expires_at``, whose placeholder ``at`` is for ``mute_now``."""
+    return f"(expires_at IS NULL OR expires_at > {at})"
+
+
+def mute_now(connection):
+    """Now, as ``connection`` stores times: the parameter of ``mute_active_sql``."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
 class Mute(models.Model):
@@ -104,16 +108,16 @@ def not_muted_q(viewer, path: str, *, notifications: bool = False) -> Q:
     return ~Q(**{f"{path}__in": mutes.values("muted")})
 
 
-def silenced_accounts_sql(connection, viewer_id: int) -> tuple[str, list]:
-    """The accounts the home timeline leaves out for this reader: those blocked either way
+def silenced_accounts_sql() -> str:
+    """The accounts the home timeline leaves out for a reader: those blocked either way
     (``not_blocked_q``) and those muted now (``not_muted_q``), as a statement over the reader's
     few block and mute rows (one ``account_id`` column, where an account may be more than
-    once) and its parameters, for the timeline's id statement to read with its ids."""
+    once), for the timeline's id statement to read with its ids. Its named parameters:
+    ``reader``, and ``at`` (``mute_now``)."""
     blocks, mutes = Block._meta.db_table, Mute._meta.db_table
-    active, now = mute_active_sql(connection)
     return (
-        f"SELECT blocked_id AS account_id FROM {blocks} WHERE blocker_id = %s "
-        f"UNION ALL SELECT blocker_id FROM {blocks} WHERE blocked_id = %s "
-        f"UNION ALL SELECT muted_id FROM {mutes} WHERE muter_id = %s AND {active}",
-        [viewer_id, viewer_id, viewer_id, *now],
+        f"SELECT blocked_id AS account_id FROM {blocks} WHERE blocker_id = %(reader)s "
+        f"UNION ALL SELECT blocker_id FROM {blocks} WHERE blocked_id = %(reader)s "
+        f"UNION ALL SELECT muted_id FROM {mutes} WHERE muter_id = %(reader)s "
+        f"AND {mute_active_sql('%(at)s')}"
     )

@@ -4,8 +4,11 @@ import random
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from core.pagination import encode_cursor
 from core.testing import API
 from tweets import selectors, services
 from tweets.models import TimelineEntry, TimelineHorizon, Tweet
@@ -286,3 +289,24 @@ def test_timeline_ids_come_in_the_order_asked_for(newest_first):
     expected = sorted(tweets, reverse=newest_first)[:3]
     assert [pk for pk, _ in rows] == expected
     assert silenced == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a function on PostgreSQL only")
+@pytest.mark.parametrize(
+    "params", [{}, {"cursor": encode_cursor(False, 1)}], ids=["newest first", "oldest first"]
+)
+def test_on_postgresql_a_page_reads_its_ids_and_flags_through_the_functions_migrate_made(
+    auth_client, user, params
+):
+    """PostgreSQL plans the id and flag statements once per connection (``core.db.planned``)."""
+    friend = UserFactory()
+    follow(user, friend)
+    tweet = TweetFactory(author=friend)
+    with CaptureQueriesContext(connection) as queries:
+        assert home_ids(auth_client(user), **params) == [str(tweet.pk)]
+    direction = "oldest_first" if params else "newest_first"
+    name = getattr(selectors, f"HOME_IDS_{direction.upper()}").function[0]
+    assert name.startswith(f"minitter_home_ids_{direction}_")
+    flags = selectors.VIEWER_FLAGS.function[0]
+    for called in (name, flags):
+        assert any(f"FROM {called}(" in query["sql"] for query in queries.captured_queries)

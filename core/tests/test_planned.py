@@ -1,0 +1,56 @@
+"""Statements PostgreSQL plans once per connection (core/db/planned.py): the same text runs as a
+PL/pgSQL function on PostgreSQL and as it is elsewhere."""
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.utils import ProgrammingError
+
+from core.db.planned import PlannedStatement
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="functions are made on PostgreSQL only"
+)
+
+
+def sums(statement: str) -> PlannedStatement:
+    return PlannedStatement(
+        "test_sum",
+        params={"first": "bigint", "second": "bigint", "count": "integer"},
+        returns={"total": "bigint"},
+        statement=lambda vendor: statement,
+    )
+
+
+SUMS = "SELECT CAST(%(first)s + %(second)s * n AS bigint) AS total FROM ({rows}) numbers"
+ROWS = "SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3"
+
+
+def test_named_parameters_are_given_their_values_in_any_order():
+    statement = sums(SUMS.format(rows=ROWS) + " WHERE n <= %(count)s ORDER BY n")
+    statement.install(DEFAULT_DB_ALIAS)
+    rows = statement.fetchall(DEFAULT_DB_ALIAS, count=2, second=10, first=1)
+    assert rows == [(11,), (21,)]
+
+
+@on_postgresql
+def test_on_postgresql_the_statement_is_a_function_made_by_install():
+    statement = sums(SUMS.format(rows=ROWS) + " WHERE n <= %(count)s")
+    with pytest.raises(ProgrammingError, match="does not exist"), transaction.atomic():
+        statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=1, count=1)
+    statement.install(DEFAULT_DB_ALIAS)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [statement.function[0]])
+        [(source,)] = cursor.fetchall()
+    assert "RETURN QUERY SELECT CAST($1 + $2 * n AS bigint)" in source
+    assert statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=1, count=1) == [(2,)]
+
+
+def test_a_changed_statement_is_another_function():
+    """Code always calls the function made from its own text: a deploy whose statement changed
+    needs ``migrate``, and processes still running the old code keep theirs."""
+    first = sums(SUMS.format(rows=ROWS) + " WHERE n <= %(count)s")
+    second = sums(SUMS.format(rows=ROWS) + " WHERE n < %(count)s")
+    assert first.function[0] != second.function[0]
+    assert first.function[0].startswith("minitter_test_sum_")
