@@ -20,6 +20,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from core.fields import parse_id
+
 # fetch(position, forward, limit) -> up to ``limit`` items strictly beyond ``position`` in the
 # direction of travel (forward: in list order; backward: in reverse list order). A source that
 # skips rows it read returns a ``FetchedPage`` saying whether more follow.
@@ -48,9 +50,10 @@ def decode_cursor(token: str) -> tuple[bool, int]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         direction, position = raw.split(":", 1)
-        if direction not in ("n", "p") or not position.isdigit():
+        position = parse_id(position)  # an id the database can hold
+        if direction not in ("n", "p") or position is None:
             raise ValueError
-        return direction == "n", int(position)
+        return direction == "n", position
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise ValidationError({"cursor": ["Invalid cursor."]}) from None
 

@@ -7,6 +7,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.pagination import encode_cursor
 from core.testing import API
 from tweets.tests.factories import TweetFactory
 
@@ -68,9 +69,21 @@ def test_huge_limit_is_clamped_to_100(api_client):
     assert len(response.json()["results"]) == 100
 
 
-@pytest.mark.parametrize("cursor", ["garbage!", "bjpub3RhbnVtYmVy", "eDoxMg", "%%%"])
-def test_malformed_cursor_is_400(api_client, cursor):
-    response = api_client.get(f"{API}/accounts", {"cursor": cursor})
+MALFORMED_CURSORS = [
+    "garbage!",
+    "bjpub3RhbnVtYmVy",
+    "eDoxMg",
+    "%%%",
+    encode_cursor(True, 2**63),  # beyond every id a database holds
+    encode_cursor(False, 2**64),
+    "bjrCsg",  # "n:²": a digit, but not an ASCII one
+]
+
+
+@pytest.mark.parametrize("cursor", MALFORMED_CURSORS)
+@pytest.mark.parametrize("path", ["accounts", "timelines/home"])
+def test_malformed_cursor_is_400(auth_client, user, cursor, path):
+    response = auth_client(user).get(f"{API}/{path}", {"cursor": cursor})
     assert response.status_code == 400
     assert response.json()["fields"] == {
         "cursor": [{"code": "invalid", "detail": "Invalid cursor."}]
