@@ -26,12 +26,12 @@ is read instead; after a failure this process leaves the copies alone for a few 
 (``stamps.unavailable``), so an unresponsive Redis costs one timeout, not one per request.
 """
 
+import functools
 import pickle
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from functools import cache as cache_per_model
 from typing import NamedTuple
 
 from django.conf import settings
@@ -130,15 +130,16 @@ class HeldCopies:
             self._held.clear()
 
     def __len__(self) -> int:
-        return len(self._held)
+        with self._lock:
+            return len(self._held)
 
 
-_every: list["Copies"] = []
+_all_copies: list["Copies"] = []
 
 
 def forget_held() -> None:
     """Drop every copy this process holds (tests start from none)."""
-    for copies in _every:
+    for copies in _all_copies:
         copies.held.clear()
 
 
@@ -162,7 +163,7 @@ class Copies:
         self.private = private
         self.rows_known = rows_known
         self.held = HeldCopies()
-        _every.append(self)
+        _all_copies.append(self)
 
     def get_many(self, ids: Iterable, read: Callable[[list], dict]) -> dict:
         """The objects of ``ids`` that ``read(ids)`` finds (a dict by id), from the copies held
@@ -191,6 +192,8 @@ class Copies:
                 instance = self._load(copy[2])
             if instance is None:
                 missing.append(pk)
+                if pk in held:  # out of date, and no current copy to take its place
+                    self.held.discard(pk)
             else:
                 self._hold(pk, copy[0], copy[1], instance, kept_at=copy[3])
                 found[pk] = _clone(instance)
@@ -214,20 +217,23 @@ class Copies:
 
         Round trips, each asking only what the ones before left open:
 
-        1. the copies of the ids not held here, and the stamps of the held copies' rows (of
-           every id's, where the rows are known beforehand);
+        1. the copies of the ids not held here (of every id, where the rows are known
+           beforehand), and the stamps of the held copies' rows (of every id's, where known
+           beforehand);
         2. the kept copies of held ones that are out of date, the rows of ids of which there is
            no copy yet, and the stamps of the kept copies' rows;
         3. the stamps of what 2 found.
 
-        One round trip when every copy is held here and current; two when they were kept by
-        other processes; three for objects kept for the first time."""
+        One round trip when every copy is held here and current, and always where the rows are
+        known beforehand; two when they were kept by other processes; three for objects kept
+        for the first time."""
         if self.rows_known is not None:
             rows = {pk: self.rows_known(pk) for pk in ids}
         else:
             rows = {pk: copy.rows for pk, copy in held.items()}
         kept, now, asked = {}, {}, set()
-        ask_copies, ask_rows = [pk for pk in ids if pk not in held], []
+        ask_copies = ids if self.rows_known is not None else [pk for pk in ids if pk not in held]
+        ask_rows = []
         while True:
             wanted = dict.fromkeys(key for keys in rows.values() for key in keys)
             ask_stamps = [key for key in wanted if key not in now]
@@ -256,15 +262,14 @@ class Copies:
     def _keep(self, loaded: dict, rows: dict, now: dict) -> None:
         """Keep copies of the objects read whose rows were known (their stamps were read before
         them), also held here, and the rows of the others, for their next read."""
-        copies, learnt, outdated = {}, {}, []
+        copies, learnt, outdated, held = {}, {}, [], {}
         kept_at = time.time()
         for pk, instance in loaded.items():
             shown = rows_shown(instance)
             if rows.get(pk) == shown:
                 copy = (shown, [now[key] for key in shown], self._dump(instance), kept_at)
                 copies[self._key(pk)] = pickle.dumps(copy, pickle.HIGHEST_PROTOCOL)
-                # Held as the cache keeps it (without its private fields), not as read.
-                self._hold(pk, copy[0], copy[1], self._load(copy[2]), kept_at=kept_at)
+                held[pk] = copy
             elif self.rows_known is None:
                 learnt[self._rows_key(pk)] = pickle.dumps(shown, pickle.HIGHEST_PROTOCOL)
                 if pk in rows:  # a copy of other rows (a name another account took): drop it,
@@ -273,6 +278,8 @@ class Copies:
         try:
             if copies:
                 bytes_set_many(copies, self.seconds())
+            for pk, copy in held.items():  # as the cache keeps it (without its private fields)
+                self._hold(pk, copy[0], copy[1], self._load(copy[2]), kept_at=kept_at)
             if learnt:
                 bytes_set_many(learnt, stamps.STAMP_SECONDS)
             if outdated:
@@ -312,18 +319,22 @@ def _current(rows: list[str], kept: list[bytes], now: dict) -> bool:
     return kept == [now.get(key) for key in rows]
 
 
-def _clone(instance: Model) -> Model:
+def _clone(instance: Model, clones: dict | None = None) -> Model:
     """A copy of ``instance`` and of the instances read with it (``select_related``, and lists
     of instances such as a tweet's media) whose fields, and the dicts and lists of its JSON
-    fields, the caller may change without touching the held copy. Django's own caches (such as
-    prefetched results, which no copy holds today) are shared. Cheaper than unpickling."""
+    fields, the caller may change without touching the held copy; an instance reached twice (a
+    one-to-one's reverse side) is copied once. Django's own caches (such as prefetched results,
+    which no copy holds today) are shared. Cheaper than unpickling."""
+    clones = {} if clones is None else clones
+    if id(instance) in clones:
+        return clones[id(instance)]
     model = instance.__class__
-    clone = model.__new__(model)
+    clone = clones[id(instance)] = model.__new__(model)
     fields = instance.__dict__.copy()
     state = ModelState()
     state.adding, state.db = instance._state.adding, instance._state.db
     state.fields_cache = {
-        name: None if related is None else _clone(related)
+        name: None if related is None else _clone(related, clones)
         for name, related in instance._state.fields_cache.items()
     }
     fields["_state"] = state
@@ -332,7 +343,9 @@ def _clone(instance: Model) -> Model:
             fields[name] = _json_copy(fields[name])
     for name, value in fields.items():
         if type(value) is list:
-            fields[name] = [_clone(item) if isinstance(item, Model) else item for item in value]
+            fields[name] = [
+                _clone(item, clones) if isinstance(item, Model) else item for item in value
+            ]
     clone.__dict__ = fields
     return clone
 
@@ -347,7 +360,7 @@ def _json_copy(value):
     return value
 
 
-@cache_per_model
+@functools.cache
 def _json_fields(model: type[Model]) -> tuple[str, ...]:
     return tuple(
         field.attname for field in model._meta.concrete_fields if isinstance(field, JSONField)

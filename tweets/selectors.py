@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import active_account_q
 from accounts.selectors import account_list
 from core.db.planned import PlannedStatement
+from core.fields import MAX_ID
 from core.ids import id_floor
 from core.pagination import FetchedPage
 from core.sql import placeholders
@@ -304,6 +305,7 @@ def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[s
     me = viewer.pk
     listed = placeholders(other_ids)
     connection = connections[router.db_for_read(Follow)]
+    now = mute_now(connection)
     # Written out because every profile, follow and block answers with it: the ORM took longer
     # to build this union than the database to answer it.
     with connection.cursor() as cursor:
@@ -318,7 +320,7 @@ def relationships(*, viewer: User, other_ids: Iterable[int]) -> dict[int, dict[s
             f"CASE WHEN notifications THEN 'mute+notifications' ELSE 'mute' END "
             f"FROM {Mute._meta.db_table} WHERE muter_id = %s AND muted_id IN ({listed}) "
             f"AND {mute_active_sql()}",
-            [*([me, *other_ids] * 5), mute_now(connection)],
+            [me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, me, *other_ids, now],
         )
         found = set(cursor.fetchall())
     return {
@@ -425,6 +427,7 @@ def _home_ids_statement(vendor: str, *, newest_first: bool) -> str:
 
 
 def _home_ids(name: str, *, newest_first: bool) -> PlannedStatement:
+    """``_home_ids_statement`` in one direction, planned once per connection on PostgreSQL."""
     return PlannedStatement(
         name,
         params={
@@ -444,9 +447,6 @@ def _home_ids(name: str, *, newest_first: bool) -> PlannedStatement:
 # a function, planned once per connection: ``core.db.planned``).
 HOME_IDS_NEWEST_FIRST = _home_ids("home_ids_newest_first", newest_first=True)
 HOME_IDS_OLDEST_FIRST = _home_ids("home_ids_oldest_first", newest_first=False)
-PLANNED_STATEMENTS = (HOME_IDS_NEWEST_FIRST, HOME_IDS_OLDEST_FIRST, VIEWER_FLAGS)
-# Past every id (or before every id, oldest first): the bound of a page that starts at the end.
-_NO_ID_BEYOND = 2**63 - 1
 
 
 def _timeline_id_rows(
@@ -461,7 +461,7 @@ def _timeline_id_rows(
     using = router.db_for_read(TimelineEntry)
     statement = HOME_IDS_NEWEST_FIRST if newest_first else HOME_IDS_OLDEST_FIRST
     if position is None:
-        position = _NO_ID_BEYOND if newest_first else 0
+        position = MAX_ID if newest_first else 0  # a page from the end: past every id
     rows = statement.fetchall(
         using,
         reader=reader_id,

@@ -4,21 +4,32 @@ Planning is most of what a short statement costs PostgreSQL: the home timeline's
 to plan and 0.08 ms to run. psycopg2 cannot keep a prepared statement through pgbouncer's
 transaction pooling, but PL/pgSQL keeps the plans of the queries in a function for as long as the
 server connection lives, whichever client it serves. So a ``PlannedStatement`` is, on PostgreSQL,
-a function made by ``migrate`` (``install``, from ``post_migrate``) from the very text other
-databases run as it is: one source for both. The function's name carries a digest of its
-definition, so code always calls the function made from its own text; ``migrate`` after a deploy
-makes the new one (functions of earlier code are left for processes still running it).
+a function that ``migrate`` makes (``install_all``, from ``post_migrate``) from the very text
+other databases run as it is: one source for both. Every statement made registers itself; the
+app that defines some imports their module when it is ready, so that ``migrate`` knows them.
+
+The function's name carries a digest of its definition, so code always calls the function made
+from its own text; ``migrate`` after a deploy makes the new one (functions of earlier code are
+left for processes still running it). Where the function is missing all the same (``migrate``
+not run, a database restored from before the deploy), the statement runs as written, planned on
+every run, and an error is logged: slower, never down.
 """
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping
 from functools import cached_property
 
-from django.db import connections
+from django.db import ProgrammingError, connections
+
+logger = logging.getLogger(__name__)
 
 _NAMED = re.compile(r"%\((\w+)\)s")
+UNDEFINED_FUNCTION = "42883"  # PostgreSQL's SQLSTATE
+
+_statements: list["PlannedStatement"] = []
 
 
 class PlannedStatement:
@@ -43,10 +54,10 @@ class PlannedStatement:
         self.params = dict(params)
         self.returns = dict(returns)
         self.statement = statement
+        _statements.append(self)
 
     @cached_property
-    def function(self) -> tuple[str, str]:
-        """The function's name and the statement that makes it."""
+    def _definition(self) -> tuple[str, str]:
         positions = {name: f"${index}" for index, name in enumerate(self.params, start=1)}
         query = _NAMED.sub(lambda match: positions[match.group(1)], self.statement("postgresql"))
         arguments = ", ".join(self.params.values())
@@ -58,25 +69,53 @@ class PlannedStatement:
         name = f"minitter_{self.name}_{digest}"
         return name, f"CREATE OR REPLACE FUNCTION {name}{signature} AS $body${code}$body$"
 
+    @property
+    def function_name(self) -> str:
+        """The PostgreSQL function's name: the statement's, with a digest of its definition."""
+        return self._definition[0]
+
+    @property
+    def create_function_sql(self) -> str:
+        return self._definition[1]
+
     def fetchall(self, using: str, **values) -> list[tuple]:
         """The statement's rows for these parameter values, on database ``using``."""
         connection = connections[using]
+        if connection.vendor != "postgresql":
+            arrays = [name for name, kind in self.params.items() if kind.endswith("[]")]
+            values.update({name: json.dumps(list(values[name])) for name in arrays})
+            return self._run(connection, self.statement(connection.vendor), values)
+        arguments = ", ".join(["%s"] * len(self.params))
+        call = f"SELECT * FROM {self.function_name}({arguments})"
+        try:
+            return self._run(connection, call, [values[name] for name in self.params])
+        except ProgrammingError as error:
+            # Outside a transaction the failed call left nothing to roll back.
+            missing = getattr(error.__cause__, "pgcode", None) == UNDEFINED_FUNCTION
+            if not missing or connection.in_atomic_block:
+                raise
+        logger.error(
+            "the function %s is missing (run `manage.py migrate`): its statement runs as written",
+            self.function_name,
+        )
+        return self._run(connection, self.statement(connection.vendor), values)
+
+    @staticmethod
+    def _run(connection, sql: str, params) -> list[tuple]:
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                arguments = ", ".join(["%s"] * len(self.params))
-                cursor.execute(
-                    f"SELECT * FROM {self.function[0]}({arguments})",
-                    [values[name] for name in self.params],
-                )
-            else:
-                arrays = [name for name, kind in self.params.items() if kind.endswith("[]")]
-                values.update({name: json.dumps(list(values[name])) for name in arrays})
-                cursor.execute(self.statement(connection.vendor), values)
+            cursor.execute(sql, params)
             return cursor.fetchall()
 
     def install(self, using: str) -> None:
-        """Make the function on database ``using`` where it is PostgreSQL (``migrate`` does)."""
+        """Make the function on database ``using`` where it is PostgreSQL."""
         connection = connections[using]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(self.function[1])
+                cursor.execute(self.create_function_sql)
+
+
+def install_all(using: str, **kwargs) -> None:
+    """Make the functions of every statement on database ``using``: after every ``migrate`` (and
+    ``flush``)."""
+    for statement in _statements:
+        statement.install(using)

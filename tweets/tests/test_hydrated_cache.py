@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from prometheus_client import REGISTRY
 
 from accounts import services as account_services
+from accounts.models import AccountSearchDocument
 from accounts.tests.factories import UserFactory
 from accounts.tests.test_avatar import put_avatar
 from core import copies, stamps
@@ -702,18 +703,60 @@ def tweets_by_id_read(scene):
     return hydrated
 
 
-def test_a_held_copy_is_not_served_after_its_shared_copy_would_have_expired(
-    scene, settings, monkeypatch
-):
+def test_a_held_copy_is_not_served_after_its_shared_copy_would_have_expired(scene, round_trips):
     pks = [scene["plain"].pk]
     for _ in range(2):
         HYDRATED_TWEETS.get_many(pks, read)
-    later = time.time() + settings.HYDRATED_CACHE_SECONDS + 1
-    monkeypatch.setattr(copies.time, "time", lambda: later)
-    assert HYDRATED_TWEETS.held.get_many(pks) == {}
+    held = HYDRATED_TWEETS.held.get_many(pks)[pks[0]]
+    HYDRATED_TWEETS.held.put(pks[0], held._replace(expires=time.time() - 1))
+    round_trips.clear()
     reads = []
     HYDRATED_TWEETS.get_many(pks, read_counted(reads))
-    assert reads == [pks]
+    assert reads == []
+    assert len(round_trips) == 2  # the shared copy, still there, then its stamps
+
+
+def test_a_copy_taken_from_the_cache_is_held_until_the_cache_lets_it_go(scene, settings):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    HYDRATED_TWEETS.held.clear()  # as in a process that has not read it yet
+    HYDRATED_TWEETS.get_many(pks, read)
+    [value] = copies.bytes_get_many([HYDRATED_TWEETS._key(pks[0])])
+    kept_at = pickle.loads(value)[3]
+    held = HYDRATED_TWEETS.held.get_many(pks)[pks[0]]
+    assert held.expires == kept_at + settings.HYDRATED_CACHE_SECONDS
+
+
+def test_a_copy_taken_from_the_cache_is_held_and_its_callers_get_their_own(scene):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    HYDRATED_TWEETS.held.clear()
+    served = HYDRATED_TWEETS.get_many(pks, read)[pks[0]]  # from the cache, and held
+    served.like_count = 99
+    served.author.username = "someone_else"
+    reads = []
+    again = HYDRATED_TWEETS.get_many(pks, read_counted(reads))[pks[0]]
+    assert reads == []
+    assert (again.like_count, again.author.username) == (0, scene["author"].username)
+
+
+def test_a_held_copy_that_can_no_longer_be_shown_is_let_go(scene):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, tweets_by_id_read(scene))
+    _hide(scene)
+    assert HYDRATED_TWEETS.get_many(pks, tweets_by_id_read(scene)) == {}
+    assert HYDRATED_TWEETS.held.get_many(pks) == {}
+
+
+def test_instances_read_with_each_other_both_ways_are_cloned_once(user):
+    document = AccountSearchDocument.objects.select_related("user").get(user=user)
+    document.user._state.fields_cache["search_document"] = document  # a one-to-one's reverse side
+    clone = copies._clone(document)
+    assert clone is not document and clone.user is not document.user
+    assert clone.user._state.fields_cache["search_document"] is clone
 
 
 def test_a_process_holds_at_most_the_configured_number_of_copies(scene, settings):

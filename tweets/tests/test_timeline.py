@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from core.db import planned
 from core.pagination import encode_cursor
 from core.testing import API
 from tweets import selectors, services
@@ -305,8 +306,22 @@ def test_on_postgresql_a_page_reads_its_ids_and_flags_through_the_functions_migr
     with CaptureQueriesContext(connection) as queries:
         assert home_ids(auth_client(user), **params) == [str(tweet.pk)]
     direction = "oldest_first" if params else "newest_first"
-    name = getattr(selectors, f"HOME_IDS_{direction.upper()}").function[0]
+    name = getattr(selectors, f"HOME_IDS_{direction.upper()}").function_name
     assert name.startswith(f"minitter_home_ids_{direction}_")
-    flags = selectors.VIEWER_FLAGS.function[0]
+    flags = selectors.VIEWER_FLAGS.function_name
     for called in (name, flags):
         assert any(f"FROM {called}(" in query["sql"] for query in queries.captured_queries)
+
+
+def test_migrate_makes_the_functions_of_the_timeline_and_flag_statements():
+    made = {statement.function_name for statement in planned._statements}
+    ours = {
+        selectors.HOME_IDS_NEWEST_FIRST.function_name,
+        selectors.HOME_IDS_OLDEST_FIRST.function_name,
+        selectors.VIEWER_FLAGS.function_name,
+    }
+    assert ours <= made
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT proname FROM pg_proc WHERE proname = ANY(%s)", [list(ours)])
+            assert {name for (name,) in cursor.fetchall()} == ours
