@@ -217,16 +217,18 @@ class StatusContext:
         return entity
 
     @classmethod
-    def for_tweets(cls, request, tweets, *, users=()) -> "StatusContext":
+    def for_tweets(cls, request, tweets, *, users=(), flags=None) -> "StatusContext":
         """Tweets and reposts with ``select_related`` of their authors (and originals); ``users``
         are the page's other accounts (a notification's actor), whose headers are looked up
-        with the authors'."""
+        with the authors'; ``flags``: the viewer's, where read with the tweets
+        (``viewer_flags``' shape)."""
         tweets = list(tweets)
         tweet_selectors.tweets_hydrate(tweets)
         originals = [tweet.repost_of for tweet in tweets if tweet.repost_of_id]
         shown = [*tweets, *originals]
         authors = [tweet.author for tweet in shown]
-        flags = tweet_selectors.viewer_flags(user=request.user, tweets=tweets)
+        if flags is None:
+            flags = tweet_selectors.viewer_flags(user=request.user, tweets=tweets)
         # The authors replied to: read with the tweets where they came from ``tweets_by_id``
         # (``replied_author_id``), else looked up here.
         parent_authors, parent_ids = {}, set()
@@ -344,9 +346,9 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
     return entity
 
 
-def statuses(tweets, request) -> list[dict]:
+def statuses(tweets, request, *, flags=None) -> list[dict]:
     tweets = list(tweets)
-    context = StatusContext.for_tweets(request, tweets)
+    context = StatusContext.for_tweets(request, tweets, flags=flags)
     return [status(tweet, context) for tweet in tweets]
 
 

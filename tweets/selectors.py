@@ -226,21 +226,27 @@ def tweet_likes(*, tweet: Tweet, viewer) -> QuerySet:
     ).select_related("user__avatar")
 
 
+# The kinds of rows ``_flags_sql`` gives, by the name of the flag each one sets.
+FLAG_KINDS = {2: "liked", 3: "reposted", 4: "bookmarked"}
+
+
+def _flags_sql(*, user: str, among: str) -> str:
+    """The rows of the likes, reposts and bookmarks by ``user`` (a placeholder) of the tweets
+    whose ids are ``among`` (a condition on the id): (kind, one of ``FLAG_KINDS``, tweet id)."""
+    likes, tweets, bookmarks = Like._meta.db_table, Tweet._meta.db_table, Bookmark._meta.db_table
+    return (
+        f"SELECT 2 AS kind, tweet_id FROM {likes} WHERE user_id = {user} AND tweet_id {among} "
+        f"UNION ALL SELECT 3, repost_of_id FROM {tweets} "
+        f"WHERE author_id = {user} AND repost_of_id {among} "
+        f"UNION ALL SELECT 4, tweet_id FROM {bookmarks} WHERE user_id = {user} AND tweet_id {among}"
+    )
+
+
 def _viewer_flags_statement(vendor: str) -> str:
     """The statement of ``viewer_flags`` for a database."""
-    likes, tweets, bookmarks = Like._meta.db_table, Tweet._meta.db_table, Bookmark._meta.db_table
     if vendor == "postgresql":
-        among = "= ANY(%(ids)s)"
-    else:
-        among = "IN (SELECT value FROM json_each(%(ids)s))"
-    return (
-        f"SELECT tweet_id, CAST('liked' AS text) FROM {likes} "
-        f"WHERE user_id = %(user)s AND tweet_id {among} "
-        f"UNION ALL SELECT repost_of_id, CAST('reposted' AS text) FROM {tweets} "
-        f"WHERE author_id = %(user)s AND repost_of_id {among} "
-        f"UNION ALL SELECT tweet_id, CAST('bookmarked' AS text) FROM {bookmarks} "
-        f"WHERE user_id = %(user)s AND tweet_id {among}"
-    )
+        return _flags_sql(user="%(user)s", among="= ANY(%(ids)s)")
+    return _flags_sql(user="%(user)s", among="IN (SELECT value FROM json_each(%(ids)s))")
 
 
 # Written out because every list of tweets runs it: the ORM took longer to build this union than
@@ -248,27 +254,37 @@ def _viewer_flags_statement(vendor: str) -> str:
 VIEWER_FLAGS = PlannedStatement(
     "viewer_flags",
     params={"user": "bigint", "ids": "bigint[]"},
-    returns={"tweet_id": "bigint", "flag": "text"},
+    returns={"kind": "integer", "tweet_id": "bigint"},
     statement=_viewer_flags_statement,
 )
+
+
+def _flag_sets(rows) -> dict[str, set[int]]:
+    """``viewer_flags``' shape from ``_flags_sql``'s rows (kind first, then the tweet id)."""
+    flags = {name: set() for name in FLAG_KINDS.values()}
+    for kind, tweet_id, *_ in rows:
+        flags[FLAG_KINDS[kind]].add(tweet_id)
+    return flags
 
 
 def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
     """Which of these tweets (and the originals of those that are reposts) the user has liked,
     reposted and bookmarked, as ``{"liked": ids, "reposted": ids, "bookmarked": ids}``: one query
     for a whole page."""
-    flags = {"liked": set(), "reposted": set(), "bookmarked": set()}
+    ids = _shown_ids(tweets)
+    if not user.is_authenticated or not ids:
+        return _flag_sets([])
+    return _flag_sets(VIEWER_FLAGS.fetchall(router.db_for_read(Like), user=user.pk, ids=ids))
+
+
+def _shown_ids(tweets: Iterable[Tweet]) -> list[int]:
+    """The ids of these tweets and of the originals of those that are reposts."""
     ids = set()
     for tweet in tweets:
         ids.add(tweet.pk)
         if tweet.repost_of_id:
             ids.add(tweet.repost_of_id)
-    if not user.is_authenticated or not ids:
-        return flags
-    marked = VIEWER_FLAGS.fetchall(router.db_for_read(Like), user=user.pk, ids=sorted(ids))
-    for tweet_id, flag in marked:
-        flags[flag].add(tweet_id)
-    return flags
+    return sorted(ids)
 
 
 def followers_of(*, user: User, viewer) -> QuerySet:
@@ -411,8 +427,13 @@ def _home_ids_statement(vendor: str, *, newest_first: bool) -> str:
         by_followed_broadcaster = f"t.author_id = ANY(ARRAY({followed_broadcasters}))"
     else:
         by_followed_broadcaster = f"t.author_id IN ({followed_broadcasters})"
+    # The reader's flags of the page's tweets and of the originals of its reposts.
+    shown = (
+        f"IN (SELECT tweet_id FROM page UNION ALL SELECT r.repost_of_id FROM {tweets} r "
+        f"WHERE r.id IN (SELECT tweet_id FROM page) AND r.repost_of_id IS NOT NULL)"
+    )
     return (
-        f"SELECT * FROM (SELECT 0 AS kind, ids.tweet_id, COALESCE((SELECT h.tweet_id "
+        f"WITH page AS (SELECT 0 AS kind, ids.tweet_id, COALESCE((SELECT h.tweet_id "
         f"FROM {horizons} h WHERE h.owner_id = %(reader)s), 0) AS horizon FROM ("
         f"SELECT tweet_id FROM (SELECT e.tweet_id FROM {entries} e "
         f"WHERE e.owner_id = %(reader)s AND e.tweet_id {after} %(after)s "
@@ -420,9 +441,12 @@ def _home_ids_statement(vendor: str, *, newest_first: bool) -> str:
         f"UNION ALL SELECT id FROM (SELECT t.id FROM {tweets} t WHERE NOT t.fanned_out "
         f"AND t.id {after} %(after)s AND {by_followed_broadcaster} "
         f"ORDER BY t.id {order} LIMIT %(page_size)s) merged"
-        f") ids ORDER BY ids.tweet_id {order} LIMIT %(page_size)s) page "
+        f") ids ORDER BY ids.tweet_id {order} LIMIT %(page_size)s) "
+        f"SELECT kind, tweet_id, horizon FROM page "
         f"UNION ALL SELECT 1, s.account_id, CAST(0 AS bigint) "
-        f"FROM ({silenced_accounts_sql()}) s WHERE %(with_silenced)s"
+        f"FROM ({silenced_accounts_sql()}) s WHERE %(with_silenced)s "
+        f"UNION ALL SELECT f.kind, f.tweet_id, CAST(0 AS bigint) "
+        f"FROM ({_flags_sql(user='%(reader)s', among=shown)}) f"
     )
 
 
@@ -451,13 +475,14 @@ HOME_IDS_OLDEST_FIRST = _home_ids("home_ids_oldest_first", newest_first=False)
 
 def _timeline_id_rows(
     reader_id: int, position: int | None, newest_first: bool, limit: int, *, silenced: bool
-) -> tuple[list[tuple[int, int]], set[int] | None]:
+) -> tuple[list[tuple[int, int]], set[int] | None, dict[str, set[int]]]:
     """The first ``limit`` ids of the reader's home timeline after ``position``, in order, each
     with the reader's horizon (0: none): their stored entries (an index-only range scan) merged
     with the tweets and reposts of followed broadcasters that were not fanned out (a partial-index
-    scan over those few authors), each part bounded by the page size. With ``silenced``, the
-    same statement also reads the accounts the page leaves out (``silenced_accounts_sql``),
-    returned second (else None): one round trip."""
+    scan over those few authors), each part bounded by the page size. The same statement also
+    reads, with ``silenced``, the accounts the page leaves out (``silenced_accounts_sql``),
+    returned second (else None), and the reader's flags of those tweets and of the originals of
+    the reposts among them (``viewer_flags``' shape), third: one round trip."""
     using = router.db_for_read(TimelineEntry)
     statement = HOME_IDS_NEWEST_FIRST if newest_first else HOME_IDS_OLDEST_FIRST
     if position is None:
@@ -471,7 +496,8 @@ def _timeline_id_rows(
         at=mute_now(connections[using]),
     )
     ids = sorted(((pk, horizon) for kind, pk, horizon in rows if kind == 0), reverse=newest_first)
-    return ids, ({pk for kind, pk, _ in rows if kind == 1} if silenced else None)
+    silenced_ids = {pk for kind, pk, _ in rows if kind == 1} if silenced else None
+    return ids, silenced_ids, _flag_sets(row for row in rows if row[0] in FLAG_KINDS)
 
 
 # How many times a page reads further when the tweets it read were hidden or left out (blocked,
@@ -497,17 +523,25 @@ def timeline_home_fetch(*, reader: User):
     Stored entries are bounded (TIMELINE_MAX_ENTRIES, see ``timelines_trim``): each id row carries
     the reader's horizon, and a page that reaches below it takes the reader's own tweets and
     their followees' fanned-out ones from the tweets table instead (slower, the same rules).
+
+    The reader's flags of the tweets (liked, reposted, bookmarked) are read with their ids: the
+    page's JSON takes them from ``fetch.flags_of(page)`` rather than ``viewer_flags``.
     """
     silenced = None  # the accounts left out (``_by_silenced``), read with the first ids
+    flags = _flag_sets([])  # the reader's, of the ids read so far and their originals
+    flagged = set()  # those ids
 
     def candidate_ids(position: int | None, newest_first: bool, limit: int) -> list[int]:
         nonlocal silenced
-        rows, silenced_now = _timeline_id_rows(
+        rows, silenced_now, flags_now = _timeline_id_rows(
             reader.pk, position, newest_first, limit, silenced=silenced is None
         )
         if silenced is None:
             silenced = silenced_now
         ids = [pk for pk, _ in rows]
+        for name, marked in flags_now.items():
+            flags[name] |= marked
+        flagged.update(ids)
         below = _below_horizon(rows, position=position, newest_first=newest_first, limit=limit)
         if below is None:
             return ids
@@ -565,6 +599,16 @@ def timeline_home_fetch(*, reader: User):
             page, has_more=more or len(read) > limit, resume=reached if stopped_short else None
         )
 
+    def flags_of(tweets: Iterable[Tweet]) -> dict[str, set[int]]:
+        """``viewer_flags`` of tweets this fetch read: read with their ids, but for those read
+        below the horizon, looked up now."""
+        others = [tweet for tweet in tweets if tweet.pk not in flagged]
+        if not others:
+            return flags
+        more = viewer_flags(user=reader, tweets=others)
+        return {name: flags[name] | more[name] for name in flags}
+
+    fetch.flags_of = flags_of
     return fetch
 
 

@@ -42,17 +42,18 @@ from tweets.serializers import (
 User = get_user_model()
 
 
-def tweet_context(view: GenericAPIView, tweets: list) -> dict:
+def tweet_context(view: GenericAPIView, tweets: list, flags: dict | None = None) -> dict:
     """What ``TweetSerializer`` needs for these tweets: the viewer's likes, reposts and bookmarks,
-    in one query."""
-    flags = selectors.viewer_flags(user=view.request.user, tweets=tweets)
+    in one query unless read with the tweets (``flags``)."""
+    if flags is None:
+        flags = selectors.viewer_flags(user=view.request.user, tweets=tweets)
     return {**view.get_serializer_context(), "flags": flags}
 
 
-def tweet_page_response(view: GenericAPIView, page: list) -> Response:
+def tweet_page_response(view: GenericAPIView, page: list, flags: dict | None = None) -> Response:
     """Serialize a page of tweets with the viewer's likes, reposts and bookmarks looked up in one
-    query."""
-    context = tweet_context(view, page)
+    query, unless read with the tweets (``flags``)."""
+    context = tweet_context(view, page, flags)
     return view.get_paginated_response(TweetSerializer(page, many=True, context=context).data)
 
 
@@ -405,7 +406,7 @@ class HomeTimelineView(GenericAPIView):
     def get(self, request):
         fetch = selectors.timeline_home_fetch(reader=request.user)
         page = self.paginator.paginate_source(fetch, request)
-        return tweet_page_response(self, page)
+        return tweet_page_response(self, page, fetch.flags_of(page))
 
 
 @extend_schema(exclude=True)

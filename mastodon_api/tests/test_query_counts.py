@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 # (1: lists load accounts with their avatars only; none when no account on the page has a header).
 # For statuses: attachments (of reblogged originals too), the viewer's favourites, reblogs and
 # bookmarks, and the authors replied to (1 each; mentions come stored with the tweet). The home
-# timeline: one statement for the page's ids and the reader's blocks and mutes, the tweets with
-# the authors they reply to (``tweets_by_id``).
+# timeline: one statement for the page's ids, the reader's blocks and mutes and the reader's
+# favourites, reblogs and bookmarks of them, and the tweets with the authors they reply to
+# (``tweets_by_id``).
 PINS = {
-    "/api/v1/timelines/home": 6,
+    "/api/v1/timelines/home": 5,
     "/api/v1/timelines/public": 6,
     "/api/v1/accounts/{author}/statuses": 8,
     "/api/v1/accounts/{author}/followers": 4,

@@ -308,8 +308,9 @@ class HomeTimelineView(MastodonView):
     scopes = {"GET": "read:statuses"}
 
     def get(self, request):
-        page, link = paginate(request, selectors.timeline_home_fetch(reader=request.user))
-        return paged(entities.statuses(page, request), link)
+        fetch = selectors.timeline_home_fetch(reader=request.user)
+        page, link = paginate(request, fetch)
+        return paged(entities.statuses(page, request, flags=fetch.flags_of(page)), link)
 
 
 class PublicTimelineView(MastodonView):

@@ -47,9 +47,9 @@ def busy_world(settings):
 
 LIST_QUERIES = {
     # path template: queries for a page (auth user lookup included where logged in)
-    # One statement for the page's ids and the reader's blocks and mutes, the tweets, their
-    # media, the viewer's flags.
-    f"{API}/timelines/home": 5,
+    # One statement for the page's ids, the reader's blocks and mutes and the reader's flags of
+    # them, the tweets, their media.
+    f"{API}/timelines/home": 4,
     f"{API}/tweets": 4,
     "/api/minitter/v1/tweets/{parent}/replies": 5,
     "/api/minitter/v1/tweets/{parent}/likes": 3,

@@ -117,3 +117,26 @@ def test_timelines_are_trimmed_by_a_periodic_job(settings):
     settings.TIMELINE_MAX_ENTRIES = 2
     assert tasks.timelines_trim.delay().get() == 1
     assert len(entry_ids(reader)) == 2
+
+
+def test_flags_are_right_on_both_sides_of_the_horizon(auth_client, settings):
+    """Flags come with the ids above the horizon and are looked up for the tweets below it."""
+    reader, friend = UserFactory.create_batch(2)
+    follow(reader, friend)
+    tweets = [TweetFactory(author=friend) for _ in range(6)]
+    original = TweetFactory(author=UserFactory())
+    repost(friend, original)
+    for tweet in tweets[::2]:
+        services.like_create(user=reader, tweet=tweet)
+    services.bookmark_create(user=reader, tweet=original)
+    settings.TIMELINE_MAX_ENTRIES = 3
+    call_command("trim_timelines", verbosity=0)
+    client, url, shown = auth_client(reader), f"{HOME}?limit=2", {}
+    while url:
+        body = client.get(url).json()
+        shown.update({item["id"]: item for item in body["results"]})
+        url = body["next"]
+    liked = {tweet_id for tweet_id, item in shown.items() if item["liked"]}
+    assert liked == {str(tweet.pk) for tweet in tweets[::2]}
+    [shared] = [item for item in shown.values() if item["repost_of"]]
+    assert shared["repost_of"]["bookmarked"] and not shared["bookmarked"]
