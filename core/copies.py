@@ -36,12 +36,12 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
 
 from core import stamps
 from core.cache import bytes_get_many, bytes_set_many
+from core.db import in_own_transaction
 from core.replicas import primary_reads
 
 # Reading a page's copies and stamps takes about a millisecond; a cache slower than this is left
@@ -49,14 +49,8 @@ from core.replicas import primary_reads
 SLOW_SECONDS = 0.25
 
 
-def _in_own_transaction() -> bool:
-    """Whether the caller has a transaction open (a test's own wrapping one does not count)."""
-    blocks = connections[DEFAULT_DB_ALIAS].atomic_blocks
-    return any(not getattr(block, "_from_testcase", False) for block in blocks)
-
-
 def _usable() -> bool:
-    return stamps.enabled() and stamps.available() and not _in_own_transaction()
+    return stamps.enabled() and stamps.available() and not in_own_transaction()
 
 
 def rows_shown(instance: Model) -> list[str]:

@@ -14,6 +14,7 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 
 _override = threading.local()
 
@@ -57,3 +58,10 @@ def wait_with_deadline(conn) -> None:
         events = select.POLLIN if state == extensions.POLL_READ else select.POLLOUT
         poller.register(conn.fileno(), events)
         poller.poll(None if remaining is None else max(remaining * 1000, 1))
+
+
+def in_own_transaction(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether the caller has a transaction open on ``using`` (a test's own wrapping one does not
+    count)."""
+    blocks = connections[using].atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)

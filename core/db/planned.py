@@ -19,10 +19,14 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from functools import cached_property
 
-from django.db import ProgrammingError, connections
+from django.db import ProgrammingError, connections, transaction
+
+from core.db import in_own_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ _NAMED = re.compile(r"%\((\w+)\)s")
 UNDEFINED_FUNCTION = "42883"  # PostgreSQL's SQLSTATE
 
 _statements: list["PlannedStatement"] = []
+REPORT_SECONDS = 60
+_reported: dict[str, float] = {}  # missing functions, by when this process last said so
 
 
 class PlannedStatement:
@@ -87,18 +93,27 @@ class PlannedStatement:
             return self._run(connection, self.statement(connection.vendor), values)
         arguments = ", ".join(["%s"] * len(self.params))
         call = f"SELECT * FROM {self.function_name}({arguments})"
+        # In a transaction of the caller's, a savepoint keeps a failed call from ending it.
+        guard = transaction.atomic(using) if in_own_transaction(using) else nullcontext()
         try:
-            return self._run(connection, call, [values[name] for name in self.params])
+            with guard:
+                return self._run(connection, call, [values[name] for name in self.params])
         except ProgrammingError as error:
-            # Outside a transaction the failed call left nothing to roll back.
-            missing = getattr(error.__cause__, "pgcode", None) == UNDEFINED_FUNCTION
-            if not missing or connection.in_atomic_block:
+            if getattr(error.__cause__, "pgcode", None) != UNDEFINED_FUNCTION:
                 raise
-        logger.error(
-            "the function %s is missing (run `manage.py migrate`): its statement runs as written",
-            self.function_name,
-        )
+        self._report_missing()
         return self._run(connection, self.statement(connection.vendor), values)
+
+    def _report_missing(self) -> None:
+        """Log the missing function, at most once a minute per process."""
+        now = time.monotonic()
+        if now - _reported.get(self.function_name, -REPORT_SECONDS) >= REPORT_SECONDS:
+            _reported[self.function_name] = now
+            logger.error(
+                "the function %s is missing (run `manage.py migrate`): its statement runs as "
+                "written",
+                self.function_name,
+            )
 
     @staticmethod
     def _run(connection, sql: str, params) -> list[tuple]:

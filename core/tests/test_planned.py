@@ -1,9 +1,11 @@
 """Statements PostgreSQL plans once per connection (core/db/planned.py): the same text runs as a
 PL/pgSQL function on PostgreSQL and as it is elsewhere."""
 
+from contextlib import nullcontext
+
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.utils import ProgrammingError
+from django.test.utils import CaptureQueriesContext
 
 from core.db import planned
 from core.db.planned import PlannedStatement
@@ -45,14 +47,22 @@ def test_named_parameters_are_given_their_values_in_any_order():
 @on_postgresql
 def test_on_postgresql_the_statement_is_a_function_made_by_install():
     statement = sums(SUMS.format(rows=ROWS) + " WHERE n <= %(count)s")
-    with pytest.raises(ProgrammingError, match="does not exist"), transaction.atomic():
-        statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=1, count=1)
+
+    def sources() -> list[str]:
+        with connection.cursor() as cursor:
+            found = "SELECT prosrc FROM pg_proc WHERE proname = %s"
+            cursor.execute(found, [statement.function_name])
+            return [source for (source,) in cursor.fetchall()]
+
+    assert sources() == []
     statement.install(DEFAULT_DB_ALIAS)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [statement.function_name])
-        [(source,)] = cursor.fetchall()
+    [source] = sources()
     assert "RETURN QUERY SELECT CAST($1 + $2 * n AS bigint)" in source
-    assert statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=1, count=1) == [(2,)]
+    with CaptureQueriesContext(connection) as queries:
+        assert statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=1, count=1) == [(2,)]
+    assert [query["sql"] for query in queries.captured_queries] == [
+        f"SELECT * FROM {statement.function_name}(1, 1, 1)"
+    ]
 
 
 def test_a_changed_statement_is_another_function():
@@ -66,9 +76,17 @@ def test_a_changed_statement_is_another_function():
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_a_missing_function_runs_the_statement_as_written_and_says_so(caplog):
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["alone", "in a transaction"])
+def test_a_missing_function_runs_the_statement_as_written_and_says_so(
+    caplog, monkeypatch, in_transaction
+):
     """``migrate`` not run after a deploy, or a database restored from before it: slower, not
-    down."""
+    down; said once a minute, not on every call."""
+    monkeypatch.setattr(planned, "_reported", {})
     statement = sums(SUMS.format(rows=ROWS) + " WHERE n = %(count)s")
-    assert statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=2, count=3) == [(7,)]
-    assert f"the function {statement.function_name} is missing" in caplog.text
+    with transaction.atomic() if in_transaction else nullcontext():
+        for _ in range(2):
+            assert statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=2, count=3) == [(7,)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the transaction goes on
+    assert caplog.text.count(f"the function {statement.function_name} is missing") == 1
