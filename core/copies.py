@@ -237,11 +237,11 @@ class Copies:
             copy_keys = [self._key(pk) for pk in ask_copies]
             rows_keys = [self._rows_key(pk) for pk in ask_rows]
             values = bytes_get_many([*copy_keys, *rows_keys, *ask_stamps])
+            stamps_from = len(copy_keys) + len(rows_keys)
             copies = _decoded(ask_copies, values[: len(copy_keys)], _is_copy)
-            learnt = _decoded(ask_rows, values[len(copy_keys) : -len(ask_stamps) or None], _is_rows)
-            if ask_stamps:
-                found = dict(zip(ask_stamps, values[-len(ask_stamps) :], strict=True))
-                now.update(stamps.completed(found))
+            learnt = _decoded(ask_rows, values[len(copy_keys) : stamps_from], _is_rows)
+            found = dict(zip(ask_stamps, values[stamps_from:], strict=True))
+            now.update(stamps.completed(found))
             kept.update(copies)
             if self.rows_known is None:
                 rows.update({pk: copy[0] for pk, copy in copies.items()})

@@ -271,20 +271,15 @@ def viewer_flags(*, user: User, tweets: Iterable[Tweet]) -> dict[str, set[int]]:
     """Which of these tweets (and the originals of those that are reposts) the user has liked,
     reposted and bookmarked, as ``{"liked": ids, "reposted": ids, "bookmarked": ids}``: one query
     for a whole page."""
-    ids = _shown_ids(tweets)
-    if not user.is_authenticated or not ids:
-        return _flag_sets([])
-    return _flag_sets(VIEWER_FLAGS.fetchall(router.db_for_read(Like), user=user.pk, ids=ids))
-
-
-def _shown_ids(tweets: Iterable[Tweet]) -> list[int]:
-    """The ids of these tweets and of the originals of those that are reposts."""
     ids = set()
     for tweet in tweets:
         ids.add(tweet.pk)
         if tweet.repost_of_id:
             ids.add(tweet.repost_of_id)
-    return sorted(ids)
+    if not user.is_authenticated or not ids:
+        return _flag_sets([])
+    rows = VIEWER_FLAGS.fetchall(router.db_for_read(Like), user=user.pk, ids=sorted(ids))
+    return _flag_sets(rows)
 
 
 def followers_of(*, user: User, viewer) -> QuerySet:
