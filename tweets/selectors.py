@@ -226,7 +226,8 @@ def tweet_likes(*, tweet: Tweet, viewer) -> QuerySet:
     ).select_related("user__avatar")
 
 
-# The kinds of rows ``_flags_sql`` gives, by the name of the flag each one sets.
+# The kinds of rows ``_flags_sql`` gives, by the name of the flag each one sets; from 2, after the
+# home timeline statement's own kinds (0: an id, 1: an account left out), which it reads with.
 FLAG_KINDS = {2: "liked", 3: "reposted", 4: "bookmarked"}
 
 
@@ -422,11 +423,6 @@ def _home_ids_statement(vendor: str, *, newest_first: bool) -> str:
         by_followed_broadcaster = f"t.author_id = ANY(ARRAY({followed_broadcasters}))"
     else:
         by_followed_broadcaster = f"t.author_id IN ({followed_broadcasters})"
-    # The reader's flags of the page's tweets and of the originals of its reposts.
-    shown = (
-        f"IN (SELECT tweet_id FROM page UNION ALL SELECT r.repost_of_id FROM {tweets} r "
-        f"WHERE r.id IN (SELECT tweet_id FROM page) AND r.repost_of_id IS NOT NULL)"
-    )
     return (
         f"WITH page AS (SELECT 0 AS kind, ids.tweet_id, COALESCE((SELECT h.tweet_id "
         f"FROM {horizons} h WHERE h.owner_id = %(reader)s), 0) AS horizon FROM ("
@@ -436,12 +432,15 @@ def _home_ids_statement(vendor: str, *, newest_first: bool) -> str:
         f"UNION ALL SELECT id FROM (SELECT t.id FROM {tweets} t WHERE NOT t.fanned_out "
         f"AND t.id {after} %(after)s AND {by_followed_broadcaster} "
         f"ORDER BY t.id {order} LIMIT %(page_size)s) merged"
-        f") ids ORDER BY ids.tweet_id {order} LIMIT %(page_size)s) "
+        f") ids ORDER BY ids.tweet_id {order} LIMIT %(page_size)s), "
+        # The page's tweets and the originals of its reposts: what the reader's flags are of.
+        f"shown AS (SELECT tweet_id FROM page UNION ALL SELECT r.repost_of_id FROM {tweets} r "
+        f"WHERE r.id IN (SELECT tweet_id FROM page) AND r.repost_of_id IS NOT NULL) "
         f"SELECT kind, tweet_id, horizon FROM page "
         f"UNION ALL SELECT 1, s.account_id, CAST(0 AS bigint) "
         f"FROM ({silenced_accounts_sql()}) s WHERE %(with_silenced)s "
         f"UNION ALL SELECT f.kind, f.tweet_id, CAST(0 AS bigint) "
-        f"FROM ({_flags_sql(user='%(reader)s', among=shown)}) f"
+        f"FROM ({_flags_sql(user='%(reader)s', among='IN (SELECT tweet_id FROM shown)')}) f"
     )
 
 

@@ -36,6 +36,7 @@ UNDEFINED_FUNCTION = "42883"  # PostgreSQL's SQLSTATE
 _statements: list["PlannedStatement"] = []
 REPORT_SECONDS = 60
 _reported: dict[str, float] = {}  # missing functions, by when this process last said so
+_found: set[str] = set()  # functions this process has called
 
 
 class PlannedStatement:
@@ -93,14 +94,18 @@ class PlannedStatement:
             return self._run(connection, self.statement(connection.vendor), values)
         arguments = ", ".join(["%s"] * len(self.params))
         call = f"SELECT * FROM {self.function_name}({arguments})"
-        # In a transaction of the caller's, a savepoint keeps a failed call from ending it.
-        guard = transaction.atomic(using) if in_own_transaction(using) else nullcontext()
+        # In a transaction of the caller's, a savepoint keeps a failed call from ending it, until
+        # a call has found the function (``migrate`` adds functions and never drops one).
+        unsure = self.function_name not in _found and in_own_transaction(using)
         try:
-            with guard:
-                return self._run(connection, call, [values[name] for name in self.params])
+            with transaction.atomic(using) if unsure else nullcontext():
+                rows = self._run(connection, call, [values[name] for name in self.params])
         except ProgrammingError as error:
             if getattr(error.__cause__, "pgcode", None) != UNDEFINED_FUNCTION:
                 raise
+        else:
+            _found.add(self.function_name)
+            return rows
         self._report_missing()
         return self._run(connection, self.statement(connection.vendor), values)
 

@@ -90,3 +90,18 @@ def test_a_missing_function_runs_the_statement_as_written_and_says_so(
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")  # the transaction goes on
     assert caplog.text.count(f"the function {statement.function_name} is missing") == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_only_calls_before_the_function_was_found_take_a_savepoint(monkeypatch):
+    monkeypatch.setattr(planned, "_found", set())
+    statement = sums(SUMS.format(rows=ROWS) + " WHERE n = 1 AND %(count)s = %(count)s")
+    statement.install(DEFAULT_DB_ALIAS)
+    calls = []
+    with transaction.atomic():
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                statement.fetchall(DEFAULT_DB_ALIAS, first=1, second=1, count=1)
+            calls.append([query["sql"].split()[0] for query in queries.captured_queries])
+    assert calls == [["SAVEPOINT", "SELECT", "RELEASE"], ["SELECT"]]

@@ -13,6 +13,7 @@ from core.pagination import encode_cursor
 from core.testing import API
 from tweets import selectors, services
 from tweets.models import TimelineEntry, TimelineHorizon, Tweet
+from tweets.selectors import HOME_IDS_NEWEST_FIRST, HOME_IDS_OLDEST_FIRST, VIEWER_FLAGS
 from tweets.tests.factories import TweetFactory, follow, timeline_with_muted_run
 
 pytestmark = pytest.mark.django_db
@@ -306,13 +307,26 @@ def test_a_page_reads_its_ids_and_the_readers_flags_in_one_statement(auth_client
         page = auth_client(user).get(HOME, params).json()["results"]
     assert [(item["id"], item["liked"]) for item in page] == [(str(tweet.pk), True)]
     statements = [query["sql"] for query in queries.captured_queries]
-    assert not any(sql.startswith("SELECT 2 AS kind") for sql in statements)  # viewer_flags'
+    flags_read = [
+        sql for sql in statements if "tweets_like" in sql or VIEWER_FLAGS.function_name in sql
+    ]
     if connection.vendor == "postgresql":
-        direction = "oldest_first" if params else "newest_first"
-        name = getattr(selectors, f"HOME_IDS_{direction.upper()}").function_name
-        assert name.startswith(f"minitter_home_ids_{direction}_")
-        assert any(f"FROM {name}(" in sql for sql in statements)
-        assert not any(selectors.VIEWER_FLAGS.function_name in sql for sql in statements)
+        home = HOME_IDS_OLDEST_FIRST if params else HOME_IDS_NEWEST_FIRST
+        assert any(f"FROM {home.function_name}(" in sql for sql in statements)
+        assert flags_read == []  # the function reads them
+    else:
+        assert [sql.split()[:2] for sql in flags_read] == [["WITH", "page"]]
+
+
+def test_the_readers_own_repost_is_flagged_on_both_home_timelines(auth_client):
+    reader, friend = UserFactory.create_batch(2)
+    follow(reader, friend)
+    tweet = TweetFactory(author=friend)
+    services.repost_create(user=reader, tweet=tweet)
+    [shown] = auth_client(reader).get(HOME).json()["results"]  # the original, shown once
+    assert (shown["id"], shown["reposted"]) == (str(tweet.pk), True)
+    [status] = auth_client(reader).get("/api/v1/timelines/home").json()
+    assert (status["id"], status["reblogged"]) == (str(tweet.pk), True)
 
 
 def test_migrate_makes_the_functions_of_the_timeline_and_flag_statements():
