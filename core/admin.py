@@ -21,8 +21,9 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from core.fields import parse_id
+
 COUNT_LIMIT = 10_000
-MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds
 
 
 class LargeTablePaginator(Paginator):
@@ -73,8 +74,8 @@ class IndexedSearchAdmin(admin.ModelAdmin):
         for lookup in self.search_lookups:
             if lookup.endswith("__lower"):
                 value = term.lower()
-            elif term.isascii() and term.isdigit() and len(term) <= 19 and int(term) <= MAX_ID:
-                value = int(term)
+            elif (number := parse_id(term)) is not None:
+                value = number
             else:
                 continue
             branches.append(self.model._default_manager.filter(**{lookup: value}).values("pk"))

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.fields import MAX_ID
 from core.ids import id_floor
 from core.ranges import pk_ranges
 from core.tasks import enqueue, send
@@ -300,8 +301,6 @@ def _timelines_trim_range(cursor, low: int, high: int) -> int:
 
 
 TRIM_BATCH_OWNERS = 200
-# The upper bound of the last range of owners: past every id (ids are 64-bit).
-_PAST_EVERY_OWNER = 2**63 - 1
 
 
 def timelines_trim(*, progress=None) -> int:
@@ -314,7 +313,7 @@ def timelines_trim(*, progress=None) -> int:
     total = owners.count()
     deleted = done = 0
     for first, last in pk_ranges(owners, TRIM_BATCH_OWNERS):
-        high = _PAST_EVERY_OWNER if last is None else last + 1
+        high = MAX_ID if last is None else last + 1  # the last range: up to every id
         with transaction.atomic(), connection.cursor() as cursor:
             deleted += _timelines_trim_range(cursor, first, high)
         done = min(total, done + TRIM_BATCH_OWNERS)
