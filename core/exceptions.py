@@ -103,6 +103,20 @@ def as_write_conflict(exc: BaseException) -> WriteConflict | None:
     return WriteConflict()
 
 
+def as_database_unavailable(exc: BaseException) -> DatabaseUnavailable:
+    """A ``DatabaseUnavailable`` (503) for a ``DATABASE_ERRORS`` exception, logged in one line with
+    its SQLSTATE: a refused connection, a deadline passed, a lock not obtained in time and a
+    deadlock all answer the same 503, and only the log tells them apart."""
+    cause = exc.__cause__ or exc
+    message = str(exc).strip().splitlines()
+    logger.warning(
+        "database unavailable, answered 503: [%s] %s",
+        getattr(cause, "pgcode", None) or type(cause).__name__,
+        message[0] if message else "",
+    )
+    return DatabaseUnavailable()
+
+
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
     """The one error shape."""
     body = {"code": code, "detail": detail}
@@ -170,7 +184,7 @@ def to_api_exception(exc):
     if conflict := as_write_conflict(exc):
         return conflict
     if isinstance(exc, DATABASE_ERRORS):
-        exc = DatabaseUnavailable()
+        exc = as_database_unavailable(exc)
     if isinstance(exc, DependencyUnavailable):
         return ServiceUnavailable(detail=exc.detail, code=exc.code)
     if isinstance(exc, Http404):
@@ -206,7 +220,8 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
-    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):  # outside DRF views (admin, middleware)
+    if isinstance(exc := sys.exc_info()[1], DATABASE_ERRORS):  # outside DRF views (admin, ...)
+        as_database_unavailable(exc)
         return error_response(
             DatabaseUnavailable.code,
             DatabaseUnavailable.detail,

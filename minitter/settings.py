@@ -152,6 +152,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 3)
 DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 2000)
+# How often a busy server checks that the client of a statement is still there: the work (and
+# the locks) of a request given up on, or of a process killed, end within this time instead of
+# at the statement or lock timeout (PostgreSQL's client_connection_check_interval).
+DB_CLIENT_CHECK_MS = env_int("DB_CLIENT_CHECK_MS", 1000)
 
 
 def database(url: str) -> dict:
@@ -170,7 +174,8 @@ def database(url: str) -> dict:
             connect_timeout=DB_CONNECT_TIMEOUT,
             options=(
                 f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} "
-                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
+                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} "
+                f"-c client_connection_check_interval={DB_CLIENT_CHECK_MS}"
             ),
         )
         # Behind pgbouncer in transaction mode a cursor cannot outlive its transaction.

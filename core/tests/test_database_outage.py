@@ -1,6 +1,7 @@
 """A database that is down or does not answer: a 503 JSON error with Retry-After (never a 500),
 and every wait on PostgreSQL bounded by settings."""
 
+import time
 from unittest import mock
 
 import pytest
@@ -29,7 +30,7 @@ def database_down():
     ("method", "path"),
     [("get", f"{API}/tweets"), ("post", f"{API}/auth/token"), ("post", "/admin/login/")],
 )
-def test_database_down_is_a_503_with_retry_after(database_down, method, path):
+def test_database_down_is_a_503_with_retry_after(database_down, method, path, caplog):
     client = Client(raise_request_exception=False)
     response = getattr(client, method)(
         path, {"username": "someone", "password": "a-long-passphrase"}
@@ -38,6 +39,11 @@ def test_database_down_is_a_503_with_retry_after(database_down, method, path):
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "database_unavailable"
     assert int(response["Retry-After"]) > 0
+    # The log says why (the answer is the same for every database error).
+    assert any(
+        record.name == "core.exceptions" and "connection refused" in record.getMessage()
+        for record in caplog.records
+    )
 
 
 def test_readiness_names_the_database_when_it_is_down(database_down):
@@ -56,14 +62,56 @@ postgres_only = pytest.mark.skipif(
     settings.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
     reason="pgbouncer drops the options startup parameter: there they are set on the role",
 )
-def test_statement_and_lock_timeouts_come_from_settings():
+def test_statement_lock_and_client_check_times_come_from_settings():
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+            "current_setting('client_connection_check_interval')"
         )
-        statement, lock = cursor.fetchone()
+        statement, lock, check = cursor.fetchone()
     assert statement == f"{settings.DB_STATEMENT_TIMEOUT_MS}ms".replace("000ms", "s")
     assert lock == f"{settings.DB_LOCK_TIMEOUT_MS}ms".replace("000ms", "s")
+    assert check == f"{settings.DB_CLIENT_CHECK_MS}ms".replace("000ms", "s")
+
+
+@postgres_only
+@pytest.mark.skipif(
+    settings.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
+    reason="behind pgbouncer the server's client is pgbouncer, which stays connected",
+)
+def test_a_statement_given_up_on_stops_on_the_server_and_lets_its_locks_go():
+    """A request's deadline closes its connection; the server notices within
+    ``DB_CLIENT_CHECK_MS`` and ends that statement's work, rather than keeping its locks until
+    the statement or lock timeout (here: none) ends it."""
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
+    waiter = connections.create_connection(DEFAULT_DB_ALIAS)
+    watcher = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(424242)")
+        with waiter.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+            cursor.execute("SET statement_timeout = 0")
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        # The waiter waits for the lock without end; its deadline gives up on it after 0.2 s.
+        with deadline(0.2), pytest.raises(OperationalError), waiter.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(424242)")
+
+        def waiter_backend_gone() -> bool:
+            with watcher.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+                return cursor.fetchone()[0] == 0
+
+        limit = time.monotonic() + settings.DB_CLIENT_CHECK_MS / 1000 + 10
+        while not waiter_backend_gone() and time.monotonic() < limit:
+            time.sleep(0.05)
+        assert waiter_backend_gone()
+    finally:
+        holder.rollback()
+        for other in (holder, waiter, watcher):
+            other.close()
 
 
 @postgres_only

@@ -34,6 +34,8 @@ def test_pgbouncer_accepts_the_apps_connections_and_the_role_carries_their_timeo
     role_settings = service("postgres-timeouts")
     assert "SET statement_timeout = '${DB_STATEMENT_TIMEOUT_MS:-5000}ms'" in role_settings
     assert "SET lock_timeout = '${DB_LOCK_TIMEOUT_MS:-2000}ms'" in role_settings
+    check = "SET client_connection_check_interval = '${DB_CLIENT_CHECK_MS:-1000}ms'"
+    assert check in role_settings
     setup = service("migrate")
     assert "postgres-timeouts:" in setup
     # Migrations connect directly, where the connection's own (unbounded) timeout applies.

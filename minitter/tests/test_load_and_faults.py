@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,8 @@ class Outcome:
     finished: float
     status: int  # 0: no answer (the client gave up)
     retry_after: bool = False
+    code: str = ""  # the error's code: the app's, or nginx's own when no instance answered
+    request_id: str = ""  # sent by the client: the instances log it
 
 
 @dataclass
@@ -81,12 +84,20 @@ class Client:
         self.username = None
 
     def call(self, kind: str, method: str, path: str, **kwargs):
+        request_id = uuid.uuid4().hex
+        headers = {"X-Request-ID": request_id}
         started = time.monotonic()
         try:
-            response = self.http.request(method, f"{self.base}{API}{path}", timeout=20, **kwargs)
+            response = self.http.request(
+                method, f"{self.base}{API}{path}", timeout=20, headers=headers, **kwargs
+            )
         except requests.RequestException:
-            self.record(Outcome(kind, started, time.monotonic(), 0))
+            self.record(Outcome(kind, started, time.monotonic(), 0, request_id=request_id))
             return None
+        code = ""
+        if response.status_code >= 400:
+            with suppress(ValueError, AttributeError):
+                code = response.json().get("code", "")
         self.record(
             Outcome(
                 kind,
@@ -94,6 +105,8 @@ class Client:
                 time.monotonic(),
                 response.status_code,
                 "Retry-After" in response.headers,
+                code,
+                request_id,
             )
         )
         return response
@@ -347,7 +360,7 @@ def test_load_with_faults_gives_no_5xx_but_fast_503s(loaded):
             continue
         unexpected.append(outcome)
     report(run, stack)
-    assert not unexpected, Counter((o.kind, o.status) for o in unexpected)
+    assert not unexpected, explain(unexpected, faults, stack)
     assert len(outcomes) > CLIENTS * 4  # every client kept working
     # The rest works while the store is down.
     reads = [o for o in outcomes if o.kind == "timeline" and during(o, store_fault)]
@@ -424,6 +437,24 @@ def test_no_timeline_shows_a_tweet_twice(loaded):
             seen += [int(tweet["id"]) for tweet in page["results"]]
             url = page["next"]
         assert len(seen) == len(set(seen)), client.username
+
+
+def explain(unexpected: list[Outcome], faults: dict, stack: Stack) -> str:
+    """What a failure needs to be understood: each unexpected answer, when it came relative to
+    the faults, and what the instances logged for it (nothing: nginx answered alone)."""
+    logged = [line for index in (0, 1) for line in stack.log_lines(index)]
+    lines = [str(Counter((o.kind, o.status) for o in unexpected))]
+    for outcome in unexpected[:10]:
+        after = ", ".join(
+            f"{outcome.started - end:+.2f} s after {name} ended"
+            for name, (_, end) in faults.items()
+        )
+        lines.append(
+            f"{outcome.kind} {outcome.status} {outcome.code!r} in "
+            f"{outcome.finished - outcome.started:.2f} s, sent {after}"
+        )
+        lines += [f"    {line}" for line in logged if line.get("request_id") == outcome.request_id]
+    return "\n".join(lines)
 
 
 def report(run, stack: Stack):
