@@ -23,6 +23,7 @@ from accounts.metrics import SIGNUPS
 from accounts.models import AccountSearchDocument
 from accounts.signals import account_active_changed
 from core import stamps
+from core.db.retries import deadlock_retried
 from core.search import search_document
 from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete, media_discard
@@ -248,6 +249,7 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     refresh_tokens_revoke_all(user=user)
 
 
+@deadlock_retried
 @transaction.atomic
 def user_deactivate(*, user: User, password: str) -> None:
     """Deactivate the account (the row stays, so the username stays taken) and revoke its tokens."""
@@ -256,6 +258,7 @@ def user_deactivate(*, user: User, password: str) -> None:
     refresh_tokens_revoke_all(user=user)
 
 
+@deadlock_retried
 @transaction.atomic
 def user_set_active(*, user: User, active: bool) -> bool:
     """Deactivate or reactivate an account; returns False when it already was in that state.

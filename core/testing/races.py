@@ -2,6 +2,7 @@
 connection (PostgreSQL, ``django_db(transaction=True)``), and the checks that follow them."""
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -51,3 +52,54 @@ def lift_rate_limits(settings) -> None:
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in rates},
     }
+
+
+def pause_in(monkeypatch, module, name: str, *, before: bool = False):
+    """Make ``module.name`` stop (before the real call, or after it) until the test lets it go
+    on: returns (``paused``, set when it stops; ``resume``, to set to let it go on)."""
+    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
+
+    def pausing(*args, **kwargs):
+        if before:
+            paused.set()
+            resume.wait(10)
+        result = real(*args, **kwargs)
+        if not before:
+            paused.set()
+            resume.wait(10)
+        return result
+
+    monkeypatch.setattr(module, name, pausing)
+    return paused, resume
+
+
+def run_while_held(held, other, paused, resume, *, during=lambda: None) -> list[Exception]:
+    """Run ``held`` in a thread until it stops (``paused``), then ``other`` in another, give that
+    half a second to reach the rows ``held`` locks (``during`` checks that moment), and let
+    ``held`` go on. Returns what either raised (a deadlock aborts one of the two)."""
+    failures = []
+
+    def run(call):
+        def body():
+            try:
+                call()
+            except Exception as exc:
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        return body
+
+    threads = [threading.Thread(target=run(call)) for call in (held, other)]
+    threads[0].start()
+    try:
+        assert paused.wait(10)
+        threads[1].start()
+        time.sleep(0.5)
+        during()
+    finally:
+        resume.set()
+        for thread in threads:
+            if thread.ident is not None:
+                thread.join(30)
+    return failures

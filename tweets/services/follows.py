@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from core import stamps
+from core.db.retries import deadlock_retried
 from tweets.metrics import FOLLOWS
 from tweets.models import Follow, Notification, TimelineEntry, Tweet
 from tweets.services.blocks import block_check, users_lock
@@ -19,6 +20,7 @@ from tweets.services.timelines import timeline_backfill
 User = get_user_model()
 
 
+@deadlock_retried
 def follow_create(*, follower: User, followee: User) -> bool:
     """Follow someone; their recent tweets enter the follower's timeline and they are notified.
     Idempotent. Refused (403) while either has blocked the other."""
@@ -41,6 +43,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
     return True
 
 
+@deadlock_retried
 @transaction.atomic
 def follow_delete(*, follower: User, followee: User) -> bool:
     """Unfollow; their tweets leave the follower's timeline, the follow's notification goes.

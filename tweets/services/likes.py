@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
 from core import stamps
+from core.db.retries import deadlock_retried
 from tweets.metrics import LIKES
 from tweets.models import Like, Notification, Tweet
 from tweets.services.blocks import block_check
@@ -22,6 +23,7 @@ from tweets.services.notifications import notification_add, notification_remove
 User = get_user_model()
 
 
+@deadlock_retried
 def like_create(*, user: User, tweet: Tweet) -> bool:
     """Like a tweet and notify its author. Idempotent: returns False when it was already liked;
     ``Http404`` when the tweet was deleted meanwhile. Refused (403) while the author and the user
@@ -44,6 +46,7 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
     return True
 
 
+@deadlock_retried
 @transaction.atomic
 def like_delete(*, user: User, tweet: Tweet) -> bool:
     """Take a like back, and its notification. Idempotent: returns False when there was none.

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.services import user_set_suspended
 from core import stamps
+from core.db.retries import deadlock_retried
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.services.audit import moderation_record
 from tweets.services.counters import recount_around, recount_replies, recount_reposts
@@ -102,6 +103,7 @@ def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> 
     tweet_delete(tweet=tweet, actor=moderator, reason=reason)
 
 
+@deadlock_retried
 @transaction.atomic
 def account_set_suspended(*, account: User, suspended: bool, moderator: User, reason: str) -> bool:
     """Suspend an account (no logins, tokens refused at once, tweets hidden) or restore it;

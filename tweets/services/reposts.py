@@ -12,6 +12,7 @@ from django.db.models import Exists, F
 
 from accounts.models import active_account_q
 from core import stamps
+from core.db.retries import deadlock_retried
 from core.ids import id_datetime
 from tweets.metrics import REPOSTS
 from tweets.models import Notification, Tweet
@@ -27,6 +28,7 @@ def _original_of(tweet: Tweet) -> int:
     return tweet.repost_of_id or tweet.pk
 
 
+@deadlock_retried
 def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
     """Repost a tweet (one's own too) into the reposter's and their followers' timelines.
     Idempotent: returns the repost and whether it was created now. Raises ``Tweet.DoesNotExist``
@@ -70,6 +72,7 @@ def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
     return repost, True
 
 
+@deadlock_retried
 @transaction.atomic
 def repost_delete(*, user: User, tweet: Tweet) -> bool:
     """Take a repost back: it leaves every timeline. Idempotent: returns False when there was

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import active_account_q
 from accounts.services import AccountUnusable
 from core import stamps
+from core.db.retries import deadlock_retried
 from core.ids import id_datetime
 from core.text import has_visible_text
 from media.models import MediaFile
@@ -45,6 +46,7 @@ def tweet_text_clean(text: str) -> str:
     return text
 
 
+@deadlock_retried
 @transaction.atomic
 def tweet_create(
     *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()

@@ -3,7 +3,6 @@ follow survives a block, no like, repost or mention lands after one, and every c
 its rows."""
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,6 +10,7 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
+from core.testing.races import pause_in, run_while_held
 from tweets import services
 from tweets.models import Block, Follow, Like, Mention, Tweet
 from tweets.services import entities, likes, reposts
@@ -91,57 +91,6 @@ def test_likes_and_reposts_racing_a_block_keep_counters_equal_to_rows():
         assert tweet.like_count == Like.objects.filter(tweet=tweet).count()
         assert tweet.repost_count == Tweet.objects.filter(repost_of=tweet).count()
     assert set(services.counters_recount(dry_run=True).values()) == {0}
-
-
-def pause_in(monkeypatch, module, name: str, *, before: bool = False):
-    """Make ``module.name`` stop (before the real call, or after it) until the test lets it go
-    on: returns (``paused``, set when it stops; ``resume``, to set to let it go on)."""
-    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
-
-    def pausing(*args, **kwargs):
-        if before:
-            paused.set()
-            resume.wait(10)
-        result = real(*args, **kwargs)
-        if not before:
-            paused.set()
-            resume.wait(10)
-        return result
-
-    monkeypatch.setattr(module, name, pausing)
-    return paused, resume
-
-
-def run_while_held(held, other, paused, resume, *, during=lambda: None) -> list[Exception]:
-    """Run ``held`` in a thread until it stops (``paused``), then ``other`` in another, give that
-    half a second to reach the rows ``held`` locks (``during`` checks that moment), and let
-    ``held`` go on. Returns what either raised (a deadlock aborts one of the two)."""
-    failures = []
-
-    def run(call):
-        def body():
-            try:
-                call()
-            except Exception as exc:
-                failures.append(exc)
-            finally:
-                connection.close()
-
-        return body
-
-    threads = [threading.Thread(target=run(call)) for call in (held, other)]
-    threads[0].start()
-    try:
-        assert paused.wait(10)
-        threads[1].start()
-        time.sleep(0.5)
-        during()
-    finally:
-        resume.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join(30)
-    return failures
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,72 @@
+"""Writes that PostgreSQL aborts to break a deadlock are run again (``core.db.retries``).
+
+Suspending or deactivating an account changes its row and then recounts the tweets it answered,
+liked or reposted; a reply, like or repost by that account locks the tweet first and then the
+account. Held between the two, each waits for the other, and PostgreSQL aborts one. Both writes
+must still get their own answer: the suspension done, the interaction made (before it) or
+refused as by a suspended account (after it), never a database error (a 503)."""
+
+import pytest
+from prometheus_client import REGISTRY
+
+from accounts.services import AccountUnusable, user_set_active
+from accounts.tests.factories import UserFactory
+from core.testing import on_postgresql
+from core.testing.races import pause_in, run_while_held
+from tweets import services
+from tweets.services import likes, reposts
+from tweets.services import tweets as tweet_services
+from tweets.tests.factories import TweetFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not on_postgresql(), reason="row locks need PostgreSQL"),
+]
+
+INTERACTIONS = {
+    "like": (likes, lambda fan, tweet: services.like_create(user=fan, tweet=tweet)),
+    "repost": (reposts, lambda fan, tweet: services.repost_create(user=fan, tweet=tweet)),
+    "reply": (
+        tweet_services,
+        lambda fan, tweet: services.tweet_create(author=fan, text="again", in_reply_to=tweet),
+    ),
+}
+
+
+def deadlock_retries() -> float:
+    return (
+        REGISTRY.get_sample_value("minitter_db_transaction_retries_total", {"sqlstate": "40P01"})
+        or 0.0
+    )
+
+
+CHANGES = {
+    "suspension": lambda fan: services.account_set_suspended(
+        account=fan, suspended=True, moderator=UserFactory(is_staff=True), reason="spam"
+    ),
+    "deactivation": lambda fan: user_set_active(user=fan, active=False),
+}
+
+
+@pytest.mark.parametrize("interaction", INTERACTIONS)
+@pytest.mark.parametrize("change", CHANGES)
+def test_an_interaction_deadlocked_with_a_suspension_or_deactivation_is_run_again(
+    monkeypatch, interaction, change
+):
+    module, interact = INTERACTIONS[interaction]
+    author, fan = UserFactory(), UserFactory()
+    tweet = TweetFactory(author=author)
+    # The fan answered the tweet before: the change recounts its replies, so locks its row.
+    services.tweet_create(author=fan, text="first", in_reply_to=tweet)
+    retried_before = deadlock_retries()
+    # The interaction holds the tweet and stops just before it locks the two accounts.
+    paused, resume = pause_in(monkeypatch, module, "block_check", before=True)
+    failures = run_while_held(
+        lambda: interact(fan, tweet), lambda: CHANGES[change](fan), paused, resume
+    )
+    assert deadlock_retries() == retried_before + 1  # a deadlock happened, and was run again
+    # Refused only as by an account that cannot be used, the change having committed first.
+    assert all(isinstance(failure, AccountUnusable) for failure in failures), failures
+    fan.refresh_from_db()
+    assert not fan.is_active if change == "deactivation" else fan.is_suspended
+    assert set(services.counters_recount(dry_run=True).values()) == {0}
