@@ -392,7 +392,10 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
 
 def _act_on_report(report, moderator, reason, perform):
     """Apply a tweet action (or, for suspension, an account action) to what a report is about,
-    then resolve the report."""
+    which resolves the report (and the other open ones about it). A report that an action on
+    another one of the selection (or another moderator) resolved meanwhile is left as it is."""
+    if not Report.objects.filter(pk=report.pk, status=Report.Status.OPEN).exists():
+        return False
     if perform is _suspend:
         target = report.account or (report.tweet.author if report.tweet_id else None)
     else:

@@ -1,9 +1,13 @@
-"""Reports and moderation: each moderator action is written to the audit log with its reason."""
+"""Reports and moderation: each moderator action is written to the audit log with its reason.
+
+Acting on a tweet or an account (hiding or deleting the tweet, suspending the account) answers
+every open report about it: they are resolved with the action, each recorded, so that the queue
+holds only what still needs a moderator (as Mastodon closes an account's reports on an action)."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.services import user_set_suspended
@@ -70,6 +74,8 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
     kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET
     moderation_record(moderator, kind, reason, tweet_id=tweet.pk, account_id=tweet.author_id)
     Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
+    if hidden:
+        _reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
     # Itself, and the count of the tweet it reposts or answers.
     stamps.renew(Tweet, related)
     if tweet.repost_of_id:
@@ -92,6 +98,8 @@ def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> 
     (also when the moderator happens to be its author)."""
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    # Before the delete, which leaves the reports without their tweet.
+    _reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
     if moderator.pk == tweet.author_id:
         moderation_record(
             moderator,
@@ -125,8 +133,34 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
         else ModerationAction.Kind.UNSUSPEND_ACCOUNT
     )
     moderation_record(moderator, kind, reason, account=account)
+    if suspended:  # its tweets are hidden with it
+        about = Q(account_id=account.pk) | Q(tweet__author_id=account.pk)
+        _reports_resolve(about, moderator=moderator, reason=reason)
     recount_around(account)
     return True
+
+
+def _reports_resolve(about: Q, *, moderator: User, reason: str) -> int:
+    """Resolve the open reports ``about`` selects, answered by the action the moderator has just
+    taken, each recorded with that action's reason; returns how many."""
+    reports = list(
+        Report.objects.select_for_update(of=("self",))
+        .filter(about, status=Report.Status.OPEN)
+        .order_by("pk")
+    )
+    for report in reports:
+        moderation_record(
+            moderator,
+            ModerationAction.Kind.RESOLVE_REPORT,
+            reason,
+            report_id=report.pk,
+            tweet_id=report.tweet_id,
+            account_id=report.account_id,
+        )
+    Report.objects.filter(pk__in=[report.pk for report in reports]).update(
+        status=Report.Status.RESOLVED, handled_by=moderator, handled_at=timezone.now()
+    )
+    return len(reports)
 
 
 @transaction.atomic

@@ -258,6 +258,62 @@ def test_hiding_from_the_report_queue_hides_the_tweet_and_resolves(moderator_cli
     }
 
 
+def report_of(tweet=None, account=None, status="open") -> Report:
+    report = Report.objects.create(
+        reporter=UserFactory(), tweet=tweet, account=account, reason="abuse"
+    )
+    if status != "open":
+        Report.objects.filter(pk=report.pk).update(status=status)
+    return report
+
+
+def statuses(*reports) -> list[str]:
+    return [Report.objects.get(pk=report.pk).status for report in reports]
+
+
+@pytest.mark.parametrize("action", ["hide_reported_tweets", "delete_reported_tweets"])
+def test_acting_on_a_reported_tweet_resolves_every_open_report_about_it(moderator_client, action):
+    """Two reports of one tweet selected together: the action on the first answers both (each
+    recorded), and the second is not acted on again nor warned about."""
+    tweet, other = TweetFactory(), TweetFactory()
+    first, second = report_of(tweet), report_of(tweet)
+    dismissed, elsewhere = report_of(tweet, status="dismissed"), report_of(other)
+    response = act(moderator_client, REPORTS, action, [first.id, second.id], reason="Confirmed.")
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert not any("no longer exists" in text or "nothing left" in text for text in shown), shown
+    assert statuses(first, second, dismissed, elsewhere) == [
+        "resolved",
+        "resolved",
+        "dismissed",
+        "open",
+    ]
+    resolved = ModerationAction.objects.filter(kind="resolve_report")
+    assert sorted(resolved.values_list("report_id", "tweet_id")) == sorted(
+        [(first.id, tweet.id), (second.id, tweet.id)]
+    )
+    assert set(resolved.values_list("reason", flat=True)) == {"Confirmed."}
+
+
+def test_suspending_an_account_resolves_the_open_reports_about_it_and_its_tweets(moderator):
+    author, bystander = UserFactory(), UserFactory()
+    about_account, about_tweet = report_of(account=author), report_of(TweetFactory(author=author))
+    unrelated = report_of(TweetFactory(author=bystander))
+    services.account_set_suspended(account=author, suspended=True, moderator=moderator, reason="x")
+    assert statuses(about_account, about_tweet, unrelated) == ["resolved", "resolved", "open"]
+    # Restoring it reopens nothing and resolves nothing more.
+    later = report_of(account=author)
+    services.account_set_suspended(account=author, suspended=False, moderator=moderator, reason="y")
+    assert statuses(about_account, later) == ["resolved", "open"]
+
+
+def test_unhiding_a_tweet_leaves_its_new_reports_open(moderator):
+    tweet = TweetFactory()
+    services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason="x")
+    report = report_of(tweet)
+    services.tweet_set_hidden(tweet=tweet, hidden=False, moderator=moderator, reason="y")
+    assert statuses(report) == ["open"]
+
+
 def test_suspending_from_a_tweet_report_suspends_its_author(moderator_client):
     tweet = TweetFactory()
     report = Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="spam")
