@@ -365,7 +365,7 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
 
     @admin.display(description="tweet text")
     def tweet_text(self, report):
-        return truncated(report.tweet.text, 12) if report.tweet_id else ""
+        return truncated(report.tweet.text, 10) if report.tweet_id else ""
 
     @admin.display(description="reporter")
     def by(self, report):

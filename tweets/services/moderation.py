@@ -74,21 +74,21 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
     kind = ModerationAction.Kind.HIDE_TWEET if hidden else ModerationAction.Kind.UNHIDE_TWEET
     moderation_record(moderator, kind, reason, tweet_id=tweet.pk, account_id=tweet.author_id)
     Tweet.objects.filter(pk=tweet.pk).update(is_hidden=hidden)
-    if hidden:
-        _reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
     # Itself, and the count of the tweet it reposts or answers.
     stamps.renew(Tweet, related)
     if tweet.repost_of_id:
         # Reposts do not count as the reposter's tweets, but in the original's repost_count.
         recount_reposts([tweet.repost_of_id])
-        return True
-    author = User.objects.filter(pk=tweet.author_id)
-    if hidden:
-        author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
     else:
-        author.update(tweets_count=F("tweets_count") + 1)
-    stamps.renew(User, [tweet.author_id])
-    recount_replies([tweet.in_reply_to_id])
+        author = User.objects.filter(pk=tweet.author_id)
+        if hidden:
+            author.filter(tweets_count__gt=0).update(tweets_count=F("tweets_count") - 1)
+        else:
+            author.update(tweets_count=F("tweets_count") + 1)
+        stamps.renew(User, [tweet.author_id])
+        recount_replies([tweet.in_reply_to_id])
+    if hidden:
+        _reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
     return True
 
 
@@ -98,8 +98,12 @@ def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> 
     (also when the moderator happens to be its author)."""
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
-    # Before the delete, which leaves the reports without their tweet.
-    _reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
+    # Found before the delete, which leaves them without their tweet; resolved after it.
+    reports = list(
+        Report.objects.filter(tweet_id=tweet.pk, status=Report.Status.OPEN).values_list(
+            "pk", flat=True
+        )
+    )
     if moderator.pk == tweet.author_id:
         moderation_record(
             moderator,
@@ -108,7 +112,9 @@ def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> 
             tweet_id=tweet.pk,
             account_id=tweet.author_id,
         )
+    tweet_id = tweet.pk
     tweet_delete(tweet=tweet, actor=moderator, reason=reason)
+    _reports_resolve(Q(pk__in=reports), moderator=moderator, reason=reason, tweet_id=tweet_id)
 
 
 @deadlock_retried
@@ -133,16 +139,18 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
         else ModerationAction.Kind.UNSUSPEND_ACCOUNT
     )
     moderation_record(moderator, kind, reason, account=account)
+    recount_around(account)
     if suspended:  # its tweets are hidden with it
         about = Q(account_id=account.pk) | Q(tweet__author_id=account.pk)
         _reports_resolve(about, moderator=moderator, reason=reason)
-    recount_around(account)
     return True
 
 
-def _reports_resolve(about: Q, *, moderator: User, reason: str) -> int:
+def _reports_resolve(about: Q, *, moderator: User, reason: str, tweet_id: int | None = None) -> int:
     """Resolve the open reports ``about`` selects, answered by the action the moderator has just
-    taken, each recorded with that action's reason; returns how many."""
+    taken, each recorded with that action's reason (and ``tweet_id`` where a delete has taken
+    their tweet); returns how many. Called last in the action's transaction: report rows are
+    locked after the tweets and accounts it locks, in every action alike."""
     reports = list(
         Report.objects.select_for_update(of=("self",))
         .filter(about, status=Report.Status.OPEN)
@@ -154,7 +162,7 @@ def _reports_resolve(about: Q, *, moderator: User, reason: str) -> int:
             ModerationAction.Kind.RESOLVE_REPORT,
             reason,
             report_id=report.pk,
-            tweet_id=report.tweet_id,
+            tweet_id=report.tweet_id or tweet_id,
             account_id=report.account_id,
         )
     Report.objects.filter(pk__in=[report.pk for report in reports]).update(

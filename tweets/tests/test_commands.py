@@ -220,10 +220,9 @@ def test_recount_refuses_a_batch_size_out_of_range(size):
 
 def test_moderation_stats_reports_open_reports_and_recent_actions():
     moderator = UserFactory(is_staff=True)
-    tweet = TweetFactory()
-    Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="spam")
+    Report.objects.create(reporter=UserFactory(), tweet=TweetFactory(), reason="spam")
     Report.objects.create(reporter=UserFactory(), account=UserFactory(), reason="abuse")
-    services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason="spam")
+    services.tweet_set_hidden(tweet=TweetFactory(), hidden=True, moderator=moderator, reason="spam")
     old = ModerationAction.objects.create(moderator=moderator, kind="dismiss_report", reason="x")
     ModerationAction.objects.filter(pk=old.pk).update(
         created_at=old.created_at.replace(year=old.created_at.year - 1)
