@@ -249,11 +249,15 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     refresh_tokens_revoke_all(user=user)
 
 
-@deadlock_retried
-@transaction.atomic
 def user_deactivate(*, user: User, password: str) -> None:
     """Deactivate the account (the row stays, so the username stays taken) and revoke its tokens."""
     _check_current_password(user, password, "password")
+    _deactivate(user)
+
+
+@deadlock_retried
+@transaction.atomic
+def _deactivate(user: User) -> None:
     user_set_active(user=user, active=False)
     refresh_tokens_revoke_all(user=user)
 

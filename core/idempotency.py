@@ -23,7 +23,6 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.db.retries import deadlock_retried
 from core.exceptions import Conflict
 from core.models import IdempotencyKey
 from core.renderers import JSONEncoder
@@ -84,50 +83,43 @@ def idempotent(view_method):
             raise ValidationError(
                 {HEADER: [f"At most {MAX_KEY_LENGTH} printable ASCII characters."]}
             )
-        return _run_once_per_key(view_method, view, request, key, args, kwargs)
+        fingerprint = _fingerprint(request)
+        mine = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key)
+        with transaction.atomic():
+            mine.filter(
+                created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+            ).delete()
+            try:
+                with transaction.atomic():
+                    # Waits here while a concurrent request with the same key is running.
+                    record = IdempotencyKey.objects.create(
+                        user_id=request.user.pk, key=key, fingerprint=fingerprint, status=0
+                    )
+            except IntegrityError:
+                record = mine.first()
+                if record is None:  # the first one failed and left nothing: run afresh
+                    raise Conflict(
+                        "A request with this Idempotency-Key did not complete; retry.",
+                        code="idempotency_retry",
+                    ) from None
+                if record.fingerprint != fingerprint:
+                    raise Conflict(
+                        "This Idempotency-Key was used with another request.",
+                        code="idempotency_key_reused",
+                    ) from None
+                return _replay(record)
+
+            response = view_method(view, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                record.status = response.status_code
+                record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                record.save(update_fields=["status", "body"])
+            else:
+                record.delete()
+        return response
 
     wrapper.idempotent = True
     return wrapper
-
-
-@deadlock_retried
-def _run_once_per_key(view_method, view, request, key: str, args, kwargs):
-    """The view under ``key``: run and its answer kept, or the kept answer replayed. One
-    transaction, run again whole should PostgreSQL abort it to break a deadlock."""
-    fingerprint = _fingerprint(request)
-    mine = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key)
-    with transaction.atomic():
-        mine.filter(
-            created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
-        ).delete()
-        try:
-            with transaction.atomic():
-                # Waits here while a concurrent request with the same key is running.
-                record = IdempotencyKey.objects.create(
-                    user_id=request.user.pk, key=key, fingerprint=fingerprint, status=0
-                )
-        except IntegrityError:
-            record = mine.first()
-            if record is None:  # the first one failed and left nothing: run afresh
-                raise Conflict(
-                    "A request with this Idempotency-Key did not complete; retry.",
-                    code="idempotency_retry",
-                ) from None
-            if record.fingerprint != fingerprint:
-                raise Conflict(
-                    "This Idempotency-Key was used with another request.",
-                    code="idempotency_key_reused",
-                ) from None
-            return _replay(record)
-
-        response = view_method(view, request, *args, **kwargs)
-        if 200 <= response.status_code < 300:
-            record.status = response.status_code
-            record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            record.save(update_fields=["status", "body"])
-        else:
-            record.delete()
-    return response
 
 
 def idempotency_keys_purge() -> int:

@@ -9,9 +9,11 @@ start it waits for the other and then sees what it did. ``deadlock_retried`` doe
 client gets the answer of the write rather than a 503.
 
 Only a transaction the wrapped function opens itself can be run again: inside a caller's
-transaction the error goes up unchanged (everything the caller did in it was rolled back too). The
-function must keep what it does outside the database to ``on_commit`` callbacks, which a rolled
-back transaction drops, as every service here does (stamps, tasks, search documents).
+transaction the error goes up unchanged (everything the caller did in it was rolled back too), so
+a request with an ``Idempotency-Key`` (one transaction for the key and the write) answers 503 as
+before. A wrapped function must keep what it does outside the database to ``on_commit``
+callbacks, which a rolled back transaction drops (stamps, tasks, stored objects deleted,
+metrics), and must not depend on changes an attempt made to its arguments.
 """
 
 import logging

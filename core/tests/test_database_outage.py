@@ -77,7 +77,7 @@ def test_statement_lock_and_client_check_times_come_from_settings():
 @postgres_only
 @pytest.mark.skipif(
     settings.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
-    reason="behind pgbouncer the server's client is pgbouncer, which stays connected",
+    reason="pgbouncer's transaction pooling sends each statement to any server connection",
 )
 def test_a_statement_given_up_on_stops_on_the_server_and_lets_its_locks_go():
     """A request's deadline closes its connection; the server notices within

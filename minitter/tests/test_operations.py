@@ -57,9 +57,12 @@ def _metric(text: str, name: str) -> float:
     return sum(values)
 
 
-def test_metrics_count_requests_and_minitter_events(api_client, auth_client, user):
+def test_metrics_count_requests_and_minitter_events(
+    api_client, auth_client, user, django_capture_on_commit_callbacks
+):
     before = api_client.get("/metrics").content.decode()
-    TweetFactory(author=user)
+    with django_capture_on_commit_callbacks(execute=True):  # a tweet counts once committed
+        TweetFactory(author=user)
     auth_client(user).get(f"{API}/timelines/home")
     api_client.post(f"{API}/auth/token", {"username": "nobody", "password": "x"}, format="json")
     after = api_client.get("/metrics").content.decode()

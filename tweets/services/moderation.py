@@ -1,8 +1,9 @@
 """Reports and moderation: each moderator action is written to the audit log with its reason.
 
 Acting on a tweet or an account (hiding or deleting the tweet, suspending the account) answers
-every open report about it: they are resolved with the action, each recorded, so that the queue
-holds only what still needs a moderator (as Mastodon closes an account's reports on an action)."""
+every open report about it: they are resolved with the action (``reports_resolve``), each
+recorded, so that the queue holds only what still needs a moderator (as Mastodon closes an
+account's reports on an action). A staff delete through the API does the same (``tweet_delete``)."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from accounts.services import user_set_suspended
 from core import stamps
 from core.db.retries import deadlock_retried
 from tweets.models import ModerationAction, Report, Tweet
-from tweets.services.audit import moderation_record
+from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.counters import recount_around, recount_replies, recount_reposts
 from tweets.services.tweets import tweet_delete
 
@@ -56,6 +57,7 @@ def report_create(
     return report, True
 
 
+@deadlock_retried
 @transaction.atomic
 def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str) -> bool:
     """Hide a tweet from everyone but staff, or show it again; recorded in the audit log.
@@ -88,22 +90,17 @@ def tweet_set_hidden(*, tweet: Tweet, hidden: bool, moderator: User, reason: str
         stamps.renew(User, [tweet.author_id])
         recount_replies([tweet.in_reply_to_id])
     if hidden:
-        _reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
+        reports_resolve(Q(tweet_id=tweet.pk), moderator=moderator, reason=reason)
     return True
 
 
+@deadlock_retried
 @transaction.atomic
 def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> None:
     """Delete a tweet and its media as a moderator; recorded in the audit log with the reason
     (also when the moderator happens to be its author)."""
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
-    # Found before the delete, which leaves them without their tweet; resolved after it.
-    reports = list(
-        Report.objects.filter(tweet_id=tweet.pk, status=Report.Status.OPEN).values_list(
-            "pk", flat=True
-        )
-    )
     if moderator.pk == tweet.author_id:
         moderation_record(
             moderator,
@@ -112,9 +109,7 @@ def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> 
             tweet_id=tweet.pk,
             account_id=tweet.author_id,
         )
-    tweet_id = tweet.pk
-    tweet_delete(tweet=tweet, actor=moderator, reason=reason)
-    _reports_resolve(Q(pk__in=reports), moderator=moderator, reason=reason, tweet_id=tweet_id)
+    tweet_delete(tweet=tweet, actor=moderator, reason=reason)  # resolves its reports
 
 
 @deadlock_retried
@@ -142,33 +137,8 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
     recount_around(account)
     if suspended:  # its tweets are hidden with it
         about = Q(account_id=account.pk) | Q(tweet__author_id=account.pk)
-        _reports_resolve(about, moderator=moderator, reason=reason)
+        reports_resolve(about, moderator=moderator, reason=reason)
     return True
-
-
-def _reports_resolve(about: Q, *, moderator: User, reason: str, tweet_id: int | None = None) -> int:
-    """Resolve the open reports ``about`` selects, answered by the action the moderator has just
-    taken, each recorded with that action's reason (and ``tweet_id`` where a delete has taken
-    their tweet); returns how many. Called last in the action's transaction: report rows are
-    locked after the tweets and accounts it locks, in every action alike."""
-    reports = list(
-        Report.objects.select_for_update(of=("self",))
-        .filter(about, status=Report.Status.OPEN)
-        .order_by("pk")
-    )
-    for report in reports:
-        moderation_record(
-            moderator,
-            ModerationAction.Kind.RESOLVE_REPORT,
-            reason,
-            report_id=report.pk,
-            tweet_id=report.tweet_id or tweet_id,
-            account_id=report.account_id,
-        )
-    Report.objects.filter(pk__in=[report.pk for report in reports]).update(
-        status=Report.Status.RESOLVED, handled_by=moderator, handled_at=timezone.now()
-    )
-    return len(reports)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.db.retries import deadlock_retried
 from tweets.models import Block, Mute
 from tweets.services.blocks import users_lock
 from tweets.services.follows import follow_delete
@@ -21,6 +22,7 @@ User = get_user_model()
 MAX_MUTE_SECONDS = 100 * 365 * 24 * 3600
 
 
+@deadlock_retried
 @transaction.atomic
 def block_create(*, blocker: User, blocked: User) -> bool:
     """Block an account: follows between the two are removed in both directions, and neither can

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from media.services import media_claim, media_delete
 from tweets.metrics import TWEETS
 from tweets.models import ModerationAction, Notification, Tweet, TweetMedia
 from tweets.search import search_document_write
-from tweets.services.audit import moderation_record
+from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.blocks import block_check
 from tweets.services.counters import recount_replies
 from tweets.services.entities import entities_prepare, entities_store
@@ -98,10 +98,11 @@ def tweet_create(
         notification_add(
             kind=Notification.Kind.REPLY, actor=author, recipient_id=parent.author_id, tweet=tweet
         )
-    TWEETS.inc()
+    transaction.on_commit(TWEETS.inc)
     return tweet
 
 
+@deadlock_retried
 @transaction.atomic
 def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     """Change a tweet's text (author only), mark it edited, store its mentions and hashtags anew
@@ -128,11 +129,13 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     return tweet
 
 
+@deadlock_retried
 @transaction.atomic
 def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     """Delete a tweet (its author or staff): its likes, reposts, timeline entries and media go with
     it; deleting a repost is unreposting. Staff deleting someone else's tweet is a moderation
-    action, written to the audit log.
+    action, written to the audit log, which resolves the open reports about the tweet and its
+    reposts.
 
     The tweet's row is locked first, so replies and likes that committed before the delete are
     seen and go with it, and later ones find the tweet gone. ``Http404`` when it already is."""
@@ -145,17 +148,21 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     tweet = {row.pk: row for row in locked.order_by("pk")}.get(tweet.pk)
     if tweet is None:
         raise Http404("That tweet does not exist.")
+    reason = reason or "Deleted by staff through the API."
     if actor.pk != tweet.author_id:
         moderation_record(
             actor,
             ModerationAction.Kind.DELETE_TWEET,
-            reason or "Deleted by staff through the API.",
+            reason,
             tweet_id=tweet.pk,
             account_id=tweet.author_id,
         )
     if tweet.repost_of_id:
         repost_delete(user=tweet.author, tweet=tweet)
         return
+    if actor.is_staff:
+        about = Q(tweet_id=tweet.pk) | Q(tweet__repost_of_id=tweet.pk)
+        reports_resolve(about, moderator=actor, reason=reason)
     media_delete(
         MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
     )

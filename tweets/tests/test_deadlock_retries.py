@@ -14,7 +14,8 @@ from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
 from core.testing.races import pause_in, run_while_held
 from tweets import services
-from tweets.services import likes, reposts
+from tweets.models import Report, Tweet
+from tweets.services import likes, moderation, reposts
 from tweets.services import tweets as tweet_services
 from tweets.tests.factories import TweetFactory
 
@@ -69,4 +70,37 @@ def test_an_interaction_deadlocked_with_a_suspension_or_deactivation_is_run_agai
     assert all(isinstance(failure, AccountUnusable) for failure in failures), failures
     fan.refresh_from_db()
     assert not fan.is_active if change == "deactivation" else fan.is_suspended
+    assert set(services.counters_recount(dry_run=True).values()) == {0}
+
+
+@pytest.mark.parametrize("deleter", ["author", "moderator"])
+def test_a_reported_tweet_deleted_while_its_author_is_suspended_leaves_both_done(
+    monkeypatch, deleter
+):
+    """The suspension holds the author's row and is about to lock the reports about the author
+    and its tweets; the delete locks the tweet and its reports (resolving them, or clearing their
+    tweet) and then waits for the author's row. Each waits for the other, PostgreSQL aborts the
+    delete (which waited first), and it is run again: both are done."""
+    author, moderator = UserFactory(), UserFactory(is_staff=True)
+    tweet = TweetFactory(author=author)
+    report = Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="spam")
+    paused, resume = pause_in(monkeypatch, moderation, "reports_resolve", before=True)
+    retried_before = deadlock_retries()
+    actor = author if deleter == "author" else moderator
+    failures = run_while_held(
+        lambda: services.account_set_suspended(
+            account=author, suspended=True, moderator=moderator, reason="spam"
+        ),
+        lambda: services.tweet_delete(tweet=tweet, actor=actor, reason="gone"),
+        paused,
+        resume,
+    )
+    assert failures == []
+    assert deadlock_retries() == retried_before + 1
+    author.refresh_from_db()
+    assert author.is_suspended
+    assert not Tweet.objects.filter(pk=tweet.pk).exists()
+    report.refresh_from_db()
+    # The suspension resolved it (it came first); the delete then only cleared its tweet.
+    assert (report.status, report.tweet_id) == (Report.Status.RESOLVED, None)
     assert set(services.counters_recount(dry_run=True).values()) == {0}

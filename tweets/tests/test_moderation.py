@@ -306,6 +306,27 @@ def test_suspending_an_account_resolves_the_open_reports_about_it_and_its_tweets
     assert statuses(about_account, later) == ["resolved", "open"]
 
 
+def test_a_staff_delete_through_the_api_resolves_the_reports_of_the_tweet_and_its_reposts(
+    auth_client, moderator
+):
+    tweet, other = TweetFactory(), TweetFactory()
+    repost, _ = services.repost_create(user=UserFactory(), tweet=tweet)
+    about_tweet, about_repost, elsewhere = report_of(tweet), report_of(repost), report_of(other)
+    response = auth_client(moderator).delete(f"{API}/tweets/{tweet.id}")
+    assert response.status_code == 204
+    assert statuses(about_tweet, about_repost, elsewhere) == ["resolved", "resolved", "open"]
+    assert set(
+        ModerationAction.objects.filter(kind="resolve_report").values_list("reason", flat=True)
+    ) == {"Deleted by staff through the API."}
+
+
+def test_an_author_deleting_their_reported_tweet_leaves_its_reports_to_moderators(auth_client):
+    tweet = TweetFactory()
+    report = report_of(tweet)
+    assert auth_client(tweet.author).delete(f"{API}/tweets/{tweet.id}").status_code == 204
+    assert statuses(report) == ["open"]
+
+
 def test_unhiding_a_tweet_leaves_its_new_reports_open(moderator):
     tweet = TweetFactory()
     services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason="x")
