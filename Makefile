@@ -30,7 +30,7 @@ run: migrate
 # runs its tasks itself and no worker is needed). Run one beat for the periodic jobs.
 worker: migrate
 	@test -n "$$CELERY_BROKER_URL" || { echo "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }
-	$(VENV)/bin/celery -A minitter worker --loglevel=INFO
+	$(VENV)/bin/celery -A minitter worker --loglevel=INFO --without-mingle --without-gossip
 
 beat: migrate
 	@test -n "$$CELERY_BROKER_URL" || { echo "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1; }

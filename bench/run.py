@@ -86,6 +86,8 @@ class Servers:
                     "1",
                     "-l",
                     "INFO",
+                    "--without-mingle",
+                    "--without-gossip",
                 ],
                 cwd=BASE_DIR,
                 env=env,

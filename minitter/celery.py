@@ -1,7 +1,10 @@
 """The Celery application: background tasks of every app, periodic jobs (beat), worker metrics.
 
-    celery -A minitter worker --loglevel=INFO      # runs tasks (several per machine are fine)
-    celery -A minitter beat --loglevel=INFO        # schedules the periodic jobs (run exactly one)
+    celery -A minitter worker --loglevel=INFO --without-mingle --without-gossip
+        runs tasks, several per machine if need be (mingle and gossip, which nothing here uses,
+        could leave a worker taking no tasks after a Redis restart: celery/celery#7276)
+    celery -A minitter beat --loglevel=INFO
+        schedules the periodic jobs (run exactly one)
 
 Configuration comes from Django's settings (``CELERY_*``, see minitter/settings.py and the README).
 Without ``CELERY_BROKER_URL`` tasks run in-process, right after the transaction that enqueued them

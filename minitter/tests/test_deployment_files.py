@@ -41,3 +41,12 @@ def test_pgbouncer_accepts_the_apps_connections_and_the_role_carries_their_timeo
     # Migrations connect directly, where the connection's own (unbounded) timeout applies.
     assert "@postgres:5432/minitter" in setup
     assert 'DB_STATEMENT_TIMEOUT_MS: "0"' in setup
+
+
+def test_workers_run_without_mingle_and_gossip():
+    """With mingle, a worker could stop taking tasks after a Redis restart (celery/celery#7276);
+    nothing here uses mingle or gossip."""
+    worker = service("worker")
+    assert '"--without-mingle"' in worker and '"--without-gossip"' in worker
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "minitter worker --loglevel=INFO --without-mingle --without-gossip" in makefile

@@ -123,6 +123,8 @@ class Stack:
                 "-n",
                 f"{name}@%h",
                 "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
             ],
             CELERY_WORKER_METRICS_BIND=f"127.0.0.1:{self.metrics_ports[name]}",
             PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
