@@ -1,5 +1,5 @@
 """``core.db.retries``: a write PostgreSQL aborted to break a deadlock is run again, only when it
-opened the transaction itself (the races themselves: ``tweets/tests/test_deadlock_retries.py``)."""
+opened the transaction itself (the races themselves: ``tweets/tests/test_suspension_races.py``)."""
 
 import pytest
 from django.db import OperationalError, transaction

@@ -16,12 +16,14 @@ from core import stamps
 from core.db.retries import deadlock_retried
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.services.audit import moderation_record, reports_resolve
+from tweets.services.blocks import users_lock
 from tweets.services.counters import recount_around, recount_replies, recount_reposts
 from tweets.services.tweets import tweet_delete
 
 User = get_user_model()
 
 
+@deadlock_retried
 def report_create(
     *,
     reporter: User,
@@ -31,7 +33,12 @@ def report_create(
     comment: str = "",
 ) -> tuple[Report, bool]:
     """Report a tweet or an account. Idempotent per reporter while the report is open: returns
-    the open report and False when there already is one."""
+    the open report and False when there already is one.
+
+    The reported account's row is locked once the report is in (after the tweet's, which the
+    insert holds): a suspension being saved is waited for, and then the report is refused
+    (as if it had been suspended before: the same 400 as for a tweet or account not found), or
+    the suspension waits for the report and resolves it; none is left open behind it unseen."""
     if (tweet is None) == (account is None):
         raise ValidationError({"detail": ["Report either a tweet or an account."]})
     if reason not in Report.Reason.values:
@@ -51,6 +58,14 @@ def report_create(
             report = Report.objects.create(
                 reporter=reporter, reason=reason, comment=comment, **target
             )
+            reported = account.pk if account is not None else tweet.author_id
+            if reported not in users_lock(reported):
+                field, message = (
+                    ("tweet", "That tweet does not exist.")
+                    if tweet
+                    else ("account", "No account with that username.")
+                )
+                raise ValidationError({field: ValidationError(message, code="does_not_exist")})
     except IntegrityError:
         # The same reporter's concurrent request created it first.
         return existing.get(), False

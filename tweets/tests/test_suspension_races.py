@@ -1,12 +1,16 @@
-"""Writes that PostgreSQL aborts to break a deadlock are run again (``core.db.retries``).
+"""Suspensions and deactivations racing the account's own writes and reports about it, on
+PostgreSQL.
 
 Suspending or deactivating an account changes its row and then recounts the tweets it answered,
 liked or reposted; a reply, like or repost by that account locks the tweet first and then the
-account. Held between the two, each waits for the other, and PostgreSQL aborts one. Both writes
-must still get their own answer: the suspension done, the interaction made (before it) or
-refused as by a suspended account (after it), never a database error (a 503)."""
+account. Held between the two, each waits for the other, and PostgreSQL aborts one, which is run
+again (``core.db.retries``). Both writes must still get their own answer: the suspension done,
+the interaction made (before it) or refused as by a suspended account (after it), never a
+database error (a 503). A report filed meanwhile is resolved with the suspension or refused,
+never left open behind it."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from prometheus_client import REGISTRY
 
 from accounts.services import AccountUnusable, user_set_active
@@ -104,3 +108,31 @@ def test_a_reported_tweet_deleted_while_its_author_is_suspended_leaves_both_done
     # The suspension resolved it (it came first); the delete then only cleared its tweet.
     assert (report.status, report.tweet_id) == (Report.Status.RESOLVED, None)
     assert set(services.counters_recount(dry_run=True).values()) == {0}
+
+
+@pytest.mark.parametrize("held", ["suspension", "report"])
+def test_a_report_filed_while_its_account_is_suspended_is_resolved_or_refused(monkeypatch, held):
+    """Held after the suspension resolved the reports it found (before it commits), the
+    report waits for it and is refused. Held after the report is inserted, the suspension does
+    not wait for it (the report locks the account only then), and the report is refused once it
+    does. Either way no report stays open about the suspended account."""
+    author, moderator = UserFactory(), UserFactory(is_staff=True)
+    tweet = TweetFactory(author=author)
+
+    def suspend():
+        services.account_set_suspended(
+            account=author, suspended=True, moderator=moderator, reason="spam"
+        )
+
+    def report():
+        services.report_create(reporter=UserFactory(), reason="spam", tweet=tweet)
+
+    if held == "suspension":
+        paused, resume = pause_in(monkeypatch, moderation, "reports_resolve")
+        failures = run_while_held(suspend, report, paused, resume)
+    else:
+        paused, resume = pause_in(monkeypatch, moderation, "users_lock", before=True)
+        failures = run_while_held(report, suspend, paused, resume)
+    assert [type(failure) for failure in failures] == [ValidationError], failures
+    assert failures[0].message_dict == {"tweet": ["That tweet does not exist."]}
+    assert not Report.objects.filter(status=Report.Status.OPEN).exists()
