@@ -1,6 +1,6 @@
 """Pieces of the statements the project writes out by hand (where the ORM took longer to build a
-statement than the database to answer it): a list of parameters, and a row lock where the
-database has one."""
+statement than the database to answer it, or has no word for the lock): a list of parameters,
+and row locks where the database has them."""
 
 from collections.abc import Collection
 
@@ -17,3 +17,10 @@ def row_lock(connection, *, no_key: bool = False) -> str:
     if not connection.features.has_select_for_update:
         return ""
     return f" {connection.ops.for_update_sql(no_key=no_key)}"
+
+
+def key_share_lock(connection) -> str:
+    """`` FOR KEY SHARE`` on PostgreSQL: the lock a foreign key takes on the row it refers to
+    (the row cannot be deleted, or its key changed, until the transaction ends; any other change
+    goes on). Nothing elsewhere."""
+    return " FOR KEY SHARE" if connection.vendor == "postgresql" else ""

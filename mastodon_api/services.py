@@ -97,19 +97,21 @@ REPORT_REASONS = {
 }
 
 
-@transaction.atomic
 def report_file(*, reporter, account, tweets=(), category: str = "other", comment: str = ""):
     """Mastodon's report: an account, with some of its statuses or none. A minitter report is of
-    one tweet or one account, so this files one per tweet (or one of the account), all or none;
-    those the reporter already has open are returned as they are."""
+    one tweet or one account, so this files one per tweet (or one of the account), all or none
+    (``reports_file``); those the reporter already has open are returned as they are."""
     reason = REPORT_REASONS.get(category)
     if reason is None:
         raise ValidationError({"category": [f"Choose one of: {', '.join(REPORT_REASONS)}."]})
-    targets = [{"tweet": tweet} for tweet in tweets] or [{"account": account}]
-    return [
-        tweet_services.report_create(reporter=reporter, reason=reason, comment=comment, **target)[0]
-        for target in targets
-    ]
+    filed = tweet_services.reports_file(
+        reporter=reporter,
+        reason=reason,
+        comment=comment,
+        tweets=tweets,
+        account=None if tweets else account,
+    )
+    return [report for report, _ in filed]
 
 
 MARKER_TIMELINES = ("home", "notifications")

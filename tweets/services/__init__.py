@@ -22,6 +22,7 @@ from tweets.services.moderation import (
     account_set_suspended,
     report_close,
     report_create,
+    reports_file,
     tweet_delete_by_moderator,
     tweet_set_hidden,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "notification_remove",
     "report_close",
     "report_create",
+    "reports_file",
     "repost_create",
     "repost_delete",
     "tag_normalize",

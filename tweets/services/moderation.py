@@ -5,6 +5,8 @@ every open report about it: they are resolved with the action (``reports_resolve
 recorded, so that the queue holds only what still needs a moderator (as Mastodon closes an
 account's reports on an action). A staff delete through the API does the same (``tweet_delete``)."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,12 +20,11 @@ from tweets.models import ModerationAction, Report, Tweet
 from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.blocks import users_lock
 from tweets.services.counters import recount_around, recount_replies, recount_reposts
-from tweets.services.tweets import tweet_delete
+from tweets.services.tweets import tweet_delete, tweets_share_lock
 
 User = get_user_model()
 
 
-@deadlock_retried
 def report_create(
     *,
     reporter: User,
@@ -33,23 +34,54 @@ def report_create(
     comment: str = "",
 ) -> tuple[Report, bool]:
     """Report a tweet or an account. Idempotent per reporter while the report is open: returns
-    the open report and False when there already is one.
-
-    The reported account's row is locked once the report is in (after the tweet's, which the
-    insert holds): a suspension being saved is waited for, and then the report is refused
-    (as if it had been suspended before: the same 400 as for a tweet or account not found), or
-    the suspension waits for the report and resolves it; none is left open behind it unseen."""
+    the open report and False when there already is one (see ``reports_file``)."""
     if (tweet is None) == (account is None):
         raise ValidationError({"detail": ["Report either a tweet or an account."]})
+    tweets = [tweet] if tweet is not None else []
+    return reports_file(
+        reporter=reporter, reason=reason, comment=comment, tweets=tweets, account=account
+    )[0]
+
+
+@deadlock_retried
+@transaction.atomic
+def reports_file(
+    *,
+    reporter: User,
+    reason: str,
+    comment: str = "",
+    tweets: Sequence[Tweet] = (),
+    account: User | None = None,
+) -> list[tuple[Report, bool]]:
+    """Report tweets, one report each, or (without tweets) an account: all or none. Each is
+    returned with whether it was made now; one the reporter already has open is returned as it
+    is.
+
+    Rows are locked in the one order: the tweets first (share-locked, ascending ids: none can be
+    deleted before the reports are in), then, once the reports are in, the reported account's
+    row. A suspension being saved is so either waited for, and the reports then refused (as if
+    it had been suspended before: the same 400 as for a target not found), or waits for them and
+    resolves them; none is left open behind it unseen."""
     if reason not in Report.Reason.values:
         raise ValidationError({"reason": [f"Choose one of: {', '.join(Report.Reason.values)}."]})
-    if (account or tweet.author).pk == reporter.pk:
-        raise ValidationError({"detail": ["You cannot report yourself."]})
     comment = comment.strip()
     longest = Report._meta.get_field("comment").max_length
     if len(comment) > longest:
         raise ValidationError({"comment": [f"At most {longest} characters."]})
-    target = {"tweet": tweet} if tweet is not None else {"account": account}
+    reported = {tweet.author_id for tweet in tweets} or {account.pk}
+    if reporter.pk in reported:
+        raise ValidationError({"detail": ["You cannot report yourself."]})
+    held = tweets_share_lock([tweet.pk for tweet in tweets])
+    if any(tweet.pk not in held for tweet in tweets):
+        raise _reported_gone("tweet")
+    targets = [{"tweet": tweet} for tweet in tweets] or [{"account": account}]
+    filed = [_report_one(reporter, reason, comment, target) for target in targets]
+    if set(reported) - users_lock(*reported):
+        raise _reported_gone("tweet" if tweets else "account")
+    return filed
+
+
+def _report_one(reporter: User, reason: str, comment: str, target: dict) -> tuple[Report, bool]:
     existing = Report.objects.filter(reporter=reporter, status=Report.Status.OPEN, **target)
     if (report := existing.first()) is not None:
         return report, False
@@ -58,18 +90,19 @@ def report_create(
             report = Report.objects.create(
                 reporter=reporter, reason=reason, comment=comment, **target
             )
-            reported = account.pk if account is not None else tweet.author_id
-            if reported not in users_lock(reported):
-                field, message = (
-                    ("tweet", "That tweet does not exist.")
-                    if tweet
-                    else ("account", "No account with that username.")
-                )
-                raise ValidationError({field: ValidationError(message, code="does_not_exist")})
     except IntegrityError:
-        # The same reporter's concurrent request created it first.
-        return existing.get(), False
+        # The same reporter's concurrent request created it first (anything else goes up).
+        if (report := existing.first()) is None:
+            raise
+        return report, False
     return report, True
+
+
+def _reported_gone(field: str) -> ValidationError:
+    """What reporting says of a target that is gone, or no longer shown (its account suspended
+    or deactivated)."""
+    message = "That tweet does not exist." if field == "tweet" else "No account with that username."
+    return ValidationError({field: ValidationError(message, code="does_not_exist")})
 
 
 @deadlock_retried
@@ -116,15 +149,7 @@ def tweet_delete_by_moderator(*, tweet: Tweet, moderator: User, reason: str) -> 
     (also when the moderator happens to be its author)."""
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
-    if moderator.pk == tweet.author_id:
-        moderation_record(
-            moderator,
-            ModerationAction.Kind.DELETE_TWEET,
-            reason,
-            tweet_id=tweet.pk,
-            account_id=tweet.author_id,
-        )
-    tweet_delete(tweet=tweet, actor=moderator, reason=reason)  # resolves its reports
+    tweet_delete(tweet=tweet, actor=moderator, reason=reason, moderated=True)
 
 
 @deadlock_retried

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +15,7 @@ from accounts.services import AccountUnusable
 from core import stamps
 from core.db.retries import deadlock_retried
 from core.ids import id_datetime
+from core.sql import key_share_lock, placeholders
 from core.text import has_visible_text
 from media.models import MediaFile
 from media.services import media_claim, media_delete
@@ -131,11 +132,11 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
 
 @deadlock_retried
 @transaction.atomic
-def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
+def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "", moderated: bool = False) -> None:
     """Delete a tweet (its author or staff): its likes, reposts, timeline entries and media go with
-    it; deleting a repost is unreposting. Staff deleting someone else's tweet is a moderation
-    action, written to the audit log, which resolves the open reports about the tweet and its
-    reposts.
+    it; deleting a repost is unreposting. Staff deleting someone else's tweet (or a moderator's
+    own, ``moderated``) is a moderation action, written to the audit log, which resolves the open
+    reports about the tweet and its reposts.
 
     The tweet's row is locked first, so replies and likes that committed before the delete are
     seen and go with it, and later ones find the tweet gone. ``Http404`` when it already is."""
@@ -149,7 +150,8 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     if tweet is None:
         raise Http404("That tweet does not exist.")
     reason = reason or "Deleted by staff through the API."
-    if actor.pk != tweet.author_id:
+    moderation = moderated or actor.pk != tweet.author_id
+    if moderation:
         moderation_record(
             actor,
             ModerationAction.Kind.DELETE_TWEET,
@@ -160,7 +162,7 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
     if tweet.repost_of_id:
         repost_delete(user=tweet.author, tweet=tweet)
         return
-    if actor.is_staff:
+    if moderation:
         about = Q(tweet_id=tweet.pk) | Q(tweet__repost_of_id=tweet.pk)
         reports_resolve(about, moderator=actor, reason=reason)
     media_delete(
@@ -178,3 +180,20 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "") -> None:
         stamps.renew(User, [tweet.author_id])
     recount_replies([tweet.in_reply_to_id])
     stamps.renew(Tweet, [tweet.in_reply_to_id])
+
+
+def tweets_share_lock(tweet_ids: Sequence[int]) -> set[int]:
+    """Hold these tweets as a row referring to them does (``FOR KEY SHARE``: none can be deleted
+    until the transaction ends, edits and counters go on), in ascending ids, now rather than at
+    commit; returns the ids of those still there. Call inside a transaction, before any account
+    row it locks (the one order: tweets, then accounts)."""
+    ids = sorted(set(tweet_ids))
+    if not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Tweet._meta.db_table} WHERE id IN ({placeholders(ids)}) "
+            f"ORDER BY id{key_share_lock(connection)}",
+            ids,
+        )
+        return {row[0] for row in cursor.fetchall()}

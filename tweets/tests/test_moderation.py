@@ -327,6 +327,25 @@ def test_an_author_deleting_their_reported_tweet_leaves_its_reports_to_moderator
     assert statuses(report) == ["open"]
 
 
+def test_staff_deleting_their_own_tweet_through_the_api_leaves_its_reports(auth_client, moderator):
+    tweet = TweetFactory(author=moderator)
+    report = report_of(tweet)
+    assert auth_client(moderator).delete(f"{API}/tweets/{tweet.id}").status_code == 204
+    assert statuses(report) == ["open"]
+    assert not ModerationAction.objects.exists()
+
+
+def test_a_moderator_deleting_their_own_tweet_as_moderation_records_it_and_resolves(moderator):
+    tweet = TweetFactory(author=moderator)
+    report = report_of(tweet)
+    services.tweet_delete_by_moderator(tweet=tweet, moderator=moderator, reason="Own mistake.")
+    assert statuses(report) == ["resolved"]
+    assert sorted(ModerationAction.objects.values_list("kind", flat=True)) == [
+        "delete_tweet",
+        "resolve_report",
+    ]
+
+
 def test_unhiding_a_tweet_leaves_its_new_reports_open(moderator):
     tweet = TweetFactory()
     services.tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason="x")

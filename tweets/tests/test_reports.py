@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
-from tweets.models import Report
+from tweets.models import Report, Tweet
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,4 +86,22 @@ def test_a_comment_over_1000_characters_is_refused_and_files_nothing(auth_client
     tweet = TweetFactory()
     with pytest.raises(ValidationError, match="1000"):
         services.report_create(reporter=user, reason="spam", tweet=tweet, comment="x" * 1001)
+    assert not Report.objects.exists()
+
+
+def test_a_tweet_deleted_before_its_report_is_filed_is_refused_not_a_500(user):
+    tweet = TweetFactory()
+    Tweet.objects.filter(pk=tweet.pk).delete()  # after the view found it
+    with pytest.raises(ValidationError) as refused:
+        services.report_create(reporter=user, reason="spam", tweet=tweet)
+    assert refused.value.message_dict == {"tweet": ["That tweet does not exist."]}
+    assert not Report.objects.exists()
+
+
+def test_an_account_deactivated_before_its_report_is_filed_is_refused(user):
+    account = UserFactory()
+    type(account).objects.filter(pk=account.pk).update(is_active=False)
+    with pytest.raises(ValidationError) as refused:
+        services.report_create(reporter=user, reason="abuse", account=account)
+    assert refused.value.message_dict == {"account": ["No account with that username."]}
     assert not Report.objects.exists()

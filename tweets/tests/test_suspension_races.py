@@ -136,3 +136,28 @@ def test_a_report_filed_while_its_account_is_suspended_is_resolved_or_refused(mo
     assert [type(failure) for failure in failures] == [ValidationError], failures
     assert failures[0].message_dict == {"tweet": ["That tweet does not exist."]}
     assert not Report.objects.filter(status=Report.Status.OPEN).exists()
+
+
+@pytest.mark.parametrize("first", ["reply", "report"])
+def test_a_report_and_a_reply_to_the_same_tweet_queue_without_deadlock(monkeypatch, first):
+    """Both lock the tweet first (the report share-locks it before the author's row), so
+    whichever comes second waits for the other: no deadlock, nothing run again."""
+    author, fan = UserFactory(), UserFactory()
+    tweet = TweetFactory(author=author)
+    retried_before = deadlock_retries()
+
+    def reply():
+        services.tweet_create(author=fan, text="hm", in_reply_to=tweet)
+
+    def report():
+        services.report_create(reporter=UserFactory(), reason="spam", tweet=tweet)
+
+    if first == "reply":  # holds the tweet, about to lock the accounts
+        paused, resume = pause_in(monkeypatch, tweet_services, "block_check", before=True)
+        failures = run_while_held(reply, report, paused, resume)
+    else:  # holds the tweet and its report, about to lock the author's row
+        paused, resume = pause_in(monkeypatch, moderation, "users_lock", before=True)
+        failures = run_while_held(report, reply, paused, resume)
+    assert failures == []
+    assert deadlock_retries() == retried_before
+    assert Report.objects.filter(tweet=tweet, status=Report.Status.OPEN).count() == 1
