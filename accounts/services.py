@@ -21,7 +21,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.metrics import SIGNUPS
 from accounts.models import AccountSearchDocument
-from accounts.signals import account_active_changed
+from accounts.signals import account_active_changed, account_active_changing
 from core import stamps
 from core.db.retries import deadlock_retried
 from core.search import search_document
@@ -270,6 +270,7 @@ def user_set_active(*, user: User, active: bool) -> bool:
     Follows, likes and reposts count only while their account is active, so the layers above
     recount what includes this one (``accounts.signals.account_active_changed``).
     """
+    account_active_changing.send(sender=User, account=user)
     changed = User.objects.filter(pk=user.pk).exclude(is_active=active).update(is_active=active)
     user.is_active = active
     if changed:

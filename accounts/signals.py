@@ -3,5 +3,8 @@ follows and likes by active accounts only, so it recounts when an account comes 
 
 from django.dispatch import Signal
 
+# Sent with ``account`` before it is deactivated or reactivated, in the same transaction: the
+# layers above lock first what they will recount (tweets before accounts, the one order).
+account_active_changing = Signal()
 # Sent with ``account`` after it was deactivated or reactivated, in the same transaction.
 account_active_changed = Signal()

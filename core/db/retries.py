@@ -1,12 +1,13 @@
 """Writes run again when PostgreSQL aborts their transaction to break a deadlock.
 
-Writes lock rows in one global order (docs/architecture.md), but a few cannot: suspending or
-deactivating an account changes its row and then recounts the tweets and accounts it is counted
-in, while a like, repost, reply or follow by that account locks a tweet or another account first.
-When two such transactions wait for each other, PostgreSQL aborts one (SQLSTATE ``40P01``, after
-``deadlock_timeout``); the other goes on. The aborted one changed nothing, and run again from the
-start it waits for the other and then sees what it did. ``deadlock_retried`` does that, so the
-client gets the answer of the write rather than a 503.
+Writes lock rows in one global order (docs/architecture.md), but a few cannot always: a delete
+of a reported tweet changes the report rows before its author's row, which a suspension of the
+author resolves after it; a suspension recounts what the account did after it read its
+neighbours with their rows locked after the account's. When two transactions wait for each
+other, PostgreSQL aborts one (SQLSTATE ``40P01``, after ``deadlock_timeout``); the other goes
+on. The aborted one changed nothing, and run again from the start it waits for the other and
+then sees what it did. ``deadlock_retried`` does that, so the client gets the answer of the
+write rather than a 503.
 
 Only a transaction the wrapped function opens itself can be run again: inside a caller's
 transaction the error goes up unchanged (everything the caller did in it was rolled back too), so

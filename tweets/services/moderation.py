@@ -19,7 +19,12 @@ from core.db.retries import deadlock_retried
 from tweets.models import ModerationAction, Report, Tweet
 from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.blocks import users_lock
-from tweets.services.counters import recount_around, recount_replies, recount_reposts
+from tweets.services.counters import (
+    neighbours_lock,
+    recount_around,
+    recount_replies,
+    recount_reposts,
+)
 from tweets.services.tweets import tweet_delete, tweets_share_lock
 
 User = get_user_model()
@@ -166,6 +171,7 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
         )
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    neighbours_lock(account)  # before the account's row: tweets first, as interactions do
     if not user_set_suspended(user=account, suspended=suspended):
         return False
     kind = (
