@@ -38,12 +38,10 @@ class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        # Activity changes through its service, which has the counters including the account
-        # recounted; the form saves everything else.
-        active = obj.is_active
+        # Activity changes through its service, first: it locks the rows it recounts before the
+        # account's, which the form's save then writes with everything else.
         if change and "is_active" in form.changed_data:
-            obj.is_active = not active
+            user_set_active(user=obj, active=obj.is_active)
         super().save_model(request, obj, form, change)
-        user_set_active(user=obj, active=active)
         if "display_name" in form.changed_data:
             account_search_document_write(user=obj)

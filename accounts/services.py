@@ -268,8 +268,12 @@ def user_set_active(*, user: User, active: bool) -> bool:
     """Deactivate or reactivate an account; returns False when it already was in that state.
 
     Follows, likes and reposts count only while their account is active, so the layers above
-    recount what includes this one (``accounts.signals.account_active_changed``).
+    recount what includes this one (``accounts.signals.account_active_changed``), having locked
+    those rows before the account's (``account_active_changing``).
     """
+    if User.objects.filter(pk=user.pk, is_active=active).exists():
+        user.is_active = active
+        return False
     account_active_changing.send(sender=User, account=user)
     changed = User.objects.filter(pk=user.pk).exclude(is_active=active).update(is_active=active)
     user.is_active = active

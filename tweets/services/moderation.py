@@ -171,6 +171,9 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
         )
     if not reason.strip():
         raise ValidationError({"reason": ["Say why: moderation actions need a reason."]})
+    if User.objects.filter(pk=account.pk, is_suspended=suspended).exists():
+        account.is_suspended = suspended
+        return False  # done already (then nothing is recorded)
     neighbours_lock(account)  # before the account's row: tweets first, as interactions do
     if not user_set_suspended(user=account, suspended=suspended):
         return False

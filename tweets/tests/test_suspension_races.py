@@ -10,8 +10,11 @@ report rows), PostgreSQL aborts one, which is run again (``core.db.retries``). N
 error (a 503). A report filed meanwhile is resolved with the suspension or refused, never left
 open behind it."""
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from prometheus_client import REGISTRY
 
 from accounts.services import AccountUnusable, user_set_active
@@ -46,6 +49,28 @@ def deadlock_retries() -> float:
     )
 
 
+def wait_until(condition, seconds: float = 10) -> None:
+    """Poll ``condition`` (with its own connection) until it holds; fail after ``seconds``."""
+    limit = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < limit, "the other write never got there"
+        time.sleep(0.05)
+
+
+def waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def changed(account, change: str) -> bool:
+    row = type(account).objects.values("is_active", "is_suspended").get(pk=account.pk)
+    return not row["is_active"] if change == "deactivation" else row["is_suspended"]
+
+
 CHANGES = {
     "suspension": lambda fan: services.account_set_suspended(
         account=fan, suspended=True, moderator=UserFactory(is_staff=True), reason="spam"
@@ -71,8 +96,18 @@ def test_an_interaction_racing_a_suspension_or_deactivation_queues_without_deadl
         services.tweet_create(author=fan, text="first", in_reply_to=tweet)
     retried_before = deadlock_retries()
     paused, resume = pause_in(monkeypatch, module, "block_check", before=True)
+
+    def change_waits_or_is_done():
+        # Its tweet: the change waits for the tweet's row. Another: the change commits.
+        waits_or_done = waiting_for_a_lock if answered else lambda: changed(fan, change)
+        wait_until(waits_or_done)
+
     failures = run_while_held(
-        lambda: interact(fan, tweet), lambda: CHANGES[change](fan), paused, resume
+        lambda: interact(fan, tweet),
+        lambda: CHANGES[change](fan),
+        paused,
+        resume,
+        during=change_waits_or_is_done,
     )
     assert deadlock_retries() == retried_before
     if answered:
