@@ -494,13 +494,11 @@ class ReportCreateView(APIView):
         if values.get("tweet") is not None:
             tweet = selectors.tweet_find_original(tweet_id=values["tweet"], viewer=request.user)
             if tweet is None:
-                raise ValidationError({"tweet": ["That tweet does not exist."]}, "does_not_exist")
+                raise services.report_target_gone("tweet")
         else:
             account = account_get(username=values["account"])
             if account is None:
-                raise ValidationError(
-                    {"account": ["No account with that username."]}, "does_not_exist"
-                )
+                raise services.report_target_gone("account")
         report, created = services.report_create(
             reporter=request.user,
             reason=values["reason"],

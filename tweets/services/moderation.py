@@ -78,11 +78,11 @@ def reports_file(
         raise ValidationError({"detail": ["You cannot report yourself."]})
     held = tweets_share_lock([tweet.pk for tweet in tweets])
     if any(tweet.pk not in held for tweet in tweets):
-        raise _reported_gone("tweet")
+        raise report_target_gone("tweet")
     targets = [{"tweet": tweet} for tweet in tweets] or [{"account": account}]
     filed = [_report_one(reporter, reason, comment, target) for target in targets]
     if set(reported) - users_lock(*reported):
-        raise _reported_gone("tweet" if tweets else "account")
+        raise report_target_gone("tweet" if tweets else "account")
     return filed
 
 
@@ -103,9 +103,10 @@ def _report_one(reporter: User, reason: str, comment: str, target: dict) -> tupl
     return report, True
 
 
-def _reported_gone(field: str) -> ValidationError:
-    """What reporting says of a target that is gone, or no longer shown (its account suspended
-    or deactivated)."""
+def report_target_gone(field: str) -> ValidationError:
+    """What reporting says of a target (``tweet`` or ``account``) that is not found, gone, or no
+    longer shown (its account suspended or deactivated): the one 400 of the view's check and of
+    the service's, under its lock."""
     message = "That tweet does not exist." if field == "tweet" else "No account with that username."
     return ValidationError({field: ValidationError(message, code="does_not_exist")})
 
