@@ -19,7 +19,11 @@ Each process also holds the copies it read last (``HYDRATED_LOCAL_ENTRIES`` of e
 least recently used leaving first), as objects, so that a page whose copies it holds costs one
 round trip for their stamps instead of two and no unpickling. A held copy is served by the same
 rule (only while its stamps are current, never after its shared copy would have expired), and
-every caller gets objects of its own, never the held ones.
+every caller gets objects of its own, never the held ones, unless it asks for the held objects
+themselves to read them only (``get_many(shared=True)``: a page that only renders its tweets, which
+spares it a clone of each). What such a caller derives from a held object alone (its JSON) it may
+keep with it (``derived``), for as long as the copy is held and at most ``DERIVED_SECONDS``: the
+next page made from the same copy takes it as it is.
 
 When the cache cannot be reached, or answers with something that cannot be read, the database
 is read instead; after a failure this process leaves the copies alone for a few seconds
@@ -43,6 +47,12 @@ from core import stamps
 from core.cache import bytes_get_many, bytes_set_many
 from core.db import in_own_transaction
 from core.replicas import primary_reads
+
+# How long a value derived from a held copy (``derived``) is used: the copy alone bounds it, but
+# what is derived may hold pre-signed URLs of private media, which expire (an hour by default).
+DERIVED_SECONDS = 60
+# Where a held object keeps what is derived from it (an attribute no model has).
+_DERIVED = "_held_copy_derived"
 
 # Reading a page's copies and stamps takes about a millisecond; a cache slower than this is left
 # alone for a while, as one that fails is.
@@ -159,10 +169,12 @@ class Copies:
         self.held = HeldCopies()
         _all_copies.append(self)
 
-    def get_many(self, ids: Iterable, read: Callable[[list], dict]) -> dict:
+    def get_many(self, ids: Iterable, read: Callable[[list], dict], *, shared=False) -> dict:
         """The objects of ``ids`` that ``read(ids)`` finds (a dict by id), from the copies held
         here or kept in the cache where these are current and from ``read`` for the others,
-        whose copies are kept."""
+        whose copies are kept. Each is the caller's own to change, but with ``shared``, where
+        the caller only reads them (and what they hold): then the copies held here are given
+        as they are, and ``derived`` keeps what the caller makes of them."""
         ids = list(dict.fromkeys(ids))
         if not ids or not _usable():
             return read(ids)
@@ -178,7 +190,7 @@ class Copies:
         found, missing = {}, []
         for pk in ids:
             if pk in held and _current(held[pk].rows, held[pk].stamps, now):
-                found[pk] = _clone(held[pk].instance)
+                found[pk] = held[pk].instance if shared else _clone(held[pk].instance)
                 continue
             copy = kept.get(pk)
             instance = None
@@ -190,7 +202,7 @@ class Copies:
                     self.held.discard(pk)
             else:
                 self._hold(pk, copy[0], copy[1], instance, kept_at=copy[3])
-                found[pk] = _clone(instance)
+                found[pk] = instance if shared else _clone(instance)
         if not missing:
             return found
         with primary_reads():
@@ -284,6 +296,7 @@ class Copies:
     def _hold(self, pk, rows: list[str], current: list[bytes], instance, *, kept_at: float):
         """Hold a copy kept at ``kept_at`` here until its shared copy expires."""
         if instance is not None and settings.HYDRATED_LOCAL_ENTRIES > 0:
+            instance.__dict__[_DERIVED] = {}
             self.held.put(pk, Held(rows, current, instance, kept_at + self.seconds()))
 
     def _dump(self, instance: Model) -> bytes:
@@ -325,6 +338,7 @@ def _clone(instance: Model, clones: dict | None = None) -> Model:
     model = instance.__class__
     clone = clones[id(instance)] = model.__new__(model)
     fields = instance.__dict__.copy()
+    fields.pop(_DERIVED, None)  # what the held copy's readers made of it stays with it
     state = ModelState()
     state.adding, state.db = instance._state.adding, instance._state.db
     state.fields_cache = {
@@ -342,6 +356,25 @@ def _clone(instance: Model, clones: dict | None = None) -> Model:
             ]
     clone.__dict__ = fields
     return clone
+
+
+def derived(instance: Model, key, make: Callable[[], object]):
+    """``make()``: a value made from ``instance`` alone and what ``key`` names (such as the
+    links' root a JSON was written for). Where ``instance`` is a copy held here, given by
+    ``get_many(shared=True)``, the value is kept with it and given again to the next caller with
+    the same ``key`` for as long as the copy is held, at most ``DERIVED_SECONDS``: a write to any
+    row the copy shows lets the copy, and with it the value, go. Callers only read the value
+    (every caller with that key gets the same object)."""
+    kept = instance.__dict__.get(_DERIVED)
+    if kept is None:
+        return make()
+    entry = kept.get(key)
+    now = time.monotonic()
+    if entry is not None and now - entry[0] < DERIVED_SECONDS:
+        return entry[1]
+    value = make()
+    kept[key] = (now, value)
+    return value
 
 
 def _json_copy(value):

@@ -5,9 +5,11 @@ tweet, mention and tag. ``Links`` reverses each route once with a placeholder ar
 only substitutes the argument, which gives the same string as DRF's ``reverse(…, request=…)``.
 """
 
+from functools import cached_property
 from urllib.parse import quote
 
 from django.templatetags.static import static
+from django.urls import get_script_prefix
 from rest_framework.reverse import reverse
 
 # Matches every route argument pattern used with it (digits, usernames, tags) and appears nowhere
@@ -20,6 +22,14 @@ class Links:
         self.request = request
         self._templates: dict[str, tuple[str, str]] = {}
         self._static: dict[str, str] = {}
+
+    @cached_property
+    def root(self) -> str:
+        """All that the links built here take from the request: its scheme, host and script
+        prefix (what a value made with them may be kept by)."""
+        if self.request is None:
+            return ""
+        return self.request.build_absolute_uri(get_script_prefix())
 
     def url(self, name: str, argument) -> str:
         """The absolute URL of route ``name`` with its one argument, as ``reverse`` builds it."""

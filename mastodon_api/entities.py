@@ -10,9 +10,10 @@ images) and prefetches attachments. A page of accounts (``accounts``) looks up i
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 
 from accounts.selectors import headers_of
+from core.copies import derived
 from core.links import Links
 from mastodon_api.content import note_html, status_html
 from mastodon_api.services import REPORT_REASONS
@@ -262,13 +263,46 @@ def _first_of_each(items: list[dict], field: str) -> list[dict]:
 
 def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
     """The Status entity of a tweet, or of a repost: a status of its own whose ``reblog`` is the
-    original (the flags mirror the original's, which is what clients show)."""
-    request = context.request
+    original (the flags mirror the original's, which is what clients show).
+
+    What depends on the tweet and the links' root alone is written once for a copy the process
+    holds (a page's, ``core.copies``) and kept with it (``derived``); the viewer's flags, the
+    author replied to and the accounts (whose headers the copy does not hold) are put in for
+    each page."""
+    root = (context.links or Links(context.request)).root
     if tweet.repost_of_id:
-        original = status(tweet.repost_of, context)
-        url = (context.links or Links(request)).url("tweet-detail", tweet.pk)
+        shown = derived(tweet, ("status reblog", root), partial(_status_shown, tweet, context))
+        original = _for_page(tweet.repost_of, shown["reblog"], context)
+        return {**original, **shown, "account": context.account(tweet.author), "reblog": original}
+    shown = derived(tweet, ("status", root), partial(_status_shown, tweet, context))
+    entity = _for_page(tweet, shown, context)
+    if source:
+        entity["text"] = tweet.text
+    return entity
+
+
+def _for_page(tweet, shown: dict, context: StatusContext) -> dict:
+    """A status ``_status_shown`` wrote, with what the page adds."""
+    replied_author = context.parent_authors.get(tweet.in_reply_to_id)
+    return {
+        **shown,
+        "in_reply_to_account_id": None if replied_author is None else str(replied_author),
+        "favourited": tweet.pk in context.favourited,
+        "reblogged": tweet.pk in context.reblogged,
+        "bookmarked": tweet.pk in context.bookmarked,
+        "account": context.account(tweet.author),
+    }
+
+
+def _status_shown(tweet, context: StatusContext) -> dict:
+    """What a status shows of the tweet alone: for a repost, what replaces the original's fields
+    and the original (``reblog``); where the page puts something in (``_for_page``), a
+    placeholder keeps the field's place."""
+    request = context.request
+    links = context.links or Links(request)
+    if tweet.repost_of_id:
+        url = links.url("tweet-detail", tweet.pk)
         return {
-            **original,
             "id": str(tweet.pk),
             "created_at": timestamp(tweet.created_at),
             "edited_at": None,
@@ -280,28 +314,23 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
             "reblogs_count": 0,
             "favourites_count": 0,
             "content": "",
-            "account": context.account(tweet.author),
+            "account": None,
             "media_attachments": [],
             "mentions": [],
             "tags": [],
-            "reblog": original,
+            "reblog": _status_shown(tweet.repost_of, context),
         }
     # Mentions and tags as stored when the tweet was written (tweets/services/entities.py), one
     # entry per occurrence there; Mastodon lists each account and tag once.
     mentioned = _first_of_each(tweet.entities.get("mentions", []), "id")
     tags = _first_of_each(tweet.entities.get("tags", []), "name")
-    links = context.links or Links(request)
     url = links.url("tweet-detail", tweet.pk)
-    entity = {
+    return {
         "id": str(tweet.pk),
         "created_at": timestamp(tweet.created_at),
         "edited_at": timestamp(tweet.edited_at),
         "in_reply_to_id": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
-        "in_reply_to_account_id": (
-            str(context.parent_authors[tweet.in_reply_to_id])
-            if tweet.in_reply_to_id in context.parent_authors
-            else None
-        ),
+        "in_reply_to_account_id": None,
         "sensitive": False,
         "spoiler_text": "",
         "visibility": "public",
@@ -311,10 +340,10 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "replies_count": tweet.reply_count,
         "reblogs_count": tweet.repost_count,
         "favourites_count": tweet.like_count,
-        "favourited": tweet.pk in context.favourited,
-        "reblogged": tweet.pk in context.reblogged,
+        "favourited": False,
+        "reblogged": False,
         "muted": False,
-        "bookmarked": tweet.pk in context.bookmarked,
+        "bookmarked": False,
         "pinned": False,
         "content": status_html(
             tweet.text,
@@ -325,7 +354,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "filtered": [],
         "reblog": None,
         "application": None,
-        "account": context.account(tweet.author),
+        "account": None,
         "media_attachments": [media_attachment(media, request) for media in tweet.media_files()],
         "mentions": [
             {
@@ -341,9 +370,6 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
         "card": None,
         "poll": None,
     }
-    if source:
-        entity["text"] = tweet.text
-    return entity
 
 
 def statuses(tweets, request, *, flags=None) -> list[dict]:

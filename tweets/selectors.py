@@ -70,13 +70,15 @@ def tweet_get(*, tweet_id: int, viewer) -> Tweet | None:
     return tweets_by_id([tweet_id], viewer=viewer).get(tweet_id)
 
 
-def tweets_by_id(ids: Iterable[int], *, viewer) -> dict[int, Tweet]:
+def tweets_by_id(ids: Iterable[int], *, viewer, shared: bool = False) -> dict[int, Tweet]:
     """The tweets and reposts of these ids the viewer may see, by id, with everything their JSON
     shows: the one place a page's tweets are hydrated. Each tweet, and a repost's original, also
     carries ``replied_author_id``, the author of the tweet it replies to (None when it replies
     to none, or the parent was deleted), which the Mastodon surface shows. Tweets anyone may see
     are kept in the shared cache (``tweets.cache``) and served from there while current; staff,
-    who also see hidden tweets, read the database."""
+    who also see hidden tweets, read the database. ``shared``: for a caller that only reads the
+    tweets (a page that renders them), which may then be the copies this process holds
+    (``core.copies``), not objects of its own."""
 
     def read(pks: list[int], *, anyone_may_see: bool) -> dict[int, Tweet]:
         tweets = Tweet.objects.visible() if anyone_may_see else Tweet.objects.visible_to(viewer)
@@ -99,7 +101,7 @@ def tweets_by_id(ids: Iterable[int], *, viewer) -> dict[int, Tweet]:
 
     if sees_everything(viewer):
         return read(list(ids), anyone_may_see=False)
-    return HYDRATED_TWEETS.get_many(ids, partial(read, anyone_may_see=True))
+    return HYDRATED_TWEETS.get_many(ids, partial(read, anyone_may_see=True), shared=shared)
 
 
 def _author_of(tweet_id_path: str) -> Subquery:
@@ -520,6 +522,9 @@ def timeline_home_fetch(*, reader: User):
 
     The reader's flags of the tweets (liked, reposted, bookmarked) are read with their ids: the
     page's JSON takes them from ``fetch.flags_of(page)`` rather than ``viewer_flags``.
+
+    The tweets it returns may be the copies this process holds (``tweets_by_id(shared=True)``):
+    callers render them and change nothing in them.
     """
     silenced = None  # the accounts left out (``_by_silenced``), read with the first ids
     flags = _flag_sets([])  # the reader's, of the ids read so far and their originals
@@ -574,7 +579,7 @@ def timeline_home_fetch(*, reader: User):
         read, more, reached = [], True, position
         for _ in range(TIMELINE_READ_ROUNDS):
             ids = candidate_ids(reached, forward, limit)
-            tweets = tweets_by_id(ids, viewer=reader)
+            tweets = tweets_by_id(ids, viewer=reader, shared=True)
             read += [
                 tweets[pk] for pk in ids if pk in tweets and not _by_silenced(tweets[pk], silenced)
             ]

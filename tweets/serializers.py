@@ -1,5 +1,7 @@
 """Input and output shapes of the social API."""
 
+from functools import partial
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +14,7 @@ from accounts.serializers import (
     header_json,
     profile_image_urls,
 )
+from core.copies import derived
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
 from core.links import links_for
 from media.selectors import storage_url
@@ -187,10 +190,37 @@ def _media_json(media, request) -> dict:
 def tweet_json(tweet: Tweet, context: dict, *, with_original: bool = True) -> dict:
     """A tweet (with ``author`` and, for a repost, ``repost_of`` joined and attachments
     prefetched, as ``Tweet.objects.with_author()`` gives) in the shape ``TweetSerializer``
-    documents; ``with_original=False`` for ``OriginalTweetSerializer``'s shape."""
+    documents; ``with_original=False`` for ``OriginalTweetSerializer``'s shape.
+
+    Everything but the viewer's flags depends on the tweet and the links' root alone, so for a
+    copy the process holds (a page's, ``core.copies``) it is written once and kept with the
+    copy (``derived``); the flags are put in for each viewer."""
+    links = links_for(context)
+    shown = derived(
+        tweet,
+        ("tweet_json", with_original, links.root),
+        partial(_tweet_json, tweet, context, with_original=with_original),
+    )
+    flags = context.get("flags", {})
+    data = {**shown, **_flags_json(tweet.pk, flags)}
+    original = shown.get("repost_of")
+    if original is not None:
+        data["repost_of"] = {**original, **_flags_json(tweet.repost_of_id, flags)}
+    return data
+
+
+def _flags_json(pk: int, flags: dict) -> dict:
+    return {
+        "liked": pk in flags.get("liked", ()),
+        "reposted": pk in flags.get("reposted", ()),
+        "bookmarked": pk in flags.get("bookmarked", ()),
+    }
+
+
+def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
+    """``tweet_json`` without the viewer's flags (each False, in its place)."""
     links = links_for(context)
     request = context.get("request")
-    flags = context.get("flags", {})
     entities = tweet.entities
     data = {
         "id": str(tweet.pk),
@@ -202,9 +232,9 @@ def tweet_json(tweet: Tweet, context: dict, *, with_original: bool = True) -> di
         "reply_count": tweet.reply_count,
         "like_count": tweet.like_count,
         "repost_count": tweet.repost_count,
-        "liked": tweet.pk in flags.get("liked", ()),
-        "reposted": tweet.pk in flags.get("reposted", ()),
-        "bookmarked": tweet.pk in flags.get("bookmarked", ()),
+        "liked": False,
+        "reposted": False,
+        "bookmarked": False,
         "url": links.url("tweet-detail", tweet.pk),
         "media": [_media_json(media, request) for media in tweet.media_files()],
         "mentions": [
@@ -229,7 +259,9 @@ def tweet_json(tweet: Tweet, context: dict, *, with_original: bool = True) -> di
     }
     if with_original:
         original = tweet.repost_of if tweet.repost_of_id else None
-        data["repost_of"] = tweet_json(original, context, with_original=False) if original else None
+        data["repost_of"] = (
+            _tweet_json(original, context, with_original=False) if original else None
+        )
     return data
 
 

@@ -766,3 +766,123 @@ def test_a_process_holds_at_most_the_configured_number_of_copies(scene, settings
         for _ in range(2):
             HYDRATED_TWEETS.get_many(pks, read)
     assert set(HYDRATED_TWEETS.held.get_many([first, second, third])) == {first, third}
+
+
+# --- Pages from the held copies themselves, and the JSON kept with them --------------------------
+@pytest.fixture
+def writes(monkeypatch) -> list[str]:
+    """The ids of the tweets whose JSON (either surface's) is written rather than taken from
+    where it was kept with the copy."""
+    from mastodon_api import entities
+    from tweets import serializers
+
+    written = []
+    for module, name in ((serializers, "_tweet_json"), (entities, "_status_shown")):
+        real = getattr(module, name)
+
+        def counted(tweet, *args, real=real, **kwargs):
+            written.append(str(tweet.pk))
+            return real(tweet, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    return written
+
+
+@pytest.mark.parametrize("url", [HOME, MASTODON_HOME])
+def test_a_page_of_held_copies_takes_their_json_as_kept(scene, writes, url):
+    first = primed(scene["client"], url)
+    writes.clear()
+    assert page(scene["client"], url) == first  # from the held copies: their JSON is kept
+    assert len(writes) == 4
+    writes.clear()
+    assert page(scene["client"], url) == first
+    assert writes == []
+
+
+def test_the_viewers_flags_are_put_in_for_each_viewer(scene, auth_client):
+    """Two readers of the same held copies: one liked and bookmarked the plain tweet and
+    reposted the shared original; the other did none of it."""
+    second = UserFactory()
+    follow(second, scene["author"])
+    services.like_create(user=scene["reader"], tweet=scene["plain"])
+    services.bookmark_create(user=scene["reader"], tweet=scene["plain"])
+    repost(scene["reader"], scene["original"])
+    plain, shared = str(scene["plain"].pk), str(scene["repost"].pk)
+    for _ in range(2):
+        for client in (scene["client"], auth_client(second)):
+            primed(client)
+            primed(client, MASTODON_HOME)
+    mine, theirs = by_id(page(scene["client"])), by_id(page(auth_client(second)))
+    assert (mine[plain]["liked"], mine[plain]["bookmarked"]) == (True, True)
+    assert (theirs[plain]["liked"], theirs[plain]["bookmarked"]) == (False, False)
+    assert mine[shared]["repost_of"]["reposted"] and not mine[shared]["reposted"]
+    assert not theirs[shared]["repost_of"]["reposted"]
+    mine = by_id(page(scene["client"], MASTODON_HOME))
+    theirs = by_id(page(auth_client(second), MASTODON_HOME))
+    assert (mine[plain]["favourited"], mine[plain]["bookmarked"]) == (True, True)
+    assert (theirs[plain]["favourited"], theirs[plain]["bookmarked"]) == (False, False)
+    for flag in ("favourited", "reblogged", "bookmarked"):
+        assert mine[shared][flag] == mine[shared]["reblog"][flag]
+    assert mine[shared]["reblog"]["reblogged"] and not theirs[shared]["reblog"]["reblogged"]
+
+
+def test_pages_leave_the_held_copies_as_they_were(scene):
+    pks = [scene["pictured"].pk, scene["plain"].pk, scene["repost"].pk]
+    for url in (HOME, MASTODON_HOME):
+        primed(scene["client"], url)
+    before = {
+        pk: pickle.dumps(copies._clone(HYDRATED_TWEETS.held.get_many([pk])[pk].instance))
+        for pk in pks
+    }
+    for url in (HOME, MASTODON_HOME):
+        page(scene["client"], url)
+    after = {
+        pk: pickle.dumps(copies._clone(HYDRATED_TWEETS.held.get_many([pk])[pk].instance))
+        for pk in pks
+    }
+    assert after == before
+
+
+def test_json_kept_with_a_copy_is_for_the_host_it_was_written_for(scene):
+    client = scene["client"]
+    primed(client)
+    other_host = client.get(HOME, HTTP_HOST="localhost")
+    assert other_host.status_code == 200
+    pictured = by_id(other_host.json()["results"])[str(scene["pictured"].pk)]
+    assert pictured["url"].startswith("http://localhost/")
+    assert pictured["media"][0]["url"].startswith("http://localhost/")
+    pictured = by_id(page(client))[str(scene["pictured"].pk)]
+    assert pictured["url"].startswith("http://testserver/")
+
+
+def test_json_kept_with_a_copy_is_written_again_after_a_while(scene, writes, monkeypatch):
+    primed(scene["client"])
+    writes.clear()
+    later = time.monotonic() + copies.DERIVED_SECONDS + 1
+    monkeypatch.setattr(copies.time, "monotonic", lambda: later)
+    page(scene["client"])
+    assert str(scene["plain"].pk) in writes
+
+
+def test_a_change_to_a_held_copy_is_seen_in_its_json_on_the_next_read(scene, writes):
+    for url in (HOME, MASTODON_HOME):
+        primed(scene["client"], url)
+    _like(scene)
+    writes.clear()
+    plain = str(scene["plain"].pk)
+    assert by_id(page(scene["client"]))[plain]["like_count"] == 1
+    assert by_id(page(scene["client"], MASTODON_HOME))[plain]["favourites_count"] == 1
+    assert writes.count(plain) == 2
+
+
+def test_callers_that_change_their_tweets_get_clones_without_the_kept_json(scene):
+    pks = [scene["plain"].pk]
+    for _ in range(2):
+        HYDRATED_TWEETS.get_many(pks, read)
+    held = HYDRATED_TWEETS.get_many(pks, read, shared=True)[pks[0]]
+    own = HYDRATED_TWEETS.get_many(pks, read)[pks[0]]
+    assert held is HYDRATED_TWEETS.held.get_many(pks)[pks[0]].instance
+    assert own is not held
+    assert copies.derived(held, "key", lambda: "kept") == "kept"
+    assert copies.derived(held, "key", lambda: "written again") == "kept"
+    assert copies.derived(own, "key", lambda: "written again") == "written again"
