@@ -296,7 +296,8 @@ class Copies:
     def _hold(self, pk, rows: list[str], current: list[bytes], instance, *, kept_at: float):
         """Hold a copy kept at ``kept_at`` here until its shared copy expires."""
         if instance is not None and settings.HYDRATED_LOCAL_ENTRIES > 0:
-            instance.__dict__[_DERIVED] = {}
+            for part in _instances(instance):
+                part.__dict__[_DERIVED] = {}
             self.held.put(pk, Held(rows, current, instance, kept_at + self.seconds()))
 
     def _dump(self, instance: Model) -> bytes:
@@ -361,7 +362,8 @@ def _clone(instance: Model, clones: dict | None = None) -> Model:
 def derived(instance: Model, key, make: Callable[[], object]):
     """``make()``: a value made from ``instance`` alone and what ``key`` names (such as the
     links' root a JSON was written for). Where ``instance`` is a copy held here, given by
-    ``get_many(shared=True)``, the value is kept with it and given again to the next caller with
+    ``get_many(shared=True)``, or an instance read with one (a tweet's author), the value is
+    kept with it and given again to the next caller with
     the same ``key`` for as long as the copy is held, at most ``DERIVED_SECONDS``: a write to any
     row the copy shows lets the copy, and with it the value, go. Callers only read the value
     (every caller with that key gets the same object)."""

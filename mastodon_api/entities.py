@@ -209,11 +209,17 @@ class StatusContext:
         return tag_url(self.request, "")
 
     def account(self, user) -> dict:
-        """``account(user)``, built once per account on the page."""
+        """``account(user)``, built once per account on the page, and kept with the copy the
+        account was read with where the process holds it (``derived``), for the same header."""
         entity = self.accounts.get(user.pk)
         if entity is None:
-            entity = self.accounts[user.pk] = account(
-                user, self.request, self.links, header=self.headers.get(user.pk)
+            header = self.headers.get(user.pk)
+            shown = None if header is None else (header.pk, header.file, header.preview)
+            links = self.links or Links(self.request)
+            entity = self.accounts[user.pk] = derived(
+                user,
+                ("account", links.root, shown),
+                partial(account, user, self.request, links, header=header),
             )
         return entity
 

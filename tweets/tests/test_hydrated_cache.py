@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import transaction
@@ -20,7 +21,7 @@ from accounts.tests.factories import UserFactory
 from accounts.tests.test_avatar import put_avatar
 from core import copies, stamps
 from core.testing import API, free_port, upload
-from core.testing.images import jpeg_with_metadata
+from core.testing.images import image_bytes, jpeg_with_metadata
 from minitter.settings import redis_cache
 from tweets import services
 from tweets.cache import HYDRATED_TWEETS
@@ -771,18 +772,22 @@ def test_a_process_holds_at_most_the_configured_number_of_copies(scene, settings
 # --- Pages from the held copies themselves, and the JSON kept with them --------------------------
 @pytest.fixture
 def writes(monkeypatch) -> list[str]:
-    """The ids of the tweets whose JSON (either surface's) is written rather than taken from
-    where it was kept with the copy."""
+    """The ids of the tweets whose JSON (either surface's), and of the accounts whose Mastodon
+    entity, is written rather than taken from where it was kept with the copy."""
     from mastodon_api import entities
     from tweets import serializers
 
     written = []
-    for module, name in ((serializers, "_tweet_json"), (entities, "_status_shown")):
+    for module, name in (
+        (serializers, "_tweet_json"),
+        (entities, "_status_shown"),
+        (entities, "account"),
+    ):
         real = getattr(module, name)
 
-        def counted(tweet, *args, real=real, **kwargs):
-            written.append(str(tweet.pk))
-            return real(tweet, *args, **kwargs)
+        def counted(instance, *args, real=real, **kwargs):
+            written.append(str(instance.pk))
+            return real(instance, *args, **kwargs)
 
         monkeypatch.setattr(module, name, counted)
     return written
@@ -793,7 +798,9 @@ def test_a_page_of_held_copies_takes_their_json_as_kept(scene, writes, url):
     first = primed(scene["client"], url)
     writes.clear()
     assert page(scene["client"], url) == first  # from the held copies: their JSON is kept
-    assert len(writes) == 4
+    tweets = [scene[name].pk for name in ("pictured", "plain", "repost", "original")]
+    accounts = [scene["author"].pk, scene["other"].pk] if url == MASTODON_HOME else []
+    assert sorted(writes) == sorted(str(pk) for pk in [*tweets, *accounts])
     writes.clear()
     assert page(scene["client"], url) == first
     assert writes == []
@@ -873,6 +880,20 @@ def test_a_change_to_a_held_copy_is_seen_in_its_json_on_the_next_read(scene, wri
     assert by_id(page(scene["client"]))[plain]["like_count"] == 1
     assert by_id(page(scene["client"], MASTODON_HOME))[plain]["favourites_count"] == 1
     assert writes.count(plain) == 2
+
+
+def test_a_new_header_is_seen_in_the_accounts_of_held_statuses(scene, auth_client):
+    primed(scene["client"], MASTODON_HOME)
+    page(scene["client"], MASTODON_HOME)
+    banner = SimpleUploadedFile("banner.png", image_bytes("PNG"), content_type="image/png")
+    response = auth_client(scene["author"]).patch(
+        "/api/v1/accounts/update_credentials", {"header": banner}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    header = response.json()["header"]
+    assert not header.endswith("header.png")
+    statuses = by_id(page(scene["client"], MASTODON_HOME))
+    assert statuses[str(scene["plain"].pk)]["account"]["header"] == header
 
 
 def test_callers_that_change_their_tweets_get_clones_without_the_kept_json(scene):
