@@ -17,6 +17,7 @@ from accounts.serializers import (
 from core.copies import derived
 from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
 from core.links import links_for
+from core.renderers import format_timestamp
 from media.selectors import storage_url
 from media.serializers import MediaSerializer
 from tweets.models import Mute, Notification, NotificationMarker, Report, Tweet
@@ -226,8 +227,9 @@ def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
         "id": str(tweet.pk),
         "text": tweet.text,
         "author": _author_json(tweet.author, context),
-        "created_at": tweet.created_at,
-        "edited_at": tweet.edited_at,
+        # As the renderer writes times: written once here, with the rest of what is kept.
+        "created_at": format_timestamp(tweet.created_at),
+        "edited_at": format_timestamp(tweet.edited_at) if tweet.edited_at else None,
         "in_reply_to": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
         "reply_count": tweet.reply_count,
         "like_count": tweet.like_count,
