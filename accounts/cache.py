@@ -89,7 +89,7 @@ def account_for_token(pk, read: Callable[[], User | None], *, kept: bool = True)
 
     if not kept:
         return read_with_digest([pk]).get(pk)
-    return TOKEN_ACCOUNTS.get_many([pk], read_with_digest).get(pk)
+    return TOKEN_ACCOUNTS.get_many([pk], read_with_digest, checked_afterwards=True).get(pk)
 
 
 def oauth_token(token: str) -> OAuthAccessToken | None:
@@ -104,4 +104,4 @@ def oauth_token(token: str) -> OAuthAccessToken | None:
         )
         return {access.token_checksum: access for access in found}
 
-    return OAUTH_TOKENS.get_many([checksum], read).get(checksum)
+    return OAUTH_TOKENS.get_many([checksum], read, checked_afterwards=True).get(checksum)

@@ -25,6 +25,13 @@ spares it a clone of each). What such a caller derives from a held object alone 
 keep with it (``derived``), for as long as the copy is held and at most ``DERIVED_SECONDS``: the
 next page made from the same copy takes it as it is.
 
+A safe request (GET, HEAD, OPTIONS: ``CheckedAfterwardsMiddleware``) may be served a held copy
+before its stamps are read (``get_many(checked_afterwards=True)``: the account of its token), the
+stamps being asked with the next round trip the request makes for copies anyway (a page's
+tweets), or at its end. Where one of them turns out to have changed, the request's answer is
+thrown away and it runs again, its copies all checked first: no answer is ever made of a copy
+that was not current, and a request costs a round trip fewer.
+
 When the cache cannot be reached, or answers with something that cannot be read, the database
 is read instead; after a failure this process leaves the copies alone for a few seconds
 (``stamps.unavailable``), so an unresponsive Redis costs one timeout, not one per request.
@@ -36,12 +43,16 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
+from django.http import HttpResponse
+from prometheus_client import Counter
 
 from core import stamps
 from core.cache import bytes_get_many, bytes_set_many
@@ -53,6 +64,13 @@ from core.replicas import primary_reads
 DERIVED_SECONDS = 60
 # Where a held object keeps what is derived from it (an attribute no model has).
 _DERIVED = "_held_copy_derived"
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+REQUESTS_RUN_AGAIN = Counter(
+    "minitter_cache_requests_run_again",
+    "Safe requests run again because a copy they were served before its check had changed.",
+)
 
 # Reading a page's copies and stamps takes about a millisecond; a cache slower than this is left
 # alone for a while, as one that fails is.
@@ -138,6 +156,93 @@ class HeldCopies:
             return len(self._held)
 
 
+class Unchecked:
+    """The stamps of copies a request was served before they were checked
+    (``get_many(checked_afterwards=True)``), until a round trip reads them; and whether one of
+    them had changed (or could not be read), which makes the request run again."""
+
+    def __init__(self):
+        self.pending: list[Held] = []
+        self.changed = False
+
+    def keys(self) -> list[str]:
+        return [key for held in self.pending for key in held.rows]
+
+    def settle(self, now: dict) -> None:
+        """Check the pending copies against stamps ``now`` read (which hold all their keys)."""
+        if any(not _current(held.rows, held.stamps, now) for held in self.pending):
+            self.changed = True
+        self.pending = []
+
+    def settle_now(self) -> None:
+        """Check what is still pending in a round trip of its own (the request made none)."""
+        if not self.pending:
+            return
+        keys = list(dict.fromkeys(self.keys()))
+        try:
+            now = dict(zip(keys, bytes_get_many(keys), strict=True))
+        except stamps.CACHE_ERRORS as exc:
+            stamps.unavailable(exc)
+            self.changed, self.pending = True, []
+            return
+        self.settle(now)
+
+
+_unchecked: ContextVar[Unchecked | None] = ContextVar("copies_unchecked", default=None)
+
+
+@contextmanager
+def checked_afterwards():
+    """Within this block copies may be served before their check (``Unchecked``); the block's
+    caller settles what is left and looks at ``changed`` before it uses what the block made."""
+    unchecked = Unchecked()
+    token = _unchecked.set(unchecked)
+    try:
+        yield unchecked
+    finally:
+        _unchecked.reset(token)
+
+
+class CheckedAfterwardsMiddleware:
+    """Runs each safe request with its token's copies checked afterwards (``Unchecked``), and
+    again, every copy checked first, where one of them had changed: the answer of the first run
+    is thrown away unsent. The innermost middleware, so that nothing around the view (the
+    request's log line, its metrics, its rate limit) happens twice."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in SAFE_METHODS or _has_body(request):
+            return self.get_response(request)  # a body could not be read a second time
+        before = request.__dict__.copy()  # what the view sets on it (its user) goes with the run
+        with checked_afterwards() as unchecked:
+            response = self.get_response(request)
+            unchecked.settle_now()
+        if not unchecked.changed:
+            return response
+        if response.streaming:
+            response.close()
+        REQUESTS_RUN_AGAIN.inc()
+        request.__dict__.clear()
+        request.__dict__.update(before)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A view that failed on a copy that had changed (an account deleted meanwhile) is run
+        again, not answered with a 500 (and not logged as one): its answer is thrown away."""
+        unchecked = _unchecked.get()
+        if unchecked is None:
+            return None
+        unchecked.settle_now()
+        return HttpResponse(status=503) if unchecked.changed else None
+
+
+def _has_body(request) -> bool:
+    meta = request.META
+    return meta.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in meta
+
+
 _all_copies: list["Copies"] = []
 
 
@@ -169,22 +274,44 @@ class Copies:
         self.held = HeldCopies()
         _all_copies.append(self)
 
-    def get_many(self, ids: Iterable, read: Callable[[list], dict], *, shared=False) -> dict:
+    def get_many(
+        self,
+        ids: Iterable,
+        read: Callable[[list], dict],
+        *,
+        shared: bool = False,
+        checked_afterwards: bool = False,
+    ) -> dict:
         """The objects of ``ids`` that ``read(ids)`` finds (a dict by id), from the copies held
         here or kept in the cache where these are current and from ``read`` for the others,
         whose copies are kept. Each is the caller's own to change, but with ``shared``, where
         the caller only reads them (and what they hold): then the copies held here are given
-        as they are, and ``derived`` keeps what the caller makes of them."""
+        as they are, and ``derived`` keeps what the caller makes of them.
+
+        ``checked_afterwards``: within a request run by ``CheckedAfterwardsMiddleware``, where
+        every one of ``ids`` is held here, they are given at once and checked later
+        (``Unchecked``). Copies checked later are checked in this call's first round trip."""
         ids = list(dict.fromkeys(ids))
         if not ids or not _usable():
             return read(ids)
         held = self.held.get_many(ids) if settings.HYDRATED_LOCAL_ENTRIES > 0 else {}
+        unchecked = _unchecked.get()
+        if checked_afterwards and unchecked is not None and len(held) == len(ids):
+            unchecked.pending += held.values()
+            return {
+                pk: copy.instance if shared else _clone(copy.instance) for pk, copy in held.items()
+            }
         started = time.monotonic()
+        also = unchecked.keys() if unchecked is not None else []
         try:
-            kept, rows, now = self._read_kept(ids, held)
+            kept, rows, now = self._read_kept(ids, held, also=also)
         except stamps.CACHE_ERRORS as exc:
             stamps.unavailable(exc)
+            if unchecked is not None and unchecked.pending:
+                unchecked.changed, unchecked.pending = True, []  # cannot be checked now
             return read(ids)
+        if also:
+            unchecked.settle(now)
         if time.monotonic() - started > SLOW_SECONDS:
             stamps.unavailable(TimeoutError(f"the cache took over {SLOW_SECONDS} s"))
         found, missing = {}, []
@@ -216,10 +343,11 @@ class Copies:
     def _rows_key(self, pk) -> str:
         return f"{self.prefix}:rows:{pk}"
 
-    def _read_kept(self, ids: list, held: dict) -> tuple[dict, dict, dict]:
+    def _read_kept(self, ids: list, held: dict, also: list[str] = ()) -> tuple[dict, dict, dict]:
         """The copies kept in the cache (by id: their stamps' keys, those stamps, the pickled
         object, when it was kept) that may be needed, the rows each id shows where known, and
-        the current stamps of all of those rows (made where missing).
+        the current stamps of all of those rows (made where missing), and of ``also`` (asked
+        with the first round trip).
 
         Round trips, each asking only what the ones before left open:
 
@@ -241,7 +369,7 @@ class Copies:
         ask_copies = ids if self.rows_known is not None else [pk for pk in ids if pk not in held]
         ask_rows = []
         while True:
-            wanted = dict.fromkeys(key for keys in rows.values() for key in keys)
+            wanted = dict.fromkeys([*also, *(key for keys in rows.values() for key in keys)])
             ask_stamps = [key for key in wanted if key not in now]
             if not (ask_copies or ask_rows or ask_stamps):
                 return kept, rows, now

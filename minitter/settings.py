@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Innermost: may run a safe request's view twice (core/copies.py), nothing around it.
+    "core.copies.CheckedAfterwardsMiddleware",
 ]
 
 ROOT_URLCONF = "minitter.urls"

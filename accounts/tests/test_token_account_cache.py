@@ -5,6 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
+from prometheus_client import REGISTRY
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
@@ -12,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts import services
 from accounts.cache import TOKEN_ACCOUNTS, token_user_id_is_the_key
 from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.views import AccountViewSet
 from core import copies, stamps
 from core.testing import API
 
@@ -163,3 +166,92 @@ def test_a_held_account_out_of_date_takes_the_kept_one_in_the_same_round_trip(us
     assert TOKEN_ACCOUNTS.get_many([user.pk], read)[user.pk].username == user.username
     assert reads == []
     assert len(round_trips) == 1
+
+
+# --- Safe requests check their held account with their first round trip (core.copies) -----------
+def run_again() -> float:
+    return REGISTRY.get_sample_value("minitter_cache_requests_run_again_total") or 0.0
+
+
+@pytest.fixture
+def round_trips(monkeypatch) -> list[list[str]]:
+    calls, real = [], copies.bytes_get_many
+    monkeypatch.setattr(copies, "bytes_get_many", lambda keys: calls.append(keys) or real(keys))
+    return calls
+
+
+def test_a_request_without_copies_of_its_own_checks_its_account_at_its_end(
+    auth_client, user, round_trips
+):
+    client = auth_client(user)
+    client.get(ME_URL)
+    round_trips.clear()
+    assert client.get(ME_URL).json()["username"] == user.username
+    assert round_trips == [[stamps.EPOCH_KEY, stamps.key(User, user.pk)]]
+
+
+def test_a_request_served_an_account_that_had_changed_runs_again_before_it_answers(
+    auth_client, user, monkeypatch
+):
+    client = auth_client(user)
+    client.get(ME_URL)
+    name_before = user.display_name
+    services.user_update_profile(user=user, display_name="Changed Meanwhile")
+    seen, real = [], AccountViewSet.me
+
+    def me(view, request):
+        seen.append(request.user.display_name)
+        return real(view, request)
+
+    monkeypatch.setattr(AccountViewSet, "me", me)
+    before = run_again()
+    assert client.get(ME_URL).json()["display_name"] == "Changed Meanwhile"
+    assert seen == [name_before, "Changed Meanwhile"]  # the first answer was thrown away
+    assert run_again() == before + 1
+
+
+def test_an_account_that_cannot_be_checked_is_read_from_the_database(
+    auth_client, user, monkeypatch
+):
+    client = auth_client(user)
+    client.get(ME_URL)
+
+    def unreachable(keys):
+        raise RedisConnectionError("the cache is down")
+
+    monkeypatch.setattr(copies, "bytes_get_many", unreachable)
+    before = run_again()
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        response = client.get(ME_URL)
+    assert response.status_code == 200
+    assert response.json()["username"] == user.username
+    assert reads_accounts(queries)
+    assert run_again() == before + 1
+
+
+def test_a_view_that_fails_on_an_account_deleted_meanwhile_is_refused_not_a_500(
+    auth_client, user, caplog
+):
+    client = auth_client(user)
+    client.get(ME_URL)
+    user.delete()
+    response = client.get(ME_URL)
+    assert response.status_code == 401
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_a_read_with_a_body_checks_its_account_before_the_view(auth_client, user, monkeypatch):
+    """Its body could not be read a second time."""
+    client = auth_client(user)
+    client.get(ME_URL)
+    services.user_update_profile(user=user, display_name="Changed Meanwhile")
+    seen, real = [], AccountViewSet.me
+
+    def me(view, request):
+        seen.append(request.user.display_name)
+        return real(view, request)
+
+    monkeypatch.setattr(AccountViewSet, "me", me)
+    response = client.generic("GET", ME_URL, b"{}", content_type="application/json")
+    assert response.json()["display_name"] == "Changed Meanwhile"
+    assert seen == ["Changed Meanwhile"]

@@ -907,3 +907,16 @@ def test_callers_that_change_their_tweets_get_clones_without_the_kept_json(scene
     assert copies.derived(held, "key", lambda: "kept") == "kept"
     assert copies.derived(held, "key", lambda: "written again") == "kept"
     assert copies.derived(own, "key", lambda: "written again") == "written again"
+
+
+def test_a_page_checks_the_held_account_with_its_tweets_in_one_round_trip(auth_client, round_trips):
+    user, author = UserFactory.create_batch(2)
+    follow(user, author)
+    TweetFactory.create_batch(3, author=author)
+    client = auth_client(user)
+    for _ in range(3):  # learns the tweets' rows, keeps them, holds them
+        assert client.get(HOME).status_code == 200
+    round_trips.clear()
+    assert len(client.get(HOME).json()["results"]) == 3
+    assert len(round_trips) == 1
+    assert stamps.key(type(user), user.pk) in round_trips[0]
