@@ -62,8 +62,11 @@ from core.replicas import primary_reads
 # How long a value derived from a held copy (``derived``) is used: the copy alone bounds it, but
 # what is derived may hold pre-signed URLs of private media, which expire (an hour by default).
 DERIVED_SECONDS = 60
-# Where a held object keeps what is derived from it (an attribute no model has).
+# Where a held object keeps what is derived from it (an attribute no model has), and how many
+# values at most: a page keeps one or two per object for each links' root it is asked for, and
+# a client could name many roots (a host with any port passes ALLOWED_HOSTS).
 _DERIVED = "_held_copy_derived"
+DERIVED_AT_MOST = 8
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -207,7 +210,9 @@ class CheckedAfterwardsMiddleware:
     """Runs each safe request with its token's copies checked afterwards (``Unchecked``), and
     again, every copy checked first, where one of them had changed: the answer of the first run
     is thrown away unsent. The innermost middleware, so that nothing around the view (the
-    request's log line, its metrics, its rate limit) happens twice."""
+    request's log line, its rate limit, the metrics by status) happens twice; the middlewares'
+    ``process_view`` hooks run again with the view (django-prometheus counts such a request
+    twice in its metrics by view)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -221,8 +226,8 @@ class CheckedAfterwardsMiddleware:
             unchecked.settle_now()
         if not unchecked.changed:
             return response
-        if response.streaming:
-            response.close()
+        # Not closed: that would signal the request's end (closing its database connections);
+        # a streamed file it holds is closed once the answer is collected.
         REQUESTS_RUN_AGAIN.inc()
         request.__dict__.clear()
         request.__dict__.update(before)
@@ -503,6 +508,8 @@ def derived(instance: Model, key, make: Callable[[], object]):
     if entry is not None and now - entry[0] < DERIVED_SECONDS:
         return entry[1]
     value = make()
+    if len(kept) >= DERIVED_AT_MOST:
+        kept.clear()
     kept[key] = (now, value)
     return value
 

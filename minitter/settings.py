@@ -116,7 +116,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
-    # Innermost: may run a safe request's view twice (core/copies.py), nothing around it.
+    # Innermost: may run a safe request's view again (core/copies.py), and little around it.
     "core.copies.CheckedAfterwardsMiddleware",
 ]
 
@@ -573,6 +573,10 @@ def s3_storage(
 if MINITTER_STORAGE == "s3":
     if not os.environ.get("S3_BUCKET"):
         raise ImproperlyConfigured("S3_BUCKET must be set when MINITTER_STORAGE=s3.")
+    # Pages keep the JSON they wrote, pre-signed URLs in it, for up to a minute
+    # (core.copies.DERIVED_SECONDS): a URL must stay valid well beyond that.
+    if env_int("S3_URL_EXPIRE_SECONDS", 3600) < 300:
+        raise ImproperlyConfigured("S3_URL_EXPIRE_SECONDS must be at least 300.")
     DEFAULT_STORAGE = s3_storage(
         bucket=os.environ["S3_BUCKET"],
         region=os.environ.get("S3_REGION") or None,

@@ -81,3 +81,15 @@ def test_production_refuses_a_per_process_cache(tmp_path):
     result = manage("check", MINITTER_VAR_DIR=str(tmp_path), CACHE_BACKEND="locmem", **PRODUCTION)
     assert result.returncode != 0
     assert "CACHE_BACKEND=locmem counts throttles per process" in result.stderr
+
+
+def test_pre_signed_urls_shorter_than_what_pages_keep_are_refused(tmp_path):
+    result = manage(
+        "check",
+        MINITTER_VAR_DIR=str(tmp_path),
+        MINITTER_STORAGE="s3",
+        S3_BUCKET="media",
+        S3_URL_EXPIRE_SECONDS="60",
+    )
+    assert result.returncode != 0
+    assert "S3_URL_EXPIRE_SECONDS must be at least 300" in result.stderr

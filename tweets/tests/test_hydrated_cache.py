@@ -920,3 +920,14 @@ def test_a_page_checks_the_held_account_with_its_tweets_in_one_round_trip(auth_c
     assert len(client.get(HOME).json()["results"]) == 3
     assert len(round_trips) == 1
     assert stamps.key(type(user), user.pk) in round_trips[0]
+
+
+def test_json_kept_with_a_copy_for_many_hosts_stays_bounded(scene):
+    """Any port of an allowed host is another links' root: what a copy keeps stays bounded."""
+    primed(scene["client"])
+    for port in range(1000, 1040):
+        response = scene["client"].get(HOME, HTTP_HOST=f"localhost:{port}")
+        assert response.status_code == 200
+        assert response.json()["results"][0]["url"].startswith(f"http://localhost:{port}/")
+    held = HYDRATED_TWEETS.held.get_many([scene["plain"].pk])[scene["plain"].pk].instance
+    assert len(held.__dict__[copies._DERIVED]) <= copies.DERIVED_AT_MOST
