@@ -374,16 +374,25 @@ def rows(base: str, fixture: dict) -> list[tuple[str, dict]]:
 
 
 def measure(label_prefix: str, base: str, fixture: dict, options, only=None) -> list[dict]:
+    """Each row, and the API root again for a third of the time right before it (``beside``):
+    this machine's speed drifts over a run (other tenants), and a ratio to a root measured
+    minutes earlier carries that drift."""
     results = []
-    for label, arguments in rows(base, fixture):
+    all_rows = rows(base, fixture)
+    _, root_arguments = all_rows[0]
+    beside_duration = max(2, options.duration // 3)
+    beside_options = argparse.Namespace(**{**vars(options), "duration": beside_duration})
+    for index, (label, arguments) in enumerate(all_rows):
         if only is not None and label not in only:
             continue
         optional = "naive" in label or "Mastodon" in label
         if optional and http("GET", arguments["url"], arguments.get("token", ""))[0] == 404:
             results.append({"label": label_prefix + label, "missing": True})
             continue
+        beside = wrk(options=beside_options, **root_arguments) if index else None
         summary = wrk(options=options, **arguments)
         summary["label"] = label_prefix + label
+        summary["beside"] = beside["rate"] if beside else summary["rate"]
         results.append(summary)
     return results
 
@@ -404,16 +413,17 @@ def warm_up(base: str, fixture: dict, rounds: int = 20) -> None:
 def table(results: list[dict]) -> str:
     root = next(r for r in results if "API root" in r["label"] and not r.get("missing"))
     lines = [
-        "| endpoint | req/s | p50 ms | p99 ms | x API root | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | req/s | p50 ms | p99 ms | x API root | x API root beside it | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         if result.get("missing"):
-            lines.append(f"| {result['label']} | not served | | | | |")
+            lines.append(f"| {result['label']} | not served | | | | | |")
             continue
         lines.append(
             f"| {result['label']} | {result['rate']:,.0f} | {result['p50_us'] / 1000:.1f} | "
             f"{result['p99_us'] / 1000:.1f} | {ratio(result['rate'], root['rate'])} | "
+            f"{ratio(result['rate'], result['beside'])} | "
             f"{result['non_2xx_3xx'] + result['socket_errors']} |"
         )
     return "\n".join(lines)
