@@ -190,13 +190,9 @@ def test_a_request_without_copies_of_its_own_checks_its_account_at_its_end(
     assert round_trips == [[stamps.EPOCH_KEY, stamps.key(User, user.pk)]]
 
 
-def test_a_request_served_an_account_that_had_changed_runs_again_before_it_answers(
-    auth_client, user, monkeypatch
-):
-    client = auth_client(user)
-    client.get(ME_URL)
-    name_before = user.display_name
-    services.user_update_profile(user=user, display_name="Changed Meanwhile")
+@pytest.fixture
+def names_seen(monkeypatch) -> list[str]:
+    """The display names of the account each run of ``GET accounts/me`` was served."""
     seen, real = [], AccountViewSet.me
 
     def me(view, request):
@@ -204,9 +200,20 @@ def test_a_request_served_an_account_that_had_changed_runs_again_before_it_answe
         return real(view, request)
 
     monkeypatch.setattr(AccountViewSet, "me", me)
+    return seen
+
+
+def test_a_request_served_an_account_that_had_changed_runs_again_before_it_answers(
+    auth_client, user, names_seen
+):
+    client = auth_client(user)
+    client.get(ME_URL)
+    name_before = user.display_name
+    services.user_update_profile(user=user, display_name="Changed Meanwhile")
+    names_seen.clear()
     before = run_again()
     assert client.get(ME_URL).json()["display_name"] == "Changed Meanwhile"
-    assert seen == [name_before, "Changed Meanwhile"]  # the first answer was thrown away
+    assert names_seen == [name_before, "Changed Meanwhile"]  # the first answer was thrown away
     assert run_again() == before + 1
 
 
@@ -240,18 +247,12 @@ def test_a_view_that_fails_on_an_account_deleted_meanwhile_is_refused_not_a_500(
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
 
 
-def test_a_read_with_a_body_checks_its_account_before_the_view(auth_client, user, monkeypatch):
+def test_a_read_with_a_body_checks_its_account_before_the_view(auth_client, user, names_seen):
     """Its body could not be read a second time."""
     client = auth_client(user)
     client.get(ME_URL)
     services.user_update_profile(user=user, display_name="Changed Meanwhile")
-    seen, real = [], AccountViewSet.me
-
-    def me(view, request):
-        seen.append(request.user.display_name)
-        return real(view, request)
-
-    monkeypatch.setattr(AccountViewSet, "me", me)
+    names_seen.clear()
     response = client.generic("GET", ME_URL, b"{}", content_type="application/json")
     assert response.json()["display_name"] == "Changed Meanwhile"
-    assert seen == ["Changed Meanwhile"]
+    assert names_seen == ["Changed Meanwhile"]
