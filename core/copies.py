@@ -496,10 +496,10 @@ def derived(instance: Model, key, make: Callable[[], object]):
     """``make()``: a value made from ``instance`` alone and what ``key`` names (such as the
     links' root a JSON was written for). Where ``instance`` is a copy held here, given by
     ``get_many(shared=True)``, or an instance read with one (a tweet's author), the value is
-    kept with it and given again to the next caller with
-    the same ``key`` for as long as the copy is held, at most ``DERIVED_SECONDS``: a write to any
-    row the copy shows lets the copy, and with it the value, go. Callers only read the value
-    (every caller with that key gets the same object)."""
+    kept with it and given again to the next caller with the same ``key`` for as long as the
+    copy is held, at most ``DERIVED_SECONDS``: a write to any row the copy shows lets the copy,
+    and with it the value, go. Callers only read the value (every caller with that key gets the
+    same object)."""
     kept = instance.__dict__.get(_DERIVED)
     if kept is None:
         return make()
