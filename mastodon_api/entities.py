@@ -199,7 +199,7 @@ class StatusContext:
     reblogged: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     parent_authors: dict[int, int] = field(default_factory=dict)
-    links: Links | None = None
+    links: Links | None = None  # made from the request where not given
     headers: dict[int, MediaFile] = field(default_factory=dict)
     accounts: dict[int, dict] = field(default_factory=dict)
 
@@ -208,6 +208,10 @@ class StatusContext:
         """Where a hashtag's timeline URL starts (``tag_url`` of an empty tag), once per page."""
         return tag_url(self.request, "")
 
+    def __post_init__(self):
+        if self.links is None:
+            self.links = Links(self.request)
+
     def account(self, user) -> dict:
         """``account(user)``, built once per account on the page, and kept with the copy the
         account was read with where the process holds it (``derived``), for the same header."""
@@ -215,11 +219,10 @@ class StatusContext:
         if entity is None:
             header = self.headers.get(user.pk)
             shown = None if header is None else (header.pk, header.file, header.preview)
-            links = self.links or Links(self.request)
             entity = self.accounts[user.pk] = derived(
                 user,
-                ("account", links.root, shown),
-                partial(account, user, self.request, links, header=header),
+                ("account", self.links.root, shown),
+                partial(account, user, self.request, self.links, header=header),
             )
         return entity
 
@@ -256,7 +259,6 @@ class StatusContext:
             reblogged=flags["reposted"],
             bookmarked=flags["bookmarked"],
             parent_authors=parent_authors,
-            links=Links(request),
             headers=headers_of(users=[*authors, *users]),
         )
 
@@ -275,7 +277,7 @@ def status(tweet, context: StatusContext, *, source: bool = False) -> dict:
     holds (a page's, ``core.copies``) and kept with it (``derived``); the viewer's flags, the
     author replied to and the accounts (whose headers the copy does not hold) are put in for
     each page."""
-    root = (context.links or Links(context.request)).root
+    root = context.links.root
     if tweet.repost_of_id:
         shown = derived(tweet, ("status reblog", root), partial(_status_shown, tweet, context))
         original = _for_page(tweet.repost_of, shown["reblog"], context)
@@ -304,8 +306,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
     """What a status shows of the tweet alone: for a repost, what replaces the original's fields
     and the original (``reblog``); where the page puts something in (``_for_page``), a
     placeholder keeps the field's place."""
-    request = context.request
-    links = context.links or Links(request)
+    request, links = context.request, context.links
     if tweet.repost_of_id:
         url = links.url("tweet-detail", tweet.pk)
         return {
