@@ -5,6 +5,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainSerializer
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer as BaseRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -181,6 +182,11 @@ class PrivateAccountSerializer(HeaderUrlsMixin, PublicAccountSerializer):
             "email",
         ]
         read_only_fields = fields
+
+
+class LoginSerializer(TokenObtainSerializer):
+    """A username (or email) and password, checked: ``user`` is the account they prove. The view
+    opens its session (``session_open``)."""
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -5,7 +5,10 @@ Every function validates its input and raises Django's ``ValidationError`` (a 40
 exception handler) before it changes anything.
 """
 
+import copy
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -295,12 +298,28 @@ def refresh_tokens_revoke_all(*, user: User) -> None:
     get_grant_model().objects.filter(user=user).delete()
 
 
+@deadlock_retried
+@transaction.atomic
+def session_open(*, user: User) -> RefreshToken:
+    """Log the account in: a new refresh token, kept as outstanding so that it can be revoked,
+    and the account's ``last_login``.
+
+    Its own transaction, run again when PostgreSQL aborts it to break a deadlock: the update of
+    the account's row can wait in a queue of writes to that row that deadlock among themselves,
+    and the waiter PostgreSQL picks to abort may be the login.
+    """
+    update_last_login(None, user)
+    return RefreshToken.for_user(user)
+
+
+@deadlock_retried
 @transaction.atomic
 def refresh_token_rotate(*, token: RefreshToken) -> RefreshToken | None:
-    """Spend a refresh token and turn it into its successor; ``None`` when it was spent already.
+    """Spend a refresh token and give its successor; ``None`` when it was spent already.
 
     Of several requests with the same token at the same moment exactly one wins: the token's
-    blacklist row is unique, so the others wait for the winner's commit and then find it.
+    blacklist row is unique, so the others wait for the winner's commit and then find it. The
+    successor is a copy, so ``token`` is the same for an attempt run again after a deadlock.
     """
     jti = token.payload[jwt_settings.JTI_CLAIM]
     outstanding, _ = OutstandingToken.objects.get_or_create(
@@ -315,11 +334,13 @@ def refresh_token_rotate(*, token: RefreshToken) -> RefreshToken | None:
     _, spent_now = BlacklistedToken.objects.get_or_create(token=outstanding)
     if not spent_now:
         return None
-    token.set_jti()
-    token.set_exp()
-    token.set_iat()
-    token.outstand()
-    return token
+    successor = copy.copy(token)
+    successor.payload = dict(token.payload)
+    successor.set_jti()
+    successor.set_exp()
+    successor.set_iat()
+    successor.outstand()
+    return successor
 
 
 def auth_logout(*, user: User, refresh: str) -> None:

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from accounts import selectors, services
 from accounts.serializers import (
     ImageUploadInputSerializer,
+    LoginSerializer,
     PasswordChangeInputSerializer,
     PasswordConfirmInputSerializer,
     PrivateAccountSerializer,
@@ -58,11 +59,18 @@ class SignupView(APIView):
 class TokenObtainView(jwt_views.TokenObtainPairView):
     """Log in with a username (or email) and password; returns an access and a refresh token."""
 
+    serializer_class = LoginSerializer
     throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
 
     @extend_schema(responses={200: TokenPairSerializer}, tags=["auth"])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from None
+        refresh = services.session_open(user=serializer.user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):

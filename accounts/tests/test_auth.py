@@ -11,7 +11,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.throttles import LoginUsernameThrottle
+from core.db import retries
 from core.testing import API
+from core.testing.races import aborted
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +124,54 @@ def test_refresh_rotates_and_old_refresh_token_is_refused(api_client, user):
     assert reused.status_code == 401
     rotated = api_client.post(REFRESH_URL, {"refresh": first.json()["refresh"]}, format="json")
     assert rotated.status_code == 200
+
+
+def test_a_refresh_run_again_after_a_deadlock_spends_the_token_it_was_given(
+    api_client, user, monkeypatch
+):
+    """The first attempt gets as far as storing the successor and is aborted; the second spends
+    the same token, so the token cannot be used again."""
+    monkeypatch.setattr(retries, "BACKOFF_SECONDS", 0)
+    real_outstand, attempts = RefreshToken.outstand, []
+
+    def outstand_aborted_once(token):
+        attempts.append(token)
+        if len(attempts) == 1:
+            raise aborted()
+        return real_outstand(token)
+
+    monkeypatch.setattr(RefreshToken, "outstand", outstand_aborted_once)
+    tokens = login(api_client, user.username).json()
+    attempts.clear()
+    first = api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json")
+    assert first.status_code == 200
+    assert len(attempts) == 2
+    reused = api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json")
+    assert reused.status_code == 401
+    assert api_client.post(REFRESH_URL, {"refresh": first.json()["refresh"]}).status_code == 200
+
+
+def test_a_login_run_again_after_a_deadlock_issues_one_refresh_token(api_client, user, monkeypatch):
+    """The first attempt's token is rolled back with it: only the one given out is outstanding."""
+    monkeypatch.setattr(retries, "BACKOFF_SECONDS", 0)
+    real_for_user, attempts = RefreshToken.for_user.__func__, []
+
+    def for_user_aborted_once(cls, account):
+        token = real_for_user(cls, account)
+        attempts.append(token)
+        if len(attempts) == 1:
+            raise aborted()
+        return token
+
+    monkeypatch.setattr(RefreshToken, "for_user", classmethod(for_user_aborted_once))
+    response = login(api_client, user.username)
+    assert response.status_code == 200
+    assert len(attempts) == 2
+    assert [token.token for token in user.outstandingtoken_set.all()] == [
+        response.json()["refresh"]
+    ]
+    user.refresh_from_db()
+    assert user.last_login is not None
 
 
 def test_refresh_with_garbage_is_401(api_client):

@@ -1,13 +1,19 @@
-"""Conflicting account writes at the same moment on PostgreSQL: token refreshes, profile
+"""Conflicting account writes at the same moment on PostgreSQL: logins, token refreshes, profile
 pictures. No 500, exactly one winner where there can be only one, nothing orphaned."""
 
+import threading
+import time
 from functools import partial
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.images import image_bytes
 from core.testing.races import lift_rate_limits, postgres_only, race, statuses
@@ -15,6 +21,9 @@ from media.models import MediaFile
 from media.services import media_unused_q
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+User = get_user_model()
+UPDATE_BIO = f"UPDATE {User._meta.db_table} SET bio = %s WHERE id = %s"
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +65,92 @@ def test_concurrent_avatar_changes_leave_one_picture_and_no_orphans(auth_client,
         kept = set(MediaFile.objects.values_list("pk", flat=True))
         assert kept == ({user.avatar_id} if user.avatar_id else set())
         assert not MediaFile.objects.filter(media_unused_q(), attached_at__isnull=False).exists()
+
+
+def _lock_waits() -> int:
+    """Sessions of this database waiting for a lock now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def _until_lock_waits(count: int) -> None:
+    limit = time.monotonic() + 10
+    while _lock_waits() < count:
+        assert time.monotonic() < limit, "a session never got to its lock"
+        time.sleep(0.01)
+
+
+def _deadlock_retries() -> float:
+    sample = REGISTRY.get_sample_value(
+        "minitter_db_transaction_retries_total", {"sqlstate": "40P01"}
+    )
+    return sample or 0.0
+
+
+def test_a_login_waiting_in_a_deadlock_of_other_writes_is_run_again_and_succeeds(user):
+    """Two writes deadlock over the account's row and another one, and the login waits on that
+    row between them: PostgreSQL aborts the login, which waited longest (it holds the row's
+    place in the queue that one of the two waits for). The login is run again and answers."""
+    other = UserFactory()
+    steps = {name: threading.Event() for name in ("first_locked", "second_locked", "close")}
+    aborted = []
+
+    def write(first, then, locked_event, wait_for=None):
+        def body():
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("BEGIN")
+                    cursor.execute(
+                        f"UPDATE {User._meta.db_table} SET bio = 'a' WHERE id = %s", [first]
+                    )
+                    locked_event.set()
+                    if wait_for is not None:
+                        assert wait_for.wait(10)
+                    cursor.execute(
+                        f"UPDATE {User._meta.db_table} SET bio = 'b' WHERE id = %s", [then]
+                    )
+                    cursor.execute("COMMIT")
+            except OperationalError as exc:
+                aborted.append(exc)
+            finally:
+                connection.close()
+
+        return threading.Thread(target=body)
+
+    login_response = []
+    login = threading.Thread(
+        target=lambda: (
+            login_response.append(
+                APIClient().post(
+                    f"{API}/auth/token",
+                    {"username": user.username, "password": DEFAULT_PASSWORD},
+                    format="json",
+                )
+            ),
+            connection.close(),
+        )
+    )
+    holder = write(user.pk, other.pk, steps["first_locked"], wait_for=steps["close"])
+    crosser = write(other.pk, user.pk, steps["second_locked"])
+    retried_before = _deadlock_retries()
+    holder.start()
+    assert steps["first_locked"].wait(10)
+    login.start()
+    _until_lock_waits(1)  # the login waits for the holder, first in the row's queue
+    crosser.start()
+    _until_lock_waits(2)  # the crosser holds the other row and queues behind the login
+    steps["close"].set()  # the holder now waits for the crosser: a cycle through the login
+    for thread in (holder, crosser, login):
+        thread.join(30)
+
+    assert login_response[0].status_code == 200, login_response[0].content
+    assert set(login_response[0].json()) == {"access", "refresh"}
+    assert _deadlock_retries() == retried_before + 1
+    assert len(aborted) == 1  # PostgreSQL broke the cycle left between the two writes too
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.outstandingtoken_set.count() == 1

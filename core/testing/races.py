@@ -6,12 +6,26 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="row locks and concurrent transactions need PostgreSQL",
 )
+
+
+def aborted(pgcode: str = "40P01") -> OperationalError:
+    """An ``OperationalError`` as Django raises it from psycopg2's, with its SQLSTATE (by default,
+    a transaction PostgreSQL aborted to break a deadlock)."""
+
+    class DriverError(Exception):
+        pass
+
+    cause = DriverError("aborted")
+    cause.pgcode = pgcode
+    error = OperationalError("aborted")
+    error.__cause__ = cause
+    return error
 
 
 def race(*actions: Callable[[], object], timeout: float = 60) -> list[object]:

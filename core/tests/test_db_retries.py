@@ -5,21 +5,9 @@ import pytest
 from django.db import OperationalError, transaction
 
 from core.db import retries
+from core.testing.races import aborted
 
 pytestmark = pytest.mark.django_db
-
-
-def aborted(pgcode: str) -> OperationalError:
-    """An ``OperationalError`` as Django raises it from psycopg2's, with its SQLSTATE."""
-
-    class DriverError(Exception):
-        pass
-
-    cause = DriverError("aborted")
-    cause.pgcode = pgcode
-    error = OperationalError("aborted")
-    error.__cause__ = cause
-    return error
 
 
 @pytest.fixture
