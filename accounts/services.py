@@ -102,6 +102,7 @@ def _address_in_use(user: User) -> User:
     return user
 
 
+@deadlock_retried
 @transaction.atomic
 def user_update_profile(*, user: User, **changes: str) -> User:
     """Change the editable profile fields (``display_name``, ``bio``); account search finds the
@@ -152,16 +153,7 @@ def user_profile_change(
     try:
         for field, upload in images.items():
             stored[field] = media_create(owner=user, upload=upload)
-        with transaction.atomic():
-            if fields:
-                user_update_profile(user=user, **fields)
-            for field, image in stored.items():
-                old_image = _profile_image_lock(user, field)
-                media_claim(owner=user, media_ids=[image.pk])
-                User.objects.filter(pk=user.pk).update(**{field: image})
-                stamps.renew(User, [user.pk])
-                if old_image is not None:
-                    media_delete([old_image])
+        _profile_apply(user, fields or {}, stored)
     except BaseException:
         media_discard(stored.values())
         raise
@@ -170,6 +162,23 @@ def user_profile_change(
     return user
 
 
+@deadlock_retried
+@transaction.atomic
+def _profile_apply(user: User, fields: dict[str, str], images: dict[str, MediaFile]) -> None:
+    """The transaction of ``user_profile_change``: the fields, then each stored image in place of
+    the one the row holds, which is removed once this commits."""
+    if fields:
+        user_update_profile(user=user, **fields)
+    for field, image in images.items():
+        old_image = _profile_image_lock(user, field)
+        media_claim(owner=user, media_ids=[image.pk])
+        User.objects.filter(pk=user.pk).update(**{field: image})
+        stamps.renew(User, [user.pk])
+        if old_image is not None:
+            media_delete([old_image])
+
+
+@deadlock_retried
 @transaction.atomic
 def user_profile_image_delete(*, user: User, field: str) -> None:
     """Remove the account's ``avatar`` or ``header``, from the profile and from storage."""
@@ -238,7 +247,6 @@ def _check_current_password(user: User, password: str, field: str) -> None:
         raise ValidationError({field: ["The password is not correct."]})
 
 
-@transaction.atomic
 def user_change_password(*, user: User, current_password: str, new_password: str) -> None:
     """Set a new password and revoke every token issued before it."""
     _check_current_password(user, current_password, "current_password")
@@ -246,7 +254,13 @@ def user_change_password(*, user: User, current_password: str, new_password: str
         validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from None
-    user.set_password(new_password)
+    _password_set(user, new_password)
+
+
+@deadlock_retried
+@transaction.atomic
+def _password_set(user: User, password: str) -> None:
+    user.set_password(password)
     _account_lock(user)
     user.save(update_fields=["password"])
     refresh_tokens_revoke_all(user=user)
