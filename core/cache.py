@@ -1,26 +1,35 @@
-"""Counting in the shared cache: ``window_count`` (what every rate limit counts with) and Django's
-database cache with an ``incr`` fit for counters shared by processes; ``bytes_get_many`` and
-``bytes_set_many`` for the many small values a page reads at once (``core.stamps``).
+"""Counting in the shared cache: ``window_count`` (what every rate limit counts with), and
+``bytes_get_many`` and ``bytes_set_many`` for the many small values a page reads at once
+(``core.stamps``).
 
-The database cache's base ``incr`` reads the value and writes it back: increments made at the
-same moment are lost, and the entry's expiry is reset to the default timeout. Here the row is
-locked while it is read and written (``SELECT ... FOR UPDATE``), and its expiry is kept. Its base
-``add`` replaces an expired entry without a lock, so callers that find it expired at the same
-moment each replace it, the later ones wiping what was counted since (a rate limit's window
-opened several times over): here the row is locked first.
+Where the shared cache is the database (production without Redis), rate limits do not count in
+its table but in ``RateWindow`` rows, one statement per request. Django's database cache was no
+place for counters: its ``incr`` reads the value and writes it back (increments at the same moment
+are lost), and every write counts the table's rows and, past ``MAX_ENTRIES``, deletes a third of
+the live entries, counters included, in the writer's transaction. Counting there took three
+transactions and about eight statements per limit, and under load those transactions, each
+holding a counter's row while deleting others, deadlocked: a request aborted in its rate limit
+answered 503.
 """
 
-import base64
-import pickle
+import logging
+import random
+import time
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
-from django.core.cache.backends import db
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
-from django.db import connections, models, router, transaction
-from django.utils.timezone import now as tz_now
+from django.db import DatabaseError, connections, router, transaction
 
-from core.sql import row_lock
+from core.models import RateWindow
+
+logger = logging.getLogger(__name__)
+
+# One window opened in this many purges the closed ones (at most ``PURGE_AT_MOST`` rows): the
+# table stays about as large as the windows open, with no periodic job to run.
+PURGE_ONE_IN = 100
+PURGE_AT_MOST = 1000
 
 
 def window_count(cache, key: str, seconds: int) -> tuple[int, float | None]:
@@ -30,8 +39,11 @@ def window_count(cache, key: str, seconds: int) -> tuple[int, float | None]:
 
     On Redis it is one round trip, a transaction of ``SET NX EX``, ``INCR`` and ``PTTL`` (the
     counter cannot expire between them); it was four commands through the cache's API on every
-    write. Elsewhere it is the cache's ``add`` and ``incr``."""
+    write. In the database one statement (``_database_window_count``). Elsewhere (the
+    per-process cache) the cache's ``add`` and ``incr``, each under the cache's lock."""
     cache = _backend(cache)  # the default cache is a proxy: what it stands for in this thread
+    if isinstance(cache, DatabaseCache):
+        return _database_window_count(cache.make_and_validate_key(key), seconds)
     if isinstance(cache, RedisCache):
         redis_key = cache.make_and_validate_key(key)
         # Django's Redis client (``_cache``) holds the connection pool; ints are stored as such,
@@ -89,51 +101,55 @@ def bytes_set_many(values: dict[str, bytes], seconds: int, cache=default_cache) 
         cache.set_many(values, seconds)
 
 
-class DatabaseCache(db.DatabaseCache):
-    def add(self, key, value, timeout=db.DEFAULT_TIMEOUT, version=None):
-        key = self.make_and_validate_key(key, version=version)
-        using = router.db_for_write(self.cache_model_class)
-        connection = connections[using]
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            self._read_locked(cursor, key, "1")
-            return self._base_set("add", key, value, timeout)
-
-    def incr(self, key, delta=1, version=None):
-        key = self.make_and_validate_key(key, version=version)
-        using = router.db_for_write(self.cache_model_class)
-        connection = connections[using]
-        quote = connection.ops.quote_name
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            row = self._read_locked(cursor, key, f"{quote('value')}, {quote('expires')}")
-            if row is None or _as_datetime(row[1], connection) < tz_now():
-                raise ValueError(f"Key '{key}' not found")
-            stored = connection.ops.process_clob(row[0])
-            value = pickle.loads(base64.b64decode(stored.encode())) + delta
-            encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
-            cursor.execute(
-                f"UPDATE {quote(self._table)} SET {quote('value')} = %s "
-                f"WHERE {quote('cache_key')} = %s",
-                [encoded, key],
-            )
-        return value
-
-    def _read_locked(self, cursor, key: str, columns: str):
-        """These columns of the entry at ``key`` (None when there is none), its row locked until
-        the transaction ends where the database can (``SELECT ... FOR UPDATE``)."""
-        connection = cursor.db
-        quote = connection.ops.quote_name
-        lock = row_lock(connection)
+def _database_window_count(key: str, seconds: int) -> tuple[int, float]:
+    """``window_count`` in ``RateWindow`` rows: one statement that opens the window at ``key``,
+    or counts in it, or opens the next one in place of a closed one, and says what it left. It
+    takes no lock but its row's, for that statement: requests at the same moment queue on the
+    row and are all counted, and no two of them can wait for each other."""
+    now_ms = int(time.time() * 1000)
+    alias = router.db_for_write(RateWindow)
+    connection = connections[alias]
+    table, key_column, count, closes_at = _rate_window_names(connection)
+    closed = f"{table}.{closes_at} <= %s"
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {quote(self._table)} WHERE {quote('cache_key')} = %s{lock}",
-            [key],
+            f"INSERT INTO {table} ({key_column}, {count}, {closes_at}) VALUES (%s, 1, %s) "
+            f"ON CONFLICT ({key_column}) DO UPDATE SET "
+            f"{count} = CASE WHEN {closed} THEN 1 ELSE {table}.{count} + 1 END, "
+            f"{closes_at} = CASE WHEN {closed} THEN excluded.{closes_at} "
+            f"ELSE {table}.{closes_at} END "
+            f"RETURNING {count}, {closes_at}",
+            [key, now_ms + seconds * 1000, now_ms, now_ms],
         )
-        return cursor.fetchone()
+        counted, closes_at_ms = cursor.fetchone()
+    if counted == 1 and random.randrange(PURGE_ONE_IN) == 0:
+        rate_windows_purge(now_ms, using=alias)
+    return counted, max(closes_at_ms - now_ms, 0) / 1000
 
 
-def _as_datetime(value, connection):
-    """A value of the ``expires`` column as the aware or naive datetime Django compares it as."""
-    expression = models.Expression(output_field=models.DateTimeField())
-    converters = connection.ops.get_db_converters(expression)
-    for converter in converters + expression.get_db_converters(connection):
-        value = converter(value, expression, connection)
-    return value
+def _rate_window_names(connection) -> tuple[str, str, str, str]:
+    """The quoted names of ``RateWindow``'s table and of its key, count and closing columns."""
+    quote, fields = connection.ops.quote_name, RateWindow._meta
+    return quote(fields.db_table), *(
+        quote(fields.get_field(name).column) for name in ("key", "count", "closes_at")
+    )
+
+
+def rate_windows_purge(now_ms: int, *, using: str) -> None:
+    """Delete up to ``PURGE_AT_MOST`` windows closed before ``now_ms``. On PostgreSQL the rows a
+    request is counting in at that moment are skipped (``SKIP LOCKED``): the purge waits for no
+    one, and no one waits for it long. A purge that fails anyway is left for the next one."""
+    connection = connections[using]
+    table, key_column, _, closes_at = _rate_window_names(connection)
+    skip_locked = ""
+    if connection.features.has_select_for_update_skip_locked:
+        skip_locked = " FOR UPDATE SKIP LOCKED"
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {key_column} IN (SELECT {key_column} FROM {table} "
+                f"WHERE {closes_at} <= %s LIMIT %s{skip_locked})",
+                [now_ms, PURGE_AT_MOST],
+            )
+    except DatabaseError as exc:
+        logger.warning("closed rate-limit windows not purged: %s", type(exc).__name__)

@@ -1,5 +1,6 @@
-"""Rows of the shared layer: idempotency keys of creating requests, and the node numbers of
-tweet ids leased by running processes (see ``core/nodes.py``)."""
+"""Rows of the shared layer: idempotency keys of creating requests, the node numbers of tweet ids
+leased by running processes (see ``core/nodes.py``), and rate limits' windows where the shared
+cache is the database (see ``core/cache.py``)."""
 
 from django.db import models
 
@@ -38,3 +39,16 @@ class NodeLease(models.Model):
 
     def __str__(self):
         return f"node {self.node}: {self.holder}"
+
+
+class RateWindow(models.Model):
+    """A rate limit's current window at ``key`` where the shared cache is the database: the
+    requests counted in it, and when it closes (milliseconds since the Unix epoch). A closed
+    window's row is reused by the next request at its key, or purged."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    count = models.PositiveIntegerField()
+    closes_at = models.BigIntegerField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -8,10 +8,10 @@ metric: a brief Redis outage must not take the API down.
 
 Each limit counts in windows: a window opens at the first request that finds none and lasts the
 rate's period (a minute for ``10/min``); requests are counted atomically
-(``core.cache.window_count``: one Redis transaction, a row lock in the database cache, a lock in
-the per-process one), so requests at the same moment are all counted. (DRF's own throttles read
-a list of request times and write it back: parallel requests overwrote each other's and passed
-the limit.)
+(``core.cache.window_count``: one Redis transaction, one statement on the window's row in the
+database, a lock in the per-process cache), so requests at the same moment are all counted.
+(DRF's own throttles read a list of request times and write it back: parallel requests
+overwrote each other's and passed the limit.)
 
 Each throttle records the limit it applied; ``RateLimitHeadersMiddleware`` then answers with
 ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (seconds until a slot
@@ -73,8 +73,8 @@ class RateThrottle(SimpleRateThrottle):
 
     def _count(self) -> tuple[int, float]:
         """Count this request in its key's current window: (requests in it so far, the time it
-        opened). Redis tells the time left with the count; other caches keep the opening time
-        in a second key."""
+        opened). Redis and the database tell the time left with the count; the per-process cache
+        keeps the opening time in a second key."""
         count, left = window_count(self.cache, f"{self.key}:count", self.duration)
         if left is not None:
             return count, self.now - (self.duration - left)

@@ -229,7 +229,10 @@ def redis_cache(url: str, timeout: float) -> dict:
 
 
 # Without Redis, production (DEBUG=false) uses the database cache: throttle counters must be
-# shared by every worker, or each one counts alone. A per-process cache is refused there.
+# shared by every worker, or each one counts alone. A per-process cache is refused there. Rate
+# limits then count in rows of their own (core.cache.window_count); the cache's table keeps the
+# rest (replica pins), and its entries are culled only past MAX_ENTRIES (Django's 300 would
+# drop live pins under load).
 CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "locmem" if DEBUG else "database")
 if CACHE_BACKEND not in ("locmem", "database"):
     raise ImproperlyConfigured("CACHE_BACKEND must be 'locmem' or 'database'.")
@@ -243,8 +246,9 @@ if REDIS_URL:
 elif CACHE_BACKEND == "database":
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.DatabaseCache",  # its incr counts concurrent calls
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "minitter_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 else:

@@ -1,4 +1,4 @@
-"""The database cache's table (throttle counters in production without Redis), made by
+"""The database cache's table (the shared cache in production without Redis), made by
 ``migrate`` so no deployment forgets ``createcachetable``. It does nothing for other caches."""
 
 from django.core.management import call_command

@@ -1,17 +1,19 @@
 """Every write is limited per user and per address, with rate-limit headers; the HTML login forms
 share the API login's limits; requests at the same moment are all counted."""
 
-from datetime import timedelta
+import time
 from functools import partial
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.throttles import LoginUsernameThrottle
+from core import cache as core_cache
+from core.models import RateWindow
 from core.testing import API, upload
 from core.testing.races import postgres_only, race
 from tweets.models import Tweet
@@ -133,9 +135,16 @@ def test_logins_at_the_same_moment_are_all_counted(rates):
 
 @pytest.fixture
 def database_cache(settings):
-    """The default cache switched to the project's database cache, in a table of its own that
-    starts empty (flushing the test database leaves tables without a model alone)."""
-    settings.CACHES = {"default": {"BACKEND": "core.cache.DatabaseCache", "LOCATION": "test_cache"}}
+    """The default cache switched to Django's database cache, as production without Redis has
+    it, in a table of its own that starts empty (flushing the test database leaves tables
+    without a model alone), keeping at most 10 entries: rate limits count elsewhere."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_cache",
+            "OPTIONS": {"MAX_ENTRIES": 10},
+        }
+    }
     call_command("createcachetable")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM test_cache")
@@ -150,9 +159,9 @@ def test_logins_at_the_same_moment_are_all_counted_in_the_database_cache(rates, 
     rates(login_username="5/min")
     assert logins_allowed_at_once(24) == 5
     # Counting keeps the window's end: it closes a minute after it opened, not later.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MAX(expires) FROM test_cache")
-        assert cursor.fetchone()[0] <= timezone.now() + timedelta(seconds=60)
+    window = RateWindow.objects.get()
+    assert window.count == 24
+    assert window.closes_at <= time.time() * 1000 + 60_000
 
 
 @pytest.mark.django_db(transaction=True)
@@ -163,13 +172,58 @@ def test_logins_at_the_same_moment_as_a_window_closes_are_all_counted_in_the_dat
     rates(login_username="5/min")
     assert logins_allowed_at_once(24) == 5
     for _ in range(5):  # a race: several windows make a lost count all but certain to show
-        closed = timezone.now() - timedelta(seconds=1)
-        with connection.cursor() as cursor:  # the window is over; its row is still there
-            cursor.execute("UPDATE test_cache SET expires = %s", [closed])
+        # The window is over; its row is still there.
+        RateWindow.objects.update(closes_at=int(time.time() * 1000) - 1000)
         # Each one finds the old window closed: one opens the next, the others count in it.
         assert logins_allowed_at_once(24) == 5
 
 
-def test_logins_at_the_same_moment_are_all_counted_in_redis(rates, redis_cache_server):
+def test_a_limit_in_the_database_cache_holds_however_many_entries_the_cache_keeps(
+    rates, database_cache
+):
+    """The cache deletes the first third of its entries (by key) whenever it holds more than
+    ``MAX_ENTRIES``; the windows of rate limits are not among them. (They were: 27 of these 30
+    logins passed a limit of 5.)"""
     rates(login_username="5/min")
-    assert logins_allowed_at_once(24) == 5
+    for number in range(30):
+        cache.set(f"~after-the-limits-{number}", number)
+        throttle = LoginUsernameThrottle()
+        request = SimpleNamespace(META={"REMOTE_ADDR": "192.0.2.1"}, data={"username": "bob"})
+        assert throttle.allow_request(request, None) == (number < 5)
+        assert throttle.wait() == pytest.approx(60, abs=2)
+    assert RateWindow.objects.get().count == 30
+
+
+def test_closed_windows_are_purged_as_new_ones_open(database_cache, monkeypatch):
+    monkeypatch.setattr(core_cache, "PURGE_ONE_IN", 1)
+    core_cache.window_count(cache, "open", 60)
+    core_cache.window_count(cache, "closing", 60)
+    RateWindow.objects.filter(key__endswith="closing").update(closes_at=0)
+    assert core_cache.window_count(cache, "new", 60) == (1, pytest.approx(60, abs=1))
+    assert sorted(
+        key.rsplit(":", 1)[-1] for key in RateWindow.objects.values_list("key", flat=True)
+    ) == ["new", "open"]
+
+
+@pytest.mark.django_db(transaction=True)
+@postgres_only
+def test_counting_at_the_same_moment_in_many_windows_as_they_close_never_fails(
+    database_cache, monkeypatch
+):
+    """Sixteen requests at a time count in a few windows that keep closing, and purge the closed
+    ones every time they open one: none fails (no two wait for each other), and a window that
+    stays open counts every request."""
+    monkeypatch.setattr(core_cache, "PURGE_ONE_IN", 1)
+    keys = [f"busy-{number}" for number in range(4)]
+
+    def count_many():
+        for step in range(60):
+            key = keys[step % len(keys)]
+            core_cache.window_count(cache, key, 1)
+            if step % 6 == 0:
+                core_cache.window_count(cache, "steady", 60)
+                RateWindow.objects.filter(key__endswith=key).update(closes_at=0)
+
+    results = race(*[count_many for _ in range(16)])
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    assert RateWindow.objects.get(key__endswith="steady").count == 16 * 10

@@ -74,7 +74,7 @@ def test_production_counts_throttles_in_a_cache_shared_by_every_worker(tmp_path)
         **PRODUCTION,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "core.cache.DatabaseCache"
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.db.DatabaseCache"
 
 
 def test_production_refuses_a_per_process_cache(tmp_path):
