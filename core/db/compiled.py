@@ -1,0 +1,103 @@
+"""Reads by primary key whose SQL the ORM builds once: ``CompiledInBulk``.
+
+Building a queryset and compiling it cost the ORM more than PostgreSQL spends running it: a
+tweet read with its author, avatar, original and their media took 4.9 ms in process, of which
+about 2.5 ms built and compiled the eight-table statement anew each time (and a like reads its
+tweet again after every like, since the like changed it). Here the statement is compiled once
+per connection and number of keys; each read puts its keys in the parameters, runs the SQL and
+makes the instances as the ORM's own iteration does (``from_db``, ``select_related``'s
+populators, annotations, the database's converters).
+
+Only a queryset whose SQL depends on nothing but the keys may be compiled (no viewer, no time):
+its other parameters are kept as they were at the first read.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+# Reads of more keys than this are built and compiled each time (pages are 20 to 40).
+MOST_KEYS = 100
+# Stand-ins for the keys while compiling: ids no row has, found again among the parameters.
+_STAND_IN = -(2**62)
+
+
+class _Compiled:
+    """A statement compiled for one number of keys on one connection, with what it takes to
+    make instances of its rows."""
+
+    def __init__(self, queryset: QuerySet, alias: str, count: int):
+        stand_ins = [_STAND_IN - index for index in range(count)]
+        compiler = queryset.filter(pk__in=stand_ins).order_by().query.get_compiler(using=alias)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        positions: dict[int, list[int]] = {}
+        for index, value in enumerate(self.params):
+            if type(value) is int and value <= _STAND_IN:
+                positions.setdefault(value, []).append(index)
+        # Each key in one place, or the statement is not one this can fill in.
+        self.usable = sorted(positions) == sorted(stand_ins) and all(
+            len(found) == 1 for found in positions.values()
+        )
+        self.positions = [positions[value][0] for value in stand_ins] if self.usable else []
+        self.compiler = compiler
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.model = klass_info["model"]
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, select, alias)
+        self.annotations = dict(compiler.annotation_col_map or {})
+        self.converters = compiler.get_converters(
+            [column[0] for column in select[0 : compiler.col_count]]
+        )
+
+    def rows(self, alias: str, pks: list) -> dict:
+        params = list(self.params)
+        for position, pk in zip(self.positions, pks, strict=True):
+            params[position] = pk
+        with connections[alias].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        found = {}
+        for row in rows:
+            instance = self.model.from_db(alias, self.init_list, row[self.start : self.end])
+            for populator in self.populators:
+                populator.populate(row, instance)
+            for name, position in self.annotations.items():
+                setattr(instance, name, row[position])
+            found[instance.pk] = instance
+        return found
+
+
+class CompiledInBulk:
+    """``make_queryset().in_bulk(pks)`` for instances of ``model``, the statement compiled once
+    per connection and number of keys (at most ``MOST_KEYS``). ``make_queryset`` gives a
+    queryset that depends on nothing but the keys; it may select related rows and annotate,
+    not prefetch."""
+
+    def __init__(self, model: type[Model], make_queryset: Callable[[], QuerySet]):
+        self.model = model
+        self.make_queryset = make_queryset
+        self.slot = f"minitter_compiled_in_bulk_{id(self)}"
+
+    def __call__(self, pks: Iterable) -> dict:
+        pks = list(dict.fromkeys(pks))
+        if not pks:
+            return {}
+        if len(pks) > MOST_KEYS:
+            return self.make_queryset().in_bulk(pks)
+        alias = router.db_for_read(self.model)
+        # Kept with the connection: a compiler converts with its connection, and each thread
+        # has its own.
+        kept = connections[alias].__dict__.setdefault(self.slot, {})
+        compiled = kept.get(len(pks))
+        if compiled is None:
+            compiled = kept[len(pks)] = _Compiled(self.make_queryset(), alias, len(pks))
+        if not compiled.usable:
+            return self.make_queryset().in_bulk(pks)
+        return compiled.rows(alias, pks)
