@@ -231,6 +231,18 @@ def test_bad_bearer_tokens_get_401_with_www_authenticate(user):
         assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("user_id", ["not-a-number", None, [1], 10**15])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_signed_token_naming_no_account_gets_401(user, user_id, method):
+    """Writes read the token's account from the database, reads from its copy: either way a
+    token signed with the project's key whose account id is not one gets 401, never a 500."""
+    access = AccessToken.for_user(user)
+    access["user_id"] = user_id
+    response = getattr(bearer(str(access)), method)(f"{API}/tweets", {"text": "hi"}, format="json")
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
 def test_missing_token_gets_401_with_www_authenticate(api_client):
     response = api_client.get(ME_URL)
     assert response.status_code == 401
