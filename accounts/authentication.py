@@ -24,6 +24,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from accounts.cache import account_for_token
 from core.db.compiled import CompiledInBulk
+from core.fields import parse_id
 from core.replicas import pin_recent_writer, read_primary
 
 User = get_user_model()
@@ -44,7 +45,8 @@ class AccountTokenAuthentication(JWTAuthentication):
         return super().authenticate(request)
 
     def get_user(self, validated_token):
-        user_id = _account_id(validated_token.get(api_settings.USER_ID_CLAIM))
+        # The account id a token names: an integer or its digits, in the range of ids.
+        user_id = parse_id(validated_token.get(api_settings.USER_ID_CLAIM))
         if user_id is None:
             raise InvalidToken("Token contained no recognizable user identification")
         pin_recent_writer(user_id)
@@ -68,15 +70,6 @@ class AccountTokenAuthentication(JWTAuthentication):
         if user is None and read_primary():
             user = _accounts_by_id([user_id]).get(user_id)
         return user
-
-
-def _account_id(claim) -> int | None:
-    """The account id a token names: an integer, or its decimal digits as text; else None."""
-    if type(claim) is int:
-        return claim
-    if isinstance(claim, str) and claim.isascii() and claim.isdigit():
-        return int(claim)
-    return None
 
 
 class AccountOAuthAuthentication(OAuth2Authentication):

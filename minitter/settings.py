@@ -231,8 +231,9 @@ def redis_cache(url: str, timeout: float) -> dict:
 # Without Redis, production (DEBUG=false) uses the database cache: throttle counters must be
 # shared by every worker, or each one counts alone. A per-process cache is refused there. Rate
 # limits then count in rows of their own (core.cache.window_count); the cache's table keeps the
-# rest (replica pins), and its entries are culled only past MAX_ENTRIES (Django's 300 would
-# drop live pins under load).
+# rest (replica pins). Django culls it past MAX_ENTRIES, expired entries first, then a third of
+# the live ones: its 300 dropped live pins under load, and every write counts the table's rows,
+# so the bound is kept modest (a site with more writers than that in a pin's 10 s uses Redis).
 CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "locmem" if DEBUG else "database")
 if CACHE_BACKEND not in ("locmem", "database"):
     raise ImproperlyConfigured("CACHE_BACKEND must be 'locmem' or 'database'.")
@@ -248,7 +249,7 @@ elif CACHE_BACKEND == "database":
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "minitter_cache",
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
 else:

@@ -231,7 +231,7 @@ def test_bad_bearer_tokens_get_401_with_www_authenticate(user):
         assert "detail" in response.json()
 
 
-@pytest.mark.parametrize("user_id", ["not-a-number", None, [1], 10**15])
+@pytest.mark.parametrize("user_id", ["not-a-number", None, [1], True, 10**15, 2**64, "9" * 30])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_signed_token_naming_no_account_gets_401(user, user_id, method):
     """Writes read the token's account from the database, reads from its copy: either way a

@@ -13,6 +13,7 @@ its other parameters are kept as they were at the first read.
 """
 
 from collections.abc import Callable, Iterable
+from itertools import count
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -22,6 +23,7 @@ from django.db.models.query import get_related_populators
 MOST_KEYS = 100
 # Stand-ins for the keys while compiling: ids no row has, found again among the parameters.
 _STAND_IN = -(2**62)
+_numbers = count()
 
 
 class _Compiled:
@@ -75,26 +77,30 @@ class _Compiled:
 
 
 class CompiledInBulk:
-    """``make_queryset().in_bulk(pks)`` for instances of ``model``, the statement compiled once
-    per connection and number of keys (at most ``MOST_KEYS``). ``make_queryset`` gives a
-    queryset that depends on nothing but the keys; it may select related rows and annotate,
-    not prefetch."""
+    """``make_queryset().in_bulk(pks)`` for instances of ``model`` (whose key is an integer),
+    the statement compiled once per connection and number of keys (at most ``MOST_KEYS``).
+    ``make_queryset`` gives a queryset that depends on nothing but the keys; it may select
+    related rows and annotate, not prefetch. Keys that are not integers go through the ORM."""
 
     def __init__(self, model: type[Model], make_queryset: Callable[[], QuerySet]):
         self.model = model
         self.make_queryset = make_queryset
-        self.slot = f"minitter_compiled_in_bulk_{id(self)}"
+        self.slot = f"minitter_compiled_in_bulk_{next(_numbers)}"
 
     def __call__(self, pks: Iterable) -> dict:
         pks = list(dict.fromkeys(pks))
-        if not pks:
-            return {}
-        if len(pks) > MOST_KEYS:
+        if any(type(pk) is not int for pk in pks) or len(pks) > MOST_KEYS:
             return self.make_queryset().in_bulk(pks)
         alias = router.db_for_read(self.model)
+        connection = connections[alias]
+        # What the ORM does for an integer key out of the column's range: no row has it.
+        low, high = connection.ops.integer_field_range(self.model._meta.pk.get_internal_type())
+        pks = [pk for pk in pks if (low is None or pk >= low) and (high is None or pk <= high)]
+        if not pks:
+            return {}
         # Kept with the connection: a compiler converts with its connection, and each thread
         # has its own.
-        kept = connections[alias].__dict__.setdefault(self.slot, {})
+        kept = connection.__dict__.setdefault(self.slot, {})
         compiled = kept.get(len(pks))
         if compiled is None:
             compiled = kept[len(pks)] = _Compiled(self.make_queryset(), alias, len(pks))

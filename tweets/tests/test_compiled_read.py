@@ -86,6 +86,13 @@ def test_keys_missing_or_given_twice_read_as_with_the_orm(tweets):
     )
 
 
+def test_keys_out_of_the_columns_range_are_no_rows(tweets):
+    """As with the ORM, which turns them into an empty lookup (SQLite refuses such a number)."""
+    pks = [2**64, tweets[0].pk, -(2**64)]
+    assert set(selectors._hydrated_for_anyone(pks)) == {tweets[0].pk}
+    assert selectors._hydrated_for_anyone([2**63]) == {}
+
+
 def test_hidden_tweets_are_not_read(tweets):
     Tweet.objects.filter(pk=tweets[0].pk).update(is_hidden=True)
     assert set(selectors._hydrated_for_anyone([tweet.pk for tweet in tweets])) == {
