@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from accounts.cache import PROFILE_ACCOUNTS
 from accounts.models import USERNAME_PATTERN, AccountSearchDocument
+from core.db.compiled import CompiledInBulk
 from core.search import SearchQuery
 from media.models import MediaFile
 
@@ -71,10 +72,14 @@ def _lookup_name(username: str) -> str | None:
 
 
 def accounts_by_ids(*, ids) -> dict[int, User]:
-    """Active accounts by id (unknown, deactivated and suspended ones left out): one query."""
-    return {
-        user.pk: user for user in User.objects.active().select_related("avatar").filter(pk__in=ids)
-    }
+    """Active accounts by id (unknown, deactivated and suspended ones left out), with their
+    avatars: one query, compiled once (``core.db.compiled``)."""
+    return _active_accounts_by_id(ids)
+
+
+_active_accounts_by_id = CompiledInBulk(
+    User, lambda: User.objects.active().select_related("avatar")
+)
 
 
 def accounts_by_usernames(*, usernames) -> dict[str, User]:

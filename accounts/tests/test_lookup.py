@@ -2,12 +2,14 @@
 question asked for a name no account can have."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services
-from accounts.selectors import account_find, account_get
+from accounts.selectors import account_find, account_get, accounts_by_ids
 from accounts.tests.factories import UserFactory
+from core.testing.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +44,21 @@ def test_a_name_no_account_can_have_asks_nothing(lookup, name):
     with CaptureQueriesContext(transaction.get_connection()) as queries:
         assert lookup(username=name) is None
     assert not queries.captured_queries
+
+
+def test_accounts_by_id_are_the_active_ones_with_their_avatars():
+    """Compiled once (``core.db.compiled``): the same accounts, avatars joined, as the ORM gives,
+    whatever the keys."""
+    kept, suspended, deactivated = UserFactory.create_batch(3)
+    avatar = SimpleUploadedFile("me.png", image_bytes("PNG"), content_type="image/png")
+    services.user_profile_change(user=kept, images={"avatar": avatar})
+    services.user_set_suspended(user=suspended, suspended=True)
+    services.user_set_active(user=deactivated, active=False)
+    keys = [kept.pk, suspended.pk, deactivated.pk, 10**15, 2**64, kept.pk]
+    found = accounts_by_ids(ids=keys)
+    assert list(found) == [kept.pk]
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert found[kept.pk].avatar.pk == kept.avatar_id
+    assert not queries.captured_queries
+    assert accounts_by_ids(ids=[]) == {}
+    assert accounts_by_ids(ids=[None]) == {}
