@@ -2,21 +2,27 @@
 pictures. No 500, exactly one winner where there can be only one, nothing orphaned."""
 
 import threading
-import time
 from functools import partial
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
-from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.images import image_bytes
-from core.testing.races import lift_rate_limits, postgres_only, race, statuses
+from core.testing.races import (
+    deadlock_retries,
+    lift_rate_limits,
+    lock_waits,
+    postgres_only,
+    race,
+    statuses,
+    wait_until,
+)
 from media.models import MediaFile
 from media.services import media_unused_q
 
@@ -67,30 +73,6 @@ def test_concurrent_avatar_changes_leave_one_picture_and_no_orphans(auth_client,
         assert not MediaFile.objects.filter(media_unused_q(), attached_at__isnull=False).exists()
 
 
-def _lock_waits() -> int:
-    """Sessions of this database waiting for a lock now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0]
-
-
-def _until_lock_waits(count: int) -> None:
-    limit = time.monotonic() + 10
-    while _lock_waits() < count:
-        assert time.monotonic() < limit, "a session never got to its lock"
-        time.sleep(0.01)
-
-
-def _deadlock_retries() -> float:
-    sample = REGISTRY.get_sample_value(
-        "minitter_db_transaction_retries_total", {"sqlstate": "40P01"}
-    )
-    return sample or 0.0
-
-
 def test_a_login_waiting_in_a_deadlock_of_other_writes_is_run_again_and_succeeds(user):
     """Two writes deadlock over the account's row and another one, and the login waits on that
     row between them: PostgreSQL aborts the login, which waited longest (it holds the row's
@@ -136,20 +118,22 @@ def test_a_login_waiting_in_a_deadlock_of_other_writes_is_run_again_and_succeeds
     )
     holder = write(user.pk, other.pk, steps["first_locked"], wait_for=steps["close"])
     crosser = write(other.pk, user.pk, steps["second_locked"])
-    retried_before = _deadlock_retries()
+    retried_before = deadlock_retries()
     holder.start()
     assert steps["first_locked"].wait(10)
     login.start()
-    _until_lock_waits(1)  # the login waits for the holder, first in the row's queue
+    # The login waits for the holder, first in the row's queue.
+    wait_until(lambda: lock_waits() >= 1, every=0.01)
     crosser.start()
-    _until_lock_waits(2)  # the crosser holds the other row and queues behind the login
+    # The crosser holds the other row and queues behind the login.
+    wait_until(lambda: lock_waits() >= 2, every=0.01)
     steps["close"].set()  # the holder now waits for the crosser: a cycle through the login
     for thread in (holder, crosser, login):
         thread.join(30)
 
     assert login_response[0].status_code == 200, login_response[0].content
     assert set(login_response[0].json()) == {"access", "refresh"}
-    assert _deadlock_retries() == retried_before + 1
+    assert deadlock_retries() == retried_before + 1
     assert len(aborted) == 1  # PostgreSQL broke the cycle left between the two writes too
     user.refresh_from_db()
     assert user.last_login is not None

@@ -30,8 +30,8 @@ class _Compiled:
     """A statement compiled for one number of keys on one connection, with what it takes to
     make instances of its rows."""
 
-    def __init__(self, queryset: QuerySet, alias: str, count: int):
-        stand_ins = [_STAND_IN - index for index in range(count)]
+    def __init__(self, queryset: QuerySet, alias: str, key_count: int):
+        stand_ins = [_STAND_IN - index for index in range(key_count)]
         compiler = queryset.filter(pk__in=stand_ins).order_by().query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
         self.params = list(params)

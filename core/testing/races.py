@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import OperationalError, connection, connections
+from prometheus_client import REGISTRY
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -117,3 +118,29 @@ def run_while_held(held, other, paused, resume, *, during=lambda: None) -> list[
             if thread.ident is not None:
                 thread.join(30)
     return failures
+
+
+def lock_waits() -> int:
+    """Sessions of this database waiting for a lock now (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10, every: float = 0.05) -> None:
+    """Poll ``condition`` (with its own connection) until it holds; fail after ``seconds``."""
+    limit = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < limit, "the other write never got there"
+        time.sleep(every)
+
+
+def deadlock_retries() -> float:
+    """Transactions run again so far after PostgreSQL aborted them to break a deadlock."""
+    sample = REGISTRY.get_sample_value(
+        "minitter_db_transaction_retries_total", {"sqlstate": "40P01"}
+    )
+    return sample or 0.0

@@ -10,17 +10,13 @@ report rows), PostgreSQL aborts one, which is run again (``core.db.retries``). N
 error (a 503). A report filed meanwhile is resolved with the suspension or refused, never left
 open behind it."""
 
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from prometheus_client import REGISTRY
 
 from accounts.services import AccountUnusable, user_set_active
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
-from core.testing.races import pause_in, run_while_held
+from core.testing.races import deadlock_retries, lock_waits, pause_in, run_while_held, wait_until
 from tweets import services
 from tweets.models import Report, Tweet
 from tweets.services import likes, moderation, reposts
@@ -40,30 +36,6 @@ INTERACTIONS = {
         lambda fan, tweet: services.tweet_create(author=fan, text="again", in_reply_to=tweet),
     ),
 }
-
-
-def deadlock_retries() -> float:
-    return (
-        REGISTRY.get_sample_value("minitter_db_transaction_retries_total", {"sqlstate": "40P01"})
-        or 0.0
-    )
-
-
-def wait_until(condition, seconds: float = 10) -> None:
-    """Poll ``condition`` (with its own connection) until it holds; fail after ``seconds``."""
-    limit = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < limit, "the other write never got there"
-        time.sleep(0.05)
-
-
-def waiting_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0] > 0
 
 
 def changed(account, change: str) -> bool:
@@ -99,7 +71,7 @@ def test_an_interaction_racing_a_suspension_or_deactivation_queues_without_deadl
 
     def change_waits_or_is_done():
         # Its tweet: the change waits for the tweet's row. Another: the change commits.
-        waits_or_done = waiting_for_a_lock if answered else lambda: changed(fan, change)
+        waits_or_done = (lambda: lock_waits() > 0) if answered else lambda: changed(fan, change)
         wait_until(waits_or_done)
 
     failures = run_while_held(
