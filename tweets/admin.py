@@ -31,7 +31,7 @@ from core.admin import (
     truncated,
 )
 from media.selectors import storage_url
-from tweets import services
+from tweets import selectors, services
 from tweets.models import Block, Follow, Like, ModerationAction, Report, Tweet
 
 User = get_user_model()
@@ -505,12 +505,32 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
         ),
     ]
 
+    def get_deleted_objects(self, objs, request):
+        """The confirmation before deleting accounts: the accounts, and what goes with them
+        counted by kind. Django's default would load and list every row that goes, and ask for
+        the permission to delete tweets, uploads and reports, which no admin here grants (they go
+        only through their services; ``account_delete`` removes them with the account). So the
+        permission to delete accounts, which the delete view checks, is all it takes."""
+        accounts = list(objs)
+        listed = [
+            format_html(
+                '{}: <a href="{}">{}</a>',
+                "Account",
+                reverse("admin:accounts_user_change", args=[account.pk]),
+                account.username,
+            )
+            for account in accounts
+        ]
+        counts = selectors.account_deletion_counts(accounts=accounts)
+        summary = {"accounts": len(accounts), **{kind: n for kind, n in counts.items() if n}}
+        return listed, summary, set(), []
+
     def delete_model(self, request, obj):
-        services.account_delete(account=obj)
+        services.account_delete(account=obj, moderator=request.user)
 
     def delete_queryset(self, request, queryset):
         for account in queryset:
-            services.account_delete(account=account)
+            services.account_delete(account=account, moderator=request.user)
 
     @admin.display(description="suspended", boolean=True)
     def suspended(self, account):

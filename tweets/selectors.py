@@ -36,6 +36,7 @@ from tweets.models import (
     Mute,
     Notification,
     NotificationMarker,
+    Report,
     TagUse,
     TimelineEntry,
     TimelineHorizon,
@@ -46,6 +47,7 @@ from tweets.models import (
     mute_now,
     not_blocked_q,
     not_muted_q,
+    reports_about_accounts_q,
     sees_everything,
     silenced_accounts_sql,
     visible_original_q,
@@ -654,6 +656,23 @@ def mutes_of(*, user: User) -> QuerySet:
         .filter(active_account_q("muted__"), muter=user)
         .select_related("muted__avatar")
     )
+
+
+def account_deletion_counts(*, accounts: Iterable[User]) -> dict[str, int]:
+    """What deleting these accounts for good takes with them, counted by kind (the admin's
+    confirmation): their tweets, uploads, likes, follows either way, and the reports about them
+    or their tweets (``reports_about_accounts_q``). One query per kind, each through an index,
+    however much there is."""
+    ids = [account.pk for account in accounts]
+    follows = Follow.objects.filter(Q(follower__in=ids) | Q(followee__in=ids))
+    about = Report.objects.filter(reports_about_accounts_q(ids), status=Report.Status.OPEN)
+    return {
+        "tweets": Tweet.objects.filter(author__in=ids).count(),
+        "uploads": MediaFile.objects.filter(owner__in=ids).count(),
+        "likes": Like.objects.filter(user__in=ids).count(),
+        "follows": follows.count(),
+        "open reports": about.count(),
+    }
 
 
 def notification_list(

@@ -5,7 +5,7 @@ authors with very many followers).
 """
 
 from tweets.models.bookmarks import Bookmark
-from tweets.models.moderation import ModerationAction, Report
+from tweets.models.moderation import ModerationAction, Report, reports_about_accounts_q
 from tweets.models.notifications import Notification, NotificationMarker
 from tweets.models.relationships import (
     Block,
@@ -59,6 +59,7 @@ __all__ = [
     "mute_now",
     "not_blocked_q",
     "not_muted_q",
+    "reports_about_accounts_q",
     "sees_everything",
     "silenced_accounts_sql",
     "visible_original_q",

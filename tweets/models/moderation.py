@@ -74,6 +74,12 @@ class Report(models.Model):
         return f"report {self.pk} of {target} ({self.reason})"
 
 
+def reports_about_accounts_q(ids) -> Q:
+    """Reports that deleting these accounts (by id) would leave about nothing: about the accounts,
+    their tweets, and others' reposts of their tweets (which go with them)."""
+    return Q(account__in=ids) | Q(tweet__author__in=ids) | Q(tweet__repost_of__author__in=ids)
+
+
 class ModerationAction(models.Model):
     """The audit log: who did what to which tweet or account, when and why."""
 

@@ -1,21 +1,28 @@
-"""Deleting an account for good (the admin's delete): its rows go, and every counter that
-included them is recounted."""
+"""Deleting an account for good (the admin's delete): its rows go, every counter that included
+them is recounted, and the open reports it would leave about nothing are resolved."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from media.models import MediaFile
 from media.services import media_delete
-from tweets.models import Tweet
+from tweets.models import Tweet, reports_about_accounts_q
+from tweets.services.audit import reports_resolve
 from tweets.services.counters import neighbours_of, recount_neighbours
 
 User = get_user_model()
 
 
+# The reason recorded with the reports a deletion resolves.
+DELETED_REASON = "Account deleted"
+
+
 @transaction.atomic
-def account_delete(*, account: User) -> None:
+def account_delete(*, account: User, moderator: User | None = None) -> None:
     """Delete an account with its tweets, likes, follows and uploads (stored objects included),
-    and set the followers, following, like and reply counts it was part of to what remains."""
+    and set the followers, following, like and reply counts it was part of to what remains.
+    The open reports about it, its tweets and their reposts are resolved first, by
+    ``moderator`` (recorded in the audit log), instead of staying in the queue about nothing."""
     # Its own tweets first, as deleting one tweet does: a fan-out of one of them (which locks the
     # tweet, then the follows) waits and then adds nothing, instead of adding timeline rows after
     # they were deleted, or deadlocking on a follow deleted before the tweet. Then its own row:
@@ -25,6 +32,9 @@ def account_delete(*, account: User) -> None:
     # account's, as a suspension's or a deactivation's does.
     list(Tweet.objects.select_for_update().filter(author=account).order_by("pk").values_list("pk"))
     list(User.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
+    reports_resolve(
+        reports_about_accounts_q([account.pk]), moderator=moderator, reason=DELETED_REASON
+    )
     neighbours = neighbours_of(account, evaluate=True)
     media_delete(MediaFile.objects.filter(owner=account))
     account.delete()

@@ -48,7 +48,7 @@ def test_deleting_a_user_keeps_counters_and_removes_their_uploads(leaving):
 
 
 def test_deleting_users_in_the_admin_keeps_counters(admin_client):
-    """The admin deletes accounts without tweets (tweets are removed by moderation first)."""
+    """Deleting accounts in the admin, one or several at a time, recounts what they were in."""
     account, other, friend = UserFactory(), UserFactory(), UserFactory()
     follow(account, friend)
     follow(friend, account)

@@ -1,0 +1,151 @@
+"""Deleting accounts for good in the admin: with their tweets, uploads (stored objects included)
+and the reports about them, after a confirmation that counts what goes instead of listing it."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.storage import default_storage
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from core.testing import upload
+from media.models import MediaFile
+from tweets import services
+from tweets.models import ModerationAction, Report, Tweet
+from tweets.services.accounts import DELETED_REASON
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def spammer(auth_client):
+    """An account with an uploaded picture on a tweet, likes, follows, a repost of its tweet by
+    someone else, and open reports about it, its tweet and that repost."""
+    account, friend, reporter = UserFactory(), UserFactory(), UserFactory()
+    client = auth_client(account)
+    media_id = upload(client).json()["id"]
+    posted = client.post("/api/minitter/v1/tweets", {"text": "buy now", "media_ids": [media_id]})
+    assert posted.status_code == 201, posted.content
+    tweet = Tweet.objects.get(pk=posted.json()["id"])
+    follow(account, friend)
+    follow(friend, account)
+    services.like_create(user=account, tweet=TweetFactory(author=friend))
+    services.like_create(user=friend, tweet=tweet)
+    repost, _ = services.repost_create(user=friend, tweet=tweet)
+    services.report_create(reporter=reporter, reason="spam", account=account)
+    services.report_create(reporter=reporter, reason="spam", tweet=tweet)
+    services.report_create(reporter=reporter, reason="spam", tweet=repost)
+    return account, friend
+
+
+def wrong_counters() -> dict:
+    return {field: rows for field, rows in services.counters_recount(dry_run=True).items() if rows}
+
+
+def test_the_confirmation_counts_what_goes_without_asking_for_other_permissions(
+    admin_client, spammer
+):
+    account, _ = spammer
+    page = admin_client.get(f"/admin/accounts/user/{account.pk}/delete/")
+    assert page.status_code == 200
+    assert page.context["perms_lacking"] == set()
+    assert dict(page.context["model_count"]) == {
+        "accounts": 1,
+        "tweets": 1,
+        "uploads": 1,
+        "likes": 1,
+        "follows": 2,
+        "open reports": 3,
+    }
+    assert account.username in page.content.decode()
+
+
+def test_the_admin_deletes_an_account_with_its_tweets_uploads_and_reports(
+    admin_client, superuser, spammer, django_capture_on_commit_callbacks
+):
+    account, friend = spammer
+    stored = [
+        key
+        for media in MediaFile.objects.filter(owner=account)
+        for key in (media.file, media.preview)
+    ]
+    assert stored and all(default_storage.exists(key) for key in stored)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/accounts/user/{account.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=account.pk).exists()
+    assert not Tweet.objects.filter(author=account).exists()
+    assert not Tweet.objects.filter(author=friend, repost_of__isnull=False).exists()
+    assert not MediaFile.objects.filter(owner=account).exists()
+    assert not any(default_storage.exists(key) for key in stored)
+    # The reports about its tweet and the repost stay, resolved, in the log; none is left open.
+    assert not Report.objects.filter(status=Report.Status.OPEN).exists()
+    assert set(Report.objects.values_list("status", "handled_by")) == {
+        (Report.Status.RESOLVED, superuser.pk)
+    }
+    resolutions = ModerationAction.objects.filter(kind=ModerationAction.Kind.RESOLVE_REPORT)
+    assert resolutions.count() == 3
+    assert set(resolutions.values_list("moderator", "reason")) == {(superuser.pk, DELETED_REASON)}
+    assert admin_client.get("/admin/tweets/report/").status_code == 200
+    friend.refresh_from_db()
+    assert (friend.followers_count, friend.following_count) == (0, 0)
+    assert wrong_counters() == {}
+
+
+def test_the_delete_action_deletes_several_accounts_with_their_uploads(admin_client, auth_client):
+    accounts = [UserFactory(), UserFactory()]
+    for account in accounts:
+        assert upload(auth_client(account)).status_code == 201
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [account.pk for account in accounts],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk__in=[account.pk for account in accounts]).exists()
+    assert not MediaFile.objects.exists()
+
+
+def test_the_confirmation_takes_the_same_queries_however_much_goes(
+    admin_client, spammer, django_assert_max_num_queries
+):
+    account, _ = spammer
+    url = f"/admin/accounts/user/{account.pk}/delete/"
+    with django_assert_max_num_queries(12):
+        assert admin_client.get(url).status_code == 200
+    TweetFactory.create_batch(30, author=account)
+    for other in UserFactory.create_batch(10):
+        follow(other, account)
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(url)
+    assert dict(page.context["model_count"])["tweets"] == 31
+
+
+def test_moderators_cannot_delete_accounts(client, spammer):
+    account, _ = spammer
+    moderator = UserFactory(is_staff=True)
+    moderator.groups.add(Group.objects.get(name="moderators"))
+    client.force_login(moderator)
+    assert client.get(f"/admin/accounts/user/{account.pk}/delete/").status_code == 403
+    assert (
+        client.post(f"/admin/accounts/user/{account.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert User.objects.filter(pk=account.pk).exists()
+    assert Report.objects.filter(status=Report.Status.OPEN).count() == 3
