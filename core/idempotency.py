@@ -7,6 +7,12 @@ transaction as the request's writes: a concurrent duplicate waits on the unique 
 first commits, then replays its answer; if the first fails, nothing is kept and a retry runs
 afresh. Only successful (2xx) answers are kept. The same key with a different request → 409
 ``idempotency_key_reused``.
+
+That one transaction is the outermost, so the services' own ``deadlock_retried`` cannot run again
+inside it: when PostgreSQL aborts it to break a deadlock, the key and the request's writes are run
+again here as a whole. (An upload is then stored again; the files of the aborted attempt stay in
+the store without a row, as after a crash. An upload's transaction writes only its own new rows,
+so it hardly ever meets a deadlock.)
 """
 
 import contextlib
@@ -23,6 +29,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.db.retries import deadlock_retried
 from core.exceptions import Conflict
 from core.models import IdempotencyKey
 from core.renderers import JSONEncoder
@@ -84,42 +91,48 @@ def idempotent(view_method):
                 {HEADER: [f"At most {MAX_KEY_LENGTH} printable ASCII characters."]}
             )
         fingerprint = _fingerprint(request)
-        mine = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key)
-        with transaction.atomic():
-            mine.filter(
-                created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
-            ).delete()
-            try:
-                with transaction.atomic():
-                    # Waits here while a concurrent request with the same key is running.
-                    record = IdempotencyKey.objects.create(
-                        user_id=request.user.pk, key=key, fingerprint=fingerprint, status=0
-                    )
-            except IntegrityError:
-                record = mine.first()
-                if record is None:  # the first one failed and left nothing: run afresh
-                    raise Conflict(
-                        "A request with this Idempotency-Key did not complete; retry.",
-                        code="idempotency_retry",
-                    ) from None
-                if record.fingerprint != fingerprint:
-                    raise Conflict(
-                        "This Idempotency-Key was used with another request.",
-                        code="idempotency_key_reused",
-                    ) from None
-                return _replay(record)
-
-            response = view_method(view, request, *args, **kwargs)
-            if 200 <= response.status_code < 300:
-                record.status = response.status_code
-                record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-                record.save(update_fields=["status", "body"])
-            else:
-                record.delete()
-        return response
+        return _keyed(view_method, view, request, args, kwargs, key=key, fingerprint=fingerprint)
 
     wrapper.idempotent = True
     return wrapper
+
+
+@deadlock_retried
+def _keyed(view_method, view, request, args, kwargs, *, key: str, fingerprint: str) -> Response:
+    """The key claimed and the view run in one transaction, or the first answer replayed."""
+    mine = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key)
+    with transaction.atomic():
+        mine.filter(
+            created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+        ).delete()
+        try:
+            with transaction.atomic():
+                # Waits here while a concurrent request with the same key is running.
+                record = IdempotencyKey.objects.create(
+                    user_id=request.user.pk, key=key, fingerprint=fingerprint, status=0
+                )
+        except IntegrityError:
+            record = mine.first()
+            if record is None:  # the first one failed and left nothing: run afresh
+                raise Conflict(
+                    "A request with this Idempotency-Key did not complete; retry.",
+                    code="idempotency_retry",
+                ) from None
+            if record.fingerprint != fingerprint:
+                raise Conflict(
+                    "This Idempotency-Key was used with another request.",
+                    code="idempotency_key_reused",
+                ) from None
+            return _replay(record)
+
+        response = view_method(view, request, *args, **kwargs)
+        if 200 <= response.status_code < 300:
+            record.status = response.status_code
+            record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            record.save(update_fields=["status", "body"])
+        else:
+            record.delete()
+    return response
 
 
 def idempotency_keys_purge() -> int:

@@ -10,11 +10,12 @@ then sees what it did. ``deadlock_retried`` does that, so the client gets the an
 write rather than a 503.
 
 Only a transaction the wrapped function opens itself can be run again: inside a caller's
-transaction the error goes up unchanged (everything the caller did in it was rolled back too), so
-a request with an ``Idempotency-Key`` (one transaction for the key and the write) answers 503 as
-before. A wrapped function must keep what it does outside the database to ``on_commit``
-callbacks, which a rolled back transaction drops (stamps, tasks, stored objects deleted,
-metrics), and must not depend on changes an attempt made to its arguments.
+transaction the error goes up unchanged (everything the caller did in it was rolled back too) to
+the outermost, which is run again if it is wrapped too (a request with an ``Idempotency-Key``:
+one transaction for the key and the write, ``core.idempotency``). A wrapped function must keep
+what it does outside the database to ``on_commit`` callbacks, which a rolled back transaction
+drops (stamps, tasks, stored objects deleted, metrics), and must not depend on changes an attempt
+made to its arguments.
 """
 
 import logging

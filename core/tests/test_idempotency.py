@@ -8,11 +8,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from core.db import retries
 from core.models import IdempotencyKey
 from core.testing import API
 from core.testing.images import image_bytes
+from core.testing.races import aborted
 from media.models import MediaFile
 from tweets.models import Report, Tweet
+from tweets.services import tweets as tweet_services
 from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +98,74 @@ def test_uploads_and_reports_honour_the_key_too(auth_client, user):
             HTTP_IDEMPOTENCY_KEY="report-1",
         )
     assert Report.objects.count() == 1
+
+
+@pytest.fixture
+def abort_once(monkeypatch):
+    """``abort_once(owner, name, at=1)``: the ``at``-th call of ``owner.name`` from now is aborted
+    as by a deadlock, the others run; returns the list of calls, which grows with each."""
+    monkeypatch.setattr(retries, "BACKOFF_SECONDS", 0)
+
+    def arm(owner, name, at: int = 1) -> list:
+        real, calls = getattr(owner, name), []
+
+        def aborted_once(*args, **kwargs):
+            calls.append(name)
+            if len(calls) == at:
+                raise aborted()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, aborted_once)
+        return calls
+
+    return arm
+
+
+def test_a_keyed_post_aborted_by_a_deadlock_is_run_again_and_made_once(
+    auth_client, user, abort_once
+):
+    """The key's transaction is the outermost: the post's own retry cannot run inside it, so the
+    key and the post are run again together (before, the client got a 503)."""
+    calls = abort_once(tweet_services, "timeline_fan_out")
+    client = auth_client(user)
+    first = post_tweet(client, "deadlocked")
+    assert first.status_code == 201
+    assert len(calls) == 2
+    assert list(Tweet.objects.values_list("pk", flat=True)) == [int(first.json()["id"])]
+    again = post_tweet(client, "deadlocked")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Tweet.objects.count() == 1
+
+
+def test_a_keyed_upload_aborted_by_a_deadlock_is_stored_once_run_again(
+    auth_client, user, abort_once
+):
+    # The key is saved twice in an attempt: claimed, then with the answer once the upload was
+    # read and stored. The second is aborted.
+    calls = abort_once(IdempotencyKey, "save", at=2)
+    response = auth_client(user).post(
+        f"{API}/media",
+        {"file": SimpleUploadedFile("a.png", image_bytes("PNG"), content_type="image/png")},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-deadlocked",
+    )
+    assert response.status_code == 201, response.content
+    assert len(calls) == 4
+    assert list(MediaFile.objects.values_list("pk", flat=True)) == [int(response.json()["id"])]
+    assert IdempotencyKey.objects.get().status == 201
+
+
+def test_a_keyed_mastodon_status_aborted_by_a_deadlock_is_posted_once(
+    auth_client, user, abort_once
+):
+    calls = abort_once(tweet_services, "timeline_fan_out")
+    response = auth_client(user).post(
+        "/api/v1/statuses", {"status": "once"}, format="json", HTTP_IDEMPOTENCY_KEY="m-1"
+    )
+    assert response.status_code == 200
+    assert len(calls) == 2
+    assert list(Tweet.objects.values_list("text", flat=True)) == ["once"]
 
 
 def test_expired_keys_are_forgotten(auth_client, user, settings):
