@@ -19,6 +19,15 @@ def row_lock(connection, *, no_key: bool = False) -> str:
     return f" {connection.ops.for_update_sql(no_key=no_key)}"
 
 
+def share_lock(connection) -> str:
+    """`` FOR SHARE`` where the database locks rows: many transactions hold it on a row at once,
+    and a change of the row (or an update lock on it) waits for all of them, as they wait for
+    it. Nothing on SQLite."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return " FOR SHARE"
+
+
 def key_share_lock(connection) -> str:
     """`` FOR KEY SHARE`` on PostgreSQL: the lock a foreign key takes on the row it refers to
     (the row cannot be deleted, or its key changed, until the transaction ends; any other change

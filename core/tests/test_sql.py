@@ -4,7 +4,7 @@ them."""
 import pytest
 from django.db import connection
 
-from core.sql import placeholders, row_lock
+from core.sql import placeholders, row_lock, share_lock
 
 
 def test_placeholders_name_one_parameter_per_value():
@@ -17,10 +17,9 @@ def test_row_lock_is_what_the_database_supports():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1{row_lock(connection)}")  # valid on this database
         cursor.execute(f"SELECT 1{row_lock(connection, no_key=True)}")
+        cursor.execute(f"SELECT 1{share_lock(connection)}")
+    locks = (row_lock(connection), row_lock(connection, no_key=True), share_lock(connection))
     if connection.vendor == "postgresql":
-        assert (row_lock(connection), row_lock(connection, no_key=True)) == (
-            " FOR UPDATE",
-            " FOR NO KEY UPDATE",
-        )
+        assert locks == (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE")
     else:
-        assert row_lock(connection) == row_lock(connection, no_key=True) == ""
+        assert locks == ("", "", "")

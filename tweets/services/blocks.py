@@ -9,6 +9,13 @@ committed, so no like, repost, reply or follow lands after a block. Deactivating
 change the account's row too, so none lands after those either. Call it inside the
 interaction's transaction, after locking the tweet it is about (the global order: tweets, then
 accounts by ascending id).
+
+An interaction that changes neither account's row (a like, a repost) takes the rows shared
+(``FOR SHARE``): such interactions do not queue behind each other on a popular author's row, and
+a block, a deactivation or a suspension still waits for them, as they wait for it. One that
+changes a row later in its transaction (a follow counts, a post counts its author's tweets) takes
+them for update from the start: two shared holders that both went on to change the row would
+deadlock.
 """
 
 from collections.abc import Iterable
@@ -20,7 +27,7 @@ from django.db.transaction import TransactionManagementError
 from django.http import Http404
 
 from accounts.services import AccountUnusable
-from core.sql import placeholders, row_lock
+from core.sql import placeholders, row_lock, share_lock
 from tweets.models import Block
 
 User = get_user_model()
@@ -43,18 +50,19 @@ def _blocks_between(actor_id: int, target_ids: list[int]) -> list[tuple[int, int
         return cursor.fetchall()
 
 
-def users_lock(*user_ids: int) -> set[int]:
+def users_lock(*user_ids: int, shared: bool = False) -> set[int]:
     """Lock user rows in the one global order (ascending id). Call first in a transaction that
     changes several users' counters or blocks, after any tweet row it locks. (SQLite, which has
     no row locks, locks the whole database for a transaction's first write instead.) Returns
     the ids among them of accounts still active (not deactivated, not suspended) as the locked
-    rows say: a deactivation or suspension that committed while the lock waited is seen."""
+    rows say: a deactivation or suspension that committed while the lock waited is seen.
+    ``shared``: for a transaction that changes none of these rows (see above)."""
     if connection.get_autocommit():
         raise TransactionManagementError("users_lock holds its locks until a transaction ends.")
     ids = sorted({pk for pk in user_ids if pk is not None})
     if not ids:
         return set()
-    lock = row_lock(connection, no_key=True)
+    lock = share_lock(connection) if shared else row_lock(connection, no_key=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, is_active, is_suspended FROM {User._meta.db_table} "
@@ -64,12 +72,13 @@ def users_lock(*user_ids: int) -> set[int]:
         return {pk for pk, active, suspended in cursor.fetchall() if active and not suspended}
 
 
-def block_check(*, actor: User, target_id: int) -> None:
+def block_check(*, actor: User, target_id: int, shared: bool = False) -> None:
     """Refuse (403) an interaction of ``actor`` with the account ``target_id`` when either has
     blocked the other, and when either is no longer active (deactivated or suspended while the
     request was on its way: 403 for the actor, 404 for the other), since only active accounts'
-    rows are counted. Locks both accounts until the interaction commits (see above)."""
-    active = users_lock(actor.pk, target_id)
+    rows are counted. Locks both accounts until the interaction commits (see above; ``shared``
+    for one that changes neither row)."""
+    active = users_lock(actor.pk, target_id, shared=shared)
     if actor.pk not in active:
         raise AccountUnusable
     if target_id not in active:

@@ -2,8 +2,9 @@
 
 Both writes change the tweet's row first: that row lock orders them against a concurrent delete
 of the tweet, so a like either lands before the delete (and goes with it) or finds the tweet gone.
-A like then checks for blocks under both accounts' locks (``block_check``), so a block racing it
-either is seen or waits until the like has committed.
+A like then checks for blocks under both accounts' locks (``block_check``, shared: likes of one
+author's tweets do not queue on the author's row), so a block racing it either is seen or waits
+until the like has committed.
 
 The statement that changes the count also reads it back into the ``tweet`` passed in, so that an
 answer showing the tweet needs no second read (its copy in the cache is out of date by then).
@@ -33,7 +34,8 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
             count = _like_count_add(tweet.pk, 1)
             if count is None:
                 raise Http404("That tweet does not exist.")
-            block_check(actor=user, target_id=tweet.author_id)
+            # Shared: a like changes neither account's row (``services.blocks``).
+            block_check(actor=user, target_id=tweet.author_id, shared=True)
             Like.objects.create(user=user, tweet=tweet)
             stamps.renew(Tweet, [tweet.pk])
             notification_add(

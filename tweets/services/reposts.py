@@ -47,8 +47,8 @@ def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
             if original is None:
                 raise Tweet.DoesNotExist("That tweet does not exist.")
             # Then both accounts (the global order): a block racing this repost is seen here, or
-            # waits until the repost has committed.
-            block_check(actor=user, target_id=original.author_id)
+            # waits until the repost has committed. Shared: a repost changes neither row.
+            block_check(actor=user, target_id=original.author_id, shared=True)
             repost = Tweet(author=user, text="", repost_of=original)
             repost.created_at = id_datetime(repost.pk)
             repost.fanned_out = timeline_fans_out(user)

@@ -10,7 +10,7 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
-from core.testing.races import pause_in, run_while_held
+from core.testing.races import pause_in, run_while_held, wait_until
 from tweets import services
 from tweets.models import Block, Follow, Like, Mention, Tweet
 from tweets.services import entities, likes, reposts
@@ -124,6 +124,49 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
     assert failures == []
     assert finished == ["interaction", "block"]
     assert Block.objects.filter(blocker=author, blocked=fan).exists()
+
+
+@pytest.mark.parametrize(
+    ("module", "interact"),
+    [
+        (likes, lambda fan, tweet: services.like_create(user=fan, tweet=tweet)),
+        (reposts, lambda fan, tweet: services.repost_create(user=fan, tweet=tweet)),
+    ],
+    ids=["like", "repost"],
+)
+def test_interactions_with_one_authors_tweets_do_not_queue_on_the_authors_row(
+    monkeypatch, module, interact
+):
+    """A like or repost takes its accounts' rows shared: one held right after its block check
+    does not hold up another fan's with another of the author's tweets (which, taking the
+    author's row for update, used to wait for it)."""
+    author, fan, other_fan = UserFactory.create_batch(3)
+    held_tweet, other_tweet = TweetFactory.create_batch(2, author=author)
+    real_check, paused, resume = module.block_check, threading.Event(), threading.Event()
+
+    def check_pausing_the_first_fan(*, actor, **kwargs):
+        real_check(actor=actor, **kwargs)
+        if actor.pk == fan.pk:
+            paused.set()
+            resume.wait(10)
+
+    monkeypatch.setattr(module, "block_check", check_pausing_the_first_fan)
+    finished = []
+
+    def held():
+        interact(fan, held_tweet)
+        finished.append("held")
+
+    def other():
+        interact(other_fan, other_tweet)
+        finished.append("other")
+
+    def other_done_meanwhile():
+        wait_until(lambda: finished == ["other"], seconds=5)
+
+    failures = run_while_held(held, other, paused, resume, during=other_done_meanwhile)
+    assert failures == []
+    assert finished == ["other", "held"]
 
 
 @pytest.mark.parametrize("reply", [False, True], ids=["post", "reply"])
