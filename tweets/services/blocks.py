@@ -10,15 +10,16 @@ change the account's row too, so none lands after those either. Call it inside t
 interaction's transaction, after locking the tweet it is about (the global order: tweets, then
 accounts by ascending id).
 
-An interaction that changes neither account's row (a like, a repost) takes the rows shared
-(``FOR SHARE``): such interactions do not queue behind each other on a popular author's row, and
-a block, a deactivation or a suspension still waits for them, as they wait for it. One that
-changes a row later in its transaction (a follow counts, a post counts its author's tweets) takes
-them for update from the start: two shared holders that both went on to change the row would
-deadlock.
+The rows an interaction does not change are taken shared (``FOR SHARE``): both accounts' for a
+like or a repost, the other account's for a reply or a mention. Such interactions do not queue
+behind each other on a popular account's row, and a block, a deactivation or a suspension still
+waits for them, as they wait for it. A row the transaction changes later (a follow's counts, the
+count of a post's author's tweets) is taken for update from the start: two shared holders that
+both went on to change it would deadlock.
 """
 
 from collections.abc import Iterable
+from itertools import groupby
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -50,34 +51,40 @@ def _blocks_between(actor_id: int, target_ids: list[int]) -> list[tuple[int, int
         return cursor.fetchall()
 
 
-def users_lock(*user_ids: int, shared: bool = False) -> set[int]:
+def users_lock(*user_ids: int, shared: Iterable[int] = ()) -> set[int]:
     """Lock user rows in the one global order (ascending id). Call first in a transaction that
     changes several users' counters or blocks, after any tweet row it locks. (SQLite, which has
     no row locks, locks the whole database for a transaction's first write instead.) Returns
     the ids among them of accounts still active (not deactivated, not suspended) as the locked
     rows say: a deactivation or suspension that committed while the lock waited is seen.
-    ``shared``: for a transaction that changes none of these rows (see above)."""
+
+    ``shared``: those of them to take shared, rows the transaction will not change (see above);
+    the others are taken for update. Still in the one order: one statement for each run of ids
+    taken the same way."""
     if connection.get_autocommit():
         raise TransactionManagementError("users_lock holds its locks until a transaction ends.")
     ids = sorted({pk for pk in user_ids if pk is not None})
-    if not ids:
-        return set()
-    lock = share_lock(connection) if shared else row_lock(connection, no_key=True)
+    shared = set(shared)
+    active = set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, is_active, is_suspended FROM {User._meta.db_table} "
-            f"WHERE id IN ({placeholders(ids)}) ORDER BY id{lock}",
-            ids,
-        )
-        return {pk for pk, active, suspended in cursor.fetchall() if active and not suspended}
+        for taken_shared, run in groupby(ids, key=shared.__contains__):
+            run = list(run)
+            lock = share_lock(connection) if taken_shared else row_lock(connection, no_key=True)
+            cursor.execute(
+                f"SELECT id, is_active, is_suspended FROM {User._meta.db_table} "
+                f"WHERE id IN ({placeholders(run)}) ORDER BY id{lock}",
+                run,
+            )
+            active |= {pk for pk, on, suspended in cursor.fetchall() if on and not suspended}
+    return active
 
 
-def block_check(*, actor: User, target_id: int, shared: bool = False) -> None:
+def block_check(*, actor: User, target_id: int, shared: Iterable[int] = ()) -> None:
     """Refuse (403) an interaction of ``actor`` with the account ``target_id`` when either has
     blocked the other, and when either is no longer active (deactivated or suspended while the
     request was on its way: 403 for the actor, 404 for the other), since only active accounts'
-    rows are counted. Locks both accounts until the interaction commits (see above; ``shared``
-    for one that changes neither row)."""
+    rows are counted. Locks both accounts until the interaction commits (see above; ``shared``,
+    those of the two whose rows the interaction does not change, as ``users_lock``)."""
     active = users_lock(actor.pk, target_id, shared=shared)
     if actor.pk not in active:
         raise AccountUnusable

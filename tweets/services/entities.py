@@ -119,8 +119,9 @@ def entities_prepare(
     With an author, and inside the posting or editing transaction, the mentioned accounts are
     locked with the author (``users_lock``, the lock a block takes) before the blocks are read,
     so a block cannot commit between that check and the mentions. ``also_lock`` are the other
-    accounts the transaction locks (the author of the tweet replied to): all in one statement,
-    in the one global order."""
+    accounts the transaction locks (the author of the tweet replied to), in the one global
+    order. The author's row is taken for update (a post counts its tweets), the others shared
+    (mentions of a popular account do not queue on its row)."""
 
     def mentionable(wanted: set[str]) -> dict:
         found = {
@@ -130,7 +131,8 @@ def entities_prepare(
         if author is not None and found:
             # No mentions between accounts that block each other: they are simply not created.
             target_ids = [account.pk for account in found.values()]
-            active = users_lock(author.pk, *also_lock, *target_ids)
+            others = {*also_lock, *target_ids} - {author.pk}
+            active = users_lock(author.pk, *others, shared=others)
             allowed = block_filter(actor=author, target_ids=target_ids) & active
             found = {key: account for key, account in found.items() if account.pk in allowed}
         return found

@@ -35,7 +35,7 @@ def like_create(*, user: User, tweet: Tweet) -> bool:
             if count is None:
                 raise Http404("That tweet does not exist.")
             # Shared: a like changes neither account's row (``services.blocks``).
-            block_check(actor=user, target_id=tweet.author_id, shared=True)
+            block_check(actor=user, target_id=tweet.author_id, shared=(user.pk, tweet.author_id))
             Like.objects.create(user=user, tweet=tweet)
             stamps.renew(Tweet, [tweet.pk])
             notification_add(

@@ -48,7 +48,9 @@ def repost_create(*, user: User, tweet: Tweet) -> tuple[Tweet, bool]:
                 raise Tweet.DoesNotExist("That tweet does not exist.")
             # Then both accounts (the global order): a block racing this repost is seen here, or
             # waits until the repost has committed. Shared: a repost changes neither row.
-            block_check(actor=user, target_id=original.author_id, shared=True)
+            block_check(
+                actor=user, target_id=original.author_id, shared=(user.pk, original.author_id)
+            )
             repost = Tweet(author=user, text="", repost_of=original)
             repost.created_at = id_datetime(repost.pk)
             repost.fanned_out = timeline_fans_out(user)

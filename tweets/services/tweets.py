@@ -73,7 +73,9 @@ def tweet_create(
     replied_to = [parent.author_id] if parent is not None else []
     entities = entities_prepare(text, author=author, also_lock=replied_to)
     if parent is not None:
-        block_check(actor=author, target_id=parent.author_id)
+        # The author's row for update (its tweets are counted below), the other author's shared:
+        # replies to a popular account's tweets do not queue on its row.
+        block_check(actor=author, target_id=parent.author_id, shared=set(replied_to) - {author.pk})
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
         stamps.renew(Tweet, [parent.pk])
 

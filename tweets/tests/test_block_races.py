@@ -14,6 +14,7 @@ from core.testing.races import pause_in, run_while_held, wait_until
 from tweets import services
 from tweets.models import Block, Follow, Like, Mention, Tweet
 from tweets.services import entities, likes, reposts
+from tweets.services import tweets as tweet_services
 from tweets.tests.factories import TweetFactory
 
 pytestmark = [
@@ -127,30 +128,44 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
 
 
 @pytest.mark.parametrize(
-    ("module", "interact"),
+    ("module", "name", "interact"),
     [
-        (likes, lambda fan, tweet: services.like_create(user=fan, tweet=tweet)),
-        (reposts, lambda fan, tweet: services.repost_create(user=fan, tweet=tweet)),
+        (likes, "block_check", lambda fan, tweet: services.like_create(user=fan, tweet=tweet)),
+        (reposts, "block_check", lambda fan, tweet: services.repost_create(user=fan, tweet=tweet)),
+        (
+            tweet_services,
+            "block_check",
+            lambda fan, tweet: services.tweet_create(author=fan, text="hi", in_reply_to=tweet),
+        ),
+        (
+            entities,
+            "users_lock",
+            lambda fan, tweet: services.tweet_create(author=fan, text="hi @popular"),
+        ),
     ],
-    ids=["like", "repost"],
+    ids=["like", "repost", "reply", "mention"],
 )
-def test_interactions_with_one_authors_tweets_do_not_queue_on_the_authors_row(
-    monkeypatch, module, interact
+def test_interactions_with_a_popular_account_do_not_queue_on_its_row(
+    monkeypatch, module, name, interact
 ):
-    """A like or repost takes its accounts' rows shared: one held right after its block check
-    does not hold up another fan's with another of the author's tweets (which, taking the
-    author's row for update, used to wait for it)."""
-    author, fan, other_fan = UserFactory.create_batch(3)
+    """Likes, reposts, replies and mentions take the other account's row shared: one held right
+    after its block check does not hold up another fan's with the same account (which, taking
+    that row for update, used to wait for it)."""
+    author = UserFactory(username="popular")
+    fan, other_fan = UserFactory.create_batch(2)
     held_tweet, other_tweet = TweetFactory.create_batch(2, author=author)
-    real_check, paused, resume = module.block_check, threading.Event(), threading.Event()
+    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
 
-    def check_pausing_the_first_fan(*, actor, **kwargs):
-        real_check(actor=actor, **kwargs)
-        if actor.pk == fan.pk:
+    def pausing_the_first_fan(*args, **kwargs):
+        result = real(*args, **kwargs)
+        # block_check(actor=...), or users_lock(author id, *others)
+        acting = kwargs["actor"].pk if "actor" in kwargs else args[0]
+        if acting == fan.pk:
             paused.set()
             resume.wait(10)
+        return result
 
-    monkeypatch.setattr(module, "block_check", check_pausing_the_first_fan)
+    monkeypatch.setattr(module, name, pausing_the_first_fan)
     finished = []
 
     def held():

@@ -122,9 +122,9 @@ def test_an_account_deactivated_between_the_lookup_of_a_mention_and_its_lock_is_
     author, named = UserFactory(), UserFactory()
     lock = entities.users_lock
 
-    def deactivated_just_before_the_lock(*ids):
+    def deactivated_just_before_the_lock(*ids, **kwargs):
         User.objects.filter(pk=named.pk).update(is_active=False)
-        return lock(*ids)
+        return lock(*ids, **kwargs)
 
     monkeypatch.setattr(entities, "users_lock", deactivated_just_before_the_lock)
     tweet = tweet_create(author=author, text=f"hello @{named.username}")
