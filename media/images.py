@@ -44,12 +44,16 @@ def _invalid(message: str) -> ValidationError:
 
 
 def _open_checked(upload) -> Image.Image:
+    """The upload opened as an image, its size checked. Pillow reads a copy of the file (at most
+    ``MEDIA_MAX_UPLOAD_BYTES``, checked before): closing an image closes the file it was read
+    from when it kept that file open (a GIF does, for its frames), and a request run again after
+    a deadlock (``core.idempotency``) reads the upload again."""
     max_pixels = settings.MEDIA_MAX_PIXELS
     upload.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload, formats=sorted(ACCEPTED_FORMATS))
+            image = Image.open(io.BytesIO(upload.read()), formats=sorted(ACCEPTED_FORMATS))
     except UnidentifiedImageError:
         raise _invalid("Upload a JPEG, PNG, GIF or WebP image.") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

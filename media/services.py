@@ -125,7 +125,7 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     except BaseException:
         _delete_objects(stored)
         raise
-    UPLOADS.inc()
+    transaction.on_commit(UPLOADS.inc)  # once, even where the caller's transaction runs again
     return media
 
 

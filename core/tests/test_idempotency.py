@@ -7,11 +7,12 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from prometheus_client import REGISTRY
 
 from core.db import retries
 from core.models import IdempotencyKey
 from core.testing import API
-from core.testing.images import image_bytes
+from core.testing.images import animated_gif, image_bytes
 from core.testing.races import aborted
 from media.models import MediaFile
 from tweets.models import Report, Tweet
@@ -138,22 +139,37 @@ def test_a_keyed_post_aborted_by_a_deadlock_is_run_again_and_made_once(
     assert Tweet.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "url"),
+    [
+        ("a.png", image_bytes("PNG"), f"{API}/media"),
+        ("a.jpg", image_bytes("JPEG"), f"{API}/media"),
+        # Pillow closes the file a GIF was read from when the image is closed.
+        ("a.gif", image_bytes("GIF", mode="P"), f"{API}/media"),
+        ("moving.gif", animated_gif(), f"{API}/media"),
+        ("a.gif", image_bytes("GIF", mode="P"), "/api/v2/media"),
+    ],
+    ids=["png", "jpeg", "gif", "animated-gif", "mastodon-gif"],
+)
 def test_a_keyed_upload_aborted_by_a_deadlock_is_stored_once_run_again(
-    auth_client, user, abort_once
+    auth_client, user, abort_once, django_capture_on_commit_callbacks, name, content, url
 ):
+    uploads_before = REGISTRY.get_sample_value("minitter_uploads_total") or 0
     # The key is saved twice in an attempt: claimed, then with the answer once the upload was
     # read and stored. The second is aborted.
     calls = abort_once(IdempotencyKey, "save", at=2)
-    response = auth_client(user).post(
-        f"{API}/media",
-        {"file": SimpleUploadedFile("a.png", image_bytes("PNG"), content_type="image/png")},
-        format="multipart",
-        HTTP_IDEMPOTENCY_KEY="upload-deadlocked",
-    )
-    assert response.status_code == 201, response.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client(user).post(
+            url,
+            {"file": SimpleUploadedFile(name, content, content_type="image/gif")},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="upload-deadlocked",
+        )
+    assert response.status_code in (200, 201), response.content
     assert len(calls) == 4
     assert list(MediaFile.objects.values_list("pk", flat=True)) == [int(response.json()["id"])]
-    assert IdempotencyKey.objects.get().status == 201
+    assert IdempotencyKey.objects.get().status == response.status_code
+    assert REGISTRY.get_sample_value("minitter_uploads_total") == uploads_before + 1
 
 
 def test_a_keyed_mastodon_status_aborted_by_a_deadlock_is_posted_once(
