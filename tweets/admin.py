@@ -510,7 +510,9 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
         counted by kind. Django's default would load and list every row that goes, and ask for
         the permission to delete tweets, uploads and reports, which no admin here grants (they go
         only through their services; ``account_delete`` removes them with the account). So the
-        permission to delete accounts, which the delete view checks, is all it takes."""
+        permission to delete accounts, which the delete view checks, is what it takes, except
+        that nobody deletes their own account here, and only superusers delete staff accounts
+        (as only they suspend them): what is refused is named, and the deletion answers 403."""
         accounts = list(objs)
         listed = [
             format_html(
@@ -523,7 +525,14 @@ class ModeratedUserAdmin(ModerationPermissions, UserAdmin):
         ]
         counts = selectors.account_deletion_counts(accounts=accounts)
         summary = {"accounts": len(accounts), **{kind: n for kind, n in counts.items() if n}}
-        return listed, summary, set(), []
+        refused = set()
+        if any(account.pk == request.user.pk for account in accounts):
+            refused.add("your own account")
+        if not request.user.is_superuser and any(
+            account.is_staff or account.is_superuser for account in accounts
+        ):
+            refused.add("staff accounts (superusers only)")
+        return listed, summary, refused, []
 
     def delete_model(self, request, obj):
         services.account_delete(account=obj, moderator=request.user)

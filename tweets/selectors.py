@@ -659,19 +659,28 @@ def mutes_of(*, user: User) -> QuerySet:
 
 
 def account_deletion_counts(*, accounts: Iterable[User]) -> dict[str, int]:
-    """What deleting these accounts for good takes with them, counted by kind (the admin's
-    confirmation): their tweets, uploads, likes, follows either way, and the reports about them
-    or their tweets (``reports_about_accounts_q``). One query per kind, each through an index,
-    however much there is."""
+    """What deleting these accounts for good does, counted by kind (the admin's confirmation):
+    the tweets that go (theirs, and others' reposts of them), their uploads, the likes that go
+    (theirs, and those of their tweets), their follows either way, the reports that go (filed by
+    them or about them), and the open reports about their tweets, which are resolved and kept. A
+    fixed number of queries, however much there is."""
     ids = [account.pk for account in accounts]
+    tweets = Tweet.objects.filter(author__in=ids).values("pk")
+    reposts = Tweet.objects.filter(repost_of__in=tweets).values("pk")
+    likes = Like.objects.filter(user__in=ids).values("pk")
+    likes_of_tweets = Like.objects.filter(tweet__in=tweets).values("pk")
     follows = Follow.objects.filter(Q(follower__in=ids) | Q(followee__in=ids))
-    about = Report.objects.filter(reports_about_accounts_q(ids), status=Report.Status.OPEN)
+    reports = Report.objects.filter(Q(reporter__in=ids) | Q(account__in=ids))
+    resolved = Report.objects.filter(reports_about_accounts_q(ids), status=Report.Status.OPEN)
     return {
-        "tweets": Tweet.objects.filter(author__in=ids).count(),
+        "tweets": tweets.union(reposts).count(),
         "uploads": MediaFile.objects.filter(owner__in=ids).count(),
-        "likes": Like.objects.filter(user__in=ids).count(),
+        "likes": likes.union(likes_of_tweets).count(),
         "follows": follows.count(),
-        "open reports": about.count(),
+        "reports": reports.count(),
+        "open reports about their tweets, resolved and kept": resolved.exclude(
+            account__in=ids
+        ).count(),
     }
 
 

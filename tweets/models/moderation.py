@@ -76,8 +76,19 @@ class Report(models.Model):
 
 def reports_about_accounts_q(ids) -> Q:
     """Reports that deleting these accounts (by id) would leave about nothing: about the accounts,
-    their tweets, and others' reposts of their tweets (which go with them)."""
-    return Q(account__in=ids) | Q(tweet__author__in=ids) | Q(tweet__repost_of__author__in=ids)
+    their tweets, and others' reposts of their tweets (which go with them). Each part through its
+    own index, united: not a scan of the whole queue."""
+    tweets = Tweet.objects.filter(author__in=ids).values("pk")
+    reposts = Tweet.objects.filter(repost_of__in=tweets).values("pk")
+    about = (
+        Report.objects.filter(account__in=ids)
+        .values("pk")
+        .union(
+            Report.objects.filter(tweet__in=tweets).values("pk"),
+            Report.objects.filter(tweet__in=reposts).values("pk"),
+        )
+    )
+    return Q(pk__in=about)
 
 
 class ModerationAction(models.Model):

@@ -13,16 +13,13 @@ from tweets.services.counters import neighbours_of, recount_neighbours
 User = get_user_model()
 
 
-# The reason recorded with the reports a deletion resolves.
-DELETED_REASON = "Account deleted"
-
-
 @transaction.atomic
 def account_delete(*, account: User, moderator: User | None = None) -> None:
     """Delete an account with its tweets, likes, follows and uploads (stored objects included),
     and set the followers, following, like and reply counts it was part of to what remains.
     The open reports about it, its tweets and their reposts are resolved first, by
-    ``moderator`` (recorded in the audit log), instead of staying in the queue about nothing."""
+    ``moderator``, instead of staying in the queue about nothing; the audit log records each
+    with the account's name and id (``deleted_reason``), which outlive it."""
     # Its own tweets first, as deleting one tweet does: a fan-out of one of them (which locks the
     # tweet, then the follows) waits and then adds nothing, instead of adding timeline rows after
     # they were deleted, or deadlocking on a follow deleted before the tweet. Then its own row:
@@ -33,9 +30,16 @@ def account_delete(*, account: User, moderator: User | None = None) -> None:
     list(Tweet.objects.select_for_update().filter(author=account).order_by("pk").values_list("pk"))
     list(User.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
     reports_resolve(
-        reports_about_accounts_q([account.pk]), moderator=moderator, reason=DELETED_REASON
+        reports_about_accounts_q([account.pk]),
+        moderator=moderator,
+        reason=deleted_reason(account),
     )
     neighbours = neighbours_of(account, evaluate=True)
     media_delete(MediaFile.objects.filter(owner=account))
     account.delete()
     recount_neighbours(**neighbours)
+
+
+def deleted_reason(account: User) -> str:
+    """The reason recorded with the reports an account's deletion resolves."""
+    return f"Account @{account.username} (id {account.pk}) deleted"

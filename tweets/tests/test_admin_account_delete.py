@@ -2,7 +2,7 @@
 and the reports about them, after a confirmation that counts what goes instead of listing it."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
 
 from accounts.models import User
@@ -11,7 +11,7 @@ from core.testing import upload
 from media.models import MediaFile
 from tweets import services
 from tweets.models import ModerationAction, Report, Tweet
-from tweets.services.accounts import DELETED_REASON
+from tweets.services.accounts import deleted_reason
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def admin_client(client, superuser):
 @pytest.fixture
 def spammer(auth_client):
     """An account with an uploaded picture on a tweet, likes, follows, a repost of its tweet by
-    someone else, and open reports about it, its tweet and that repost."""
+    someone else, open reports about it, its tweet and that repost, and one it filed."""
     account, friend, reporter = UserFactory(), UserFactory(), UserFactory()
     client = auth_client(account)
     media_id = upload(client).json()["id"]
@@ -46,6 +46,7 @@ def spammer(auth_client):
     services.report_create(reporter=reporter, reason="spam", account=account)
     services.report_create(reporter=reporter, reason="spam", tweet=tweet)
     services.report_create(reporter=reporter, reason="spam", tweet=repost)
+    services.report_create(reporter=account, reason="spam", tweet=TweetFactory(author=friend))
     return account, friend
 
 
@@ -62,11 +63,12 @@ def test_the_confirmation_counts_what_goes_without_asking_for_other_permissions(
     assert page.context["perms_lacking"] == set()
     assert dict(page.context["model_count"]) == {
         "accounts": 1,
-        "tweets": 1,
+        "tweets": 2,  # its own, and the repost of it
         "uploads": 1,
-        "likes": 1,
+        "likes": 2,  # its own, and the one of its tweet
         "follows": 2,
-        "open reports": 3,
+        "reports": 2,  # about it, and the one it filed
+        "open reports about their tweets, resolved and kept": 2,
     }
     assert account.username in page.content.decode()
 
@@ -75,6 +77,8 @@ def test_the_admin_deletes_an_account_with_its_tweets_uploads_and_reports(
     admin_client, superuser, spammer, django_capture_on_commit_callbacks
 ):
     account, friend = spammer
+    reason = f"Account @{account.username} (id {account.pk}) deleted"
+    assert deleted_reason(account) == reason
     stored = [
         key
         for media in MediaFile.objects.filter(owner=account)
@@ -98,7 +102,7 @@ def test_the_admin_deletes_an_account_with_its_tweets_uploads_and_reports(
     }
     resolutions = ModerationAction.objects.filter(kind=ModerationAction.Kind.RESOLVE_REPORT)
     assert resolutions.count() == 3
-    assert set(resolutions.values_list("moderator", "reason")) == {(superuser.pk, DELETED_REASON)}
+    assert set(resolutions.values_list("moderator", "reason")) == {(superuser.pk, reason)}
     assert admin_client.get("/admin/tweets/report/").status_code == 200
     friend.refresh_from_db()
     assert (friend.followers_count, friend.following_count) == (0, 0)
@@ -134,7 +138,7 @@ def test_the_confirmation_takes_the_same_queries_however_much_goes(
         follow(other, account)
     with django_assert_max_num_queries(12):
         page = admin_client.get(url)
-    assert dict(page.context["model_count"])["tweets"] == 31
+    assert dict(page.context["model_count"])["tweets"] == 32
 
 
 def test_moderators_cannot_delete_accounts(client, spammer):
@@ -148,4 +152,45 @@ def test_moderators_cannot_delete_accounts(client, spammer):
         == 403
     )
     assert User.objects.filter(pk=account.pk).exists()
-    assert Report.objects.filter(status=Report.Status.OPEN).count() == 3
+    assert Report.objects.filter(status=Report.Status.OPEN).count() == 4
+
+
+def test_nobody_deletes_their_own_account_here(admin_client, superuser):
+    other = UserFactory()
+    url = f"/admin/accounts/user/{superuser.pk}/delete/"
+    assert admin_client.get(url).context["perms_lacking"] == {"your own account"}
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    response = admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [other.pk, superuser.pk], "post": "yes"},
+    )
+    assert response.status_code == 403
+    assert User.objects.filter(pk__in=[other.pk, superuser.pk]).count() == 2
+
+
+def test_only_superusers_delete_staff_accounts(client, superuser):
+    deleter = UserFactory(is_staff=True)
+    deleter.user_permissions.add(
+        Permission.objects.get(codename="delete_user", content_type__app_label="accounts")
+    )
+    deleter.user_permissions.add(
+        Permission.objects.get(codename="view_user", content_type__app_label="accounts")
+    )
+    client.force_login(deleter)
+    staff, superuser = UserFactory(is_staff=True), UserFactory(is_staff=True, is_superuser=True)
+    for target in (staff, superuser):
+        TweetFactory(author=target)
+        url = f"/admin/accounts/user/{target.pk}/delete/"
+        assert client.get(url).context["perms_lacking"] == {"staff accounts (superusers only)"}
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk__in=[staff.pk, superuser.pk]).count() == 2
+
+    regular = UserFactory()
+    TweetFactory(author=regular)
+    response = client.post(f"/admin/accounts/user/{regular.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=regular.pk).exists()
+    client.force_login(superuser)
+    response = client.post(f"/admin/accounts/user/{staff.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=staff.pk).exists()
