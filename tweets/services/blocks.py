@@ -3,19 +3,21 @@
 Every interaction service (follow, like, repost, reply, mention) calls ``block_check`` for one
 account or ``block_filter`` for several; reads use ``tweets.models.not_blocked_q``.
 
-``block_check`` first locks both accounts' rows (``users_lock``), the lock a block takes too: a
-block that committed before is seen, and one that starts later waits until the interaction has
-committed, so no like, repost, reply or follow lands after a block. Deactivating and suspending
+``block_check`` first locks both accounts' rows (``users_lock``), in a way that conflicts with
+the lock a block takes on them: a block that committed before is seen, and one that starts later
+waits until the interaction has committed, so no like, repost, reply or follow lands after a
+block. Deactivating and suspending
 change the account's row too, so none lands after those either. Call it inside the
 interaction's transaction, after locking the tweet it is about (the global order: tweets, then
 accounts by ascending id).
 
 The rows an interaction does not change are taken shared (``FOR SHARE``): both accounts' for a
-like or a repost, the other account's for a reply or a mention. Such interactions do not queue
-behind each other on a popular account's row, and a block, a deactivation or a suspension still
-waits for them, as they wait for it. A row the transaction changes later (a follow's counts, the
-count of a post's author's tweets) is taken for update from the start: two shared holders that
-both went on to change it would deadlock.
+like or a repost, the other account's for a reply or a mention, the author's too for an edit,
+the reported accounts' for a report. Such interactions do not queue behind each other on a
+popular account's row, and a block, a deactivation or a suspension still waits for them, as they
+wait for it (for a gap between them: see docs/architecture.md). A row the transaction changes
+later (a follow's counts, the count of a post's author's tweets) is taken for update from the
+start: two shared holders that both went on to change it would deadlock.
 """
 
 from collections.abc import Iterable

@@ -110,18 +110,23 @@ def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entiti
 
 
 def entities_prepare(
-    text: str, *, author: User | None = None, also_lock: Iterable[int] = ()
+    text: str,
+    *,
+    author: User | None = None,
+    also_lock: Iterable[int] = (),
+    author_shared: bool = False,
 ) -> Entities:
     """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
     in a tweet's text (see ``entities_parse``); accounts that block the author, or that the
     author blocks, are not mentioned, nor accounts deactivated or suspended meanwhile.
 
     With an author, and inside the posting or editing transaction, the mentioned accounts are
-    locked with the author (``users_lock``, the lock a block takes) before the blocks are read,
-    so a block cannot commit between that check and the mentions. ``also_lock`` are the other
-    accounts the transaction locks (the author of the tweet replied to), in the one global
-    order. The author's row is taken for update (a post counts its tweets), the others shared
-    (mentions of a popular account do not queue on its row)."""
+    locked with the author (``users_lock``, in a way a block waits for) before the blocks are
+    read, so a block cannot commit between that check and the mentions. ``also_lock`` are the
+    other accounts the transaction locks (the author of the tweet replied to), in the one global
+    order. The others' rows are taken shared (mentions of a popular account do not queue on its
+    row), the author's for update (a post counts its tweets) or, with ``author_shared``, shared
+    too (an edit, which changes no account's row)."""
 
     def mentionable(wanted: set[str]) -> dict:
         found = {
@@ -132,7 +137,8 @@ def entities_prepare(
             # No mentions between accounts that block each other: they are simply not created.
             target_ids = [account.pk for account in found.values()]
             others = {*also_lock, *target_ids} - {author.pk}
-            active = users_lock(author.pk, *others, shared=others)
+            shared = (others | {author.pk}) if author_shared else others
+            active = users_lock(author.pk, *others, shared=shared)
             allowed = block_filter(actor=author, target_ids=target_ids) & active
             found = {key: account for key, account in found.items() if account.pk in allowed}
         return found

@@ -81,7 +81,8 @@ def reports_file(
         raise report_target_gone("tweet")
     targets = [{"tweet": tweet} for tweet in tweets] or [{"account": account}]
     filed = [_report_one(reporter, reason, comment, target) for target in targets]
-    if set(reported) - users_lock(*reported):
+    # Shared: a report changes no account's row, and reports of one account do not queue.
+    if set(reported) - users_lock(*reported, shared=reported):
         raise report_target_gone("tweet" if tweets else "account")
     return filed
 

@@ -118,7 +118,7 @@ def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
     # The tweet's row before the accounts mentions lock (the one order, see services.blocks).
     if not Tweet.objects.select_for_update(no_key=True).filter(pk=tweet.pk).exists():
         raise Http404("That tweet does not exist.")
-    entities = entities_prepare(tweet.text, author=editor)
+    entities = entities_prepare(tweet.text, author=editor, author_shared=True)
     tweet.edited_at = timezone.now()
     tweet.entities = entities.json
     updated = Tweet.objects.filter(pk=tweet.pk).update(

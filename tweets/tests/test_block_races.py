@@ -8,12 +8,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
+from accounts.services import user_set_active
 from accounts.tests.factories import UserFactory
 from core.testing import on_postgresql
-from core.testing.races import pause_in, run_while_held, wait_until
+from core.testing.races import deadlock_retries, lock_waits, pause_in, run_while_held, wait_until
 from tweets import services
-from tweets.models import Block, Follow, Like, Mention, Tweet
-from tweets.services import entities, likes, reposts
+from tweets.models import Block, Follow, Like, Mention, Report, Tweet
+from tweets.services import entities, likes, moderation, reposts
 from tweets.services import tweets as tweet_services
 from tweets.tests.factories import TweetFactory
 
@@ -127,45 +128,94 @@ def test_a_block_made_while_a_like_or_repost_is_checked_waits_for_it(monkeypatch
     assert Block.objects.filter(blocker=author, blocked=fan).exists()
 
 
-@pytest.mark.parametrize(
-    ("module", "name", "interact"),
-    [
-        (likes, "block_check", lambda fan, tweet: services.like_create(user=fan, tweet=tweet)),
-        (reposts, "block_check", lambda fan, tweet: services.repost_create(user=fan, tweet=tweet)),
-        (
-            tweet_services,
-            "block_check",
-            lambda fan, tweet: services.tweet_create(author=fan, text="hi", in_reply_to=tweet),
+# Interactions with the account "popular" that take its row shared, each paused (after the
+# real call) where it holds that lock: (module, function, interaction of ``fan`` with a tweet of
+# the popular account, or with one of the fan's own for an edit).
+SHARED_INTERACTIONS = {
+    "like": (likes, "block_check", lambda fan, tweet: services.like_create(user=fan, tweet=tweet)),
+    "repost": (
+        reposts,
+        "block_check",
+        lambda fan, tweet: services.repost_create(user=fan, tweet=tweet),
+    ),
+    "reply": (
+        tweet_services,
+        "block_check",
+        lambda fan, tweet: services.tweet_create(author=fan, text="hi", in_reply_to=tweet),
+    ),
+    "mention": (
+        entities,
+        "users_lock",
+        lambda fan, tweet: services.tweet_create(author=fan, text="hi @popular"),
+    ),
+    "edit": (
+        entities,
+        "users_lock",
+        lambda fan, tweet: services.tweet_update(
+            tweet=TweetFactory(author=fan), editor=fan, text="now @popular"
         ),
-        (
-            entities,
-            "users_lock",
-            lambda fan, tweet: services.tweet_create(author=fan, text="hi @popular"),
-        ),
-    ],
-    ids=["like", "repost", "reply", "mention"],
-)
-def test_interactions_with_a_popular_account_do_not_queue_on_its_row(
-    monkeypatch, module, name, interact
+    ),
+    "report": (
+        moderation,
+        "users_lock",
+        lambda fan, tweet: services.report_create(reporter=fan, reason="spam", tweet=tweet),
+    ),
+}
+# Writes that change the popular account's row.
+WRITERS_OF_THE_ACCOUNT = {
+    "block": lambda popular, fan: services.block_create(blocker=popular, blocked=fan),
+    "suspension": lambda popular, fan: services.account_set_suspended(
+        account=popular, suspended=True, moderator=UserFactory(is_staff=True), reason="spam"
+    ),
+    "deactivation": lambda popular, fan: user_set_active(user=popular, active=False),
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS_OF_THE_ACCOUNT)
+@pytest.mark.parametrize("interaction", SHARED_INTERACTIONS)
+def test_a_write_of_the_account_waits_for_an_interaction_holding_its_row_shared(
+    monkeypatch, interaction, writer
 ):
-    """Likes, reposts, replies and mentions take the other account's row shared: one held right
-    after its block check does not hold up another fan's with the same account (which, taking
-    that row for update, used to wait for it)."""
-    author = UserFactory(username="popular")
+    """Held right after it took the popular account's row shared, an interaction is waited for
+    by a block, suspension or deactivation of that account, which then sees it: no deadlock,
+    and every counter equals its rows."""
+    module, name, interact = SHARED_INTERACTIONS[interaction]
+    popular, fan = UserFactory(username="popular"), UserFactory()
+    tweet = TweetFactory(author=popular)
+    paused, resume = pause_in(monkeypatch, module, name)
+    finished = []
+
+    def held():
+        interact(fan, tweet)
+        finished.append("interaction")
+
+    def write():
+        WRITERS_OF_THE_ACCOUNT[writer](popular, fan)
+        finished.append("write")
+
+    def write_waiting():
+        wait_until(lambda: lock_waits() > 0, seconds=5)
+        assert finished == []
+
+    retried = deadlock_retries()
+    failures = run_while_held(held, write, paused, resume, during=write_waiting)
+    assert failures == []
+    assert finished == ["interaction", "write"]
+    assert deadlock_retries() == retried
+    if interaction == "report" and writer == "suspension":
+        assert not Report.objects.filter(status=Report.Status.OPEN).exists()  # resolved
+    assert set(services.counters_recount(dry_run=True).values()) == {0}
+
+
+@pytest.mark.parametrize("interaction", SHARED_INTERACTIONS)
+def test_interactions_with_a_popular_account_do_not_queue_on_its_row(monkeypatch, interaction):
+    """Held right after it took the popular account's row shared, an interaction does not hold
+    up another fan's with the same account (which, taking that row for update, used to wait)."""
+    module, name, interact = SHARED_INTERACTIONS[interaction]
+    popular = UserFactory(username="popular")
     fan, other_fan = UserFactory.create_batch(2)
-    held_tweet, other_tweet = TweetFactory.create_batch(2, author=author)
-    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
-
-    def pausing_the_first_fan(*args, **kwargs):
-        result = real(*args, **kwargs)
-        # block_check(actor=...), or users_lock(author id, *others)
-        acting = kwargs["actor"].pk if "actor" in kwargs else args[0]
-        if acting == fan.pk:
-            paused.set()
-            resume.wait(10)
-        return result
-
-    monkeypatch.setattr(module, name, pausing_the_first_fan)
+    held_tweet, other_tweet = TweetFactory.create_batch(2, author=popular)
+    paused, resume = _pause_the_first_call(monkeypatch, module, name)
     finished = []
 
     def held():
@@ -182,6 +232,47 @@ def test_interactions_with_a_popular_account_do_not_queue_on_its_row(
     failures = run_while_held(held, other, paused, resume, during=other_done_meanwhile)
     assert failures == []
     assert finished == ["other", "held"]
+
+
+def test_an_edit_by_a_popular_account_does_not_wait_for_interactions_with_it(monkeypatch):
+    """An edit changes no account's row: the popular account's edit (mentioning someone) takes
+    its own row shared too, and goes on while a like of its tweet holds that row."""
+    popular, fan = UserFactory(username="popular"), UserFactory()
+    UserFactory(username="minji")
+    liked, edited = TweetFactory.create_batch(2, author=popular)
+    paused, resume = _pause_the_first_call(monkeypatch, likes, "block_check")
+    finished = []
+
+    def like():
+        services.like_create(user=fan, tweet=liked)
+        finished.append("like")
+
+    def edit():
+        services.tweet_update(tweet=edited, editor=popular, text="hello @minji")
+        finished.append("edit")
+
+    def edit_done_meanwhile():
+        wait_until(lambda: finished == ["edit"], seconds=5)
+
+    failures = run_while_held(like, edit, paused, resume, during=edit_done_meanwhile)
+    assert failures == []
+    assert finished == ["edit", "like"]
+    assert Mention.objects.filter(tweet=edited, account__username="minji").exists()
+
+
+def _pause_the_first_call(monkeypatch, module, name: str):
+    """``pause_in`` for the first call only (the held interaction's): the others run through."""
+    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
+
+    def pausing_the_first(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not paused.is_set():
+            paused.set()
+            resume.wait(10)
+        return result
+
+    monkeypatch.setattr(module, name, pausing_the_first)
+    return paused, resume
 
 
 @pytest.mark.parametrize("reply", [False, True], ids=["post", "reply"])
