@@ -57,12 +57,12 @@ def account_get(*, username: str, kept: bool = False) -> User | None:
 
 def account_find(*, username: str) -> User | None:
     """``account_get`` without the pictures, from the database: what a write on the account
-    (follow, block, mute) needs of it, its id (the ORM took longer to build the two joins than
-    PostgreSQL to run the lookup)."""
+    (follow, block, mute) needs of it, its id. Compiled once (``core.db.compiled``): the ORM
+    took longer to build the lookup than PostgreSQL to run it."""
     name = _lookup_name(username)
     if name is None:
         return None
-    return next(iter(User.objects.active().filter(username__lower=name)[:1]), None)
+    return _active_accounts_by_name([name]).get(name)
 
 
 def _lookup_name(username: str) -> str | None:
@@ -79,6 +79,13 @@ def accounts_by_ids(*, ids) -> dict[int, User]:
 
 _active_accounts_by_id = CompiledInBulk(
     User, lambda: User.objects.active().select_related("avatar")
+)
+# By lower-cased username, through the ``LOWER()`` index.
+_active_accounts_by_name = CompiledInBulk(
+    User,
+    lambda: User.objects.active(),
+    lookup="username__lower",
+    key_of=lambda user: user.username.lower(),
 )
 
 

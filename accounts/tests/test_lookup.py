@@ -7,8 +7,10 @@ from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services
+from accounts.models import User
 from accounts.selectors import account_find, account_get, accounts_by_ids
 from accounts.tests.factories import UserFactory
+from core.db import compiled
 from core.testing.images import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +64,33 @@ def test_accounts_by_id_are_the_active_ones_with_their_avatars():
     assert not queries.captured_queries
     assert accounts_by_ids(ids=[]) == {}
     assert accounts_by_ids(ids=[None]) == {}
+
+
+def test_an_account_found_by_name_is_read_by_a_statement_compiled_once(monkeypatch):
+    """``account_find`` reads through ``core.db.compiled`` by the lower-cased name: the same
+    account as the ORM gives, and a second lookup compiles nothing and asks one question."""
+    first, second = UserFactory(username="First_One"), UserFactory(username="second")
+    found = account_find(username="FIRST_one")
+    expected = User.objects.get(pk=first.pk)
+    assert {k: v for k, v in vars(found).items() if k != "_state"} == {
+        k: v for k, v in vars(expected).items() if k != "_state"
+    }
+    made = []
+    monkeypatch.setattr(compiled._Compiled, "__init__", lambda *args: made.append(args))
+    with CaptureQueriesContext(transaction.get_connection()) as queries:
+        assert account_find(username="Second").pk == second.pk
+        assert account_find(username="nobody") is None
+    assert made == []
+    assert len(queries.captured_queries) == 2
+
+
+def test_names_that_are_not_strings_are_read_by_the_orm():
+    account = UserFactory(username="named")
+    by_name = compiled.CompiledInBulk(
+        User, User.objects.active, lookup="username__lower", key_of=lambda u: u.username.lower()
+    )
+    assert list(by_name(["named", "named", "missing"])) == ["named"]
+    numbered = UserFactory(username="12345")
+    assert by_name([12345]) == {"12345": numbered}  # not a string: the ORM reads it as one
+    assert by_name([]) == {}
+    assert by_name(["named"])["named"].pk == account.pk

@@ -1,4 +1,4 @@
-"""Reads by primary key whose SQL the ORM builds once: ``CompiledInBulk``.
+"""Reads by key whose SQL the ORM builds once: ``CompiledInBulk``.
 
 Building a queryset and compiling it cost the ORM more than PostgreSQL spends running it: a
 tweet read with its author, avatar, original and their media took 4.9 ms in process, of which
@@ -9,7 +9,8 @@ makes the instances as the ORM's own iteration does (``from_db``, ``select_relat
 populators, annotations, the database's converters).
 
 Only a queryset whose SQL depends on nothing but the keys may be compiled (no viewer, no time):
-its other parameters are kept as they were at the first read.
+its other parameters are kept as they were at the first read. The keys are primary keys, or
+strings matched by another lookup (an account's lower-cased username).
 """
 
 from collections.abc import Callable, Iterable
@@ -21,8 +22,10 @@ from django.db.models.query import get_related_populators
 
 # Reads of more keys than this are built and compiled each time (pages are 20 to 40).
 MOST_KEYS = 100
-# Stand-ins for the keys while compiling: ids no row has, found again among the parameters.
+# Stand-ins for the keys while compiling, found again among the parameters (never sent to the
+# database): ids no row has, or strings no key is.
 _STAND_IN = -(2**62)
+_STAND_IN_TEXT = "\x00minitter stand-in "
 _numbers = count()
 
 
@@ -30,14 +33,20 @@ class _Compiled:
     """A statement compiled for one number of keys on one connection, with what it takes to
     make instances of its rows."""
 
-    def __init__(self, queryset: QuerySet, alias: str, key_count: int):
-        stand_ins = [_STAND_IN - index for index in range(key_count)]
-        compiler = queryset.filter(pk__in=stand_ins).order_by().query.get_compiler(using=alias)
+    def __init__(self, queryset: QuerySet, alias: str, key_count: int, lookup: str):
+        if lookup == "pk":
+            stand_ins = [_STAND_IN - index for index in range(key_count)]
+        else:
+            stand_ins = [f"{_STAND_IN_TEXT}{index}" for index in range(key_count)]
+        filtered = queryset.filter(**{f"{lookup}__in": stand_ins}).order_by()
+        compiler = filtered.query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
-        positions: dict[int, list[int]] = {}
+        positions: dict[object, list[int]] = {}
         for index, value in enumerate(self.params):
-            if type(value) is int and value <= _STAND_IN:
+            if (type(value) is int and value <= _STAND_IN) or (
+                type(value) is str and value.startswith(_STAND_IN_TEXT)
+            ):
                 positions.setdefault(value, []).append(index)
         # Each key in one place, or the statement is not one this can fill in.
         self.usable = sorted(positions) == sorted(stand_ins) and all(
@@ -56,10 +65,10 @@ class _Compiled:
             [column[0] for column in select[0 : compiler.col_count]]
         )
 
-    def rows(self, alias: str, pks: list) -> dict:
+    def rows(self, alias: str, keys: list, key_of: Callable[[Model], object]) -> dict:
         params = list(self.params)
-        for position, pk in zip(self.positions, pks, strict=True):
-            params[position] = pk
+        for position, key in zip(self.positions, keys, strict=True):
+            params[position] = key
         with connections[alias].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -72,38 +81,60 @@ class _Compiled:
                 populator.populate(row, instance)
             for name, position in self.annotations.items():
                 setattr(instance, name, row[position])
-            found[instance.pk] = instance
+            found[key_of(instance)] = instance
         return found
 
 
 class CompiledInBulk:
-    """``make_queryset().in_bulk(pks)`` for instances of ``model`` (whose key is an integer),
-    the statement compiled once per connection and number of keys (at most ``MOST_KEYS``).
-    ``make_queryset`` gives a queryset that depends on nothing but the keys; it may select
-    related rows and annotate, not prefetch. Keys that are not integers go through the ORM."""
+    """``make_queryset().in_bulk(keys)`` for instances of ``model``, the statement compiled once
+    per connection and number of keys (at most ``MOST_KEYS``). ``make_queryset`` gives a
+    queryset that depends on nothing but the keys; it may select related rows and annotate, not
+    prefetch. The keys are integer primary keys, or with ``lookup`` strings it matches
+    (``username__lower``), each instance then keyed by ``key_of(instance)``. Keys of another
+    type go through the ORM."""
 
-    def __init__(self, model: type[Model], make_queryset: Callable[[], QuerySet]):
+    def __init__(
+        self,
+        model: type[Model],
+        make_queryset: Callable[[], QuerySet],
+        *,
+        lookup: str = "pk",
+        key_of: Callable[[Model], object] | None = None,
+    ):
         self.model = model
         self.make_queryset = make_queryset
+        self.lookup = lookup
+        self.key_type = int if lookup == "pk" else str
+        self.key_of = key_of or (lambda instance: instance.pk)
         self.slot = f"minitter_compiled_in_bulk_{next(_numbers)}"
 
-    def __call__(self, pks: Iterable) -> dict:
-        pks = list(dict.fromkeys(pks))
-        if any(type(pk) is not int for pk in pks) or len(pks) > MOST_KEYS:
-            return self.make_queryset().in_bulk(pks)
+    def __call__(self, keys: Iterable) -> dict:
+        keys = list(dict.fromkeys(keys))
+        if any(type(key) is not self.key_type for key in keys) or len(keys) > MOST_KEYS:
+            return self._from_the_orm(keys)
         alias = router.db_for_read(self.model)
         connection = connections[alias]
-        # What the ORM does for an integer key out of the column's range: no row has it.
-        low, high = connection.ops.integer_field_range(self.model._meta.pk.get_internal_type())
-        pks = [pk for pk in pks if (low is None or pk >= low) and (high is None or pk <= high)]
-        if not pks:
+        if self.lookup == "pk":
+            # What the ORM does for an integer key out of the column's range: no row has it.
+            field_type = self.model._meta.pk.get_internal_type()
+            low, high = connection.ops.integer_field_range(field_type)
+            keys = [k for k in keys if (low is None or k >= low) and (high is None or k <= high)]
+        if not keys:
             return {}
         # Kept with the connection: a compiler converts with its connection, and each thread
         # has its own.
         kept = connection.__dict__.setdefault(self.slot, {})
-        compiled = kept.get(len(pks))
+        compiled = kept.get(len(keys))
         if compiled is None:
-            compiled = kept[len(pks)] = _Compiled(self.make_queryset(), alias, len(pks))
+            compiled = kept[len(keys)] = _Compiled(
+                self.make_queryset(), alias, len(keys), self.lookup
+            )
         if not compiled.usable:
-            return self.make_queryset().in_bulk(pks)
-        return compiled.rows(alias, pks)
+            return self._from_the_orm(keys)
+        return compiled.rows(alias, keys, self.key_of)
+
+    def _from_the_orm(self, keys: list) -> dict:
+        if self.lookup == "pk":
+            return self.make_queryset().in_bulk(keys)  # which converts keys, and batches them
+        found = self.make_queryset().filter(**{f"{self.lookup}__in": keys})
+        return {self.key_of(instance): instance for instance in found}

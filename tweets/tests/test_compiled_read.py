@@ -106,9 +106,9 @@ def test_a_second_read_of_as_many_keys_compiles_nothing(tweets, monkeypatch):
     made = []
     real = compiled._Compiled.__init__
 
-    def counting(self, *args):
-        made.append(args[-1])
-        real(self, *args)
+    def counting(self, queryset, alias, key_count, lookup):
+        made.append(key_count)
+        real(self, queryset, alias, key_count, lookup)
 
     monkeypatch.setattr(compiled._Compiled, "__init__", counting)
     with CaptureQueriesContext(connection) as queries:
