@@ -319,6 +319,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("MEDIA_CLEANUP_INTERVAL_SECONDS", 3600),
     },
     "mutes-expired-delete": {"task": "tweets.tasks.mutes_expired_delete", "schedule": 3600},
+    "tag-uses-old-delete": {"task": "tweets.tasks.tag_uses_old_delete", "schedule": 3600},
     "timeline-work-resend": {
         "task": "tweets.tasks.timeline_work_resend",
         "schedule": env_int("TIMELINE_WORK_RETRY_SECONDS", 60),

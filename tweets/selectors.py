@@ -2,7 +2,6 @@
 endpoint forgets them and no list costs more queries as it grows."""
 
 from collections.abc import Iterable
-from datetime import timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -14,7 +13,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.utils import timezone
 
 from accounts.models import active_account_q
 from accounts.selectors import account_list
@@ -50,6 +48,7 @@ from tweets.models import (
     reports_about_accounts_q,
     sees_everything,
     silenced_accounts_sql,
+    trending_since,
     visible_original_q,
     visible_tweet_q,
 )
@@ -219,10 +218,10 @@ def tag_timeline(*, tag: str, viewer) -> QuerySet:
 
 
 def tags_trending(*, limit: int = 10) -> list[dict]:
-    """The tags most accounts used over the last 24 hours (by hour), most first. Reads a day of
-    ``TagUse`` rows through their hour index, never the tweets; suspended or deactivated accounts
-    do not count."""
-    since = (timezone.now() - timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+    """The tags most accounts used over the last ``TRENDING_HOURS`` (by hour), most first. Reads
+    a day of ``TagUse`` rows through their hour index, never the tweets; suspended or deactivated
+    accounts do not count."""
+    since = trending_since()
     rows = (
         TagUse.objects.filter(active_account_q("author__"), hour__gte=since)
         .values("tag")

@@ -10,7 +10,7 @@ from django.conf import settings
 from prometheus_client import Gauge
 
 from core.tasks import RETRY_POLICY
-from tweets.services import mutes_expired_purge, timelines
+from tweets.services import mutes_expired_purge, tag_uses_purge, timelines
 
 TIMELINE_WORK_PENDING = Gauge(
     "minitter_timeline_work_pending",
@@ -55,6 +55,12 @@ def timelines_trim() -> int:
     """Periodic (every TIMELINE_TRIM_INTERVAL_SECONDS): keep each home timeline's
     TIMELINE_MAX_ENTRIES newest entries."""
     return timelines.timelines_trim()
+
+
+@shared_task(**RETRY_POLICY)
+def tag_uses_old_delete() -> int:
+    """Periodic: delete the tag uses too old to count towards trending."""
+    return tag_uses_purge()
 
 
 @shared_task(**RETRY_POLICY)

@@ -18,7 +18,14 @@ from tweets.models.relationships import (
 )
 from tweets.models.search import TweetSearchDocument
 from tweets.models.social import Follow, Like
-from tweets.models.tags import TAG_MAX_LENGTH, Mention, TagUse, TweetTag
+from tweets.models.tags import (
+    TAG_MAX_LENGTH,
+    TRENDING_HOURS,
+    Mention,
+    TagUse,
+    TweetTag,
+    trending_since,
+)
 from tweets.models.timelines import Broadcaster, TimelineEntry, TimelineHorizon, TimelineWork
 from tweets.models.tweets import (
     TWEET_JOINS,
@@ -33,6 +40,7 @@ from tweets.models.tweets import (
 
 __all__ = [
     "TAG_MAX_LENGTH",
+    "TRENDING_HOURS",
     "TWEET_JOINS",
     "Block",
     "Bookmark",
@@ -62,6 +70,7 @@ __all__ = [
     "reports_about_accounts_q",
     "sees_everything",
     "silenced_accounts_sql",
+    "trending_since",
     "visible_original_q",
     "visible_tweet_q",
 ]

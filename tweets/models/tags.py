@@ -5,13 +5,24 @@ parse text or join these tables. The rows here are indexes for the queries: who 
 (``Mention``), a tag's timeline (``TweetTag``) and trending tags (``TagUse``).
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from tweets.models.tweets import Tweet
 
 # The longest hashtag, in code points of its normalized form (longer ones are refused).
 TAG_MAX_LENGTH = 50
+# Trending tags count the uses of the last this many hours; older ``TagUse`` rows are purged.
+TRENDING_HOURS = 24
+
+
+def trending_since() -> datetime:
+    """The first hour whose tag uses count towards trending."""
+    since = timezone.now() - timedelta(hours=TRENDING_HOURS)
+    return since.replace(minute=0, second=0, microsecond=0)
 
 
 class Mention(models.Model):
@@ -47,7 +58,8 @@ class TweetTag(models.Model):
 class TagUse(models.Model):
     """That an account used a tag in some hour: one row per (tag, hour, account), written with
     the tweet. Trending tags count distinct accounts over the last day's rows, so the query reads
-    a day of these small rows, never the tweets, and one account cannot trend a tag alone."""
+    a day of these small rows, never the tweets, and one account cannot trend a tag alone. Rows
+    older than that are purged hourly (``tag_uses_purge``)."""
 
     tag = models.CharField(max_length=TAG_MAX_LENGTH)
     hour = models.DateTimeField()

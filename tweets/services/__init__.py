@@ -14,6 +14,7 @@ from tweets.services.entities import (
     entities_store,
     mentions_write,
     tag_normalize,
+    tag_uses_purge,
     tags_write,
 )
 from tweets.services.follows import follow_create, follow_delete
@@ -83,6 +84,7 @@ __all__ = [
     "repost_create",
     "repost_delete",
     "tag_normalize",
+    "tag_uses_purge",
     "tags_write",
     "timeline_backfill",
     "timeline_fan_out",

@@ -19,7 +19,15 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from tweets.models import TAG_MAX_LENGTH, Mention, Notification, TagUse, Tweet, TweetTag
+from tweets.models import (
+    TAG_MAX_LENGTH,
+    Mention,
+    Notification,
+    TagUse,
+    Tweet,
+    TweetTag,
+    trending_since,
+)
 from tweets.services.blocks import block_filter, users_lock
 
 User = get_user_model()
@@ -206,6 +214,19 @@ def tags_write(*, tweet: Tweet, tags: set[str], at: datetime, new: bool = False)
         [TagUse(tag=name, hour=hour, author_id=tweet.author_id) for name in sorted(added)],
         ignore_conflicts=True,
     )
+
+
+def tag_uses_purge(*, batch_size: int = 5000) -> int:
+    """Delete the tag uses too old to count towards trending (``trending_since``), in batches of
+    short statements through the hour index; returns how many. Without it the table keeps a row
+    for every account, tag and hour forever."""
+    deleted = 0
+    while True:
+        old = TagUse.objects.filter(hour__lt=trending_since()).values_list("pk", flat=True)
+        batch = list(old[:batch_size])
+        if not batch:
+            return deleted
+        deleted += TagUse.objects.filter(pk__in=batch).delete()[0]
 
 
 def entities_store(*, tweet: Tweet, entities: Entities, at: datetime, new: bool = False) -> None:

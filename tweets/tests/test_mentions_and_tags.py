@@ -10,6 +10,7 @@ from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
 from tweets.models import Mention, TagUse, Tweet, TweetTag
+from tweets.tasks import tag_uses_old_delete
 from tweets.tests.factories import TweetFactory, repost
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,32 @@ def test_trending_counts_distinct_accounts_over_the_last_day(api_client):
     assert trending[0]["url"].endswith(f"{API}/tags/%EC%BB%A4%ED%94%BC/tweets")
     assert len(api_client.get(f"{API}/tags/trending", {"limit": 1}).json()) == 1
     assert api_client.get(f"{API}/tags/trending", {"limit": 0}).status_code == 400
+
+
+def test_tag_uses_too_old_to_trend_are_purged_and_trending_is_unchanged(api_client):
+    """The hourly purge keeps the table to the hours trending reads: older uses go, in batches,
+    and the trending answer is the same before and after."""
+    now = timezone.now()
+    authors = UserFactory.create_batch(3)
+    for author in authors:
+        TweetFactory(author=author, text="#fresh")
+        for hours in (25, 26, 24 * 30):
+            TagUse.objects.create(tag="stale", hour=now - timedelta(hours=hours), author=author)
+    TagUse.objects.create(tag="edge", hour=now - timedelta(hours=23), author=authors[0])
+    before = api_client.get(f"{API}/tags/trending").json()
+
+    assert tag_uses_old_delete.delay().get() == 9
+    assert set(TagUse.objects.values_list("tag", flat=True)) == {"fresh", "edge"}
+    assert api_client.get(f"{API}/tags/trending").json() == before
+    assert services.tag_uses_purge(batch_size=2) == 0
+
+
+def test_tag_uses_are_purged_in_batches():
+    author = UserFactory()
+    old = timezone.now() - timedelta(days=3)
+    TagUse.objects.bulk_create([TagUse(tag=f"t{n}", hour=old, author=author) for n in range(5)])
+    assert services.tag_uses_purge(batch_size=2) == 5
+    assert not TagUse.objects.exists()
 
 
 def test_mentions_and_tags_are_stored_not_parsed_on_read(api_client):
