@@ -62,7 +62,9 @@ def account_find(*, username: str) -> User | None:
     name = _lookup_name(username)
     if name is None:
         return None
-    return _active_accounts_by_name([name]).get(name)
+    # The one row (the lower-cased name is unique) whatever its key: the database's LOWER() is
+    # what matched it.
+    return next(iter(_active_accounts_by_name([name]).values()), None)
 
 
 def _lookup_name(username: str) -> str | None:

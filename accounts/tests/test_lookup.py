@@ -94,3 +94,32 @@ def test_names_that_are_not_strings_are_read_by_the_orm():
     assert by_name([12345]) == {"12345": numbered}  # not a string: the ORM reads it as one
     assert by_name([]) == {}
     assert by_name(["named"])["named"].pk == account.pk
+
+
+def test_a_lookup_by_name_needs_to_say_how_its_key_is_read_back():
+    with pytest.raises(ValueError):
+        compiled.CompiledInBulk(User, User.objects.active, lookup="username__lower")
+
+
+@pytest.mark.parametrize(
+    ("lookup", "make_queryset"),
+    [
+        # Another parameter that looks like a stand-in of the other kind of key.
+        ("username__lower", lambda: User.objects.filter(pk__gt=-(2**63))),
+        ("pk", lambda: User.objects.exclude(first_name="\x00minitter stand-in 9")),
+    ],
+    ids=["name", "pk"],
+)
+def test_parameters_that_look_like_the_other_kind_of_stand_in_are_left_alone(lookup, make_queryset):
+    """Only the stand-ins of the lookup's own kind of key are looked for (a string with NUL is
+    never sent to PostgreSQL, which refuses it: the compiled statement is checked alone)."""
+    for count in (1, 2):
+        statement = compiled._Compiled(make_queryset(), "default", count, lookup)
+        assert statement.usable
+        assert len(statement.positions) == count
+    account = UserFactory(username="named")
+    by_name = compiled.CompiledInBulk(
+        User, make_queryset, lookup="username__lower", key_of=lambda u: u.username.lower()
+    )
+    if lookup != "pk":
+        assert [found.pk for found in by_name(["named"]).values()] == [account.pk]

@@ -44,12 +44,14 @@ class _Compiled:
         self.params = list(params)
         positions: dict[object, list[int]] = {}
         for index, value in enumerate(self.params):
-            if (type(value) is int and value <= _STAND_IN) or (
-                type(value) is str and value.startswith(_STAND_IN_TEXT)
-            ):
+            if lookup == "pk":
+                is_stand_in = type(value) is int and value <= _STAND_IN
+            else:
+                is_stand_in = type(value) is str and value.startswith(_STAND_IN_TEXT)
+            if is_stand_in:
                 positions.setdefault(value, []).append(index)
         # Each key in one place, or the statement is not one this can fill in.
-        self.usable = sorted(positions) == sorted(stand_ins) and all(
+        self.usable = set(positions) == set(stand_ins) and all(
             len(found) == 1 for found in positions.values()
         )
         self.positions = [positions[value][0] for value in stand_ins] if self.usable else []
@@ -89,9 +91,9 @@ class CompiledInBulk:
     """``make_queryset().in_bulk(keys)`` for instances of ``model``, the statement compiled once
     per connection and number of keys (at most ``MOST_KEYS``). ``make_queryset`` gives a
     queryset that depends on nothing but the keys; it may select related rows and annotate, not
-    prefetch. The keys are integer primary keys, or with ``lookup`` strings it matches
-    (``username__lower``), each instance then keyed by ``key_of(instance)``. Keys of another
-    type go through the ORM."""
+    prefetch. The keys are integer primary keys, or with ``lookup`` strings it matches and
+    passes to the database unchanged (``username__lower``), each instance then keyed by
+    ``key_of(instance)``. Keys of another type go through the ORM."""
 
     def __init__(
         self,
@@ -101,6 +103,8 @@ class CompiledInBulk:
         lookup: str = "pk",
         key_of: Callable[[Model], object] | None = None,
     ):
+        if lookup != "pk" and key_of is None:
+            raise ValueError("a lookup other than pk needs key_of: how its key is read back")
         self.model = model
         self.make_queryset = make_queryset
         self.lookup = lookup

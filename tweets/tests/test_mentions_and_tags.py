@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from tweets import services
-from tweets.models import Mention, TagUse, Tweet, TweetTag
+from tweets.models import Mention, TagUse, Tweet, TweetTag, trending_since
 from tweets.tasks import tag_uses_old_delete
 from tweets.tests.factories import TweetFactory, repost
 
@@ -141,10 +141,13 @@ def test_tag_uses_too_old_to_trend_are_purged_and_trending_is_unchanged(api_clie
         TweetFactory(author=author, text="#fresh")
         for hours in (25, 26, 24 * 30):
             TagUse.objects.create(tag="stale", hour=now - timedelta(hours=hours), author=author)
-    TagUse.objects.create(tag="edge", hour=now - timedelta(hours=23), author=authors[0])
+    first_counted = trending_since()
+    TagUse.objects.create(tag="edge", hour=first_counted, author=authors[0])
+    TagUse.objects.create(tag="past", hour=first_counted - timedelta(hours=1), author=authors[0])
     before = api_client.get(f"{API}/tags/trending").json()
 
-    assert tag_uses_old_delete.delay().get() == 9
+    assert ("edge", 1) in [(tag["name"], tag["accounts"]) for tag in before]
+    assert tag_uses_old_delete.delay().get() == 10
     assert set(TagUse.objects.values_list("tag", flat=True)) == {"fresh", "edge"}
     assert api_client.get(f"{API}/tags/trending").json() == before
     assert services.tag_uses_purge(batch_size=2) == 0
