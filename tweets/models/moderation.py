@@ -67,6 +67,8 @@ class Report(models.Model):
             models.Index(fields=["status", "tweet", "account", "-id"], name="report_queue"),
             models.Index(fields=["tweet"], name="report_tweet"),
             models.Index(fields=["account"], name="report_account"),
+            # An account's deletion finds the reports it filed (the constraints cover open ones).
+            models.Index(fields=["reporter"], name="report_reporter"),
         ]
 
     def __str__(self):

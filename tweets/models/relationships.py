@@ -71,11 +71,13 @@ class Mute(models.Model):
             models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
             models.CheckConstraint(condition=~Q(muter=models.F("muted")), name="mute_not_self"),
         ]
-        # The periodic purge of ended mutes reads only the few rows that have an end.
+        # The periodic purge of ended mutes reads only the few rows that have an end. An account's
+        # deletion finds the mutes of it by ``muted`` (``mute_once`` leads with the muter).
         indexes = [
             models.Index(
                 fields=["expires_at"], condition=Q(expires_at__isnull=False), name="mute_expiring"
-            )
+            ),
+            models.Index(fields=["muted"], name="mute_muted"),
         ]
 
     def __str__(self):
