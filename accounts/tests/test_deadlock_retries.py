@@ -10,7 +10,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD
 from core.db import retries
 from core.testing import API
 from core.testing.images import image_bytes
-from core.testing.races import aborted
+from core.testing.races import abort_call
 from media.models import MediaFile
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +25,9 @@ def abort_next_account_lock(monkeypatch):
     """``abort_next_account_lock()``: the next lock of an account's row is aborted as by a
     deadlock, the ones after it are taken; returns the list of attempts, which grows with each."""
     monkeypatch.setattr(retries, "BACKOFF_SECONDS", 0)
-    real_lock = services._account_lock
 
     def arm() -> list:
-        attempts = []
-
-        def lock_aborted_once(user, field="pk"):
-            attempts.append(field)
-            if len(attempts) == 1:
-                raise aborted()
-            return real_lock(user, field)
-
-        monkeypatch.setattr(services, "_account_lock", lock_aborted_once)
-        return attempts
+        return abort_call(monkeypatch, services, "_account_lock")
 
     return arm
 

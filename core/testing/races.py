@@ -69,19 +69,23 @@ def lift_rate_limits(settings) -> None:
     }
 
 
-def pause_in(monkeypatch, module, name: str, *, before: bool = False):
+def pause_in(monkeypatch, module, name: str, *, before: bool = False, first_only: bool = False):
     """Make ``module.name`` stop (before the real call, or after it) until the test lets it go
-    on: returns (``paused``, set when it stops; ``resume``, to set to let it go on)."""
+    on: returns (``paused``, set when it stops; ``resume``, to set to let it go on). With
+    ``first_only``, only its first call stops; the others run through."""
     real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
+
+    def stop() -> None:
+        if not (first_only and paused.is_set()):
+            paused.set()
+            resume.wait(10)
 
     def pausing(*args, **kwargs):
         if before:
-            paused.set()
-            resume.wait(10)
+            stop()
         result = real(*args, **kwargs)
         if not before:
-            paused.set()
-            resume.wait(10)
+            stop()
         return result
 
     monkeypatch.setattr(module, name, pausing)
@@ -118,6 +122,22 @@ def run_while_held(held, other, paused, resume, *, during=lambda: None) -> list[
             if thread.ident is not None:
                 thread.join(30)
     return failures
+
+
+def abort_call(monkeypatch, owner, name: str, *, at: int = 1) -> list:
+    """Make the ``at``-th call of ``owner.name`` from now fail as a transaction PostgreSQL aborted
+    to break a deadlock (``aborted()``); the others run. Returns the list of calls, which grows
+    with each."""
+    real, calls = getattr(owner, name), []
+
+    def aborted_once(*args, **kwargs):
+        calls.append(name)
+        if len(calls) == at:
+            raise aborted()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, aborted_once)
+    return calls
 
 
 def lock_waits() -> int:

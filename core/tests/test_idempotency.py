@@ -13,7 +13,7 @@ from core.db import retries
 from core.models import IdempotencyKey
 from core.testing import API
 from core.testing.images import animated_gif, image_bytes
-from core.testing.races import aborted
+from core.testing.races import abort_call
 from media.models import MediaFile
 from tweets.models import Report, Tweet
 from tweets.services import tweets as tweet_services
@@ -108,16 +108,7 @@ def abort_once(monkeypatch):
     monkeypatch.setattr(retries, "BACKOFF_SECONDS", 0)
 
     def arm(owner, name, at: int = 1) -> list:
-        real, calls = getattr(owner, name), []
-
-        def aborted_once(*args, **kwargs):
-            calls.append(name)
-            if len(calls) == at:
-                raise aborted()
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, aborted_once)
-        return calls
+        return abort_call(monkeypatch, owner, name, at=at)
 
     return arm
 

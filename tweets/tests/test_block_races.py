@@ -215,7 +215,7 @@ def test_interactions_with_a_popular_account_do_not_queue_on_its_row(monkeypatch
     popular = UserFactory(username="popular")
     fan, other_fan = UserFactory.create_batch(2)
     held_tweet, other_tweet = TweetFactory.create_batch(2, author=popular)
-    paused, resume = _pause_the_first_call(monkeypatch, module, name)
+    paused, resume = pause_in(monkeypatch, module, name, first_only=True)
     finished = []
 
     def held():
@@ -240,7 +240,7 @@ def test_an_edit_by_a_popular_account_does_not_wait_for_interactions_with_it(mon
     popular, fan = UserFactory(username="popular"), UserFactory()
     UserFactory(username="minji")
     liked, edited = TweetFactory.create_batch(2, author=popular)
-    paused, resume = _pause_the_first_call(monkeypatch, likes, "block_check")
+    paused, resume = pause_in(monkeypatch, likes, "block_check", first_only=True)
     finished = []
 
     def like():
@@ -258,21 +258,6 @@ def test_an_edit_by_a_popular_account_does_not_wait_for_interactions_with_it(mon
     assert failures == []
     assert finished == ["edit", "like"]
     assert Mention.objects.filter(tweet=edited, account__username="minji").exists()
-
-
-def _pause_the_first_call(monkeypatch, module, name: str):
-    """``pause_in`` for the first call only (the held interaction's): the others run through."""
-    real, paused, resume = getattr(module, name), threading.Event(), threading.Event()
-
-    def pausing_the_first(*args, **kwargs):
-        result = real(*args, **kwargs)
-        if not paused.is_set():
-            paused.set()
-            resume.wait(10)
-        return result
-
-    monkeypatch.setattr(module, name, pausing_the_first)
-    return paused, resume
 
 
 @pytest.mark.parametrize("reply", [False, True], ids=["post", "reply"])
