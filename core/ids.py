@@ -91,9 +91,18 @@ def lease_outside_transactions(**kwargs) -> None:
     """At the start of each request (``request_started``), before any transaction: take or renew
     this process's node lease now, so that ``next_id()`` never needs a second database connection
     in the middle of a write. SQLite lets no other connection write while a transaction holds its
-    write lock, so there a lease taken mid-transaction would wait until it timed out."""
+    write lock, so there a lease taken mid-transaction would wait until it timed out.
+
+    A database that cannot be reached here must not fail the request: this runs before any
+    middleware, where an error is no JSON 503 but the server's bare 500. The request goes on, and
+    ``next_id()`` asks again if it needs an id (a 503 there, as any database error)."""
+    from core.exceptions import DATABASE_ERRORS
+
     with _generator._lock:
-        _generator._ensure_node()
+        try:
+            _generator._ensure_node()
+        except DATABASE_ERRORS as exc:
+            logger.warning("could not take the node lease as the request started: %s", exc)
 
 
 def next_id() -> int:

@@ -6,11 +6,14 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_started
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
+from core import ids
 from core.db import deadline
+from core.nodes import node_lease
 from core.testing import API
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +47,26 @@ def test_database_down_is_a_503_with_retry_after(database_down, method, path, ca
         record.name == "core.exceptions" and "connection refused" in record.getMessage()
         for record in caplog.records
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("get", f"{API}/tweets"), ("post", f"{API}/auth/token")]
+)
+def test_node_lease_failing_as_a_request_starts_is_a_503_not_a_bare_500(
+    database_down, monkeypatch, method, path
+):
+    # A fresh worker's first request, while the database is down: the lease taken at request
+    # start (before any middleware) fails, and the request still answers the one JSON 503.
+    monkeypatch.setattr(ids, "_generator", ids.SnowflakeGenerator(lease=node_lease))
+    request_started.connect(ids.lease_outside_transactions, dispatch_uid="test.node_lease")
+    try:
+        response = getattr(Client(raise_request_exception=False), method)(
+            path, {"username": "someone", "password": "a-long-passphrase"}
+        )
+    finally:
+        request_started.disconnect(dispatch_uid="test.node_lease")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
 
 
 def test_readiness_names_the_database_when_it_is_down(database_down):

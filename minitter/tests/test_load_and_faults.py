@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from collections import Counter
 from contextlib import suppress
@@ -212,13 +213,31 @@ class S3Store:
                 self.process.kill()
 
 
-def postgres_pids(stack: Stack) -> list[int]:
-    """The postmaster and its children (backends, checkpointer, ...)."""
+def postgres_freeze(stack: Stack) -> list[int]:
+    """Stop the postmaster, then its children (backends, checkpointer, ...); return them all.
+
+    The postmaster goes first so that no child is forked after the list is read. A
+    child that exits between the listing and its signal (a backend whose client hung
+    up) is simply left out.
+    """
     postmaster = int((stack.postgres.directory / "data/postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGSTOP)
     children = subprocess.run(
         ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
     ).stdout.split()
-    return [postmaster, *map(int, children)]
+    return [postmaster, *signal_living(map(int, children), signal.SIGSTOP)]
+
+
+def signal_living(pids, signum) -> list[int]:
+    """Send `signum` to each process still alive; return those it reached."""
+    reached = []
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            continue
+        reached.append(pid)
+    return reached
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +315,15 @@ def run_load(stack: Stack, store: S3Store):
         while time.monotonic() < stop_at:
             client.step()
 
+    injector_failures: list[str] = []
+
     def inject():
+        try:
+            inject_faults()
+        except BaseException:
+            injector_failures.append(traceback.format_exc())
+
+    def inject_faults():
         def window(name, begin, end):
             faults[name] = (begin, end)
 
@@ -308,15 +335,12 @@ def run_load(stack: Stack, store: S3Store):
         window("postgres stopped and restarted", began, time.monotonic())
 
         time.sleep(max(0.0, stop_at - SECONDS * 0.45 - time.monotonic()))
-        pids = postgres_pids(stack)
         began = time.monotonic()
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+        pids = postgres_freeze(stack)
         try:
             time.sleep(FREEZE_SECONDS)
         finally:
-            for pid in pids:
-                os.kill(pid, signal.SIGCONT)
+            signal_living(reversed(pids), signal.SIGCONT)
         window("postgres frozen", began, time.monotonic())
 
         time.sleep(max(0.0, stop_at - SECONDS * 0.2 - time.monotonic()))
@@ -335,6 +359,7 @@ def run_load(stack: Stack, store: S3Store):
         "outcomes": outcomes,
         "acknowledged": acknowledged,
         "faults": faults,
+        "injector_failures": injector_failures,
         "clients": clients,
         "elapsed": time.monotonic() - started,
     }
@@ -348,6 +373,7 @@ def during(outcome: Outcome, window: tuple[float, float]) -> bool:
 def test_load_with_faults_gives_no_5xx_but_fast_503s(loaded):
     run, stack, _, _ = loaded
     outcomes, faults = run["outcomes"], run["faults"]
+    assert not run["injector_failures"], "".join(run["injector_failures"])
     database_faults = [w for name, w in faults.items() if name.startswith("postgres")]
     store_fault = faults["s3 stopped"]
     unexpected = []
