@@ -78,6 +78,14 @@ class MastodonOAuth2Validator(OAuth2Validator):
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         return grant_type in GRANT_TYPES and client.is_usable(request)
 
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        """As the toolkit's, but a URI it cannot compare (a registered or requested port out of
+        range: apps registered before registration refused such URIs) is not allowed, not a 500."""
+        try:
+            return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+        except ValueError:
+            return False
+
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
         return response_type == "code"
 
@@ -255,9 +263,19 @@ class MastodonTokenView(TokenView):
     def post(self, request, *args, **kwargs):
         if refused := _read_body(request):
             return refused
-        if request.POST.get("grant_type") == "password" and _login_throttled(
-            request, request.POST.get("username", "")
-        ):
+        grant_type = request.POST.get("grant_type", "")
+        if grant_type not in GRANT_TYPES:
+            # Refused before the toolkit reads a grant's own parameters (its device-code grant
+            # reads ``device_code`` unchecked, a 500 when it is missing).
+            error = "unsupported_grant_type" if grant_type else "invalid_request"
+            return JsonResponse(
+                {
+                    "error": error,
+                    "error_description": f"Use one of: {', '.join(sorted(GRANT_TYPES))}.",
+                },
+                status=400,
+            )
+        if grant_type == "password" and _login_throttled(request, request.POST.get("username", "")):
             return JsonResponse(
                 {"error": "slow_down", "error_description": "Too many login attempts."},
                 status=429,

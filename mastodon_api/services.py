@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
+from oauthlib.uri_validate import is_absolute_uri
 
 from accounts.services import user_profile_change
 from mastodon_api.models import AppRegistration, HomeMarker
@@ -34,13 +35,26 @@ def _clean_redirect_uris(text: str) -> list[str]:
     for uri in uris:
         if uri == OOB:
             continue
-        parts = _split(uri, "redirect_uris")
-        # Native apps use their own schemes (com.example.app://callback); no scripts, no fragments.
-        if not parts.scheme or parts.scheme.lower() in FORBIDDEN_SCHEMES or parts.fragment:
-            raise ValidationError({"redirect_uris": [f"Not a usable redirect URI: {uri}"]})
-        if parts.scheme in ("http", "https") and not parts.netloc:
+        if not _usable_redirect_uri(_split(uri, "redirect_uris"), uri):
             raise ValidationError({"redirect_uris": [f"Not a usable redirect URI: {uri}"]})
     return uris
+
+
+def _usable_redirect_uri(parts: SplitResult, uri: str) -> bool:
+    """Whether the authorization step can ever send a browser to ``uri``. Native apps use their
+    own schemes (com.example.app://callback); no scripts, no fragments. The authorization step
+    (oauthlib) takes only absolute URIs in plain ASCII, without user names (an international
+    host is given in its ``xn--`` form), and reads the port: one it cannot read would fail
+    every login with the app."""
+    if not parts.scheme or parts.scheme.lower() in FORBIDDEN_SCHEMES or parts.fragment:
+        return False
+    if parts.scheme in ("http", "https") and not parts.netloc:
+        return False
+    try:
+        port = parts.port  # a port out of range raises
+    except ValueError:
+        return False
+    return port != 0 and bool(is_absolute_uri(uri))
 
 
 @transaction.atomic

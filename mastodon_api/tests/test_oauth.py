@@ -115,6 +115,13 @@ def test_registering_an_app_accepts_json_and_several_redirect_uris():
         {"redirect_uris": "http://[::1"},
         {"redirect_uris": f"{OOB} https://a]b"},
         {"website": "http://[x]"},
+        # Addresses the authorization step could never send a browser to.
+        {"redirect_uris": "http://client.example:99999/cb"},
+        {"redirect_uris": "http://client.example:0/cb"},
+        {"redirect_uris": "http://client.example:abc/cb"},
+        {"redirect_uris": "http://user:secret@client.example/cb"},
+        {"redirect_uris": "http://clïent.example/cb"},
+        {"redirect_uris": "http://client.example/\u202ecb"},
     ],
 )
 def test_registering_an_app_with_bad_input_is_a_422(fields):
@@ -330,6 +337,42 @@ def test_unknown_client_or_redirect_uri_is_shown_not_redirected():
     elsewhere = Client().get(authorize_url(app, redirect_uri="https://evil.example/"))
     assert elsewhere.status_code == 400
     assert "Location" not in elsewhere
+
+
+def test_apps_redirect_uris_in_their_own_schemes_or_with_ports_can_authorize(django_user_model):
+    user = UserFactory()
+    for uri in ("com.example.app://oauth", "http://localhost:8080/cb", "http://[::1]:9/cb"):
+        app = register(redirect_uris=uri).json()
+        approved = login_and_approve(Client(), authorize_url(app, redirect_uri=uri), user.username)
+        assert approved.status_code == 302, uri
+        assert approved["Location"].startswith(uri + "?code="), uri
+
+
+def test_an_app_registered_with_a_port_out_of_range_is_refused_not_a_500():
+    # Registered before registration refused such addresses.
+    app = register().json()
+    Application.objects.filter(client_id=app["client_id"]).update(
+        redirect_uris="http://client.example:99999/cb"
+    )
+    url = authorize_url(app, redirect_uri="http://client.example:99999/cb")
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == 400
+    assert "Location" not in response
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}, "unsupported_grant_type"),
+        ({"grant_type": "implicit", "client_id": "x"}, "unsupported_grant_type"),
+        ({}, "invalid_request"),
+    ],
+)
+def test_a_grant_the_server_does_not_offer_is_a_400_naming_it(fields, error):
+    response = token_request(**fields)
+    assert response.status_code == 400
+    assert response.json()["error"] == error
+    assert not AccessToken.objects.exists()
 
 
 def test_the_authorization_page_cannot_be_framed_and_has_no_cors():
