@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.fields import IdField, StrictCharField
-from core.search import MAX_QUERY_LENGTH
+from core.search import MAX_QUERY_LENGTH, search_text_validate
 from media.selectors import storage_url
 
 User = get_user_model()
@@ -37,7 +37,11 @@ class SignupInputSerializer(serializers.Serializer):
 
 class AccountSearchParamsSerializer(serializers.Serializer):
     search = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH, default=""
+        required=False,
+        allow_blank=True,
+        max_length=MAX_QUERY_LENGTH,
+        default="",
+        validators=[search_text_validate],
     )
 
 

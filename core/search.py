@@ -20,10 +20,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, Lookup, OuterRef, Q, QuerySet
 
 MAX_QUERY_LENGTH = 200
+# Tokens one query may hold, each a condition of the query (SQLite nests about 500 at most): as
+# many as a query of MAX_QUERY_LENGTH characters makes, unless normalization lengthened it.
+MAX_QUERY_TOKENS = 200
 MAX_TOKEN_LENGTH = 100  # longer words are cut: PostgreSQL refuses lexemes over 2,047 bytes
 MAX_POSITION = 16_383  # PostgreSQL's largest tsvector position
 BACKFILL_BATCH = 5_000
@@ -94,6 +98,22 @@ def _terms(text: str) -> list[str]:
     return terms
 
 
+def search_text_validate(text: str) -> None:
+    """Refuse (``ValidationError``) a search of more than ``MAX_QUERY_LENGTH`` characters or
+    ``MAX_QUERY_TOKENS`` words and character pairs (normalization can lengthen text: ``㌖`` is
+    six characters). A field validator of the search parameters, and checked again by every
+    parse, so that no caller can send the database a query it cannot run."""
+    if (
+        len(text) > MAX_QUERY_LENGTH
+        or sum(len(_tokens(term, query=True)) for term in _terms(text)) > MAX_QUERY_TOKENS
+    ):
+        raise ValidationError(
+            f"A search has at most {MAX_QUERY_LENGTH} characters and {MAX_QUERY_TOKENS} words "
+            "(in Korean, Japanese or Chinese, about one per character).",
+            code="max_length",
+        )
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """A parsed search: each term is a chain of tokens at fixed distances; all terms must
@@ -105,7 +125,9 @@ class SearchQuery:
     @classmethod
     def parse(cls, text: str, *, prefix_last_word: bool = False) -> "SearchQuery":
         """``prefix_last_word``: the last token of the query also matches longer words that
-        start with it (for search as you type)."""
+        start with it (for search as you type). Raises ``ValidationError`` for a search too
+        long to run (``search_text_validate``)."""
+        search_text_validate(text)
         terms = [tuple(_tokens(term, query=True)) for term in _terms(text)]
         terms = [term for term in terms if term]
         if prefix_last_word and terms:

@@ -4,7 +4,7 @@ import django_filters
 from rest_framework.exceptions import ValidationError
 
 from accounts.selectors import account_get
-from core.search import MAX_QUERY_LENGTH
+from core.search import MAX_QUERY_LENGTH, search_text_validate
 from tweets import selectors
 
 
@@ -12,6 +12,7 @@ class TweetFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_noop",
         max_length=MAX_QUERY_LENGTH,
+        validators=[search_text_validate],
         help_text=(
             "Words to find, all of them: Latin words as whole words in any case, Korean, Japanese "
             'and Chinese also inside longer words (2+ characters); "a quoted phrase" in order. '

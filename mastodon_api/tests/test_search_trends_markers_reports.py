@@ -86,6 +86,21 @@ def test_search_refuses_a_missing_query_or_an_unknown_type(api_client, params, s
     assert response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("/api/v2/search", "a " * 300),
+        ("/api/v2/search", "\u3316" * 85),
+        ("/api/v1/accounts/search", "\u3316" * 85),
+    ],
+)
+def test_search_too_long_to_run_is_a_422(oauth_client, url, query):
+    # No limit before: SQLite gave up on the query (a 503), PostgreSQL ran 300 conditions.
+    response = oauth_client(UserFactory()).get(url, {"q": query})
+    assert response.status_code == 422
+    assert "at most 200" in response.json()["error"]
+
+
 def test_search_with_a_query_that_cannot_be_a_hashtag_finds_no_hashtag(api_client):
     assert api_client.get("/api/v2/search", {"q": "!!"}).json()["hashtags"] == []
 

@@ -2,12 +2,16 @@
 Mastodon's shape, trailing slashes, rate-limit headers and CORS."""
 
 import re
+from unittest import mock
 
 import pytest
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from core.exceptions import DatabaseUnavailable
 from tweets.models import Mute
 from tweets.tests.factories import TweetFactory
 
@@ -134,6 +138,16 @@ def test_an_unknown_route_is_a_json_404_for_writes_too(api_client):
     for method in ("post", "put", "delete"):
         response = getattr(client, method)("/api/v1/statuses/1/no-such-action")
         assert (response.status_code, response.json()) == (404, {"error": "Record not found"})
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_in_mastodons_shape(api_client):
+    with mock.patch.object(
+        BaseDatabaseWrapper, "ensure_connection", side_effect=OperationalError("refused")
+    ):
+        response = api_client.get("/api/v1/timelines/public")
+    assert response.status_code == 503
+    assert response.json() == {"error": DatabaseUnavailable.detail}
+    assert int(response["Retry-After"]) > 0
 
 
 def test_wrong_method_is_405_in_mastodons_shape(oauth_client):

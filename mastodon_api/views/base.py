@@ -14,7 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import AccountOAuthAuthentication, AccountTokenAuthentication
-from core.exceptions import DependencyUnavailable, as_write_conflict
+from core.exceptions import (
+    DATABASE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    DependencyUnavailable,
+    as_database_unavailable,
+    as_write_conflict,
+)
 from core.fields import parse_id
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.renderers import JSONRenderer
@@ -93,9 +99,11 @@ def exception_handler(exc, context):
             headers["WWW-Authenticate"] = header
     elif conflict := as_write_conflict(exc):
         status, message = conflict.status_code, str(conflict.detail)
-    elif isinstance(exc, DependencyUnavailable):
+    elif isinstance(exc, (DependencyUnavailable, *DATABASE_ERRORS)):
+        if isinstance(exc, DATABASE_ERRORS):
+            exc = as_database_unavailable(exc)
         status, message = 503, exc.detail
-        headers["Retry-After"] = "30"
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     elif isinstance(exc, exceptions.APIException):
         status, message = exc.status_code, _message(exc.detail)
         if isinstance(exc, exceptions.Throttled) and exc.wait:

@@ -165,6 +165,22 @@ def test_search_of_200_characters_is_accepted_and_201_is_400(api_client):
     assert "search" in response.json()["fields"]
 
 
+@pytest.mark.parametrize("search", ["\u3316" * 34, "\u3316" * 85])
+def test_search_that_normalizes_into_too_many_words_is_400(api_client, search):
+    # Each ㌖ normalizes to six katakana: 34 of them make 203 character pairs, past the limit,
+    # each a condition of the query (SQLite gave up on about 500 and answered a 503).
+    TweetFactory(text="hello")
+    response = api_client.get(URL, {"search": search})
+    assert response.status_code == 400
+    assert response.json()["fields"]["search"][0]["code"] == "max_length"
+
+
+def test_search_at_the_word_limit_after_normalization_is_accepted(api_client):
+    TweetFactory(text="\u30ad\u30ed\u30e1\u30fc\u30c8\u30eb")  # ㌖ written out
+    assert result_texts(api_client, search="\u3316" * 33) == []  # 197 pairs
+    assert result_texts(api_client, search="\u3316") == ["\u30ad\u30ed\u30e1\u30fc\u30c8\u30eb"]
+
+
 def test_search_with_a_nul_byte_is_400(api_client):
     response = api_client.get(URL, {"search": "hello\x00"})
     assert response.status_code == 400
