@@ -8,9 +8,9 @@ import uuid
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from accounts.tokens import RefreshToken
 from core.copies import forget_held
 from core.ids import next_id
 from core.testing import RedisServer, free_port, wait_for_port

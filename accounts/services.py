@@ -19,12 +19,12 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.metrics import SIGNUPS
 from accounts.models import AccountSearchDocument
 from accounts.signals import account_active_changed, account_active_changing
+from accounts.tokens import RefreshToken
 from core import stamps
 from core.db.retries import deadlock_retried
 from core.search import search_document

@@ -23,8 +23,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from oauth2_provider.models import get_access_token_model, get_application_model  # noqa: E402
 from oauthlib.common import generate_token  # noqa: E402
-from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
+from accounts.tokens import AccessToken  # noqa: E402
 from mastodon_api.services import OOB, app_create  # noqa: E402
 from tweets import services  # noqa: E402
 from tweets.models import Tweet  # noqa: E402

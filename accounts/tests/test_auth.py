@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.hashers import make_password
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.throttles import LoginUsernameThrottle
+from accounts.tokens import AccessToken, RefreshToken
 from core.db import retries
 from core.testing import API
 from core.testing.races import aborted
@@ -229,6 +229,19 @@ def test_bad_bearer_tokens_get_401_with_www_authenticate(user):
         assert response.status_code == 401, token
         assert response["WWW-Authenticate"].startswith("Bearer")
         assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("exp", [2**70, 2**40, 1.5e300])
+def test_a_signed_token_expiring_past_any_date_is_refused_not_a_500(user, exp):
+    # exp past the year 9999 (or what the platform's clock counts) is no date: both kinds of
+    # token, on both surfaces and at refresh, are refused as invalid.
+    access, refresh = AccessToken.for_user(user), RefreshToken.for_user(user)
+    access["exp"] = refresh["exp"] = exp
+    assert bearer(str(access)).get(ME_URL).status_code == 401
+    assert bearer(str(access)).get("/api/v1/accounts/verify_credentials").status_code == 401
+    refused = APIClient().post(f"{API}/auth/token/refresh", {"refresh": str(refresh)})
+    assert refused.status_code == 401
+    assert "detail" in refused.json()
 
 
 @pytest.mark.parametrize("user_id", ["not-a-number", None, [1], True, 10**15, 2**64, "9" * 30])

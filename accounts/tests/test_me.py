@@ -2,9 +2,9 @@
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tokens import RefreshToken
 from core.testing import API
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tokens import RefreshToken
 from core.testing import API
 from core.testing.images import image_bytes
 from core.testing.races import (

@@ -9,11 +9,11 @@ from prometheus_client import REGISTRY
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.cache import TOKEN_ACCOUNTS, token_user_id_is_the_key
 from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tokens import AccessToken
 from accounts.views import AccountViewSet
 from core import copies, stamps
 from core.testing import API

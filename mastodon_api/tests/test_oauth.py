@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from oauth2_provider.models import AccessToken, Application
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tokens import RefreshToken
 from core.testing import API
 from tweets.services import account_set_suspended
 

@@ -7,9 +7,9 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tokens import RefreshToken
 from core.testing import API
 from core.testing.images import image_bytes
 from media.models import MediaFile
