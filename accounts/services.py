@@ -13,7 +13,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from rest_framework_simplejwt.exceptions import TokenError
@@ -26,6 +25,7 @@ from accounts.models import AccountSearchDocument
 from accounts.signals import account_active_changed, account_active_changing
 from accounts.tokens import RefreshToken
 from core import stamps
+from core.db.keys import pk_reserve
 from core.db.retries import deadlock_retried
 from core.search import search_document
 from media.models import MediaFile
@@ -97,7 +97,10 @@ def _address_in_use(user: User) -> User:
         recipient_list=[user.email],
         fail_silently=True,
     )
-    user.pk = (User.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    # An id taken from the accounts' own sequence, as a new account's would be: the next real
+    # sign-up gets a later one, so the answer tells nothing (the highest id plus one would be
+    # the next account's id, or repeat for a second try).
+    user.pk = pk_reserve(User)
     user.created_at = timezone.now()
     return user
 

@@ -74,6 +74,23 @@ def test_signup_does_not_tell_whether_an_email_has_an_account(api_client, mailou
     assert "already has an account" in notice.body
 
 
+def test_the_id_answered_for_a_taken_email_is_never_anyone_elses(api_client):
+    # It was the highest id plus one: a second try repeated it, and the next real sign-up got
+    # it, which told whether the address had an account.
+    UserFactory(username="alice_01", email="alice@example.com")
+    ids = [
+        int(signup(api_client, username=name, email=email).json()["id"])
+        for name, email in [
+            ("try_one", "alice@example.com"),
+            ("try_two", "alice@example.com"),
+            ("fresh", "fresh@example.com"),
+            ("try_three", "alice@example.com"),
+        ]
+    ]
+    assert ids == sorted(set(ids))  # all different, in the order asked, as new accounts' are
+    assert User.objects.get(username="fresh").pk == ids[2]
+
+
 def test_taken_email_still_reports_the_other_errors(api_client, mailoutbox):
     UserFactory(username="alice_01", email="alice@example.com")
     response = signup(api_client, username="alice_01", email="alice@example.com", password="short")
