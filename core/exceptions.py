@@ -23,11 +23,14 @@ A second API surface with its own error shape (the Mastodon-compatible one) over
 
 import logging
 import sys
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -207,6 +210,33 @@ def exception_handler(exc, context):
 
 def not_found(request, exception=None):
     return error_response("not_found", "Not found.", 404)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the one JSON shape, except for a browser's form (its ``Accept``
+    names HTML: the admin, the login and authorization pages), which gets Django's page."""
+    if "text/html" in request.META.get("HTTP_ACCEPT", ""):
+        return django_csrf_failure(request, reason)
+    return error_response("csrf_failed", f"CSRF check failed: {reason}", 403)
+
+
+def read_only(view):
+    """A function view that only answers GET and HEAD: any other method is a JSON 405 with
+    ``Allow``, answered before the CSRF check (these views change nothing)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return error_response(
+                "method_not_allowed",
+                f'Method "{request.method}" not allowed.',
+                405,
+                Allow="GET, HEAD",
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def bad_request(request, exception=None):

@@ -38,7 +38,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 
 from accounts.cache import oauth_token
 from accounts.throttles import LoginAddressThrottle, LoginUsernameThrottle
-from core.exceptions import validation_body
+from core.exceptions import read_only, validation_body
 from core.parsers import JSONParser, check_data, form_values
 from mastodon_api.scopes import SCOPES, expand, scope_list
 from mastodon_api.services import FORBIDDEN_SCHEMES, OOB
@@ -296,6 +296,7 @@ class MastodonRevokeView(RevokeTokenView):
         return response
 
 
+@read_only
 def server_metadata(request):
     """RFC 8414 authorization server metadata."""
     base = request.build_absolute_uri("/").rstrip("/")

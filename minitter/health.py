@@ -18,7 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 
 from core.db import deadline
-from core.exceptions import DATABASE_ERRORS
+from core.exceptions import DATABASE_ERRORS, read_only
 from media.selectors import storage_check
 
 logger = logging.getLogger(__name__)
@@ -59,10 +59,12 @@ def _optional_checks() -> dict:
     return {"redis": _check_redis} if settings.REDIS_URL else {}
 
 
+@read_only
 def live(request):
     return JsonResponse({"status": "ok"})
 
 
+@read_only
 def ready(request):
     results = {}
     optional = _optional_checks()

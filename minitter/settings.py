@@ -143,6 +143,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# A refused CSRF check answers the API's JSON error (a browser's form gets Django's page).
+CSRF_FAILURE_VIEW = "core.exceptions.csrf_failure"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database: DATABASE_URL (postgres://user:pass@host:5432/name), SQLite under var/ by default ---

@@ -12,6 +12,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.throttles import login_form_throttled
+from core.exceptions import read_only
 from minitter import health
 from minitter.api import SwaggerUIView, api_root
 
@@ -23,6 +24,7 @@ admin.site.index_title = "Accounts, tweets and moderation"
 admin.site.enable_nav_sidebar = False
 
 
+@read_only
 def ping(request):
     """The cheapest liveness check: no database, no session, no template."""
     return HttpResponse("pong", content_type="text/plain")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from redis.exceptions import RedisError
 from rest_framework.response import Response
 
+from core.exceptions import read_only
 from mastodon_api import entities, services
 from mastodon_api.views.base import MastodonView, param_text
 from media.images import ACCEPTED_FORMATS
@@ -205,6 +206,7 @@ class AppVerifyView(MastodonView):
         return Response(entities.application(app))
 
 
+@read_only
 def nodeinfo_links(request):
     return JsonResponse(
         {
@@ -218,6 +220,7 @@ def nodeinfo_links(request):
     )
 
 
+@read_only
 def nodeinfo(request):
     usage = _usage()
     return JsonResponse(

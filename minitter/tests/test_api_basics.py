@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.test import Client
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.pagination import encode_cursor
@@ -53,6 +54,37 @@ def test_unknown_url_is_a_json_404(api_client, settings):
     response = api_client.get(f"{API}/no-such-thing")
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "Not found."}
+
+
+@pytest.mark.parametrize(
+    ("path", "body_of"),
+    [
+        ("/ping", lambda body: body["detail"]),
+        ("/health/live", lambda body: body["detail"]),
+        ("/health/ready", lambda body: body["detail"]),
+        ("/.well-known/nodeinfo", lambda body: body["error"]),
+        ("/nodeinfo/2.0", lambda body: body["error"]),
+        ("/.well-known/oauth-authorization-server", lambda body: body["error"]),
+    ],
+)
+@pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
+def test_read_only_documents_answer_other_methods_with_a_json_405(path, body_of, method):
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert "not allowed" in body_of(response.json())
+    assert client.head(path).status_code == 200
+
+
+def test_a_refused_csrf_check_is_json_but_a_browsers_form_gets_the_page():
+    client = Client(enforce_csrf_checks=True)
+    refused = client.post("/api/schema/")  # the old address, a plain Django view
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "csrf_failed"
+    form = client.post("/admin/login/", {"username": "x"}, HTTP_ACCEPT="text/html,*/*;q=0.8")
+    assert form.status_code == 403
+    assert form["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "abc", ""])
