@@ -189,6 +189,23 @@ def test_report_of_statuses_files_one_report_per_status(oauth_client):
     assert {r.reason for r in reports} == {Report.Reason.ABUSE}
 
 
+def test_a_reblog_is_reported_as_a_status_of_the_account_that_reblogged(oauth_client):
+    me, reblogger = UserFactory(), UserFactory()
+    reblog, _ = services.repost_create(user=reblogger, tweet=TweetFactory())
+    client = oauth_client(me)
+    filed = client.post(
+        "/api/v1/reports", {"account_id": reblogger.pk, "status_ids[]": str(reblog.pk)}
+    )
+    assert filed.status_code == 200, filed.content
+    assert filed.json()["status_ids"] == [str(reblog.pk)]
+    assert Report.objects.get().tweet_id == reblog.pk
+    # Not a status of the original's author.
+    wrong = client.post(
+        "/api/v1/reports", {"account_id": reblog.repost_of.author_id, "status_ids[]": reblog.pk}
+    )
+    assert wrong.status_code == 404
+
+
 def test_report_of_an_account_alone_and_reporting_again_while_open(oauth_client):
     me, spammer = UserFactory(), UserFactory()
     client = oauth_client(me)

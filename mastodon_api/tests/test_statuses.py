@@ -116,6 +116,42 @@ def test_bad_posts_are_422_and_change_nothing(oauth_client, data):
     assert not Tweet.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("status=x&poll[expires_in]=60", "application/x-www-form-urlencoded"),
+        ("status=x&poll[options][0]=a&poll[options][1]=b", "application/x-www-form-urlencoded"),
+        ('{"status": "x", "poll": {}}', "application/json"),
+        ('{"status": "x", "poll": {"options": ["a", "b"], "expires_in": 60}}', "application/json"),
+    ],
+)
+def test_a_poll_in_any_form_is_refused_not_dropped(oauth_client, body, content_type):
+    response = oauth_client(UserFactory()).post("/api/v1/statuses", body, content_type=content_type)
+    assert response.status_code == 422
+    assert "poll" in response.json()["error"]
+    assert not Tweet.objects.exists()
+
+
+def test_no_poll_written_as_null_posts(oauth_client):
+    response = oauth_client(UserFactory()).post(
+        "/api/v1/statuses", {"status": "x", "poll": None}, format="json"
+    )
+    assert response.status_code == 200
+
+
+def test_numbered_form_media_ids_attach_in_their_order(oauth_client):
+    client = oauth_client(UserFactory())
+    first, second = upload(client), upload(client)
+    response = client.post(
+        "/api/v1/statuses",
+        f"status=hi&media_ids[1]={second['id']}&media_ids[0]={first['id']}",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200, response.content
+    attached = [item["id"] for item in response.json()["media_attachments"]]
+    assert attached == [first["id"], second["id"]]
+
+
 def test_reply_to_unknown_or_hidden_status_is_404(oauth_client):
     hidden = TweetFactory()
     Tweet.objects.filter(pk=hidden.pk).update(is_hidden=True)

@@ -3,6 +3,8 @@ tokens, never cookies), a scope per method, Mastodon's error shape and status co
 form, JSON and multipart bodies, and helpers to read Mastodon's parameters (``media_ids[]``).
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -180,15 +182,22 @@ def param_int(data, name: str, default: int | None = None) -> int | None:
 
 
 def param_list(data, name: str) -> list:
-    """A list parameter: ``name[]=1&name[]=2`` in forms and query strings, a JSON array."""
+    """A list parameter: ``name[]=1&name[]=2`` in forms and query strings, a JSON array, or
+    numbered items ``name[0]=1&name[1]=2`` (how some HTTP libraries write arrays) in their order."""
     if hasattr(data, "getlist"):
-        return data.getlist(f"{name}[]") or data.getlist(name)
-    value = data.get(name)
-    if value is None:
-        value = data.get(f"{name}[]")
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+        values = data.getlist(f"{name}[]") or data.getlist(name)
+    else:
+        value = data.get(name)
+        if value is None:
+            value = data.get(f"{name}[]")
+        values = [] if value is None else value if isinstance(value, list) else [value]
+    return values or _numbered_items(data, name)
+
+
+def _numbered_items(data, name: str) -> list:
+    numbered = re.compile(re.escape(name) + r"\[(\d{1,4})\]", re.ASCII)
+    items = sorted((int(match[1]), key) for key in data if (match := numbered.fullmatch(key)))
+    return [data[key] for _, key in items]
 
 
 def param_ids(data, name: str) -> list[int]:

@@ -13,10 +13,10 @@ MAX_STATUSES = 100
 
 
 class ReportsView(MastodonView):
-    """``account_id`` (required), ``status_ids[]`` (at most 100 statuses of that account the
-    caller can see; any other → 404), ``comment`` (at most 1,000 characters), ``category``
-    (``spam``, ``legal``, ``violation``, ``other``: the default). ``forward`` and ``rule_ids[]``
-    change nothing: minitter has no other servers and no rules."""
+    """``account_id`` (required), ``status_ids[]`` (at most 100 statuses of that account, its
+    reblogs too, the caller can see; any other → 404), ``comment`` (at most 1,000 characters),
+    ``category`` (``spam``, ``legal``, ``violation``, ``other``: the default). ``forward`` and
+    ``rule_ids[]`` change nothing: minitter has no other servers and no rules."""
 
     scopes = {"POST": "write:reports"}
 
@@ -29,7 +29,8 @@ class ReportsView(MastodonView):
         if len(status_ids) > MAX_STATUSES:
             raise ValidationError({"status_ids": [f"At most {MAX_STATUSES} statuses."]})
         tweets = list(
-            selectors.original_queryset(viewer=request.user)
+            # A reblog is a status of the account that reblogged, as on Mastodon.
+            selectors.tweet_queryset(viewer=request.user)
             .filter(pk__in=status_ids, author=account)
             .order_by("pk")
         )
