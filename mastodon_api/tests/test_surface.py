@@ -117,7 +117,23 @@ def test_a_json_body_that_is_not_an_object_is_a_400_and_changes_nothing(oauth_cl
     assert me.display_name == "Kept"
 
 
-@pytest.mark.parametrize("duration", ["1e400", "-1e400", '"12.5x"', "1e30", "-5"])
+@pytest.mark.parametrize(
+    "duration",
+    [
+        "1e400",
+        "-1e400",
+        '"12.5x"',
+        "1e30",
+        "-5",
+        "1.5",
+        '"\u0663"',
+        '" 5 "',
+        '"9999999999999999999999999999999999"',
+        '"' + "9" * 5000 + '"',
+        "{}",
+        "true",
+    ],
+)
 def test_a_number_parameter_out_of_its_range_is_a_422_and_changes_nothing(oauth_client, duration):
     other = UserFactory()
     response = oauth_client(UserFactory()).generic(
@@ -129,6 +145,37 @@ def test_a_number_parameter_out_of_its_range_is_a_422_and_changes_nothing(oauth_
     assert response.status_code == 422
     assert response.json()["error"].startswith("Validation failed")
     assert not Mute.objects.exists()
+
+
+@pytest.mark.parametrize("notifications", ["{}", "[]", '"maybe"', "2"])
+def test_a_flag_that_is_neither_true_nor_false_is_a_422(oauth_client, notifications):
+    other = UserFactory()
+    response = oauth_client(UserFactory()).generic(
+        "POST",
+        f"/api/v1/accounts/{other.pk}/mute",
+        f'{{"notifications": {notifications}}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert "true or false" in response.json()["error"]
+    assert not Mute.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "seconds", "notifications"),
+    [('{"duration": 60, "notifications": "0"}', 60, False), ('{"duration": 60.0}', 60, True)],
+)
+def test_whole_numbers_and_flags_in_their_usual_forms_are_read(
+    oauth_client, body, seconds, notifications
+):
+    other = UserFactory()
+    response = oauth_client(UserFactory()).generic(
+        "POST", f"/api/v1/accounts/{other.pk}/mute", body, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    mute = Mute.objects.get()
+    assert mute.notifications is notifications
+    assert mute.expires_at is not None
 
 
 def test_an_unknown_route_is_a_json_404_for_writes_too(api_client):

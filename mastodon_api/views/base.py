@@ -143,6 +143,8 @@ class MastodonView(APIView):
 
 # --- Parameters -----------------------------------------------------------------------------------
 TRUE = {"1", "true", "t", "on", "yes"}
+FALSE = {"0", "false", "f", "off", "no"}
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
 
 
 def param(data, name: str, default=None):
@@ -165,7 +167,12 @@ def param_bool(data, name: str, default: bool = False) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    return str(value).lower() in TRUE
+    text = str(value).lower() if isinstance(value, str | int) else None
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise DjangoValidationError({name: ["Must be true or false."]})
 
 
 def param_int(data, name: str, default: int | None = None) -> int | None:
@@ -173,12 +180,13 @@ def param_int(data, name: str, default: int | None = None) -> int | None:
     value = param(data, name)
     if value is None or value == "":
         return default
-    if isinstance(value, bool):
-        raise DjangoValidationError({name: ["Must be a whole number."]})
-    try:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():  # 30.0 in JSON (not 1e400: infinity)
         return int(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 in JSON is infinity
-        raise DjangoValidationError({name: ["Must be a whole number."]}) from None
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):  # ASCII digits only
+        return int(value)
+    raise DjangoValidationError({name: ["Must be a whole number."]})
 
 
 def param_list(data, name: str) -> list:
