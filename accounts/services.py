@@ -155,7 +155,7 @@ def user_profile_change(
     stored = {}
     try:
         for field, upload in images.items():
-            stored[field] = media_create(owner=user, upload=upload)
+            stored[field] = _image_create(user, field, upload)
         _profile_apply(user, fields or {}, stored)
     except BaseException:
         media_discard(stored.values())
@@ -163,6 +163,18 @@ def user_profile_change(
     for field, image in stored.items():
         setattr(user, field, image)
     return user
+
+
+def _image_create(user: User, field: str, upload) -> MediaFile:
+    """``media_create``, its errors about the upload named by the profile image's field."""
+    try:
+        return media_create(owner=user, upload=upload)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict") or "file" not in exc.error_dict:
+            raise
+        errors = dict(exc.error_dict)
+        errors[field] = errors.pop("file")
+        raise ValidationError(errors) from exc
 
 
 @deadlock_retried

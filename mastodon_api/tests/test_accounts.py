@@ -51,8 +51,17 @@ def test_update_credentials_with_a_bad_avatar_changes_nothing(oauth_client):
         format="multipart",
     )
     assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed: avatar: ")
     user.refresh_from_db()
     assert user.display_name == "Before"
+
+
+def test_a_note_too_long_is_named_note(oauth_client):
+    response = oauth_client(UserFactory()).patch(
+        "/api/v1/accounts/update_credentials", {"note": "x" * 5000}, format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed: note: ")
 
 
 def patch_header(client, content: bytes):
@@ -134,6 +143,7 @@ def test_update_credentials_with_a_bad_header_is_422_and_changes_nothing(oauth_c
         format="multipart",
     )
     assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed: header: ")
     user.refresh_from_db()
     assert (user.display_name, user.header_id) == ("Before", before)
     assert MediaFile.objects.count() == 1

@@ -113,6 +113,7 @@ def test_bad_posts_are_422_and_change_nothing(oauth_client, data):
     response = oauth_client(UserFactory()).post("/api/v1/statuses", data)
     assert response.status_code == 422
     assert list(response.json()) == ["error"]
+    assert "failed: text:" not in response.json()["error"]  # named as sent: status
     assert not Tweet.objects.exists()
 
 

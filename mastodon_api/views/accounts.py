@@ -12,6 +12,7 @@ from mastodon_api import entities, services
 from mastodon_api.pagination import limit_param, offset_param, paginate, queryset_fetch
 from mastodon_api.views.base import (
     MastodonView,
+    named_as_sent,
     paged,
     param_bool,
     param_ids,
@@ -57,12 +58,13 @@ class UpdateCredentialsView(MastodonView):
             profile["display_name"] = param_text(data, "display_name")
         if "note" in data:
             profile["bio"] = param_text(data, "note")
-        services.credentials_update(
-            user=request.user,
-            profile=profile,
-            avatar=request.FILES.get("avatar"),
-            header=request.FILES.get("header"),
-        )
+        with named_as_sent(bio="note"):
+            services.credentials_update(
+                user=request.user,
+                profile=profile,
+                avatar=request.FILES.get("avatar"),
+                header=request.FILES.get("header"),
+            )
         user = User.objects.select_related("avatar", "header").get(pk=request.user.pk)
         return Response(entities.credential_account(user, request))
 

@@ -13,6 +13,7 @@ from mastodon_api import entities
 from mastodon_api.pagination import paginate, queryset_fetch
 from mastodon_api.views.base import (
     MastodonView,
+    named_as_sent,
     paged,
     param,
     param_bool,
@@ -84,12 +85,13 @@ class StatusesView(MastodonView):
         parent = None
         if param(data, "in_reply_to_id"):
             parent = find_tweet(request, param(data, "in_reply_to_id"))
-        tweet = services.tweet_create(
-            author=request.user,
-            text=param_text(data, "status"),
-            in_reply_to=parent,
-            media_ids=param_ids(data, "media_ids"),
-        )
+        with named_as_sent(text="status"):
+            tweet = services.tweet_create(
+                author=request.user,
+                text=param_text(data, "status"),
+                in_reply_to=parent,
+                media_ids=param_ids(data, "media_ids"),
+            )
         return status_response(request, tweet.pk)
 
 
@@ -112,7 +114,8 @@ class StatusView(MastodonView):
         )
         if media_ids and media_ids != [pk for (pk,) in attached]:
             raise ValidationError({"media_ids": ["Attachments cannot be changed by an edit."]})
-        services.tweet_update(tweet=tweet, editor=request.user, text=param_text(data, "status"))
+        with named_as_sent(text="status"):
+            services.tweet_update(tweet=tweet, editor=request.user, text=param_text(data, "status"))
         return status_response(request, tweet.pk)
 
     def delete(self, request, status_id):
