@@ -25,7 +25,9 @@ import logging
 import sys
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -240,6 +242,14 @@ def read_only(view):
 
 
 def bad_request(request, exception=None):
+    """Django's refusals of a request (``SuspiciousOperation``): the two a client can mend are
+    named."""
+    if isinstance(exception, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return error_response("too_many_fields", f"At most {limit} fields in one request.", 400)
+    if isinstance(exception, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return error_response("too_many_files", f"At most {limit} files in one request.", 400)
     return error_response("bad_request", "Bad request.", 400)
 
 

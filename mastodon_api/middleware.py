@@ -107,7 +107,9 @@ class ErrorShapeMiddleware:
         except ValueError:
             return response
         if isinstance(body, dict) and set(body) - {"fields"} == {"code", "detail"}:
-            response.content = json.dumps({"error": str(body["detail"])}).encode()
+            # Every 404 of the surface says what its views say.
+            message = "Record not found" if response.status_code == 404 else str(body["detail"])
+            response.content = json.dumps({"error": message}).encode()
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))
         return response

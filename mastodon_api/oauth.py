@@ -38,7 +38,7 @@ from rest_framework.exceptions import ParseError, ValidationError
 
 from accounts.cache import oauth_token
 from accounts.throttles import LoginAddressThrottle, LoginUsernameThrottle
-from core.exceptions import read_only, validation_body
+from core.exceptions import error_response, read_only, validation_body
 from core.parsers import JSONParser, check_data, form_values
 from mastodon_api.scopes import SCOPES, expand, scope_list
 from mastodon_api.services import FORBIDDEN_SCHEMES, OOB
@@ -256,8 +256,28 @@ def _invalid_request(description: str) -> JsonResponse:
     return JsonResponse({"error": "invalid_request", "error_description": description}, status=400)
 
 
+class PostOnlyJSON:
+    """The OAuth endpoints that take POST: another method is a JSON 405 (Mastodon's shape on its
+    surface), and an answer of the toolkit's in JSON says so (some of its errors do not)."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        return error_response(
+            "method_not_allowed", f'Method "{request.method}" not allowed.', 405, Allow="POST"
+        )
+
+    @staticmethod
+    def json_typed(response):
+        if response.content and not response.get("Content-Type", "").startswith("application/json"):
+            try:
+                json.loads(response.content)
+            except ValueError:
+                return response
+            response["Content-Type"] = "application/json"
+        return response
+
+
 @method_decorator(csrf_exempt, name="dispatch")
-class MastodonTokenView(TokenView):
+class MastodonTokenView(PostOnlyJSON, TokenView):
     """``POST /oauth/token``; password logins count against the project's login throttles."""
 
     def post(self, request, *args, **kwargs):
@@ -280,11 +300,11 @@ class MastodonTokenView(TokenView):
                 {"error": "slow_down", "error_description": "Too many login attempts."},
                 status=429,
             )
-        return super().post(request, *args, **kwargs)
+        return self.json_typed(super().post(request, *args, **kwargs))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class MastodonRevokeView(RevokeTokenView):
+class MastodonRevokeView(PostOnlyJSON, RevokeTokenView):
     """``POST /oauth/revoke``: answers ``{}`` like Mastodon."""
 
     def post(self, request, *args, **kwargs):
@@ -293,7 +313,7 @@ class MastodonRevokeView(RevokeTokenView):
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
             return JsonResponse({})
-        return response
+        return self.json_typed(response)
 
 
 @read_only

@@ -178,6 +178,41 @@ def test_whole_numbers_and_flags_in_their_usual_forms_are_read(
     assert mute.expires_at is not None
 
 
+@pytest.mark.parametrize("path", ["/api/v1/nothing_here", "/.well-known/nothing", "/oauth/nothing"])
+def test_every_404_of_the_surface_says_record_not_found(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Record not found"}
+
+
+def test_too_many_fields_is_a_400_that_says_so(oauth_client, settings):
+    fields = "&".join(
+        f"f{number}=x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)
+    )
+    response = oauth_client(UserFactory()).post(
+        "/api/v1/statuses", fields, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert "fields in one request" in response.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke"])
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_the_oauth_endpoints_answer_other_methods_with_a_json_405(api_client, path, method):
+    response = getattr(api_client, method)(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "not allowed" in response.json()["error"]
+
+
+def test_a_token_error_of_the_toolkit_is_typed_as_json(api_client):
+    # oauthlib refuses parameters in the query string; the toolkit answered without a type.
+    response = api_client.post("/oauth/token?username=x", {"grant_type": "password"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]
+
+
 def test_an_unknown_route_is_a_json_404_for_writes_too(api_client):
     """No CSRF page: the catch-all answers every method, with or without a session cookie."""
     client = APIClient(enforce_csrf_checks=True)
