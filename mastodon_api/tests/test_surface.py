@@ -8,6 +8,7 @@ import pytest
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -117,6 +118,14 @@ def test_a_json_body_that_is_not_an_object_is_a_400_and_changes_nothing(oauth_cl
     assert me.display_name == "Kept"
 
 
+def mute_with_json(oauth_client, body: str):
+    """A mute of a new account by another, with ``body`` as its JSON parameters."""
+    other = UserFactory()
+    return oauth_client(UserFactory()).generic(
+        "POST", f"/api/v1/accounts/{other.pk}/mute", body, content_type="application/json"
+    )
+
+
 @pytest.mark.parametrize(
     "duration",
     [
@@ -135,13 +144,7 @@ def test_a_json_body_that_is_not_an_object_is_a_400_and_changes_nothing(oauth_cl
     ],
 )
 def test_a_number_parameter_out_of_its_range_is_a_422_and_changes_nothing(oauth_client, duration):
-    other = UserFactory()
-    response = oauth_client(UserFactory()).generic(
-        "POST",
-        f"/api/v1/accounts/{other.pk}/mute",
-        f'{{"duration": {duration}}}',
-        content_type="application/json",
-    )
+    response = mute_with_json(oauth_client, f'{{"duration": {duration}}}')
     assert response.status_code == 422
     assert response.json()["error"].startswith("Validation failed")
     assert not Mute.objects.exists()
@@ -149,13 +152,7 @@ def test_a_number_parameter_out_of_its_range_is_a_422_and_changes_nothing(oauth_
 
 @pytest.mark.parametrize("notifications", ["{}", "[]", '"maybe"', "2"])
 def test_a_flag_that_is_neither_true_nor_false_is_a_422(oauth_client, notifications):
-    other = UserFactory()
-    response = oauth_client(UserFactory()).generic(
-        "POST",
-        f"/api/v1/accounts/{other.pk}/mute",
-        f'{{"notifications": {notifications}}}',
-        content_type="application/json",
-    )
+    response = mute_with_json(oauth_client, f'{{"notifications": {notifications}}}')
     assert response.status_code == 422
     assert "true or false" in response.json()["error"]
     assert not Mute.objects.exists()
@@ -168,14 +165,11 @@ def test_a_flag_that_is_neither_true_nor_false_is_a_422(oauth_client, notificati
 def test_whole_numbers_and_flags_in_their_usual_forms_are_read(
     oauth_client, body, seconds, notifications
 ):
-    other = UserFactory()
-    response = oauth_client(UserFactory()).generic(
-        "POST", f"/api/v1/accounts/{other.pk}/mute", body, content_type="application/json"
-    )
+    response = mute_with_json(oauth_client, body)
     assert response.status_code == 200, response.content
     mute = Mute.objects.get()
     assert mute.notifications is notifications
-    assert mute.expires_at is not None
+    assert abs((mute.expires_at - timezone.now()).total_seconds() - seconds) < 10
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nothing_here", "/.well-known/nothing", "/oauth/nothing"])
