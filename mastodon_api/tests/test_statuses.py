@@ -133,24 +133,48 @@ def test_a_poll_in_any_form_is_refused_not_dropped(oauth_client, body, content_t
     assert not Tweet.objects.exists()
 
 
-def test_no_poll_written_as_null_posts(oauth_client):
+@pytest.mark.parametrize("no_poll", [None, "", False])
+def test_no_poll_written_as_null_empty_or_false_posts(oauth_client, no_poll):
     response = oauth_client(UserFactory()).post(
-        "/api/v1/statuses", {"status": "x", "poll": None}, format="json"
+        "/api/v1/statuses", {"status": "x", "poll": no_poll}, format="json"
     )
     assert response.status_code == 200
 
 
-def test_numbered_form_media_ids_attach_in_their_order(oauth_client):
+def test_numbered_form_media_ids_attach_in_their_order_gaps_and_all(oauth_client):
     client = oauth_client(UserFactory())
     first, second = upload(client), upload(client)
     response = client.post(
         "/api/v1/statuses",
-        f"status=hi&media_ids[1]={second['id']}&media_ids[0]={first['id']}",
+        f"status=hi&media_ids[10000]={second['id']}&media_ids[7]={first['id']}",
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200, response.content
     attached = [item["id"] for item in response.json()["media_attachments"]]
     assert attached == [first["id"], second["id"]]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        "media_ids[]={first}&media_ids[0]={first}",
+        "media_ids[0]={first}&media_ids[0]={first}",
+        "media_ids[x]={first}",
+        "media_ids[-1]={first}",
+        "media_ids[0={first}",
+    ],
+)
+def test_media_ids_numbered_in_a_way_that_cannot_be_read_are_422(oauth_client, ids):
+    client = oauth_client(UserFactory())
+    first = upload(client)
+    response = client.post(
+        "/api/v1/statuses",
+        "status=hi&" + ids.format(first=first["id"]),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 422, response.content
+    assert "media_ids" in response.json()["error"]
+    assert not Tweet.objects.exists()
 
 
 def test_reply_to_unknown_or_hidden_status_is_404(oauth_client):

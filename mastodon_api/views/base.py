@@ -145,6 +145,8 @@ class MastodonView(APIView):
 # --- Parameters -----------------------------------------------------------------------------------
 TRUE = {"1", "true", "t", "on", "yes"}
 FALSE = {"0", "false", "f", "off", "no"}
+# What JavaScript clients write for a flag they did not set: the default, as for no value.
+ABSENT = {"", "null", "undefined"}
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
 
 
@@ -178,7 +180,7 @@ def param_text(data, name: str, default: str = "") -> str:
 
 def param_bool(data, name: str, default: bool = False) -> bool:
     value = param(data, name)
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and value in ABSENT):
         return default
     if isinstance(value, bool):
         return value
@@ -206,7 +208,9 @@ def param_int(data, name: str, default: int | None = None) -> int | None:
 
 def param_list(data, name: str) -> list:
     """A list parameter: ``name[]=1&name[]=2`` in forms and query strings, a JSON array, or
-    numbered items ``name[0]=1&name[1]=2`` (how some HTTP libraries write arrays) in their order."""
+    numbered items ``name[0]=1&name[1]=2`` (how some HTTP libraries write arrays) in their
+    order. Both ways at once, an item numbered twice or a key ``name[…]`` that is neither is a
+    422, never left out."""
     if hasattr(data, "getlist"):
         values = data.getlist(f"{name}[]") or data.getlist(name)
     else:
@@ -214,13 +218,24 @@ def param_list(data, name: str) -> list:
         if value is None:
             value = data.get(f"{name}[]")
         values = [] if value is None else value if isinstance(value, list) else [value]
-    return values or _numbered_items(data, name)
+    numbered = _numbered_items(data, name)
+    if values and numbered:
+        raise DjangoValidationError({name: [f"Send {name}[] or numbered {name}[0], not both."]})
+    return values or numbered
 
 
 def _numbered_items(data, name: str) -> list:
-    numbered = re.compile(re.escape(name) + r"\[(\d{1,4})\]", re.ASCII)
-    items = sorted((int(match[1]), key) for key in data if (match := numbered.fullmatch(key)))
-    return [data[key] for _, key in items]
+    items = []
+    prefix = f"{name}["
+    for key in data:
+        if not key.startswith(prefix) or key == f"{name}[]":
+            continue
+        index = key[len(prefix) : -1] if key.endswith("]") else ""
+        many = hasattr(data, "getlist") and len(data.getlist(key)) > 1
+        if not WHOLE_NUMBER.fullmatch(index) or index[0] in "+-" or many:
+            raise DjangoValidationError({name: [f"Not an item of a list: {key}."]})
+        items.append((int(index), key))
+    return [data[key] for _, key in sorted(items)]
 
 
 def param_ids(data, name: str) -> list[int]:

@@ -13,10 +13,11 @@ MAX_STATUSES = 100
 
 
 class ReportsView(MastodonView):
-    """``account_id`` (required), ``status_ids[]`` (at most 100 statuses of that account, its
-    reblogs too, the caller can see; any other → 404), ``comment`` (at most 1,000 characters),
-    ``category`` (``spam``, ``legal``, ``violation``, ``other``: the default). ``forward`` and
-    ``rule_ids[]`` change nothing: minitter has no other servers and no rules."""
+    """``account_id`` (required), ``status_ids[]`` (at most 100 statuses of that account the
+    caller can see, a reblog's id standing for its original; any other → 404), ``comment`` (at
+    most 1,000 characters), ``category`` (``spam``, ``legal``, ``violation``, ``other``: the
+    default). ``forward`` and ``rule_ids[]`` change nothing: minitter has no other servers and
+    no rules."""
 
     scopes = {"POST": "write:reports"}
 
@@ -28,14 +29,7 @@ class ReportsView(MastodonView):
         status_ids = list(dict.fromkeys(param_ids(data, "status_ids")))
         if len(status_ids) > MAX_STATUSES:
             raise ValidationError({"status_ids": [f"At most {MAX_STATUSES} statuses."]})
-        tweets = list(
-            # A reblog is a status of the account that reblogged, as on Mastodon.
-            selectors.tweet_queryset(viewer=request.user)
-            .filter(pk__in=status_ids, author=account)
-            .order_by("pk")
-        )
-        if len(tweets) != len(status_ids):
-            raise Http404
+        tweets = _reported_originals(request.user, account, status_ids)
         reports = services.report_file(
             reporter=request.user,
             account=account,
@@ -44,3 +38,24 @@ class ReportsView(MastodonView):
             comment=param_text(data, "comment"),
         )
         return Response(entities.report(reports, account, request))
+
+
+def _reported_originals(viewer, account, status_ids: list[int]) -> list:
+    """The statuses reported, each reblog as its original (what clients show, and what the
+    project's own reports take), all of ``account`` and visible to ``viewer``; else a 404."""
+    seen = dict(
+        selectors.tweet_queryset(viewer=viewer)
+        .filter(pk__in=status_ids)
+        .values_list("pk", "repost_of_id")
+    )
+    if len(seen) != len(status_ids):
+        raise Http404
+    original_ids = list(dict.fromkeys(original or pk for pk, original in seen.items()))
+    tweets = list(
+        selectors.original_queryset(viewer=viewer)
+        .filter(pk__in=original_ids, author=account)
+        .order_by("pk")
+    )
+    if len(tweets) != len(original_ids):
+        raise Http404
+    return tweets
