@@ -1,7 +1,6 @@
 """HTTP endpoints for sign-up, tokens and accounts. Thin: validate, call a service, serialize."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -33,6 +32,7 @@ from accounts.throttles import (
     SignupAddressThrottle,
     SignupUsernameThrottle,
 )
+from core.exceptions import fields_renamed
 from core.parsers import MultiPartParser
 from media.selectors import storage_url
 
@@ -212,17 +212,11 @@ class AccountViewSet(viewsets.GenericViewSet):
             return Response(status=status.HTTP_204_NO_CONTENT)
         data = ImageUploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
+        # The service names the image's field; this route takes it as ``file``.
+        with fields_renamed(**{field: "file"}):
             services.user_profile_change(
                 user=request.user, images={field: data.validated_data["file"]}
             )
-        except DjangoValidationError as exc:
-            # The service names the image's field; this route took it as ``file``.
-            errors = getattr(exc, "error_dict", None)
-            if errors is None or field not in errors:
-                raise
-            renamed = {name: found for name, found in errors.items() if name != field}
-            raise DjangoValidationError({**renamed, "file": errors[field]}) from exc
         return Response(self._private(request.user))
 
 

@@ -15,7 +15,10 @@ is a 503 with ``Retry-After``, and so is a database that cannot be reached or do
 time (``DATABASE_ERRORS``). A write that a concurrent change made impossible (the row it refers
 to was removed, or the same row was made at the same moment: ``is_write_conflict``) is a 409.
 Errors outside DRF views (an unknown URL, a crash, a body refused
-by a middleware) use the same shape, so clients never parse an HTML error page.
+by a middleware, too many fields or files, a refused CSRF check, a method a ``read_only`` view
+does not take) use the same shape, so clients never parse an HTML error page (a browser's form
+that fails its CSRF check still gets Django's page). ``fields_renamed`` names a service's
+validation errors by the parameters the client sent.
 
 A second API surface with its own error shape (the Mastodon-compatible one) overrides
 ``get_exception_handler()`` on its views.
@@ -23,6 +26,7 @@ A second API surface with its own error shape (the Mastodon-compatible one) over
 
 import logging
 import sys
+from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
@@ -122,6 +126,20 @@ def as_database_unavailable(exc: BaseException) -> DatabaseUnavailable:
     return DatabaseUnavailable()
 
 
+@contextmanager
+def fields_renamed(**names: str):
+    """Validation errors of a service call named by the parameters the client sent
+    (``fields_renamed(text="status")``) rather than by the service's own fields."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise DjangoValidationError(
+            {names.get(name, name): errors for name, errors in exc.error_dict.items()}
+        ) from exc
+
+
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
     """The one error shape."""
     body = {"code": code, "detail": detail}
@@ -216,8 +234,8 @@ def not_found(request, exception=None):
 
 def csrf_failure(request, reason=""):
     """``CSRF_FAILURE_VIEW``: the one JSON shape, except for a browser's form (its ``Accept``
-    names HTML: the admin, the login and authorization pages), which gets Django's page."""
-    if "text/html" in request.META.get("HTTP_ACCEPT", ""):
+    prefers HTML: the admin, the login and authorization pages), which gets Django's page."""
+    if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
         return django_csrf_failure(request, reason)
     return error_response("csrf_failed", f"CSRF check failed: {reason}", 403)
 

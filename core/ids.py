@@ -87,6 +87,12 @@ class SnowflakeGenerator:
 _generator = SnowflakeGenerator()
 
 
+# After the lease failed as a request started, later requests skip it for this long: each try
+# waits out the connect timeout, which would double every answer of an outage.
+LEASE_AT_START_PAUSE_SECONDS = 5
+_lease_at_start_failed_at = float("-inf")
+
+
 def lease_outside_transactions(**kwargs) -> None:
     """At the start of each request (``request_started``), before any transaction: take or renew
     this process's node lease now, so that ``next_id()`` never needs a second database connection
@@ -95,13 +101,18 @@ def lease_outside_transactions(**kwargs) -> None:
 
     A database that cannot be reached here must not fail the request: this runs before any
     middleware, where an error is no JSON 503 but the server's bare 500. The request goes on, and
-    ``next_id()`` asks again if it needs an id (a 503 there, as any database error)."""
+    ``next_id()`` asks again if it needs an id (a 503 there, as any database error); requests of
+    the next ``LEASE_AT_START_PAUSE_SECONDS`` do not try here."""
+    global _lease_at_start_failed_at
     from core.exceptions import DATABASE_ERRORS
 
+    if time.monotonic() - _lease_at_start_failed_at < LEASE_AT_START_PAUSE_SECONDS:
+        return
     with _generator._lock:
         try:
             _generator._ensure_node()
         except DATABASE_ERRORS as exc:
+            _lease_at_start_failed_at = time.monotonic()
             logger.warning("could not take the node lease as the request started: %s", exc)
 
 

@@ -1,6 +1,6 @@
 """Primary keys taken from a table's own sequence without a row."""
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Model
 
 
@@ -10,24 +10,22 @@ def pk_reserve(model: type[Model]) -> int:
     key of the next one) without making one. PostgreSQL's sequences keep it taken even when the
     caller's transaction rolls back; SQLite's ``AUTOINCREMENT`` counter rolls back with it."""
     connection = connections[router.db_for_write(model)]
-    table = model._meta.db_table
-    column = model._meta.pk.column
-    with connection.cursor() as cursor:
+    table, column = model._meta.db_table, model._meta.pk.column
+    quoted, quoted_column = connection.ops.quote_name(table), connection.ops.quote_name(column)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [quoted, column])
             return cursor.fetchone()[0]
-        quoted, quoted_column = connection.ops.quote_name(table), connection.ops.quote_name(column)
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"no key reservation for {connection.vendor}")
+        # SQLite gives a new row max(counter, highest key) + 1 and records it as the counter.
         highest = f"(SELECT COALESCE(MAX({quoted_column}), 0) FROM {quoted})"
         cursor.execute(
-            f"UPDATE sqlite_sequence SET seq = MAX(seq, {highest}) + 1 WHERE name = %s "
-            "RETURNING seq",
-            [table],
+            f"UPDATE sqlite_sequence SET seq = MAX(seq, {highest}) + 1 WHERE name = %s", [table]
         )
-        row = cursor.fetchone()
-        if row is None:  # no row was ever inserted: SQLite has no counter for the table yet
+        if cursor.rowcount == 0:  # no row was ever inserted: no counter for the table yet
             cursor.execute(
-                f"INSERT INTO sqlite_sequence (name, seq) SELECT %s, {highest} + 1 RETURNING seq",
-                [table],
+                f"INSERT INTO sqlite_sequence (name, seq) SELECT %s, {highest} + 1", [table]
             )
-            row = cursor.fetchone()
-        return row[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        return cursor.fetchone()[0]

@@ -2,6 +2,7 @@
 and every wait on PostgreSQL bounded by settings."""
 
 import time
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -58,15 +59,46 @@ def test_node_lease_failing_as_a_request_starts_is_a_503_not_a_bare_500(
     # A fresh worker's first request, while the database is down: the lease taken at request
     # start (before any middleware) fails, and the request still answers the one JSON 503.
     monkeypatch.setattr(ids, "_generator", ids.SnowflakeGenerator(lease=node_lease))
-    request_started.connect(ids.lease_outside_transactions, dispatch_uid="test.node_lease")
-    try:
+    monkeypatch.setattr(ids, "_lease_at_start_failed_at", float("-inf"))
+    with lease_at_request_start():
         response = getattr(Client(raise_request_exception=False), method)(
             path, {"username": "someone", "password": "a-long-passphrase"}
         )
-    finally:
-        request_started.disconnect(dispatch_uid="test.node_lease")
     assert response.status_code == 503
     assert response.json()["code"] == "database_unavailable"
+
+
+def test_after_the_lease_failed_requests_do_not_wait_for_it_again_at_once(
+    database_down, monkeypatch
+):
+    tries = []
+
+    def lease(holder, renew):
+        tries.append(holder)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(ids, "_generator", ids.SnowflakeGenerator(lease=lease))
+    monkeypatch.setattr(ids, "_lease_at_start_failed_at", float("-inf"))
+    client = Client(raise_request_exception=False)
+    with lease_at_request_start():
+        assert client.get(f"{API}/tweets").status_code == 503
+        assert client.get(f"{API}/tweets").status_code == 503
+        assert len(tries) == 1  # the second request went straight to its own attempt
+        monkeypatch.setattr(
+            ids, "_lease_at_start_failed_at", time.monotonic() - ids.LEASE_AT_START_PAUSE_SECONDS
+        )
+        client.get(f"{API}/tweets")
+    assert len(tries) == 2
+
+
+@contextmanager
+def lease_at_request_start():
+    """The lease at request start, which the test settings leave off."""
+    request_started.connect(ids.lease_outside_transactions, dispatch_uid="test.node_lease")
+    try:
+        yield
+    finally:
+        request_started.disconnect(dispatch_uid="test.node_lease")
 
 
 def test_readiness_names_the_database_when_it_is_down(database_down):

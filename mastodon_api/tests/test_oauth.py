@@ -339,7 +339,7 @@ def test_unknown_client_or_redirect_uri_is_shown_not_redirected():
     assert "Location" not in elsewhere
 
 
-def test_apps_redirect_uris_in_their_own_schemes_or_with_ports_can_authorize(django_user_model):
+def test_apps_redirect_uris_in_their_own_schemes_or_with_ports_can_authorize():
     user = UserFactory()
     for uri in ("com.example.app://oauth", "http://localhost:8080/cb", "http://[::1]:9/cb"):
         app = register(redirect_uris=uri).json()

@@ -8,11 +8,11 @@ from django.http import Http404
 from rest_framework.response import Response
 
 from accounts.selectors import account_get, accounts_by_ids
+from core.exceptions import fields_renamed
 from mastodon_api import entities, services
 from mastodon_api.pagination import limit_param, offset_param, paginate, queryset_fetch
 from mastodon_api.views.base import (
     MastodonView,
-    named_as_sent,
     paged,
     param_bool,
     param_ids,
@@ -58,7 +58,7 @@ class UpdateCredentialsView(MastodonView):
             profile["display_name"] = param_text(data, "display_name")
         if "note" in data:
             profile["bio"] = param_text(data, "note")
-        with named_as_sent(bio="note"):
+        with fields_renamed(bio="note"):
             services.credentials_update(
                 user=request.user,
                 profile=profile,

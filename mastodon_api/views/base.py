@@ -4,7 +4,6 @@ form, JSON and multipart bodies, and helpers to read Mastodon's parameters (``me
 """
 
 import re
-from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -148,20 +147,6 @@ FALSE = {"0", "false", "f", "off", "no"}
 # What JavaScript clients write for a flag they did not set: the default, as for no value.
 ABSENT = {"", "null", "undefined"}
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
-
-
-@contextmanager
-def named_as_sent(**parameters: str):
-    """Validation errors of a service call named by the parameters the client sent
-    (``named_as_sent(text="status")``) rather than by minitter's own fields."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise DjangoValidationError(
-            {parameters.get(name, name): errors for name, errors in exc.error_dict.items()}
-        ) from exc
 
 
 def param(data, name: str, default=None):

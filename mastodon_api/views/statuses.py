@@ -8,12 +8,12 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from rest_framework.response import Response
 
+from core.exceptions import fields_renamed
 from core.idempotency import idempotent
 from mastodon_api import entities
 from mastodon_api.pagination import paginate, queryset_fetch
 from mastodon_api.views.base import (
     MastodonView,
-    named_as_sent,
     paged,
     param,
     param_bool,
@@ -85,7 +85,7 @@ class StatusesView(MastodonView):
         parent = None
         if param(data, "in_reply_to_id"):
             parent = find_tweet(request, param(data, "in_reply_to_id"))
-        with named_as_sent(text="status"):
+        with fields_renamed(text="status", in_reply_to="in_reply_to_id"):
             tweet = services.tweet_create(
                 author=request.user,
                 text=param_text(data, "status"),
@@ -114,7 +114,7 @@ class StatusView(MastodonView):
         )
         if media_ids and media_ids != [pk for (pk,) in attached]:
             raise ValidationError({"media_ids": ["Attachments cannot be changed by an edit."]})
-        with named_as_sent(text="status"):
+        with fields_renamed(text="status"):
             services.tweet_update(tweet=tweet, editor=request.user, text=param_text(data, "status"))
         return status_response(request, tweet.pk)
 

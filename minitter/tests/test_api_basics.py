@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
@@ -75,6 +76,27 @@ def test_read_only_documents_answer_other_methods_with_a_json_405(path, body_of,
     assert response["Allow"] == "GET, HEAD"
     assert "not allowed" in body_of(response.json())
     assert client.head(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("limit", "body", "code"),
+    [
+        (
+            "DATA_UPLOAD_MAX_NUMBER_FILES",
+            {f"f{n}": SimpleUploadedFile(f"{n}.png", b"x") for n in range(3)},
+            "too_many_files",
+        ),
+        ("DATA_UPLOAD_MAX_NUMBER_FIELDS", {f"f{n}": "x" for n in range(3)}, "too_many_fields"),
+    ],
+)
+def test_more_fields_or_files_than_allowed_is_a_400_naming_the_limit(
+    auth_client, user, settings, limit, body, code
+):
+    setattr(settings, limit, 2)
+    response = auth_client(user).post(f"{API}/media", body, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert "At most 2" in response.json()["detail"]
 
 
 def test_a_refused_csrf_check_is_json_but_a_browsers_form_gets_the_page():

@@ -222,9 +222,13 @@ def postgres_freeze(stack: Stack) -> list[int]:
     """
     postmaster = int((stack.postgres.directory / "data/postmaster.pid").read_text().split()[0])
     os.kill(postmaster, signal.SIGSTOP)
-    children = subprocess.run(
-        ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
-    ).stdout.split()
+    try:
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+        ).stdout.split()
+    except BaseException:
+        os.kill(postmaster, signal.SIGCONT)
+        raise
     return [postmaster, *signal_living(map(int, children), signal.SIGSTOP)]
 
 
