@@ -27,6 +27,9 @@ def account_list(*, search: str = "") -> QuerySet:
     if not search:
         return accounts
     matches = User.objects.filter(username__lower__startswith=search.lower()).values("pk")
+    if len(search) > User._meta.get_field("username").max_length:
+        # No username starts with it, and SQLite refuses a long pattern: not sent at all.
+        matches = matches.none()
     query = SearchQuery.parse(search, prefix_last_word=True)
     if not query.matches_nothing:
         by_name = AccountSearchDocument.objects.filter(

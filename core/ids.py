@@ -109,6 +109,8 @@ def lease_outside_transactions(**kwargs) -> None:
     if time.monotonic() - _lease_at_start_failed_at < LEASE_AT_START_PAUSE_SECONDS:
         return
     with _generator._lock:
+        if time.monotonic() - _lease_at_start_failed_at < LEASE_AT_START_PAUSE_SECONDS:
+            return  # failed for a request that held the lock while this one waited
         try:
             _generator._ensure_node()
         except DATABASE_ERRORS as exc:

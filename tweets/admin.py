@@ -300,7 +300,7 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         "created",
     ]
     list_display_links = ["status"]
-    list_select_related = ["reporter", "tweet__author", "account"]
+    list_select_related = ["reporter", "tweet__author", "tweet__repost_of", "account"]
     list_filter = ["status", "reason"]
     search_lookups = ("tweet_id", "account__username__lower", "reporter__username__lower")
     search_help_text = "Exact tweet id, reported username or reporter username."
@@ -365,7 +365,12 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
 
     @admin.display(description="tweet text")
     def tweet_text(self, report):
-        return truncated(report.tweet.text, 10) if report.tweet_id else ""
+        """A repost has no text of its own: what it reposted."""
+        if not report.tweet_id:
+            return ""
+        if (original := report.tweet.repost_of) is not None:
+            return truncated(f"repost of {original.pk}: {original.text}", 10)
+        return truncated(report.tweet.text, 10)
 
     @admin.display(description="reporter")
     def by(self, report):

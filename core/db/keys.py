@@ -12,14 +12,16 @@ def pk_reserve(model: type[Model]) -> int:
     connection = connections[router.db_for_write(model)]
     table, column = model._meta.db_table, model._meta.pk.column
     quoted, quoted_column = connection.ops.quote_name(table), connection.ops.quote_name(column)
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [quoted, column])
             return cursor.fetchone()[0]
-        if connection.vendor != "sqlite":
-            raise NotImplementedError(f"no key reservation for {connection.vendor}")
-        # SQLite gives a new row max(counter, highest key) + 1 and records it as the counter.
-        highest = f"(SELECT COALESCE(MAX({quoted_column}), 0) FROM {quoted})"
+    if connection.vendor != "sqlite":
+        raise NotImplementedError(f"no key reservation for {connection.vendor}")
+    # SQLite gives a new row max(counter, highest key) + 1 and records it as the counter; one
+    # transaction, so that two reservations never read the same counter.
+    highest = f"(SELECT COALESCE(MAX({quoted_column}), 0) FROM {quoted})"
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE sqlite_sequence SET seq = MAX(seq, {highest}) + 1 WHERE name = %s", [table]
         )

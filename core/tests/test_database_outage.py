@@ -1,6 +1,7 @@
 """A database that is down or does not answer: a 503 JSON error with Retry-After (never a 500),
 and every wait on PostgreSQL bounded by settings."""
 
+import threading
 import time
 from contextlib import contextmanager
 from unittest import mock
@@ -89,6 +90,20 @@ def test_after_the_lease_failed_requests_do_not_wait_for_it_again_at_once(
         )
         client.get(f"{API}/tweets")
     assert len(tries) == 2
+
+
+def test_a_request_waiting_for_the_lease_lock_skips_the_lease_that_failed_meanwhile(monkeypatch):
+    tries = []
+    generator = ids.SnowflakeGenerator(lease=lambda holder, renew: tries.append(holder))
+    monkeypatch.setattr(ids, "_generator", generator)
+    monkeypatch.setattr(ids, "_lease_at_start_failed_at", float("-inf"))
+    with generator._lock:  # a request taking the lease holds the lock ...
+        waiting = threading.Thread(target=ids.lease_outside_transactions)
+        waiting.start()
+        time.sleep(0.2)  # ... while this one passed the first check and waits for it
+        monkeypatch.setattr(ids, "_lease_at_start_failed_at", time.monotonic())  # ... and fails
+    waiting.join(5)
+    assert tries == []
 
 
 @contextmanager

@@ -124,6 +124,7 @@ def test_bad_posts_are_422_and_change_nothing(oauth_client, data):
         ("status=x&poll[expires_in]=60", "application/x-www-form-urlencoded"),
         ("status=x&poll[options][0]=a&poll[options][1]=b", "application/x-www-form-urlencoded"),
         ('{"status": "x", "poll": {}}', "application/json"),
+        ('{"status": "x", "poll": 0}', "application/json"),
         ('{"status": "x", "poll": {"options": ["a", "b"], "expires_in": 60}}', "application/json"),
     ],
 )
@@ -163,6 +164,8 @@ def test_numbered_form_media_ids_attach_in_their_order_gaps_and_all(oauth_client
         "media_ids[x]={first}",
         "media_ids[-1]={first}",
         "media_ids[0={first}",
+        "media_ids[1]={first}&media_ids[01]={first}",
+        "media_ids[]={first}&media_ids={first}",
     ],
 )
 def test_media_ids_numbered_in_a_way_that_cannot_be_read_are_422(oauth_client, ids):
@@ -176,6 +179,25 @@ def test_media_ids_numbered_in_a_way_that_cannot_be_read_are_422(oauth_client, i
     assert response.status_code == 422, response.content
     assert "media_ids" in response.json()["error"]
     assert not Tweet.objects.exists()
+
+
+def test_a_parent_deleted_while_replying_is_named_in_reply_to_id(oauth_client, monkeypatch):
+    from mastodon_api.views import statuses
+
+    parent = TweetFactory()
+    found = statuses.find_tweet
+
+    def found_then_deleted(request, status_id):
+        tweet = found(request, status_id)
+        Tweet.objects.filter(pk=tweet.pk).delete()
+        return tweet
+
+    monkeypatch.setattr(statuses, "find_tweet", found_then_deleted)
+    response = oauth_client(UserFactory()).post(
+        "/api/v1/statuses", {"status": "x", "in_reply_to_id": str(parent.pk)}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("Validation failed: in_reply_to_id: ")
 
 
 def test_reply_to_unknown_or_hidden_status_is_404(oauth_client):

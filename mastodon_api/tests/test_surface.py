@@ -164,7 +164,7 @@ def test_a_flag_that_is_neither_true_nor_false_is_a_422(oauth_client, notificati
         ('{"duration": 60, "notifications": "0"}', 60, False),
         ('{"duration": 60.0}', 60, True),
         ('{"duration": "60", "notifications": "undefined"}', 60, True),
-        ('{"duration": "60", "notifications": "null"}', 60, True),
+        ('{"duration": "60", "notifications": "NULL"}', 60, True),
     ],
 )
 def test_whole_numbers_and_flags_in_their_usual_forms_are_read(

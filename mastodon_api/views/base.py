@@ -165,7 +165,7 @@ def param_text(data, name: str, default: str = "") -> str:
 
 def param_bool(data, name: str, default: bool = False) -> bool:
     value = param(data, name)
-    if value is None or (isinstance(value, str) and value in ABSENT):
+    if value is None or (isinstance(value, str) and value.lower() in ABSENT):
         return default
     if isinstance(value, bool):
         return value
@@ -194,19 +194,21 @@ def param_int(data, name: str, default: int | None = None) -> int | None:
 def param_list(data, name: str) -> list:
     """A list parameter: ``name[]=1&name[]=2`` in forms and query strings, a JSON array, or
     numbered items ``name[0]=1&name[1]=2`` (how some HTTP libraries write arrays) in their
-    order. Both ways at once, an item numbered twice or a key ``name[…]`` that is neither is a
-    422, never left out."""
+    order. Two of these ways at once, an item numbered twice (``name[1]``, ``name[01]``) or a key
+    ``name[…]`` that is no list item is a 422, never left out."""
+    ways = [_list_given(data, key) for key in (f"{name}[]", name)]
+    ways.append(_numbered_items(data, name))
+    given = [values for values in ways if values]
+    if len(given) > 1:
+        raise DjangoValidationError({name: [f"Send {name}[], {name} or {name}[0], not two."]})
+    return given[0] if given else []
+
+
+def _list_given(data, key: str) -> list:
     if hasattr(data, "getlist"):
-        values = data.getlist(f"{name}[]") or data.getlist(name)
-    else:
-        value = data.get(name)
-        if value is None:
-            value = data.get(f"{name}[]")
-        values = [] if value is None else value if isinstance(value, list) else [value]
-    numbered = _numbered_items(data, name)
-    if values and numbered:
-        raise DjangoValidationError({name: [f"Send {name}[] or numbered {name}[0], not both."]})
-    return values or numbered
+        return data.getlist(key)
+    value = data.get(key)
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def _numbered_items(data, name: str) -> list:
@@ -217,7 +219,8 @@ def _numbered_items(data, name: str) -> list:
             continue
         index = key[len(prefix) : -1] if key.endswith("]") else ""
         many = hasattr(data, "getlist") and len(data.getlist(key)) > 1
-        if not WHOLE_NUMBER.fullmatch(index) or index[0] in "+-" or many:
+        # Plain numbers only (no sign, no leading zero: one spelling per item), each given once.
+        if not WHOLE_NUMBER.fullmatch(index) or index != str(abs(int(index))) or many:
             raise DjangoValidationError({name: [f"Not an item of a list: {key}."]})
         items.append((int(index), key))
     return [data[key] for _, key in sorted(items)]

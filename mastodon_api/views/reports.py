@@ -14,7 +14,7 @@ MAX_STATUSES = 100
 
 class ReportsView(MastodonView):
     """``account_id`` (required), ``status_ids[]`` (at most 100 statuses of that account the
-    caller can see, a reblog's id standing for its original; any other → 404), ``comment`` (at
+    caller can see, its reblogs too, or a reblog of one; any other → 404), ``comment`` (at
     most 1,000 characters), ``category`` (``spam``, ``legal``, ``violation``, ``other``: the
     default). ``forward`` and ``rule_ids[]`` change nothing: minitter has no other servers and
     no rules."""
@@ -29,7 +29,7 @@ class ReportsView(MastodonView):
         status_ids = list(dict.fromkeys(param_ids(data, "status_ids")))
         if len(status_ids) > MAX_STATUSES:
             raise ValidationError({"status_ids": [f"At most {MAX_STATUSES} statuses."]})
-        tweets = _reported_originals(request.user, account, status_ids)
+        tweets = _reported_statuses(request.user, account, status_ids)
         reports = services.report_file(
             reporter=request.user,
             account=account,
@@ -40,22 +40,25 @@ class ReportsView(MastodonView):
         return Response(entities.report(reports, account, request))
 
 
-def _reported_originals(viewer, account, status_ids: list[int]) -> list:
-    """The statuses reported, each reblog as its original (what clients show, and what the
-    project's own reports take), all of ``account`` and visible to ``viewer``; else a 404."""
-    seen = dict(
-        selectors.tweet_queryset(viewer=viewer)
-        .filter(pk__in=status_ids)
-        .values_list("pk", "repost_of_id")
-    )
+def _reported_statuses(viewer, account, status_ids: list[int]) -> list:
+    """The statuses reported, all of ``account`` and visible to ``viewer``, else a 404. A reblog
+    is a status of the account that reblogged (as on Mastodon); a reblog's id given with its
+    original's author stands for the original (what clients show)."""
+    seen = {
+        tweet.pk: tweet
+        for tweet in selectors.tweet_queryset(viewer=viewer).filter(pk__in=status_ids)
+    }
     if len(seen) != len(status_ids):
         raise Http404
-    original_ids = list(dict.fromkeys(original or pk for pk, original in seen.items()))
+    wanted = [
+        tweet.pk if tweet.author_id == account.pk else tweet.repost_of_id for tweet in seen.values()
+    ]
+    if None in wanted:  # another account's original
+        raise Http404
+    wanted = list(dict.fromkeys(wanted))
     tweets = list(
-        selectors.original_queryset(viewer=viewer)
-        .filter(pk__in=original_ids, author=account)
-        .order_by("pk")
+        selectors.tweet_queryset(viewer=viewer).filter(pk__in=wanted, author=account).order_by("pk")
     )
-    if len(tweets) != len(original_ids):
+    if len(tweets) != len(wanted):
         raise Http404
     return tweets

@@ -66,7 +66,10 @@ def _refuse_unsupported(data) -> None:
         raise ValidationError({"visibility": ["Only public posts are supported on this server."]})
     if param_text(data, "spoiler_text").strip():
         raise ValidationError({"spoiler_text": ["Content warnings are not supported."]})
-    if data.get("poll") not in (None, "", False) or any(key.startswith("poll[") for key in data):
+    poll = data.get("poll")
+    if not (poll is None or poll == "" or poll is False) or any(
+        key.startswith("poll[") for key in data
+    ):
         raise ValidationError({"poll": ["Polls are not supported."]})
     if param(data, "scheduled_at"):
         raise ValidationError({"scheduled_at": ["Scheduled posts are not supported."]})

@@ -104,6 +104,8 @@ def test_a_refused_csrf_check_is_json_but_a_browsers_form_gets_the_page():
     refused = client.post("/api/schema/")  # the old address, a plain Django view
     assert refused.status_code == 403
     assert refused.json()["code"] == "csrf_failed"
+    prefers_json = client.post("/api/schema/", HTTP_ACCEPT="application/json, text/html;q=0.1")
+    assert prefers_json.json()["code"] == "csrf_failed"
     form = client.post("/admin/login/", {"username": "x"}, HTTP_ACCEPT="text/html,*/*;q=0.8")
     assert form.status_code == 403
     assert form["Content-Type"].startswith("text/html")

@@ -245,6 +245,13 @@ def test_report_queue_lists_open_reports_first_grouped_with_text_and_pictures(
     assert 'alt="the pic"' in page
 
 
+def test_a_report_of_a_repost_shows_the_reposted_text_in_the_queue(moderator_client):
+    repost, _ = services.repost_create(user=UserFactory(), tweet=TweetFactory(text="boosted words"))
+    Report.objects.create(reporter=UserFactory(), tweet=repost, reason="abuse")
+    page = moderator_client.get(REPORTS).content.decode()
+    assert f"repost of {repost.repost_of_id}: boosted words" in page
+
+
 def test_hiding_from_the_report_queue_hides_the_tweet_and_resolves(moderator_client, api_client):
     tweet = TweetFactory()
     report = Report.objects.create(reporter=UserFactory(), tweet=tweet, reason="abuse")
