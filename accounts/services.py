@@ -27,6 +27,7 @@ from accounts.tokens import RefreshToken
 from core import stamps
 from core.db.keys import pk_reserve
 from core.db.retries import deadlock_retried
+from core.exceptions import fields_renamed
 from core.search import search_document
 from media.models import MediaFile
 from media.services import media_claim, media_create, media_delete, media_discard
@@ -167,14 +168,8 @@ def user_profile_change(
 
 def _image_create(user: User, field: str, upload) -> MediaFile:
     """``media_create``, its errors about the upload named by the profile image's field."""
-    try:
+    with fields_renamed(file=field):
         return media_create(owner=user, upload=upload)
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict") or "file" not in exc.error_dict:
-            raise
-        errors = dict(exc.error_dict)
-        errors[field] = errors.pop("file")
-        raise ValidationError(errors) from exc
 
 
 @deadlock_retried
