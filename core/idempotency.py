@@ -30,6 +30,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.db.retries import deadlock_retried
+from core.db.rollback import undone_if_rolled_back
 from core.exceptions import Conflict
 from core.models import IdempotencyKey
 from core.renderers import JSONEncoder
@@ -101,7 +102,8 @@ def idempotent(view_method):
 def _keyed(view_method, view, request, args, kwargs, *, key: str, fingerprint: str) -> Response:
     """The key claimed and the view run in one transaction, or the first answer replayed."""
     mine = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key)
-    with transaction.atomic():
+    # Files an aborted attempt stored (an upload) go with its rows.
+    with undone_if_rolled_back(), transaction.atomic():
         mine.filter(
             created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
         ).delete()

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.db.rollback import on_rollback
 from core.exceptions import DependencyUnavailable
 from core.ranges import in_range, pk_ranges
 from media.images import process_image
@@ -125,6 +126,8 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     except BaseException:
         _delete_objects(stored)
         raise
+    # Inside a caller's transaction (a keyed request), its rollback takes the row: the files too.
+    on_rollback(lambda: _delete_objects(stored))
     transaction.on_commit(UPLOADS.inc)  # once, even where the caller's transaction runs again
     return media
 

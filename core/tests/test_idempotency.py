@@ -143,7 +143,14 @@ def test_a_keyed_post_aborted_by_a_deadlock_is_run_again_and_made_once(
     ids=["png", "jpeg", "gif", "animated-gif", "mastodon-gif"],
 )
 def test_a_keyed_upload_aborted_by_a_deadlock_is_stored_once_run_again(
-    auth_client, user, abort_once, django_capture_on_commit_callbacks, name, content, url
+    auth_client,
+    user,
+    abort_once,
+    django_capture_on_commit_callbacks,
+    _media_in_tmp_dir,
+    name,
+    content,
+    url,
 ):
     uploads_before = REGISTRY.get_sample_value("minitter_uploads_total") or 0
     # The key is saved twice in an attempt: claimed, then with the answer once the upload was
@@ -161,6 +168,12 @@ def test_a_keyed_upload_aborted_by_a_deadlock_is_stored_once_run_again(
     assert list(MediaFile.objects.values_list("pk", flat=True)) == [int(response.json()["id"])]
     assert IdempotencyKey.objects.get().status == response.status_code
     assert REGISTRY.get_sample_value("minitter_uploads_total") == uploads_before + 1
+    # The aborted attempt's files went with its rows: the store holds the upload's two.
+    stored = {
+        path.relative_to(_media_in_tmp_dir).as_posix() for path in _media_in_tmp_dir.rglob("*.*")
+    }
+    media = MediaFile.objects.get()
+    assert stored == {media.file, media.preview}
 
 
 def test_a_keyed_mastodon_status_aborted_by_a_deadlock_is_posted_once(
