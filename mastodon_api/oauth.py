@@ -76,6 +76,8 @@ class MastodonOAuth2Validator(OAuth2Validator):
         return oauth_token(token)
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        # The token view refuses other grants before the toolkit reads them; this is the rule
+        # for oauthlib's own dispatch, which the view's check only brings forward.
         return grant_type in GRANT_TYPES and client.is_usable(request)
 
     def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):

@@ -44,21 +44,16 @@ def _reported_statuses(viewer, account, status_ids: list[int]) -> list:
     """The statuses reported, all of ``account`` and visible to ``viewer``, else a 404. A reblog
     is a status of the account that reblogged (as on Mastodon); a reblog's id given with its
     original's author stands for the original (what clients show)."""
-    seen = {
-        tweet.pk: tweet
-        for tweet in selectors.tweet_queryset(viewer=viewer).filter(pk__in=status_ids)
-    }
-    if len(seen) != len(status_ids):
+    given = list(selectors.tweet_queryset(viewer=viewer).filter(pk__in=status_ids))
+    if len(given) != len(status_ids):
         raise Http404
-    wanted = [
-        tweet.pk if tweet.author_id == account.pk else tweet.repost_of_id for tweet in seen.values()
-    ]
-    if None in wanted:  # another account's original
+    reported = {tweet.pk: tweet for tweet in given if tweet.author_id == account.pk}
+    originals = {tweet.repost_of_id for tweet in given if tweet.author_id != account.pk}
+    if None in originals:  # another account's original
         raise Http404
-    wanted = list(dict.fromkeys(wanted))
-    tweets = list(
-        selectors.tweet_queryset(viewer=viewer).filter(pk__in=wanted, author=account).order_by("pk")
-    )
-    if len(tweets) != len(wanted):
-        raise Http404
-    return tweets
+    if missing := originals - reported.keys():  # read only for reblogs of the account's statuses
+        found = selectors.tweet_queryset(viewer=viewer).filter(pk__in=missing, author=account)
+        reported.update((tweet.pk, tweet) for tweet in found)
+        if not missing <= reported.keys():
+            raise Http404
+    return [reported[pk] for pk in sorted(reported)]
