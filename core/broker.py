@@ -1,0 +1,41 @@
+"""kombu's Redis transport, with a channel that still closes when the broker has gone away.
+
+When Redis stops, a worker drops its broken connection in two steps: ``Connection.collect()``
+closes the channels and detaches the transport, then ``Connection.close()`` closes the default
+channel again. kombu's Redis channel first reads the reply of the ``BRPOP`` it has in flight,
+which raises a connection error when the broker is gone; the channel is then left open. If another
+channel's close also fails (the remote-control channel's, deleting its fanout queue), nothing closes
+it before the transport is detached, and the second close, now giving back unacknowledged
+messages, finds no connection details: ``AttributeError`` ends the worker ("Unrecoverable error")
+instead of reconnecting (kombu 5.7.0).
+
+Here the ``BRPOP`` reply is read as before; when there is no connection to read it from, the
+channel closes all the same. Its unacknowledged messages stay in Redis's unacknowledged set and go
+back to the queue after the visibility timeout, as for a worker that was killed.
+
+Selected by ``CELERY_BROKER_TRANSPORT`` for ``redis://`` and ``rediss://`` broker URLs (see
+minitter/settings.py); ``core/tests/test_broker.py`` reproduces the failure with a real server.
+"""
+
+import logging
+from queue import Empty
+
+from kombu.transport import redis
+
+logger = logging.getLogger(__name__)
+
+
+class RedisChannel(redis.Channel):
+    def close(self):
+        if self._in_poll and not self.closed:
+            try:
+                self._brpop_read()
+            except Empty:
+                pass
+            except self.connection_errors as error:
+                logger.warning("closing a broker channel whose connection is gone: %r", error)
+        super().close()
+
+
+class RedisTransport(redis.Transport):
+    Channel = RedisChannel

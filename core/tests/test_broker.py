@@ -1,0 +1,94 @@
+"""The broker transport (core/broker.py) against a real ``redis-server``: a worker's connection,
+dropped while Redis is down the way Celery drops it, closes without error, and the message the
+worker had taken but not acknowledged is delivered again once Redis is back."""
+
+import time
+from contextlib import suppress
+
+import pytest
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+
+from core.testing import RedisServer
+
+pytestmark = pytest.mark.skipif(not RedisServer.installed(), reason="redis-server is not installed")
+
+OURS = "core.broker:RedisTransport"
+KOMBUS_OWN = "redis"
+VISIBILITY_TIMEOUT = 1
+
+
+def connect(server: RedisServer, transport: str) -> Connection:
+    return Connection(
+        server.url,
+        transport=transport,
+        transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    )
+
+
+def drain(connection: Connection, until, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not until() and time.monotonic() < deadline:
+        connection.default_channel.qos.restore_visible()
+        with suppress(TimeoutError):
+            connection.drain_events(timeout=0.3)
+
+
+def a_worker_connection_dropped_while_redis_is_down(server: RedisServer, transport: str):
+    """A worker's connection as Celery has it when Redis stops: the task channel holds a message it
+    has not acknowledged and has a BRPOP in flight; the remote-control channel listens on a fanout
+    queue. Redis stops, and the connection is dropped as Celery's consumer drops it. Returns what
+    the final close raised, if anything."""
+    connection = connect(server, transport)
+    tasks = Queue("tasks", routing_key="tasks")
+    Producer(connection.default_channel).publish({"n": 1}, routing_key="tasks", declare=[tasks])
+    taken = []
+    Consumer(
+        connection.default_channel, [tasks], callbacks=[lambda body, m: taken.append(m)]
+    ).consume()
+    control = Queue("control", Exchange("control", type="fanout"), auto_delete=True)
+    Consumer(connection.channel(), [control], callbacks=[lambda body, m: None]).consume()
+    drain(connection, until=lambda: taken)
+    assert len(taken) == 1
+    with pytest.raises(TimeoutError):
+        connection.drain_events(timeout=0.3)  # leaves a BRPOP in flight
+    assert connection.default_channel._in_poll
+
+    server.stop()
+    connection.collect(socket_timeout=5)
+    try:
+        connection.close()
+    except Exception as error:  # what the worker would die of
+        return error
+    return None
+
+
+def test_a_connection_dropped_while_redis_is_down_closes_and_the_taken_message_comes_back(tmp_path):
+    server = RedisServer(tmp_path, persistent=True).start()
+    try:
+        assert a_worker_connection_dropped_while_redis_is_down(server, OURS) is None
+
+        server.start()
+        again = connect(server, OURS)
+        delivered = []
+        tasks = Queue("tasks", routing_key="tasks")
+        Consumer(
+            again.default_channel,
+            [tasks],
+            callbacks=[lambda body, m: (delivered.append(body), m.ack())],
+        ).consume()
+        drain(again, until=lambda: delivered)
+        again.close()
+        assert delivered == [{"n": 1}]
+    finally:
+        server.stop()
+
+
+def test_kombus_own_redis_channel_still_fails_there(tmp_path):
+    """The reason for core/broker.py. When this fails, kombu closes the channel itself: remove
+    core/broker.py and CELERY_BROKER_TRANSPORT."""
+    server = RedisServer(tmp_path, persistent=True).start()
+    try:
+        error = a_worker_connection_dropped_while_redis_is_down(server, KOMBUS_OWN)
+    finally:
+        server.stop()
+    assert isinstance(error, AttributeError)
