@@ -285,3 +285,5 @@ def test_the_api_keeps_answering_while_redis_is_stopped_and_catches_up(stack):
     wait_until(
         lambda: stack.sql("SELECT count(*) FROM tweets_timelinework")[0][0] == 0, 30, "outbox"
     )
+    for log in stack.root.glob("worker*.log"):  # reconnected, never gave up (core/broker.py)
+        assert "Unrecoverable error" not in log.read_text(errors="replace"), log.name
