@@ -49,8 +49,11 @@ def a_worker_connection_dropped_while_redis_is_down(server: RedisServer, transpo
     Consumer(connection.channel(), [control], callbacks=[lambda body, m: None]).consume()
     drain(connection, until=lambda: taken)
     assert len(taken) == 1
-    with pytest.raises(TimeoutError):
-        connection.drain_events(timeout=0.3)  # leaves a BRPOP in flight
+    for _ in range(20):  # until nothing more comes: a BRPOP is then left in flight
+        try:
+            connection.drain_events(timeout=0.3)
+        except TimeoutError:
+            break
     assert connection.default_channel._in_poll
 
     server.stop()
