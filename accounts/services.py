@@ -8,6 +8,7 @@ exception handler) before it changes anything.
 import copy
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -252,39 +253,52 @@ def user_set_suspended(*, user: User, suspended: bool) -> bool:
     return bool(changed)
 
 
-def _check_current_password(user: User, password: str, field: str) -> None:
+def _check_current_password(user: User, password: str, field: str) -> str:
+    """Check the password against the account as loaded; returns the hash it was checked against,
+    for ``_password_still_current`` to compare under the account's lock."""
     if not user.check_password(password):
+        raise ValidationError({field: ["The password is not correct."]})
+    return user.password
+
+
+def _password_still_current(user: User, checked: str, password: str, field: str) -> None:
+    """With the account's row locked: the password checked before the lock is still the
+    account's. Of two changes sent at once with the same current password, the second finds the
+    first's new password and is refused, as it would be one after the other."""
+    current = _account_lock(user, field="password")
+    if current != checked and not check_password(password, current):
         raise ValidationError({field: ["The password is not correct."]})
 
 
 def user_change_password(*, user: User, current_password: str, new_password: str) -> None:
     """Set a new password and revoke every token issued before it."""
-    _check_current_password(user, current_password, "current_password")
+    checked = _check_current_password(user, current_password, "current_password")
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from None
-    _password_set(user, new_password)
+    user.set_password(new_password)  # hashed before the account's row is locked
+    _password_change(user, checked, current_password)
 
 
 @deadlock_retried
 @transaction.atomic
-def _password_set(user: User, password: str) -> None:
-    user.set_password(password)
-    _account_lock(user)
+def _password_change(user: User, checked: str, current_password: str) -> None:
+    _password_still_current(user, checked, current_password, "current_password")
     user.save(update_fields=["password"])
     refresh_tokens_revoke_all(user=user)
 
 
 def user_deactivate(*, user: User, password: str) -> None:
     """Deactivate the account (the row stays, so the username stays taken) and revoke its tokens."""
-    _check_current_password(user, password, "password")
-    _deactivate(user)
+    checked = _check_current_password(user, password, "password")
+    _deactivate(user, checked, password)
 
 
 @deadlock_retried
 @transaction.atomic
-def _deactivate(user: User) -> None:
+def _deactivate(user: User, checked: str, password: str) -> None:
+    _password_still_current(user, checked, password, "password")
     user_set_active(user=user, active=False)
     refresh_tokens_revoke_all(user=user)
 
@@ -312,7 +326,10 @@ def user_set_active(*, user: User, active: bool) -> bool:
 
 def refresh_tokens_revoke_all(*, user: User) -> None:
     """Blacklist every outstanding refresh token of the user and delete their OAuth tokens (access
-    and refresh tokens of the apps they authorized, and pending authorization codes)."""
+    and refresh tokens of the apps they authorized, and pending authorization codes).
+
+    Called with the account's row locked; whatever writes an OAuth token or code takes that lock
+    first (``account_lock_for_tokens``), so nothing it writes escapes these deletions."""
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
@@ -320,6 +337,22 @@ def refresh_tokens_revoke_all(*, user: User) -> None:
     get_refresh_token_model().objects.filter(user=user).delete()
     get_access_token_model().objects.filter(user=user).delete()
     get_grant_model().objects.filter(user=user).delete()
+
+
+def account_lock_for_tokens(*, user_id: int) -> tuple[str, bool] | None:
+    """Lock the account's row for writing an OAuth token or authorization code, as a password
+    change or a deactivation locks it before deleting them, and return the account's password
+    hash and whether it is active as they are now (None: the account was deleted).
+
+    Call inside the transaction that writes, and check again what was validated before the lock:
+    a change that committed first is then seen, and one that comes after waits and deletes what
+    was written (``refresh_tokens_revoke_all``)."""
+    return (
+        User.objects.select_for_update(no_key=True)
+        .filter(pk=user_id)
+        .values_list("password", "is_active")
+        .first()
+    )
 
 
 @deadlock_retried

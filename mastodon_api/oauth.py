@@ -14,11 +14,13 @@ Every app may use every grant; the scopes it may get are those it registered (``
 import io
 import json
 import time
+from contextlib import contextmanager
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,15 +30,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import (
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.views import RevokeTokenView, TokenView
 from oauth2_provider.views.mixins import OAuthLibMixin
-from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
+from oauthlib.oauth2.rfc6749.errors import (
+    AccessDeniedError,
+    InvalidGrantError,
+    InvalidRequestError,
+)
 from rest_framework.exceptions import ParseError, ValidationError
 
 from accounts.cache import oauth_token
+from accounts.services import account_lock_for_tokens
 from accounts.throttles import LoginAddressThrottle, LoginUsernameThrottle
 from core.exceptions import error_response, read_only, validation_body
 from core.parsers import JSONParser, check_data, form_values
@@ -44,6 +55,8 @@ from mastodon_api.scopes import SCOPES, expand, scope_list
 from mastodon_api.services import FORBIDDEN_SCHEMES, OOB
 
 GRANT_TYPES = {"authorization_code", "password", "client_credentials", "refresh_token"}
+Grant = get_grant_model()
+RefreshToken = get_refresh_token_model()
 
 
 def _registered_scopes(application) -> list[str]:
@@ -94,6 +107,83 @@ class MastodonOAuth2Validator(OAuth2Validator):
     def save_bearer_token(self, token, request, *args, **kwargs):
         super().save_bearer_token(token, request, *args, **kwargs)
         token["created_at"] = int(time.time())  # Mastodon's token responses carry it
+
+    # --- Codes and tokens are written holding the account's row ----------------------------------
+    # A password change or a deactivation locks the account's row, then deletes its codes and
+    # tokens. Each write below takes that lock first and checks again what was validated before
+    # it, so a change that came first is seen, and one that comes after deletes what was written.
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """Only while the password the person logged in with (or opened the session with) is
+        still the account's."""
+        with transaction.atomic():
+            _account_locked(request, same_password=True, refusal=AccessDeniedError)
+            super().save_authorization_code(client_id, code, request, *args, **kwargs)
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        """In the toolkit's transaction: a password login's tokens only while that password is
+        still the account's; a code exchanged once, by the exchange that holds it first (it is
+        used up here, not after the commit); a refresh token used once, and never after it was
+        revoked (its row is read again, locked)."""
+        grant_type = request.grant_type
+        if grant_type != "client_credentials":
+            _account_locked(request, same_password=grant_type == "password")
+        if grant_type == "authorization_code":
+            code = Grant.objects.select_for_update().filter(
+                code=request.code, application=request.client
+            )
+            if not code.exists():
+                raise InvalidGrantError(request=request)
+        elif grant_type == "refresh_token":
+            unrevoked = RefreshToken.objects.select_for_update().filter(
+                pk=request.refresh_token_instance.pk, revoked__isnull=True
+            )
+            if not unrevoked.exists():
+                raise InvalidGrantError(request=request)
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        if grant_type == "authorization_code":
+            code.delete()
+            request.authorization_code_used = True
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        if not getattr(request, "authorization_code_used", False):
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+
+    # The toolkit reads the code again at each of these steps; one exchanged by another request
+    # meanwhile is gone, and the answer is the one for a used code, not a 500.
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        with _code_used_meanwhile_refused():
+            return super().confirm_redirect_uri(
+                client_id, code, redirect_uri, client, *args, **kwargs
+            )
+
+    def get_code_challenge(self, code, request):
+        with _code_used_meanwhile_refused():
+            return super().get_code_challenge(code, request)
+
+    def get_code_challenge_method(self, code, request):
+        with _code_used_meanwhile_refused():
+            return super().get_code_challenge_method(code, request)
+
+
+def _account_locked(request, *, same_password: bool, refusal=InvalidGrantError) -> None:
+    """Lock the account the code or tokens are for (``accounts.services.account_lock_for_tokens``)
+    and refuse if it was deleted or deactivated, or, with ``same_password``, if its password is no
+    longer the one ``request.user`` was loaded with."""
+    current = account_lock_for_tokens(user_id=request.user.pk)
+    if current is None:
+        raise refusal(request=request)
+    password, active = current
+    if not active or (same_password and password != request.user.password):
+        raise refusal(request=request)
+
+
+@contextmanager
+def _code_used_meanwhile_refused():
+    try:
+        yield
+    except Grant.DoesNotExist:
+        raise InvalidGrantError() from None
 
 
 def _login_throttled(request, username: str) -> bool:

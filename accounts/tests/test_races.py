@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tokens import RefreshToken
 from core.testing import API
@@ -18,8 +19,10 @@ from core.testing.races import (
     deadlock_retries,
     lift_rate_limits,
     lock_waits,
+    pause_in,
     postgres_only,
     race,
+    run_while_held,
     statuses,
     wait_until,
 )
@@ -138,3 +141,31 @@ def test_a_login_waiting_in_a_deadlock_of_other_writes_is_run_again_and_succeeds
     user.refresh_from_db()
     assert user.last_login is not None
     assert user.outstandingtoken_set.count() == 1
+
+
+def test_two_password_changes_with_the_same_current_password_at_once_accept_one(
+    monkeypatch, auth_client, user
+):
+    """The first change checked the current password, then the second changed it: the first is
+    refused, as it would be one after the other, and the password is the second's."""
+
+    def change(new_password):
+        answers[new_password] = auth_client(user).post(
+            f"{API}/accounts/me/password",
+            {"current_password": DEFAULT_PASSWORD, "new_password": new_password},
+            format="json",
+        )
+
+    answers = {}
+    paused, resume = pause_in(monkeypatch, services, "_check_current_password", first_only=True)
+    failures = run_while_held(
+        partial(change, "first-new-passphrase-1"),
+        partial(change, "second-new-passphrase-2"),
+        paused,
+        resume,
+    )
+    assert failures == []
+    assert answers["second-new-passphrase-2"].status_code == 204
+    assert answers["first-new-passphrase-1"].status_code == 400
+    user.refresh_from_db()
+    assert user.check_password("second-new-passphrase-2")
