@@ -132,10 +132,20 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
     return media
 
 
-def media_describe(*, media: MediaFile, description: str) -> MediaFile:
-    """Set the description (alternative text) of an upload."""
+@transaction.atomic
+def media_describe(*, owner, media_id: int, description: str) -> MediaFile | None:
+    """Set the description (alternative text) of one of the owner's uploads that is not attached
+    yet; None when there is no such upload (any more). The upload is locked and read again, as
+    attaching it locks it (``media_claim``): one attached or deleted meanwhile is left alone."""
     if len(description) > 1000:
         raise ValidationError({"description": ["At most 1000 characters."]})
+    media = (
+        MediaFile.objects.select_for_update()
+        .filter(pk=media_id, owner=owner, attached_at__isnull=True)
+        .first()
+    )
+    if media is None:
+        return None
     media.description = description.strip()
     media.save(update_fields=["description"])
     return media

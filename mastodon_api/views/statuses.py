@@ -393,9 +393,13 @@ class MediaView(MastodonView):
         return Response(entities.media_attachment(self.get_media(request, media_id), request))
 
     def put(self, request, media_id):
-        media = self.get_media(request, media_id)
-        if "description" in request.data:
-            media_services.media_describe(
-                media=media, description=param_text(request.data, "description")
-            )
+        if "description" not in request.data:
+            return self.get(request, media_id)
+        media = media_services.media_describe(
+            owner=request.user,
+            media_id=path_id(media_id),
+            description=param_text(request.data, "description"),
+        )
+        if media is None:
+            raise Http404
         return Response(entities.media_attachment(media, request))

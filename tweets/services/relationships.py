@@ -59,10 +59,13 @@ def mute_create(
             {"duration": [f"Give a number of seconds from 0 (no end) to {MAX_MUTE_SECONDS}."]}
         )
     expires_at = timezone.now() + timedelta(seconds=duration) if duration else None
-    mute, _ = Mute.objects.update_or_create(
-        muter=muter,
-        muted=muted,
-        defaults={"notifications": notifications, "expires_at": expires_at},
+    # One statement (INSERT … ON CONFLICT DO UPDATE): a read then a write could find no row,
+    # lose the insert to a mute sent at the same moment, then find that one unmuted meanwhile.
+    [mute] = Mute.objects.bulk_create(
+        [Mute(muter=muter, muted=muted, notifications=notifications, expires_at=expires_at)],
+        update_conflicts=True,
+        unique_fields=["muter", "muted"],
+        update_fields=["notifications", "expires_at"],
     )
     return mute
 
