@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -169,13 +170,19 @@ class MastodonOAuth2Validator(OAuth2Validator):
 def _account_locked(request, *, same_password: bool, refusal=InvalidGrantError) -> None:
     """Lock the account the code or tokens are for (``accounts.services.account_lock_for_tokens``)
     and refuse if it was deleted or deactivated, or, with ``same_password``, if its password is no
-    longer the one ``request.user`` was loaded with."""
+    longer the one ``request.user`` was loaded with. A password login whose password checks
+    against the new hash goes on: another login only renewed the hash (Django upgrades it when
+    the hasher's settings change)."""
     current = account_lock_for_tokens(user_id=request.user.pk)
     if current is None:
         raise refusal(request=request)
     password, active = current
-    if not active or (same_password and password != request.user.password):
+    if not active:
         raise refusal(request=request)
+    if same_password and password != request.user.password:
+        given = getattr(request, "password", None)
+        if not (given and check_password(given, password)):
+            raise refusal(request=request)
 
 
 @contextmanager

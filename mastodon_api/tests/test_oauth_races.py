@@ -97,6 +97,25 @@ def test_a_password_login_checked_before_a_password_change_gets_no_token(
     assert not AccessToken.objects.filter(user=user).exists()
 
 
+def test_a_password_login_goes_on_when_only_the_hash_was_renewed_meanwhile(monkeypatch, app):
+    """Another login upgraded the hash (same password, new salt) after this one checked it."""
+    user, answers = UserFactory(), {}
+
+    def renew_hash():
+        user.set_password(DEFAULT_PASSWORD)
+        user.save(update_fields=["password"])
+
+    held_while(
+        monkeypatch,
+        MastodonOAuth2Validator,
+        "validate_user",
+        lambda: answers.update(login=password_login(app, user)),
+        renew_hash,
+    )
+    assert answers["login"].status_code == 200
+    assert works(answers["login"].json()["access_token"])
+
+
 def test_a_password_change_waits_for_a_login_holding_the_account_and_then_revokes_its_token(
     monkeypatch, app, auth_client
 ):
