@@ -1,15 +1,29 @@
-"""The User admin: search by username or email, filters, read-only timestamps."""
+"""The User admin: search by username or email, filters, read-only timestamps; a password set
+here revokes the account's tokens, as the account's own change does."""
 
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import User
-from accounts.services import account_search_document_write, user_set_active
+from accounts.services import account_search_document_write, user_password_save, user_set_active
 from core.admin import IndexedSearchAdmin
+
+
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """Django's form, saved through ``user_password_save``: the sessions and app tokens of an
+    account whose password a moderator resets stop working."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if commit:
+            user_password_save(user=user)
+        return user
 
 
 @admin.register(User)
 class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "created_at"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "created_at"]
     search_lookups = ("pk", "username__lower", "email__lower")

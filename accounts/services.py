@@ -262,7 +262,7 @@ def _check_current_password(user: User, password: str, field: str) -> str:
 
 
 def _password_still_current(user: User, checked: str, password: str, field: str) -> None:
-    """With the account's row locked: the password checked before the lock is still the
+    """Lock the account's row and check that the password checked before the lock is still the
     account's. Of two changes sent at once with the same current password, the second finds the
     first's new password and is refused, as it would be one after the other."""
     current = _account_lock(user, field="password")
@@ -289,6 +289,16 @@ def _password_change(user: User, checked: str, current_password: str) -> None:
     refresh_tokens_revoke_all(user=user)
 
 
+@deadlock_retried
+@transaction.atomic
+def user_password_save(*, user: User) -> None:
+    """Save the password ``user`` was given (``set_password``, or a moderator's form) and revoke
+    every token issued before it, holding the account's row."""
+    _account_lock(user)
+    user.save(update_fields=["password"])
+    refresh_tokens_revoke_all(user=user)
+
+
 def user_deactivate(*, user: User, password: str) -> None:
     """Deactivate the account (the row stays, so the username stays taken) and revoke its tokens."""
     checked = _check_current_password(user, password, "password")
@@ -298,8 +308,11 @@ def user_deactivate(*, user: User, password: str) -> None:
 @deadlock_retried
 @transaction.atomic
 def _deactivate(user: User, checked: str, password: str) -> None:
-    _password_still_current(user, checked, password, "password")
+    # The account's row is locked by user_set_active, after the rows it recounts (the order every
+    # interaction locks in); the password is checked again under that lock, and a refusal rolls
+    # the deactivation back.
     user_set_active(user=user, active=False)
+    _password_still_current(user, checked, password, "password")
     refresh_tokens_revoke_all(user=user)
 
 

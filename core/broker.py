@@ -13,20 +13,27 @@ Here the ``BRPOP`` reply is read as before; when there is no connection to read 
 channel closes all the same. Its unacknowledged messages stay in Redis's unacknowledged set and go
 back to the queue after the visibility timeout, as for a worker that was killed.
 
-Selected by ``CELERY_BROKER_TRANSPORT`` for ``redis://`` and ``rediss://`` broker URLs (see
-minitter/settings.py); ``core/tests/test_broker.py`` reproduces the failure with a real server.
+``install()`` (called by minitter/celery.py) makes kombu's ``redis`` and ``rediss`` schemes use
+it, so that everything else kombu derives from the scheme stays as it was: TLS for ``rediss://``,
+fail-over URLs, the broker's address in the logs. ``core/tests/test_broker.py`` reproduces the
+failure with a real server.
 """
 
 import logging
 from queue import Empty
 
+import kombu.transport
 from kombu.transport import redis
 
 logger = logging.getLogger(__name__)
 
+SCHEMES = ("redis", "rediss")
+
 
 class RedisChannel(redis.Channel):
     def close(self):
+        """Read the reply of the ``BRPOP`` in flight as kombu does, unless the connection is gone:
+        then close without it."""
         if self._in_poll and not self.closed:
             try:
                 self._brpop_read()
@@ -38,4 +45,14 @@ class RedisChannel(redis.Channel):
 
 
 class RedisTransport(redis.Transport):
+    """kombu's Redis transport with ``RedisChannel``."""
+
     Channel = RedisChannel
+
+
+def install() -> None:
+    """Make kombu resolve the ``redis`` and ``rediss`` schemes to ``RedisTransport``."""
+    for scheme in SCHEMES:
+        kombu.transport.TRANSPORT_ALIASES[scheme] = f"{__name__}:RedisTransport"
+        # kombu caches each scheme's class once resolved; drop one resolved before this ran.
+        kombu.transport._transport_cache.pop(scheme, None)

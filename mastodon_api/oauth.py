@@ -57,7 +57,7 @@ from mastodon_api.services import FORBIDDEN_SCHEMES, OOB
 
 GRANT_TYPES = {"authorization_code", "password", "client_credentials", "refresh_token"}
 Grant = get_grant_model()
-RefreshToken = get_refresh_token_model()
+OAuthRefreshToken = get_refresh_token_model()
 
 
 def _registered_scopes(application) -> list[str]:
@@ -127,26 +127,29 @@ class MastodonOAuth2Validator(OAuth2Validator):
         used up here, not after the commit); a refresh token used once, and never after it was
         revoked (its row is read again, locked)."""
         grant_type = request.grant_type
-        if grant_type != "client_credentials":
-            _account_locked(request, same_password=grant_type == "password")
+        if grant_type == "client_credentials":
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        _account_locked(request, same_password=grant_type == "password")
         if grant_type == "authorization_code":
             code = Grant.objects.select_for_update().filter(
                 code=request.code, application=request.client
             )
             if not code.exists():
                 raise InvalidGrantError(request=request)
-        elif grant_type == "refresh_token":
-            unrevoked = RefreshToken.objects.select_for_update().filter(
+            super()._save_bearer_token(token, request, *args, **kwargs)
+            code.delete()
+            request.authorization_code_used = True
+            return None
+        if grant_type == "refresh_token":
+            unrevoked = OAuthRefreshToken.objects.select_for_update().filter(
                 pk=request.refresh_token_instance.pk, revoked__isnull=True
             )
             if not unrevoked.exists():
                 raise InvalidGrantError(request=request)
-        super()._save_bearer_token(token, request, *args, **kwargs)
-        if grant_type == "authorization_code":
-            code.delete()
-            request.authorization_code_used = True
+        return super()._save_bearer_token(token, request, *args, **kwargs)
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """oauthlib's last step of an exchange; the code is used up already, with its tokens."""
         if not getattr(request, "authorization_code_used", False):
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
 
@@ -170,9 +173,10 @@ class MastodonOAuth2Validator(OAuth2Validator):
 def _account_locked(request, *, same_password: bool, refusal=InvalidGrantError) -> None:
     """Lock the account the code or tokens are for (``accounts.services.account_lock_for_tokens``)
     and refuse if it was deleted or deactivated, or, with ``same_password``, if its password is no
-    longer the one ``request.user`` was loaded with. A password login whose password checks
+    longer the one ``request.user`` was loaded with. A password-grant login whose password checks
     against the new hash goes on: another login only renewed the hash (Django upgrades it when
-    the hasher's settings change)."""
+    the hasher's settings change). The authorize page has no password at hand (the toolkit does
+    not pass the form on): an approval racing such a renewal is refused, and approved again."""
     current = account_lock_for_tokens(user_id=request.user.pk)
     if current is None:
         raise refusal(request=request)

@@ -15,9 +15,13 @@ import os
 
 from celery import Celery, signals
 
+from core import broker
 from core.tasks import serve_worker_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minitter.settings")
+# redis:// and rediss:// brokers through kombu's Redis transport with a channel that closes even
+# when Redis has gone away, so that a worker reconnects after a Redis restart (core/broker.py).
+broker.install()
 
 app = Celery("minitter")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -278,10 +278,6 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if CELERY_TASK_ALWAYS_EAGER:
     # Never sent to: Celery only builds a producer for in-process runs (no host, no warning).
     CELERY_BROKER_URL = "memory://localhost/"
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport with a channel that closes even when Redis has gone away, so that a
-    # worker reconnects after a Redis restart instead of exiting (see core/broker.py).
-    CELERY_BROKER_TRANSPORT = "core.broker:RedisTransport"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -22,7 +22,7 @@ from core.testing.races import (
     pause_in,
     postgres_only,
     race,
-    run_while_held,
+    run_while_held_until_done,
     statuses,
     wait_until,
 )
@@ -158,7 +158,7 @@ def test_two_password_changes_with_the_same_current_password_at_once_accept_one(
 
     answers = {}
     paused, resume = pause_in(monkeypatch, services, "_check_current_password", first_only=True)
-    failures = run_while_held(
+    failures = run_while_held_until_done(
         partial(change, "first-new-passphrase-1"),
         partial(change, "second-new-passphrase-2"),
         paused,

@@ -124,6 +124,20 @@ def run_while_held(held, other, paused, resume, *, during=lambda: None) -> list[
     return failures
 
 
+def run_while_held_until_done(held, other, paused, resume) -> list[Exception]:
+    """As ``run_while_held``, but ``held`` goes on only once ``other`` has finished (within 30 s):
+    for an ``other`` that waits for nothing ``held`` holds, whatever the machine's load."""
+    done = threading.Event()
+
+    def other_then_done():
+        try:
+            other()
+        finally:
+            done.set()
+
+    return run_while_held(held, other_then_done, paused, resume, during=lambda: done.wait(30))
+
+
 def abort_call(monkeypatch, owner, name: str, *, at: int = 1) -> list:
     """Make the ``at``-th call of ``owner.name`` from now fail as a transaction PostgreSQL aborted
     to break a deadlock (``aborted()``); the others run. Returns the list of calls, which grows

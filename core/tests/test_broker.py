@@ -8,12 +8,14 @@ from contextlib import suppress
 import pytest
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
+from core.broker import RedisTransport
 from core.testing import RedisServer
+from minitter.celery import app
 
 pytestmark = pytest.mark.skipif(not RedisServer.installed(), reason="redis-server is not installed")
 
-OURS = "core.broker:RedisTransport"
-KOMBUS_OWN = "redis"
+OURS = "redis"  # the scheme, as broker URLs name it (core.broker.install)
+KOMBUS_OWN = "kombu.transport.redis:Transport"
 VISIBILITY_TIMEOUT = 1
 
 
@@ -88,10 +90,20 @@ def test_a_connection_dropped_while_redis_is_down_closes_and_the_taken_message_c
 
 def test_kombus_own_redis_channel_still_fails_there(tmp_path):
     """The reason for core/broker.py. When this fails, kombu closes the channel itself: remove
-    core/broker.py and CELERY_BROKER_TRANSPORT."""
+    core/broker.py and its ``install()`` in minitter/celery.py."""
     server = RedisServer(tmp_path, persistent=True).start()
     try:
         error = a_worker_connection_dropped_while_redis_is_down(server, KOMBUS_OWN)
     finally:
         server.stop()
     assert isinstance(error, AttributeError)
+
+
+def test_the_apps_redis_brokers_use_the_fixed_transport_and_rediss_keeps_tls():
+    plain = app.connection_for_write("redis://127.0.0.1:6399/1")
+    secure = app.connection_for_write("rediss://127.0.0.1:6399/1")
+    assert isinstance(plain.transport, RedisTransport)
+    assert isinstance(secure.transport, RedisTransport)
+    assert not plain.ssl
+    assert secure.ssl  # kombu turns TLS on for the rediss scheme
+    assert secure.as_uri().startswith("rediss://")

@@ -14,7 +14,14 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
-from core.testing.races import lift_rate_limits, pause_in, postgres_only, race, run_while_held
+from core.testing.races import (
+    lift_rate_limits,
+    pause_in,
+    postgres_only,
+    race,
+    run_while_held,
+    run_while_held_until_done,
+)
 from mastodon_api import oauth
 from mastodon_api.oauth import MastodonOAuth2Validator
 from mastodon_api.tests.test_oauth import CALLBACK, authorize_url, login_and_approve, register
@@ -74,11 +81,13 @@ def exchange(app, code):
     return token_request(app, grant_type="authorization_code", code=code, redirect_uri=CALLBACK)
 
 
-def held_while(monkeypatch, owner, name: str, held, other) -> None:
+def held_while(monkeypatch, owner, name: str, held, other, *, other_waits=False) -> None:
     """Run ``held`` until ``owner.name`` has returned, then ``other`` to its end, then the rest of
-    ``held``."""
+    ``held``; with ``other_waits`` (``other`` waits for a lock ``held`` holds), ``held`` goes on
+    half a second after ``other`` started."""
     paused, resume = pause_in(monkeypatch, owner, name, first_only=True)
-    assert run_while_held(held, other, paused, resume) == []
+    run = run_while_held if other_waits else run_while_held_until_done
+    assert run(held, other, paused, resume) == []
 
 
 def test_a_password_login_checked_before_a_password_change_gets_no_token(
@@ -126,6 +135,7 @@ def test_a_password_change_waits_for_a_login_holding_the_account_and_then_revoke
         "account_lock_for_tokens",
         lambda: answers.update(login=password_login(app, user)),
         partial(change_password, auth_client, user),
+        other_waits=True,
     )
     assert answers["login"].status_code == 200
     assert not works(answers["login"].json()["access_token"])

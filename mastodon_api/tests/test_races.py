@@ -8,7 +8,14 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from core.testing.races import lift_rate_limits, pause_in, postgres_only, race, run_while_held
+from core.testing.races import (
+    lift_rate_limits,
+    pause_in,
+    postgres_only,
+    race,
+    run_while_held,
+    run_while_held_until_done,
+)
 from mastodon_api.tests.test_statuses import upload
 from media import services as media_services
 from media.models import MediaFile
@@ -69,7 +76,7 @@ def test_a_description_change_whose_upload_was_attached_and_deleted_meanwhile_is
         assert deleted.status_code == 200
 
     paused, resume = pause_in(monkeypatch, media_services, "media_describe", before=True)
-    failures = run_while_held(
+    failures = run_while_held_until_done(
         partial(describe, client, media_id, answers), attach_and_delete, paused, resume
     )
     assert failures == []

@@ -48,7 +48,7 @@ def block_delete(*, blocker: User, blocked: User) -> bool:
 @transaction.atomic
 def mute_create(
     *, muter: User, muted: User, duration: int | None = None, notifications: bool = True
-) -> Mute:
+) -> None:
     """Mute an account for ``duration`` seconds (``None`` or 0: until unmuted), also hiding its
     notifications unless ``notifications`` is False. Muting again replaces the duration and the
     flag. The muted account is not told."""
@@ -61,13 +61,12 @@ def mute_create(
     expires_at = timezone.now() + timedelta(seconds=duration) if duration else None
     # One statement (INSERT … ON CONFLICT DO UPDATE): a read then a write could find no row,
     # lose the insert to a mute sent at the same moment, then find that one unmuted meanwhile.
-    [mute] = Mute.objects.bulk_create(
+    Mute.objects.bulk_create(
         [Mute(muter=muter, muted=muted, notifications=notifications, expires_at=expires_at)],
         update_conflicts=True,
         unique_fields=["muter", "muted"],
         update_fields=["notifications", "expires_at"],
     )
-    return mute
 
 
 @transaction.atomic

@@ -8,11 +8,20 @@ from functools import partial
 import pytest
 from django.db import connection
 
+from accounts import services as account_services
 from accounts.models import User
 from accounts.services import user_set_active
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
-from core.testing.races import lift_rate_limits, postgres_only, race, statuses
+from core.testing.races import (
+    deadlock_retries,
+    lift_rate_limits,
+    pause_in,
+    postgres_only,
+    race,
+    run_while_held,
+    statuses,
+)
 from tweets.models import Follow, Like, TimelineEntry, Tweet
 from tweets.services import (
     account_delete,
@@ -390,4 +399,32 @@ def test_deleting_an_account_while_it_or_a_follower_is_suspended_or_deactivated(
     done = race(delete_account, change)
     assert not [result for result in done if isinstance(result, BaseException)], done
     assert not User.objects.filter(pk=leaving.pk).exists()
+    assert_counters_match_rows()
+
+
+def test_a_follower_liking_while_the_account_deactivates_itself_waits_without_a_deadlock(
+    monkeypatch, auth_client
+):
+    """Deactivating locks what it recounts (the account's tweets among them) before the account's
+    row, as every interaction locks a tweet before accounts, and checks the password again under
+    that lock: a follower's like of its tweet waits, with no deadlock to break."""
+    fan, leaving = UserFactory(), UserFactory()  # the follower's row comes first in id order
+    follow(fan, leaving)
+    tweet = TweetFactory(author=leaving)
+    before, answers = deadlock_retries(), {}
+    paused, resume = pause_in(monkeypatch, account_services, "_account_lock", first_only=True)
+    failures = run_while_held(
+        lambda: answers.update(
+            leave=auth_client(leaving).delete(
+                f"{API}/accounts/me", {"password": DEFAULT_PASSWORD}, format="json"
+            )
+        ),
+        lambda: answers.update(like=auth_client(fan).post(f"{API}/tweets/{tweet.pk}/like")),
+        paused,
+        resume,
+    )
+    assert failures == []
+    assert answers["leave"].status_code == 204
+    assert answers["like"].status_code < 500
+    assert deadlock_retries() == before
     assert_counters_match_rows()
