@@ -1,0 +1,105 @@
+"""A moderator's change form saved while the app writes the same row, on PostgreSQL: the form
+writes only what the moderator changed (``core.admin.ChangedFieldsAdmin``), so counters, a
+password, a suspension or a hide committed meanwhile stay."""
+
+import pytest
+from django.test import Client
+
+from accounts.admin import UserAdmin
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing import API
+from core.testing.races import lift_rate_limits, pause_in, postgres_only, run_while_held_until_done
+from tweets.admin import TweetAdmin
+from tweets.models import Tweet
+from tweets.services import account_set_suspended, counters_recount, tweet_set_hidden
+from tweets.tests.factories import TweetFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+NEW_PASSWORD = "changed-meanwhile-passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    lift_rate_limits(settings)
+
+
+@pytest.fixture
+def moderator():
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def as_moderator(moderator) -> Client:
+    client = Client()
+    client.force_login(moderator)
+    return client
+
+
+def saved_while(monkeypatch, admin_class, save, meanwhile) -> None:
+    """Post the change form, and run ``meanwhile`` to its end before the form's save."""
+    paused, resume = pause_in(monkeypatch, admin_class, "save_model", before=True)
+    assert run_while_held_until_done(save, meanwhile, paused, resume) == []
+
+
+def test_a_user_form_saved_meanwhile_keeps_a_follow_a_password_and_a_suspension(
+    monkeypatch, auth_client, moderator
+):
+    account, fan = UserFactory(), UserFactory()
+    answers = {}
+
+    def save():
+        answers["form"] = as_moderator(moderator).post(
+            f"/admin/accounts/user/{account.pk}/change/",
+            {
+                "username": account.username,
+                "email": account.email,
+                "display_name": account.display_name,
+                "bio": "edited by a moderator",
+                "is_active": "on",
+                "_save": "Save",
+            },
+        )
+
+    def meanwhile():
+        answers["follow"] = auth_client(fan).post(f"{API}/accounts/{account.username}/follow")
+        answers["password"] = auth_client(account).post(
+            f"{API}/accounts/me/password",
+            {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+            format="json",
+        )
+        account_set_suspended(account=account, suspended=True, moderator=moderator, reason="spam")
+
+    saved_while(monkeypatch, UserAdmin, save, meanwhile)
+
+    assert answers["form"].status_code == 302
+    assert (answers["follow"].status_code, answers["password"].status_code) == (200, 204)
+    account.refresh_from_db()
+    assert account.bio == "edited by a moderator"
+    assert account.followers_count == 1
+    assert account.check_password(NEW_PASSWORD)
+    assert account.is_suspended
+    wrong = counters_recount(dry_run=True)
+    assert wrong == dict.fromkeys(wrong, 0)
+
+
+def test_a_tweet_form_saved_meanwhile_keeps_a_like_and_a_hide(monkeypatch, auth_client, moderator):
+    tweet, fan = TweetFactory(), UserFactory()
+    answers = {}
+
+    def save():
+        answers["form"] = as_moderator(moderator).post(
+            f"/admin/tweets/tweet/{tweet.pk}/change/", {"_save": "Save"}
+        )
+
+    def meanwhile():
+        answers["like"] = auth_client(fan).post(f"{API}/tweets/{tweet.pk}/like")
+        tweet_set_hidden(
+            tweet=Tweet.objects.get(pk=tweet.pk), hidden=True, moderator=moderator, reason="spam"
+        )
+
+    saved_while(monkeypatch, TweetAdmin, save, meanwhile)
+
+    assert answers["form"].status_code == 302
+    assert answers["like"].status_code == 200
+    tweet.refresh_from_db()
+    assert (tweet.like_count, tweet.is_hidden) == (1, True)
