@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.db.retries import deadlock_retried
 from core.fields import MAX_ID
 from core.ids import id_floor
 from core.ranges import pk_ranges
@@ -273,12 +274,24 @@ def _owner_batches(weights: list[tuple[int, int]], budget: int) -> list[tuple[in
     return batches
 
 
+# Trims and rebuilds of timelines take this advisory lock for each range's transaction, one at a
+# time: both insert owners' horizons after writing entries, and two inserting the same new
+# horizon would each wait for the other's (a deadlock).
+_MAINTENANCE_LOCK = 0x6D696E74
+
+
+def _maintenance_lock(cursor) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAINTENANCE_LOCK])
+
+
 def _timelines_trim_range(cursor, low: int, high: int) -> int:
     """Keep the TIMELINE_MAX_ENTRIES newest entries of each owner with an id in [low, high):
     record the oldest kept as the owner's horizon (never lowering one), then delete every entry
     below it. Returns the number of entries deleted."""
     entries = TimelineEntry._meta.db_table  # table names come from our models
     horizons = TimelineHorizon._meta.db_table
+    _maintenance_lock(cursor)
     cursor.execute(
         f"INSERT INTO {horizons} (owner_id, tweet_id) "
         "SELECT owner_id, kept FROM ("
@@ -326,44 +339,61 @@ def timelines_trim(*, progress=None) -> int:
 REBUILD_BATCH_FOLLOWS = 2000
 
 
-def _timelines_rebuild_range(cursor, low: int, high: int) -> int:
+@deadlock_retried
+@transaction.atomic
+def _timelines_rebuild_range(low: int, high: int) -> int:
     """Recompute the timelines of the owners with an id in [low, high) in one INSERT ... SELECT:
     their own tweets and what ``_followed_tweets_sql`` gives for each of their follows, the
     TIMELINE_MAX_ENTRIES newest of them (the horizon set as the trim sets it). Returns the
-    number of entries written."""
+    number of entries written.
+
+    Safe beside live writes. The owners' follows are read locked, first (an unfollow in
+    progress is waited for and its follow left out; one that starts later waits, then removes
+    what this wrote). Entries that a post or a fan-out adds meanwhile are kept (``ON CONFLICT DO
+    NOTHING``); a trim waits (``_maintenance_lock``). Run again when PostgreSQL aborts it to
+    break a deadlock. The tweets are not locked (the statement ranks them with a
+    window function, which cannot lock): one deleted while this runs may leave an entry behind,
+    which no page shows (pages join the tweets) and the next rebuild drops."""
     entries = TimelineEntry._meta.db_table  # table names come from our models
     tweets = Tweet._meta.db_table
-    cursor.execute(f"DELETE FROM {entries} WHERE owner_id >= %s AND owner_id < %s", [low, high])
+    with connection.cursor() as cursor:
+        _maintenance_lock(cursor)
+    follows = Follow.objects.filter(follower_id__gte=low, follower_id__lt=high)
+    if connection.vendor == "postgresql":
+        follows = follows.select_for_update(no_key=True)
+    follows = [
+        _follow_row(*follow)
+        for follow in follows.values_list("pk", "follower_id", "followee_id", "created_at")
+    ]
     TimelineHorizon.objects.filter(owner_id__gte=low, owner_id__lt=high).delete()
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_REBUILD_FOLLOWS} "
-        "(follow_id bigint, follower_id bigint, followee_id bigint, since_id bigint, "
-        "window_id bigint)"
-    )
-    cursor.execute(f"DELETE FROM {_REBUILD_FOLLOWS}")
-    follows = Follow.objects.filter(follower_id__gte=low, follower_id__lt=high).values_list(
-        "pk", "follower_id", "followee_id", "created_at"
-    )
-    cursor.executemany(
-        f"INSERT INTO {_REBUILD_FOLLOWS} ({_FOLLOW_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
-        [_follow_row(*follow) for follow in follows],
-    )
-    followed, followed_params = _followed_tweets_sql(_REBUILD_FOLLOWS, [])
-    # One row past the bound for owners that have more, so the trim finds their horizon.
-    cursor.execute(
-        f"INSERT INTO {entries} (owner_id, tweet_id) "
-        "SELECT owner_id, tweet_id FROM ("
-        " SELECT owner_id, tweet_id,"
-        " row_number() OVER (PARTITION BY owner_id ORDER BY tweet_id DESC) AS position FROM ("
-        f"  SELECT author_id AS owner_id, id AS tweet_id FROM {tweets}"
-        "   WHERE author_id >= %s AND author_id < %s"
-        f"  UNION ALL {followed}"
-        " ) candidates"
-        ") ranked WHERE position <= %s",
-        [low, high, *followed_params, settings.TIMELINE_MAX_ENTRIES + 1],
-    )
-    written = cursor.rowcount
-    return written - _timelines_trim_range(cursor, low, high)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {entries} WHERE owner_id >= %s AND owner_id < %s", [low, high])
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_REBUILD_FOLLOWS} "
+            "(follow_id bigint, follower_id bigint, followee_id bigint, since_id bigint, "
+            "window_id bigint)"
+        )
+        cursor.execute(f"DELETE FROM {_REBUILD_FOLLOWS}")
+        cursor.executemany(
+            f"INSERT INTO {_REBUILD_FOLLOWS} ({_FOLLOW_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
+            follows,
+        )
+        followed, followed_params = _followed_tweets_sql(_REBUILD_FOLLOWS, [])
+        # One row past the bound for owners that have more, so the trim finds their horizon.
+        cursor.execute(
+            f"INSERT INTO {entries} (owner_id, tweet_id) "
+            "SELECT owner_id, tweet_id FROM ("
+            " SELECT owner_id, tweet_id,"
+            " row_number() OVER (PARTITION BY owner_id ORDER BY tweet_id DESC) AS position FROM ("
+            f"  SELECT author_id AS owner_id, id AS tweet_id FROM {tweets}"
+            "   WHERE author_id >= %s AND author_id < %s"
+            f"  UNION ALL {followed}"
+            " ) candidates"
+            ") ranked WHERE position <= %s ON CONFLICT DO NOTHING",
+            [low, high, *followed_params, settings.TIMELINE_MAX_ENTRIES + 1],
+        )
+        written = cursor.rowcount
+        return written - _timelines_trim_range(cursor, low, high)
 
 
 def timelines_rebuild(*, owner_ids: list[int] | None = None, progress=None) -> int:
@@ -385,8 +415,7 @@ def timelines_rebuild(*, owner_ids: list[int] | None = None, progress=None) -> i
     owners_done = [pk for pk, _ in weights]
     written = done = 0
     for low, high, weight in batches:
-        with transaction.atomic(), connection.cursor() as cursor:
-            written += _timelines_rebuild_range(cursor, low, high)
+        written += _timelines_rebuild_range(low, high)
         done += weight
         if progress is not None:
             accounts = bisect_left(owners_done, high)

@@ -1,0 +1,98 @@
+"""``rebuild_timelines`` (``timelines_rebuild``) beside live writes, on PostgreSQL: posts and
+fan-outs landing in a range being rebuilt, an unfollow, and the hourly trim at the same moment."""
+
+import threading
+import time
+from functools import partial
+
+import pytest
+from django.db import connection
+
+from accounts.tests.factories import UserFactory
+from core.testing import API
+from core.testing.races import (
+    deadlock_retries,
+    lift_rate_limits,
+    pause_in,
+    postgres_only,
+    race,
+    run_while_held,
+    run_while_held_until_done,
+)
+from tweets.models import Follow, TimelineEntry
+from tweets.services import timelines
+from tweets.tests.factories import TweetFactory, follow
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    lift_rate_limits(settings)
+
+
+def rebuild(owner) -> int:
+    return timelines.timelines_rebuild(owner_ids=[owner.pk])
+
+
+def test_a_post_landing_in_a_range_being_rebuilt_is_kept(monkeypatch, auth_client):
+    """The owner posts after the range's entries were deleted and before they are written again:
+    the rebuild writes the same entry, and keeps the one the post wrote."""
+    owner, star = UserFactory(), UserFactory()
+    follow(owner, star)
+    TweetFactory(author=star)
+    answers = {}
+    paused, resume = pause_in(monkeypatch, timelines, "_followed_tweets_sql", before=True)
+
+    def post():
+        answers["post"] = auth_client(owner).post(f"{API}/tweets", {"text": "hi"}, format="json")
+
+    assert run_while_held_until_done(partial(rebuild, owner), post, paused, resume) == []
+    assert answers["post"].status_code == 201
+    assert TimelineEntry.objects.filter(owner=owner).count() == 2
+
+
+def test_an_unfollow_during_a_rebuild_leaves_none_of_the_unfollowed_tweets(
+    monkeypatch, auth_client
+):
+    owner, star = UserFactory(), UserFactory()
+    follow(owner, star)
+    TweetFactory.create_batch(3, author=star)
+    answers = {}
+    paused, resume = pause_in(monkeypatch, timelines, "_followed_tweets_sql", before=True)
+
+    def unfollow():
+        answers["unfollow"] = auth_client(owner).delete(f"{API}/accounts/{star.username}/follow")
+
+    assert run_while_held(partial(rebuild, owner), unfollow, paused, resume) == []
+    assert answers["unfollow"].status_code == 204
+    assert not Follow.objects.filter(follower=owner).exists()
+    assert not TimelineEntry.objects.filter(owner=owner, tweet__author=star).exists()
+
+
+def test_a_rebuild_and_the_trim_at_once_do_not_deadlock(settings):
+    settings.TIMELINE_MAX_ENTRIES = 2
+    owner, star = UserFactory(), UserFactory()
+    follow(owner, star)
+    TweetFactory.create_batch(5, author=star)
+    paused, before = threading.Event(), deadlock_retries()
+
+    def pause_after_the_horizons(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("INSERT INTO") and "horizon" in sql and not paused.is_set():
+            paused.set()
+            time.sleep(1.0)  # the rebuild starts meanwhile
+        return result
+
+    def trim():
+        with connection.execute_wrapper(pause_after_the_horizons):
+            return timelines.timelines_trim()
+
+    def rebuild_meanwhile():
+        paused.wait(10)
+        return rebuild(owner)
+
+    done = race(trim, rebuild_meanwhile)
+    assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
+    assert deadlock_retries() == before
+    assert TimelineEntry.objects.filter(owner=owner).count() == 2
