@@ -218,13 +218,28 @@ def timeline_backfill_run(*, follow_id: int) -> int:
         relation = "(SELECT " + ", ".join(f"%s AS {c}" for c in _FOLLOW_COLUMNS.split(", ")) + ")"
         row = _follow_row(follow.pk, follow.follower_id, follow.followee_id, follow.created_at)
         followed, params = _followed_tweets_sql(relation, list(row))
+        entries, tweets = TimelineEntry._meta.db_table, Tweet._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TimelineEntry._meta.db_table} (owner_id, tweet_id) "
-                f"SELECT owner_id, tweet_id FROM ({followed}) followed "
-                "WHERE true ON CONFLICT DO NOTHING",  # WHERE: SQLite's upsert needs it
-                params,
-            )
+            if connection.vendor == "postgresql":
+                # The chosen tweets are share-locked as they are written, as the fan-out locks
+                # its tweet (the ranking statement itself cannot lock): a delete in progress is
+                # waited for and its tweet left out, and one that starts later waits for these
+                # rows, then removes them. Otherwise an entry could outlive its tweet.
+                cursor.execute(f"SELECT tweet_id FROM ({followed}) followed", params)
+                chosen = [tweet_id for (tweet_id,) in cursor.fetchall()]
+                cursor.execute(
+                    f"INSERT INTO {entries} (owner_id, tweet_id) "
+                    f"SELECT %s, t.id FROM {tweets} t WHERE t.id = ANY(%s) "
+                    "FOR KEY SHARE ON CONFLICT DO NOTHING",
+                    [follow.follower_id, chosen],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO {entries} (owner_id, tweet_id) "
+                    f"SELECT owner_id, tweet_id FROM ({followed}) followed "
+                    "WHERE true ON CONFLICT DO NOTHING",  # WHERE: SQLite's upsert needs it
+                    params,
+                )
             added = cursor.rowcount
     TimelineWork.objects.filter(kind=TimelineWork.Kind.BACKFILL, object_id=follow_id).delete()
     return added

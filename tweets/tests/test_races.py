@@ -30,7 +30,7 @@ from tweets.services import (
     like_create,
     tweet_delete,
 )
-from tweets.services.timelines import timeline_fan_out_batch
+from tweets.services.timelines import timeline_backfill_run, timeline_fan_out_batch
 from tweets.tests.factories import TweetFactory, follow, repost
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
@@ -428,3 +428,32 @@ def test_a_follower_liking_while_the_account_deactivates_itself_waits_without_a_
     assert answers["like"].status_code < 500
     assert deadlock_retries() == before
     assert_counters_match_rows()
+
+
+def test_a_follows_backfill_racing_a_delete_of_the_followees_tweet_leaves_no_entry():
+    """The delete has removed the tweet's entries and not yet committed when the backfill runs:
+    the backfill waits for the tweet's row and leaves it out."""
+    author, reader = UserFactory(), UserFactory()
+    tweet = TweetFactory(author=author)
+    follow = Follow.objects.create(follower=reader, followee=author)  # its backfill not run yet
+    paused = threading.Event()
+
+    def pause_after_the_entries(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('DELETE FROM "tweets_timelineentry"') and not paused.is_set():
+            paused.set()
+            time.sleep(0.5)  # the backfill runs meanwhile
+        return result
+
+    def delete():
+        with connection.execute_wrapper(pause_after_the_entries):
+            tweet_delete(tweet=tweet, actor=author)
+
+    def backfill():
+        paused.wait(10)
+        return timeline_backfill_run(follow_id=follow.pk)
+
+    done = race(delete, backfill)
+    assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
+    assert not Tweet.objects.filter(pk=tweet.pk).exists()
+    assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
