@@ -260,7 +260,11 @@ def media_cleanup_unattached(
             if not dry_run:
                 rows = rows.select_for_update()  # not claimed while its objects are removed
             stale = list(in_range(rows, first, last))
-            if not dry_run:
+            if not dry_run and stale:
+                # Read again now that they are locked: after waiting for a row's lock, PostgreSQL
+                # checks the row's own columns again but not the NOT EXISTS subqueries, which keep
+                # the statement's snapshot, so an upload attached meanwhile still looked unused.
+                stale = list(MediaFile.objects.filter(stale_q, pk__in=[m.pk for m in stale]))
                 _media_remove(stale)
         removed += stale
         done = total if last is None else min(done + batch_size, total)
