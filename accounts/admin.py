@@ -53,7 +53,7 @@ class UserAdmin(IndexedSearchAdmin, DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         # Activity changes through its service, first: it locks the rows it recounts before the
-        # account's, which the form's save then writes with everything else.
+        # account's, which the form's save then writes with the other fields changed.
         if change and "is_active" in form.changed_data:
             user_set_active(user=obj, active=obj.is_active)
         super().save_model(request, obj, form, change)

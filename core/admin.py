@@ -4,7 +4,7 @@
   changelist page; this counts at most ``COUNT_LIMIT`` rows, so a page costs the same on a table
   of a thousand or a hundred million rows. Search or filters narrow longer lists down.
 - ``ChangedFieldsAdmin`` (the base of ``IndexedSearchAdmin``): a change form writes only the
-  fields the moderator changed, not the whole row as it was loaded.
+  fields the moderator changed on the page, not the whole row as it is read when posted.
 - ``IndexedSearchAdmin``: the search box matches exact values through indexes only: ids, and
   usernames or emails in any letter case through their ``LOWER()`` indexes. (Django's own
   ``=field`` search compiles to ``UPPER(...)``, which no index serves, and ``icontains`` scans.)
@@ -20,7 +20,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.core.paginator import Paginator
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -37,10 +37,20 @@ class LargeTablePaginator(Paginator):
 
 
 class ChangedFieldsAdmin(admin.ModelAdmin):
-    """Saves only the fields the form changed. Django's admin writes back every column of the row
-    as it loaded it when the page was posted: a counter, a password, a suspension or a hidden flag
-    changed meanwhile by the app or by another moderator would be overwritten. A row deleted
-    meanwhile is a 404 (Django's full save would have inserted it again)."""
+    """Saves only the fields the moderator changed on the page. Django's admin writes back every
+    column of the row as it is read when the page is posted, and tells changes by comparing the
+    post with that row: a counter, a password, a suspension or a hide written meanwhile by the
+    app or another moderator would be overwritten, or an edit made while the page was open
+    undone. Here each field's value as the page showed it is posted too (``initial-…``), a field
+    counts as changed only if the moderator changed it, and only those are written. A row
+    deleted meanwhile is a 404 (Django's full save would have inserted it again)."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if change:
+            for field in form.base_fields.values():
+                field.show_hidden_initial = True
+        return form
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -50,9 +60,10 @@ class ChangedFieldsAdmin(admin.ModelAdmin):
         if not changed:
             return None
         try:
-            obj.save(update_fields=changed)
+            with transaction.atomic():
+                obj.save(update_fields=changed)
         except DatabaseError:
-            if type(obj)._default_manager.filter(pk=obj.pk).exists():
+            if type(obj)._base_manager.filter(pk=obj.pk).exists():
                 raise
             raise Http404("Deleted meanwhile.") from None
         return None

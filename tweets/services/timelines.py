@@ -209,40 +209,47 @@ def timeline_backfill(*, owner: User, follow: Follow) -> None:
 def timeline_backfill_run(*, follow_id: int) -> int:
     """On a follow: the followee's recent tweets enter the follower's timeline (tweets posted
     since the follow too: their own fan-out may have run before the follow committed), by
-    ``_followed_tweets_sql`` in one INSERT ... SELECT. Idempotent; nothing when the follow is
-    gone. Returns the number of entries added."""
-    # Locked: an unfollow waits, then removes what this adds.
-    follow = Follow.objects.select_for_update().filter(pk=follow_id).first()
-    added = 0
-    if follow is not None:
-        relation = "(SELECT " + ", ".join(f"%s AS {c}" for c in _FOLLOW_COLUMNS.split(", ")) + ")"
-        row = _follow_row(follow.pk, follow.follower_id, follow.followee_id, follow.created_at)
-        followed, params = _followed_tweets_sql(relation, list(row))
-        entries, tweets = TimelineEntry._meta.db_table, Tweet._meta.db_table
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # The chosen tweets are share-locked as they are written, as the fan-out locks
-                # its tweet (the ranking statement itself cannot lock): a delete in progress is
-                # waited for and its tweet left out, and one that starts later waits for these
-                # rows, then removes them. Otherwise an entry could outlive its tweet.
-                cursor.execute(f"SELECT tweet_id FROM ({followed}) followed", params)
-                chosen = [tweet_id for (tweet_id,) in cursor.fetchall()]
-                cursor.execute(
-                    f"INSERT INTO {entries} (owner_id, tweet_id) "
-                    f"SELECT %s, t.id FROM {tweets} t WHERE t.id = ANY(%s) "
-                    "FOR KEY SHARE ON CONFLICT DO NOTHING",
-                    [follow.follower_id, chosen],
-                )
-            else:
-                cursor.execute(
-                    f"INSERT INTO {entries} (owner_id, tweet_id) "
-                    f"SELECT owner_id, tweet_id FROM ({followed}) followed "
-                    "WHERE true ON CONFLICT DO NOTHING",  # WHERE: SQLite's upsert needs it
-                    params,
-                )
-            added = cursor.rowcount
+    ``_followed_tweets_sql``. Idempotent; nothing when the follow is gone. Returns the number of
+    entries added."""
+    follow = Follow.objects.filter(pk=follow_id).first()
+    added = _backfill_insert(follow) if follow is not None else 0
     TimelineWork.objects.filter(kind=TimelineWork.Kind.BACKFILL, object_id=follow_id).delete()
     return added
+
+
+def _backfill_insert(follow: Follow) -> int:
+    """Write what ``follow`` puts into the follower's timeline; returns the entries added.
+
+    On PostgreSQL the rows are locked in the order an account's deletion takes them: the chosen
+    tweets (share-locked, ascending), then the follow. A delete of one of those tweets, or an
+    unfollow, in progress is waited for and then nothing is written for it; one that starts
+    later waits for these rows, then removes what this wrote. (The ranking statement itself
+    cannot lock: it uses a window function.)"""
+    from tweets.services.tweets import tweets_share_lock
+
+    relation = "(SELECT " + ", ".join(f"%s AS {c}" for c in _FOLLOW_COLUMNS.split(", ")) + ")"
+    row = _follow_row(follow.pk, follow.follower_id, follow.followee_id, follow.created_at)
+    followed, params = _followed_tweets_sql(relation, list(row))
+    entries = TimelineEntry._meta.db_table  # table names come from our models
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(
+                f"INSERT INTO {entries} (owner_id, tweet_id) "
+                f"SELECT owner_id, tweet_id FROM ({followed}) followed "
+                "WHERE true ON CONFLICT DO NOTHING",  # WHERE: SQLite's upsert needs it
+                params,
+            )
+            return cursor.rowcount
+        cursor.execute(f"SELECT tweet_id FROM ({followed}) followed", params)
+        chosen = tweets_share_lock([tweet_id for (tweet_id,) in cursor.fetchall()])
+        if not chosen or not Follow.objects.select_for_update().filter(pk=follow.pk).exists():
+            return 0
+        cursor.execute(
+            f"INSERT INTO {entries} (owner_id, tweet_id) "
+            "SELECT %s, unnest(%s::bigint[]) ON CONFLICT DO NOTHING",
+            [follow.follower_id, sorted(chosen)],
+        )
+        return cursor.rowcount
 
 
 def timeline_work_resend(*, older_than: timedelta, limit: int = 1000) -> int:
@@ -295,9 +302,21 @@ def _owner_batches(weights: list[tuple[int, int]], budget: int) -> list[tuple[in
 _MAINTENANCE_LOCK = 0x6D696E74
 
 
+MAINTENANCE_LOCK_TIMEOUT = "10min"
+
+
 def _maintenance_lock(cursor) -> None:
-    if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAINTENANCE_LOCK])
+    """Wait for the maintenance lock as long as a whole range may take, not the requests'
+    ``lock_timeout``; the session's timeout applies again to the range's other locks."""
+    if connection.vendor != "postgresql":
+        return
+    cursor.execute(
+        "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+        [MAINTENANCE_LOCK_TIMEOUT],
+    )
+    (session_timeout, _) = cursor.fetchone()
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MAINTENANCE_LOCK])
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [session_timeout])
 
 
 def _timelines_trim_range(cursor, low: int, high: int) -> int:
@@ -371,18 +390,17 @@ def _timelines_rebuild_range(low: int, high: int) -> int:
     which no page shows (pages join the tweets) and the next rebuild drops."""
     entries = TimelineEntry._meta.db_table  # table names come from our models
     tweets = Tweet._meta.db_table
+    owners_follows = Follow.objects.filter(follower_id__gte=low, follower_id__lt=high)
+    if connection.vendor == "postgresql":
+        owners_follows = owners_follows.select_for_update(no_key=True)
+    owners_follows = owners_follows.values_list("pk", "follower_id", "followee_id", "created_at")
     with connection.cursor() as cursor:
         _maintenance_lock(cursor)
-    follows = Follow.objects.filter(follower_id__gte=low, follower_id__lt=high)
-    if connection.vendor == "postgresql":
-        follows = follows.select_for_update(no_key=True)
-    follows = [
-        _follow_row(*follow)
-        for follow in follows.values_list("pk", "follower_id", "followee_id", "created_at")
-    ]
-    TimelineHorizon.objects.filter(owner_id__gte=low, owner_id__lt=high).delete()
-    with connection.cursor() as cursor:
+        list(owners_follows.all())  # locked before the entries, in an unfollow's order
+        TimelineHorizon.objects.filter(owner_id__gte=low, owner_id__lt=high).delete()
         cursor.execute(f"DELETE FROM {entries} WHERE owner_id >= %s AND owner_id < %s", [low, high])
+        # Read again: a follow (and its backfill) committed since the first read is kept too.
+        follows = [_follow_row(*follow) for follow in owners_follows.all()]
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_REBUILD_FOLLOWS} "
             "(follow_id bigint, follower_id bigint, followee_id bigint, since_id bigint, "

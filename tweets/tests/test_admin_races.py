@@ -3,7 +3,6 @@ writes only what the moderator changed (``core.admin.ChangedFieldsAdmin``), so c
 password, a suspension or a hide committed meanwhile stay."""
 
 import pytest
-from django.test import Client
 
 from accounts.admin import UserAdmin
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -13,6 +12,7 @@ from tweets.admin import TweetAdmin
 from tweets.models import Tweet
 from tweets.services import account_set_suspended, counters_recount, tweet_set_hidden
 from tweets.tests.factories import TweetFactory
+from tweets.tests.test_admin_forms import as_moderator, form_as_shown
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 
@@ -29,12 +29,6 @@ def moderator():
     return UserFactory(is_staff=True, is_superuser=True)
 
 
-def as_moderator(moderator) -> Client:
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
 def saved_while(monkeypatch, admin_class, save, meanwhile) -> None:
     """Post the change form, and run ``meanwhile`` to its end before the form's save."""
     paused, resume = pause_in(monkeypatch, admin_class, "save_model", before=True)
@@ -47,18 +41,12 @@ def test_a_user_form_saved_meanwhile_keeps_a_follow_a_password_and_a_suspension(
     account, fan = UserFactory(), UserFactory()
     answers = {}
 
+    client = as_moderator(moderator)
+    url = f"/admin/accounts/user/{account.pk}/change/"
+    shown = form_as_shown(client, url, bio="edited by a moderator")
+
     def save():
-        answers["form"] = as_moderator(moderator).post(
-            f"/admin/accounts/user/{account.pk}/change/",
-            {
-                "username": account.username,
-                "email": account.email,
-                "display_name": account.display_name,
-                "bio": "edited by a moderator",
-                "is_active": "on",
-                "_save": "Save",
-            },
-        )
+        answers["form"] = client.post(url, shown)
 
     def meanwhile():
         answers["follow"] = auth_client(fan).post(f"{API}/accounts/{account.username}/follow")
@@ -86,10 +74,12 @@ def test_a_tweet_form_saved_meanwhile_keeps_a_like_and_a_hide(monkeypatch, auth_
     tweet, fan = TweetFactory(), UserFactory()
     answers = {}
 
+    client = as_moderator(moderator)
+    url = f"/admin/tweets/tweet/{tweet.pk}/change/"
+    shown = form_as_shown(client, url)
+
     def save():
-        answers["form"] = as_moderator(moderator).post(
-            f"/admin/tweets/tweet/{tweet.pk}/change/", {"_save": "Save"}
-        )
+        answers["form"] = client.post(url, shown)
 
     def meanwhile():
         answers["like"] = auth_client(fan).post(f"{API}/tweets/{tweet.pk}/like")

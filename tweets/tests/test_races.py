@@ -457,3 +457,32 @@ def test_a_follows_backfill_racing_a_delete_of_the_followees_tweet_leaves_no_ent
     assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
     assert not Tweet.objects.filter(pk=tweet.pk).exists()
     assert not TimelineEntry.objects.filter(tweet_id=tweet.pk).exists()
+
+
+def test_a_follows_backfill_and_the_deletion_of_the_followees_account_do_not_deadlock():
+    """The account's deletion locks its tweets, then removes its follows; the backfill locks the
+    tweets it writes, then the follow: the same order, so one waits for the other."""
+    author, reader = UserFactory(), UserFactory()
+    TweetFactory.create_batch(3, author=author)
+    follow = Follow.objects.create(follower=reader, followee=author)  # its backfill not run yet
+    paused, before = threading.Event(), deadlock_retries()
+
+    def pause_after_the_follows_lock(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "FOR UPDATE" in sql and '"tweets_follow"' in sql and not paused.is_set():
+            paused.set()
+            time.sleep(0.6)  # the deletion reaches the tweets meanwhile
+        return result
+
+    def backfill():
+        with connection.execute_wrapper(pause_after_the_follows_lock):
+            return timeline_backfill_run(follow_id=follow.pk)
+
+    def delete():
+        paused.wait(10)
+        account_delete(account=User.objects.get(pk=author.pk))
+
+    done = race(backfill, delete)
+    assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
+    assert deadlock_retries() == before
+    assert not TimelineEntry.objects.filter(owner=reader).exists()

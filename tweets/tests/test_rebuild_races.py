@@ -96,3 +96,69 @@ def test_a_rebuild_and_the_trim_at_once_do_not_deadlock(settings):
     assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
     assert deadlock_retries() == before
     assert TimelineEntry.objects.filter(owner=owner).count() == 2
+
+
+def pausing_after(fragment: str, *, seconds: float = 0, until=None):
+    """An execute wrapper that stops once, after the first statement containing ``fragment``:
+    for ``seconds``, or until the event ``until`` is set. Returns it and the event set when it
+    stops."""
+    paused = threading.Event()
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if fragment in sql and not paused.is_set():
+            paused.set()
+            if until is not None:
+                until.wait(10)
+            time.sleep(seconds)
+        return result
+
+    return wrapper, paused
+
+
+def test_a_follow_committed_while_a_rebuild_holds_the_owners_follows_keeps_its_entries():
+    """The follow (and its backfill) commits between the rebuild's locking read of the follows
+    and its delete of the entries: the rebuild reads the follows again and writes them back."""
+    owner, star, newer = UserFactory(), UserFactory(), UserFactory()
+    follow(owner, star)
+    TweetFactory(author=star)
+    TweetFactory.create_batch(2, author=newer)
+    resume = threading.Event()
+    wrapper, paused = pausing_after("FOR NO KEY UPDATE", until=resume)
+
+    def rebuild_pausing():
+        with connection.execute_wrapper(wrapper):
+            return rebuild(owner)
+
+    def follow_meanwhile():
+        paused.wait(10)
+        try:
+            follow(owner, newer)  # its backfill runs once it commits (tasks run in process)
+        finally:
+            resume.set()
+
+    done = race(rebuild_pausing, follow_meanwhile)
+    assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
+    assert TimelineEntry.objects.filter(owner=owner, tweet__author=newer).count() == 2
+
+
+def test_the_trim_waits_for_a_long_rebuild_range_beyond_the_lock_timeout(settings):
+    """The maintenance lock is waited for as long as a range may take, not the 2 s requests
+    wait for a lock."""
+    owner, star = UserFactory(), UserFactory()
+    follow(owner, star)
+    TweetFactory.create_batch(2, author=star)
+    wrapper, paused = pausing_after(
+        "FOR NO KEY UPDATE", seconds=settings.DB_LOCK_TIMEOUT_MS / 1000 + 1
+    )
+
+    def rebuild_slowly():
+        with connection.execute_wrapper(wrapper):
+            return rebuild(owner)
+
+    def trim():
+        paused.wait(10)
+        return timelines.timelines_trim()
+
+    done = race(rebuild_slowly, trim)
+    assert not [outcome for outcome in done if isinstance(outcome, BaseException)]
