@@ -298,10 +298,9 @@ def _owner_batches(weights: list[tuple[int, int]], budget: int) -> list[tuple[in
 
 # Trims and rebuilds of timelines take this advisory lock for each range's transaction, one at a
 # time: both insert owners' horizons after writing entries, and two inserting the same new
-# horizon would each wait for the other's (a deadlock).
+# horizon would each wait for the other's (a deadlock). It is waited for as long as a range of
+# the other may take.
 _MAINTENANCE_LOCK = 0x6D696E74
-
-
 MAINTENANCE_LOCK_TIMEOUT = "10min"
 
 
@@ -381,13 +380,14 @@ def _timelines_rebuild_range(low: int, high: int) -> int:
     TIMELINE_MAX_ENTRIES newest of them (the horizon set as the trim sets it). Returns the
     number of entries written.
 
-    Safe beside live writes. The owners' follows are read locked, first (an unfollow in
-    progress is waited for and its follow left out; one that starts later waits, then removes
-    what this wrote). Entries that a post or a fan-out adds meanwhile are kept (``ON CONFLICT DO
-    NOTHING``); a trim waits (``_maintenance_lock``). Run again when PostgreSQL aborts it to
-    break a deadlock. The tweets are not locked (the statement ranks them with a
-    window function, which cannot lock): one deleted while this runs may leave an entry behind,
-    which no page shows (pages join the tweets) and the next rebuild drops."""
+    Safe beside live writes. The owners' follows are locked first (an unfollow in progress is
+    waited for and its follow left out; one that starts later waits, then removes what this
+    wrote), and read again once the entries are deleted. Entries that a post or a fan-out adds
+    meanwhile are kept (``ON CONFLICT DO NOTHING``); a trim waits (``_maintenance_lock``). Run
+    again when PostgreSQL aborts it to break a deadlock. The tweets are not locked (the
+    statement ranks them with a window function, which cannot lock): one deleted while this
+    runs may leave an entry behind, which no page shows (pages join the tweets) and the next
+    rebuild drops."""
     entries = TimelineEntry._meta.db_table  # table names come from our models
     tweets = Tweet._meta.db_table
     owners_follows = Follow.objects.filter(follower_id__gte=low, follower_id__lt=high)
