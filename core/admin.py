@@ -49,7 +49,9 @@ class ChangedFieldsAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         if change:
             for field in form.base_fields.values():
-                field.show_hidden_initial = True
+                # Not for fields the form does not take (the password hash's summary): they never
+                # change, and their value would be in the page.
+                field.show_hidden_initial = not field.disabled
         return form
 
     def save_model(self, request, obj, form, change):

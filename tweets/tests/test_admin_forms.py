@@ -75,3 +75,11 @@ def test_a_form_whose_account_was_deleted_meanwhile_is_a_404(monkeypatch):
     response = client.post(change_url(account), data)
 
     assert response.status_code == 404
+
+
+def test_the_change_page_does_not_carry_the_password_hash():
+    client, account = as_moderator(UserFactory(is_staff=True, is_superuser=True)), UserFactory()
+    page = client.get(change_url(account)).content.decode()
+    account.refresh_from_db()
+    assert 'name="initial-username"' in page
+    assert account.password not in page
