@@ -14,6 +14,7 @@ from accounts.tokens import RefreshToken
 from core.copies import forget_held
 from core.ids import next_id
 from core.testing import RedisServer, free_port, wait_for_port
+from core.testing.races import lift_rate_limits
 from minitter.settings import redis_cache, s3_storage
 
 
@@ -79,6 +80,12 @@ def _stamps_at_once(request, monkeypatch):
         import core.stamps
 
         monkeypatch.setattr(core.stamps, "on_commit", lambda func, using=None: func())
+
+
+@pytest.fixture
+def rate_limits_lifted(settings):
+    """Per-user and per-address rate limits out of the way (race tests send many writes at once)."""
+    lift_rate_limits(settings)
 
 
 @pytest.fixture

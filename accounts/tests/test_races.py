@@ -4,7 +4,6 @@ pictures. No 500, exactly one winner where there can be only one, nothing orphan
 import threading
 from functools import partial
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
@@ -17,11 +16,10 @@ from core.testing import API
 from core.testing.images import image_bytes
 from core.testing.races import (
     deadlock_retries,
-    lift_rate_limits,
     lock_waits,
     pause_in,
-    postgres_only,
     race,
+    race_tests,
     run_while_held_until_done,
     statuses,
     wait_until,
@@ -29,15 +27,10 @@ from core.testing.races import (
 from media.models import MediaFile
 from media.services import media_unused_q
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+pytestmark = race_tests
 
 User = get_user_model()
 UPDATE_BIO = f"UPDATE {User._meta.db_table} SET bio = %s WHERE id = %s"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
 
 
 def test_one_refresh_token_used_at_once_yields_exactly_one_new_token(user):

@@ -14,6 +14,14 @@ postgres_only = pytest.mark.skipif(
     reason="row locks and concurrent transactions need PostgreSQL",
 )
 
+race_tests = [
+    pytest.mark.django_db(transaction=True),
+    postgres_only,
+    pytest.mark.usefixtures("rate_limits_lifted"),
+]
+"""The marks of a module of race tests (``pytestmark = race_tests``): committed transactions on
+PostgreSQL, rate limits lifted (the ``rate_limits_lifted`` fixture, ``lift_rate_limits``)."""
+
 
 def aborted(pgcode: str = "40P01") -> OperationalError:
     """An ``OperationalError`` as Django raises it from psycopg2's, with its SQLSTATE (by default,

@@ -15,10 +15,9 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.races import (
-    lift_rate_limits,
     pause_in,
-    postgres_only,
     race,
+    race_tests,
     run_while_held,
     run_while_held_until_done,
 )
@@ -26,15 +25,10 @@ from mastodon_api import oauth
 from mastodon_api.oauth import MastodonOAuth2Validator
 from mastodon_api.tests.test_oauth import CALLBACK, authorize_url, login_and_approve, register
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+pytestmark = race_tests
 
 NEW_PASSWORD = "a-new-long-passphrase-9"
 ME = "/api/v1/accounts/verify_credentials"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
 
 
 @pytest.fixture

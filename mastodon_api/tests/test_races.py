@@ -4,15 +4,13 @@ the upload is attached to a status, and mutes and unmutes of one account at once
 
 from functools import partial
 
-import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from core.testing.races import (
-    lift_rate_limits,
     pause_in,
-    postgres_only,
     race,
+    race_tests,
     run_while_held,
     run_while_held_until_done,
 )
@@ -22,12 +20,7 @@ from media.models import MediaFile
 from tweets.models import Mute
 from tweets.services import tweets as tweet_services
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
+pytestmark = race_tests
 
 
 def uploaded(client) -> str:

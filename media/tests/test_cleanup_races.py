@@ -3,24 +3,18 @@ the clean-up waited for its row is kept, even with no grace period."""
 
 from datetime import timedelta
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from core.testing.images import image_bytes
-from core.testing.races import lift_rate_limits, pause_in, postgres_only, run_while_held
+from core.testing.races import pause_in, race_tests, run_while_held
 from media.models import MediaFile
 from media.services import media_cleanup_unattached
 from tweets.models import TweetMedia
 from tweets.services import tweets as tweet_services
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
+pytestmark = race_tests
 
 
 def test_an_upload_attached_while_the_clean_up_waits_for_it_is_kept(monkeypatch, auth_client):

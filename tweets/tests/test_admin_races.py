@@ -7,21 +7,16 @@ import pytest
 from accounts.admin import UserAdmin
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
-from core.testing.races import lift_rate_limits, pause_in, postgres_only, run_while_held_until_done
+from core.testing.races import pause_in, race_tests, run_while_held_until_done
 from tweets.admin import TweetAdmin
 from tweets.models import Tweet
 from tweets.services import account_set_suspended, counters_recount, tweet_set_hidden
 from tweets.tests.factories import TweetFactory
 from tweets.tests.test_admin_forms import as_moderator, form_as_shown
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+pytestmark = race_tests
 
 NEW_PASSWORD = "changed-meanwhile-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
 
 
 @pytest.fixture

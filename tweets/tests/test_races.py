@@ -15,10 +15,9 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from core.testing import API
 from core.testing.races import (
     deadlock_retries,
-    lift_rate_limits,
     pause_in,
-    postgres_only,
     race,
+    race_tests,
     run_while_held,
     statuses,
 )
@@ -33,12 +32,7 @@ from tweets.services import (
 from tweets.services.timelines import timeline_backfill_run, timeline_fan_out_batch
 from tweets.tests.factories import TweetFactory, follow, repost
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
+pytestmark = race_tests
 
 
 def assert_counters_match_rows():

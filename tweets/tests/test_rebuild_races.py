@@ -5,17 +5,15 @@ import threading
 import time
 from functools import partial
 
-import pytest
 from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from core.testing.races import (
     deadlock_retries,
-    lift_rate_limits,
     pause_in,
-    postgres_only,
     race,
+    race_tests,
     run_while_held,
     run_while_held_until_done,
 )
@@ -23,12 +21,7 @@ from tweets.models import Follow, TimelineEntry
 from tweets.services import timelines
 from tweets.tests.factories import TweetFactory, follow
 
-pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    lift_rate_limits(settings)
+pytestmark = race_tests
 
 
 def rebuild(owner) -> int:
