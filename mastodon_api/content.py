@@ -113,6 +113,7 @@ def status_html(
 
 
 @kept_within(RENDERED_BYTES)
-def note_html(bio: str) -> str:
-    """``render_html`` of an account's bio, kept per process as ``status_html`` is."""
-    return render_html(bio)
+def note_html(bio: str, *, tag_url_root: str) -> str:
+    """``render_html`` of an account's bio, hashtags linked as in statuses (``tag_url_root``
+    followed by the tag), kept per process as ``status_html`` is."""
+    return render_html(bio, tag_url=lambda tag: tag_url_root + iri_to_uri(tag))

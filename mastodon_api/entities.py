@@ -78,7 +78,7 @@ def account(user, request, links: Links | None = None, *, header=_USER_HEADER) -
         "group": False,
         "noindex": False,
         "created_at": timestamp(user.created_at),
-        "note": note_html(user.bio),
+        "note": note_html(user.bio, tag_url_root=tag_url(request, "")),
         "url": url,
         "uri": url,
         "avatar": avatar,

@@ -134,12 +134,15 @@ MARKER_TIMELINES = ("home", "notifications")
 @transaction.atomic
 def marker_set(*, user, timeline: str, last_read_id: int):
     """Move a read marker (``home`` or ``notifications``) to ``last_read_id``; each change
-    increases its ``version``. The ``notifications`` marker is the social layer's."""
+    increases its ``version``, as Mastodon's does (setting it where it is already changes
+    nothing). The ``notifications`` marker is the social layer's."""
     if timeline == "notifications":
         return tweet_services.notification_marker_set(user=user, last_read_id=last_read_id)
     if timeline != "home":
         raise ValidationError({"timeline": [f"Choose one of: {', '.join(MARKER_TIMELINES)}."]})
-    marker, _ = HomeMarker.objects.select_for_update().get_or_create(user=user)
+    marker, created = HomeMarker.objects.select_for_update().get_or_create(user=user)
+    if not created and marker.last_read_id == last_read_id:
+        return marker
     marker.last_read_id = last_read_id
     marker.version += 1
     marker.save()

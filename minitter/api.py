@@ -11,7 +11,7 @@ from rest_framework.reverse import reverse
 
 
 @extend_schema(exclude=True)
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def api_root(request, format=None):
     """The entry points of the API, as links (start here in the browsable API)."""

@@ -8,7 +8,8 @@ from accounts.tests.factories import UserFactory
 from core.testing.images import image_bytes
 from media.models import MediaFile
 from tweets import services as tweet_services
-from tweets.tests.factories import TweetFactory, follow
+from tweets.models import Follow
+from tweets.tests.factories import TweetFactory, follow, repost
 
 pytestmark = pytest.mark.django_db
 
@@ -219,6 +220,46 @@ def test_account_statuses_filters(api_client):
     assert [s["id"] for s in only_posts] == [str(post.pk)]
     assert api_client.get(url, {"only_media": "1"}).json() == []
     assert api_client.get(url, {"pinned": "true"}).json() == []
+
+
+def test_account_statuses_tagged_lists_the_accounts_statuses_with_that_hashtag(api_client):
+    author, other = UserFactory(), UserFactory()
+    older = TweetFactory(author=author, text="first #Django post")
+    TweetFactory(author=author, text="no tag here")
+    newer = TweetFactory(author=author, text="again #django")
+    TweetFactory(author=other, text="#django by someone else")
+    repost(author, TweetFactory(author=other, text="#django reposted"))
+    url = f"/api/v1/accounts/{author.pk}/statuses"
+    for tagged in ("django", "DJANGO", "#Django"):
+        found = api_client.get(url, {"tagged": tagged}).json()
+        assert [s["id"] for s in found] == [str(newer.pk), str(older.pk)], tagged
+    assert api_client.get(url, {"tagged": "python"}).json() == []
+    assert api_client.get(url, {"tagged": "no such tag!"}).json() == []
+
+
+def test_follow_refuses_the_options_minitter_cannot_honour(oauth_client):
+    me, other = UserFactory(), UserFactory()
+    client = oauth_client(me)
+    url = f"/api/v1/accounts/{other.pk}/follow"
+    for body in (
+        {"reblogs": "false"},
+        {"notify": "true"},
+        {"languages[]": ["en"]},
+    ):
+        refused = client.post(url, body)
+        assert refused.status_code == 422, body
+        assert refused.json()["error"].startswith("Validation failed: "), body
+    assert client.post(url, {"reblogs": False}, format="json").status_code == 422
+    assert not Follow.objects.filter(follower=me).exists()
+    followed = client.post(url, {"reblogs": "true", "notify": "false"}).json()
+    assert (followed["following"], followed["showing_reblogs"]) == (True, True)
+
+
+def test_a_notes_hashtags_link_to_the_tags_timeline(api_client):
+    user = UserFactory(bio="I like #Django")
+    note = api_client.get(f"/api/v1/accounts/{user.pk}").json()["note"]
+    assert 'href="http://testserver/api/v1/timelines/tag/Django"' in note
+    assert 'class="mention hashtag"' in note
 
 
 def test_follow_unfollow_and_relationships(oauth_client):

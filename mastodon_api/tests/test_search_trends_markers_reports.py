@@ -159,6 +159,17 @@ def test_markers_are_left_out_until_set_then_each_change_moves_the_version(oauth
     assert list(client.get(url, {"timeline[]": "home"}).json()) == ["home"]
 
 
+def test_setting_a_marker_where_it_already_is_leaves_its_version(oauth_client):
+    client = oauth_client(UserFactory())
+    body = {"home[last_read_id]": "123", "notifications[last_read_id]": "45"}
+    first = client.post("/api/v1/markers", body).json()
+    again = client.post("/api/v1/markers", body).json()
+    assert [again[name]["version"] for name in ("home", "notifications")] == [1, 1]
+    assert again["home"]["updated_at"] == first["home"]["updated_at"]
+    moved = client.post("/api/v1/markers", {"home[last_read_id]": "124"}).json()
+    assert moved["home"]["version"] == 2
+
+
 def test_the_notifications_marker_is_what_unread_count_counts_from(oauth_client):
     me, fan = UserFactory(), UserFactory()
     follow(fan, me)

@@ -284,6 +284,39 @@ def test_instance_reports_the_character_limit(api_client):
     assert v1["configuration"]["statuses"]["max_characters"] == 10
 
 
+def test_instance_v2_has_the_configuration_clients_read(api_client):
+    v2 = api_client.get("/api/v2/instance").json()
+    # 4.3 would send clients to grouped notifications (/api/v2/notifications), which are not here.
+    assert v2["version"] == "4.2.0"
+    assert api_client.get("/api/v2/notifications").status_code == 404
+    configuration = v2["configuration"]
+    assert set(configuration["urls"]) == {
+        "streaming",
+        "status",
+        "about",
+        "privacy_policy",
+        "terms_of_service",
+    }
+    accounts = configuration["accounts"]
+    assert (accounts["max_note_length"], accounts["max_display_name_length"]) == (160, 50)
+    assert accounts["max_profile_fields"] == 0
+    assert {"profile_field_name_limit", "profile_field_value_limit"} <= set(accounts)
+    assert v2["registrations"]["reason_required"] is False
+    assert "min_age" in v2["registrations"]
+
+
+def test_head_is_answered_as_get_without_a_body(api_client, oauth_client):
+    tweet = TweetFactory()
+    for url in ("/api/v1/instance", "/api/v2/instance", f"/api/v1/statuses/{tweet.pk}"):
+        head = api_client.head(url)
+        assert head.status_code == 200, url
+        assert head.content == b""
+    assert api_client.head("/api/v1/timelines/home").status_code == 401
+    client = oauth_client(UserFactory(), scopes="read")
+    assert client.head("/api/v1/timelines/home").status_code == 200
+    assert oauth_client(UserFactory(), scopes="write").head("/api/v1/bookmarks").status_code == 403
+
+
 def test_reblog_unreblog_and_reblogged_by(oauth_client):
     booster, reader = UserFactory(), UserFactory()
     follow(reader, booster)

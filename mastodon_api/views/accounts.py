@@ -3,6 +3,7 @@ followers and following; follow, block and mute (and undo them), the caller's bl
 relationships and search."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from rest_framework.response import Response
@@ -17,12 +18,13 @@ from mastodon_api.views.base import (
     param_bool,
     param_ids,
     param_int,
+    param_list,
     param_text,
     path_id,
 )
 from tweets import selectors
 from tweets import services as tweet_services
-from tweets.models import TweetMedia
+from tweets.models import TweetMedia, TweetTag
 
 User = get_user_model()
 
@@ -96,11 +98,20 @@ class AccountStatusesView(MastodonView):
     def get(self, request, account_id):
         account = get_account(account_id)
         params = request.query_params
-        if param_bool(params, "pinned") or params.get("tagged"):
-            return Response([])  # no pinned posts; featured tags are not supported
+        if param_bool(params, "pinned"):
+            return Response([])  # no pinned posts
+        tagged = param_text(params, "tagged")
         tweets = selectors.tweets_by_author(
-            author=account, viewer=request.user, reposts=not param_bool(params, "exclude_reblogs")
+            author=account,
+            viewer=request.user,
+            reposts=not (tagged or param_bool(params, "exclude_reblogs")),
         )
+        if tagged:
+            try:
+                tag = tweet_services.tag_normalize(tagged)
+            except ValidationError:
+                return Response([])  # as Mastodon: no such tag, no statuses
+            tweets = tweets.filter(Exists(TweetTag.objects.filter(tweet=OuterRef("pk"), tag=tag)))
         if param_bool(params, "exclude_replies"):
             tweets = tweets.filter(in_reply_to__isnull=True)
         if param_bool(params, "only_media"):
@@ -142,9 +153,22 @@ class RelationshipActionView(MastodonView):
 
 
 class FollowView(RelationshipActionView):
+    """Follow. Hiding the account's reblogs (``reblogs=false``), being notified of its posts
+    (``notify=true``) and following some of its languages only are refused rather than ignored:
+    minitter has none of them, and the toggle would snap back."""
+
     scopes = {"POST": "write:follows"}
 
     def act(self, request, account):
+        data = request.data
+        if not param_bool(data, "reblogs", default=True):
+            raise ValidationError({"reblogs": ["Hiding an account's reblogs is not supported."]})
+        if param_bool(data, "notify"):
+            raise ValidationError({"notify": ["Notifications of new posts are not supported."]})
+        if param_list(data, "languages"):
+            raise ValidationError(
+                {"languages": ["Following only some languages is not supported."]}
+            )
         tweet_services.follow_create(follower=request.user, followee=account)
 
 

@@ -36,11 +36,13 @@ class OAuthAuthentication(AccountOAuthAuthentication):
 
 class HasScope(BasePermission):
     """The view's ``scopes`` maps a method to the scope it needs; methods in ``public`` need no
-    token. SimpleJWT tokens are the account's own login and carry every scope."""
+    token. SimpleJWT tokens are the account's own login and carry every scope. ``HEAD`` is a
+    ``GET`` without the body (Django runs ``get`` for it), and needs what ``GET`` needs."""
 
     def has_permission(self, request, view):
-        required = view.scopes.get(request.method)
-        if request.method in view.public or request.method == "OPTIONS":
+        method = "GET" if request.method == "HEAD" else request.method
+        required = view.scopes.get(method)
+        if method in view.public or method == "OPTIONS":
             return True
         if required is None:
             raise exceptions.MethodNotAllowed(request.method)

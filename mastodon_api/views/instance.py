@@ -20,8 +20,11 @@ from tweets.models import Tweet
 
 User = get_user_model()
 
-# Mastodon 4.3 introduced ``api_versions``, which /api/v2/instance advertises.
-VERSION = "4.3.0"
+# The Mastodon release whose client API this follows. Clients choose features by it: 4.3 brought
+# grouped notifications (``/api/v2/notifications``), which minitter does not have, so a client
+# told 4.3 would open its notifications on a 404. ``api_versions`` (from Mastodon 4.3 on, 2 there)
+# says 1 for the same reason.
+VERSION = "4.2.0"
 USAGE_KEY = "mastodon:usage"
 SOFTWARE_VERSION = "1.0.0"
 DESCRIPTION = "A mini-Twitter: short posts with pictures, follows, likes and replies."
@@ -46,9 +49,24 @@ def _usage() -> dict:
 
 def _configuration(request) -> dict:
     return {
-        "urls": {"streaming": None, "status": None},
+        # No streaming API, status page or HTML pages: every address is null.
+        "urls": {
+            "streaming": None,
+            "status": None,
+            "about": None,
+            "privacy_policy": None,
+            "terms_of_service": None,
+        },
         "vapid": {"public_key": ""},
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "accounts": {
+            "max_display_name_length": User._meta.get_field("display_name").max_length,
+            "max_note_length": User._meta.get_field("bio").max_length,
+            "max_featured_tags": 0,
+            "max_pinned_statuses": 0,
+            "max_profile_fields": 0,
+            "profile_field_name_limit": 0,
+            "profile_field_value_limit": 0,
+        },
         "statuses": {
             "max_characters": settings.TWEET_MAX_LENGTH,
             "max_media_attachments": settings.MEDIA_MAX_PER_TWEET,
@@ -139,8 +157,10 @@ class InstanceV2View(MastodonView):
                 "registrations": {
                     "enabled": True,
                     "approval_required": False,
+                    "reason_required": False,
                     "message": None,
                     "url": None,
+                    "min_age": None,
                 },
                 "api_versions": {"mastodon": 1},
                 "contact": {

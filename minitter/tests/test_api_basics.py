@@ -50,6 +50,19 @@ def test_options_on_every_documented_path_never_fails(auth_client, user):
         assert response.status_code in (200, 302, 405), (concrete, response.status_code)
 
 
+def test_head_on_every_documented_read_answers_as_get_without_a_body(auth_client, user):
+    tweet = TweetFactory(author=user)
+    client = auth_client(user)
+    schema = client.get(f"{API}/schema/?format=json").json()
+    for path, operations in [(f"{API}/", {"get": {}}), *schema["paths"].items()]:
+        if "get" not in operations:
+            continue
+        concrete = path.replace("{id}", str(tweet.id)).replace("{username}", user.username)
+        got, head = client.get(concrete), client.head(concrete)
+        assert head.status_code == got.status_code, (concrete, head.status_code)
+        assert head.content == b"", concrete
+
+
 def test_unknown_url_is_a_json_404(api_client, settings):
     settings.DEBUG = False
     response = api_client.get(f"{API}/no-such-thing")

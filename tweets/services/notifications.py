@@ -49,8 +49,10 @@ def notification_clear(*, user: User) -> int:
 @transaction.atomic
 def notification_marker_set(*, user: User, last_read_id: int) -> NotificationMarker:
     """Record that the user has read their notifications up to ``last_read_id``; each change
-    increases the marker's ``version``."""
-    marker, _ = NotificationMarker.objects.select_for_update().get_or_create(user=user)
+    increases the marker's ``version`` (setting it where it is already changes nothing)."""
+    marker, created = NotificationMarker.objects.select_for_update().get_or_create(user=user)
+    if not created and marker.last_read_id == last_read_id:
+        return marker
     marker.last_read_id = last_read_id
     marker.version += 1
     marker.save()
