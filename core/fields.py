@@ -6,6 +6,7 @@ send them back as strings or as integers. ``parse_id`` is the one rule for what 
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.utils import html
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in the database
@@ -32,6 +33,16 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A flag that is None when left out, of a form as of JSON (DRF's own reads a form without
+    it as False, as an unticked box): for an edit that leaves what it is not given as it is."""
+
+    default_empty_html = empty
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, default=None, **kwargs)
 
 
 @extend_schema_field(ID_SCHEMA)
@@ -61,7 +72,8 @@ class IdReferenceField(serializers.Field):
 
 class IdListField(serializers.ListField):
     """A list of ids (strings of digits or integers). In an HTML form, where a list cannot be
-    typed, the ids may be given in one text box: ``12, 34``."""
+    typed, the ids may be given in one text box: ``12, 34``; a box left empty is the field left
+    out (its default), as a form cannot tell "none" from "not given"."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("child", IdReferenceField(allow_null=False))
@@ -70,9 +82,10 @@ class IdListField(serializers.ListField):
 
     def get_value(self, dictionary):
         if html.is_html_input(dictionary) and self.field_name in dictionary:
-            return [
+            ids = [
                 part
                 for value in dictionary.getlist(self.field_name)
                 for part in value.replace(",", " ").split()
             ]
+            return ids or empty
         return super().get_value(dictionary)

@@ -338,7 +338,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
         "edited_at": timestamp(tweet.edited_at),
         "in_reply_to_id": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
         "in_reply_to_account_id": None,
-        "sensitive": False,
+        "sensitive": tweet.sensitive,
         "spoiler_text": "",
         "visibility": "public",
         "language": None,
@@ -377,6 +377,35 @@ def _status_shown(tweet, context: StatusContext) -> dict:
         "card": None,
         "poll": None,
     }
+
+
+def status_edits(tweet, versions, request) -> list[dict]:
+    """The StatusEdit entities of a tweet's versions (``tweets.selectors.tweet_versions``)."""
+    links = Links(request)
+    author = account(tweet.author, request, links)
+    edits = []
+    for version in versions:
+        mentioned = _first_of_each(version.entities.get("mentions", []), "id")
+        edits.append(
+            {
+                "content": status_html(
+                    version.text,
+                    mentioned=tuple(mention["username"] for mention in mentioned),
+                    profile_url=links.template("profile-detail"),
+                    tag_url_root=tag_url(request, ""),
+                ),
+                "spoiler_text": "",
+                "sensitive": version.sensitive,
+                "created_at": timestamp(version.created_at),
+                "account": author,
+                "poll": None,
+                "media_attachments": [
+                    media_attachment(media, request) for media in version.media_files
+                ],
+                "emojis": [],
+            }
+        )
+    return edits
 
 
 def statuses(tweets, request, *, flags=None) -> list[dict]:

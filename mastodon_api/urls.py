@@ -74,6 +74,7 @@ urlpatterns = [
     route("api/v1/statuses", statuses.StatusesView.as_view()),
     route(f"api/v1/statuses/{STATUS}", statuses.StatusView.as_view()),
     route(f"api/v1/statuses/{STATUS}/source", statuses.StatusSourceView.as_view()),
+    route(f"api/v1/statuses/{STATUS}/history", statuses.StatusHistoryView.as_view()),
     route(f"api/v1/statuses/{STATUS}/context", statuses.StatusContextView.as_view()),
     route(f"api/v1/statuses/{STATUS}/favourite", statuses.FavouriteView.as_view()),
     route(f"api/v1/statuses/{STATUS}/unfavourite", statuses.UnfavouriteView.as_view()),

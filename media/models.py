@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# The longest description (alternative text) of an upload, as Mastodon's.
+MEDIA_DESCRIPTION_MAX_LENGTH = 1000
+
 
 class MediaFile(models.Model):
     class Kind(models.TextChoices):
@@ -21,7 +24,7 @@ class MediaFile(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField(help_text="Bytes of the stored image.")
-    description = models.CharField(max_length=1000, blank=True)
+    description = models.CharField(max_length=MEDIA_DESCRIPTION_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     attached_at = models.DateTimeField(null=True, blank=True)
 

@@ -30,7 +30,7 @@ from core.exceptions import DependencyUnavailable
 from core.ranges import in_range, pk_ranges
 from media.images import process_image
 from media.metrics import UPLOADS
-from media.models import MediaFile
+from media.models import MEDIA_DESCRIPTION_MAX_LENGTH, MediaFile
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,17 @@ def _new_key(extension: str, suffix: str = "") -> str:
     return f"{now:%Y/%m}/{uuid.uuid4().hex}{suffix}.{extension}"
 
 
+def media_description_clean(description: str, field: str = "description") -> str:
+    """An upload's description (alternative text) trimmed, of at most
+    ``MEDIA_DESCRIPTION_MAX_LENGTH`` characters (a 422 on ``field`` otherwise)."""
+    description = description.strip()
+    if len(description) > MEDIA_DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            {field: [f"A description has at most {MEDIA_DESCRIPTION_MAX_LENGTH} characters."]}
+        )
+    return description
+
+
 def media_create(*, owner, upload, description: str = "", attached: bool = False) -> MediaFile:
     """Check and re-encode an uploaded image, store it and its preview, and record it.
 
@@ -92,8 +103,7 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
         raise ValidationError(
             {"file": [f"The file is too large: at most {settings.MEDIA_MAX_UPLOAD_BYTES} bytes."]}
         )
-    if len(description) > 1000:
-        raise ValidationError({"description": ["At most 1000 characters."]})
+    description = media_description_clean(description)
     if time.monotonic() < _store_down_until:
         # The store failed moments ago: answer at once instead of decoding the image and holding
         # a worker thread for the connect timeout again.
@@ -115,7 +125,7 @@ def media_create(*, owner, upload, description: str = "", attached: bool = False
                 width=image.width,
                 height=image.height,
                 size=len(image.content),
-                description=description.strip(),
+                description=description,
                 attached_at=timezone.now() if attached else None,
             )
     except STORAGE_ERRORS as exc:
@@ -137,8 +147,7 @@ def media_describe(*, owner, media_id: int, description: str) -> MediaFile | Non
     """Set the description (alternative text) of one of the owner's uploads that is not attached
     yet; None when there is no such upload (any more). The upload is locked and read again, as
     attaching it locks it (``media_claim``): one attached or deleted meanwhile is left alone."""
-    if len(description) > 1000:
-        raise ValidationError({"description": ["At most 1000 characters."]})
+    description = media_description_clean(description)
     media = (
         MediaFile.objects.select_for_update()
         .filter(pk=media_id, owner=owner, attached_at__isnull=True)
@@ -146,7 +155,7 @@ def media_describe(*, owner, media_id: int, description: str) -> MediaFile | Non
     )
     if media is None:
         return None
-    media.description = description.strip()
+    media.description = description
     media.save(update_fields=["description"])
     return media
 

@@ -1,6 +1,7 @@
 """Reads of the social layer. Visibility rules and ``select_related`` live here, so that no
 endpoint forgets them and no list costs more queries as it grows."""
 
+import copy
 from collections.abc import Iterable
 from functools import partial
 
@@ -39,6 +40,7 @@ from tweets.models import (
     TimelineEntry,
     TimelineHorizon,
     Tweet,
+    TweetEdit,
     TweetMedia,
     TweetTag,
     mute_active_sql,
@@ -132,6 +134,37 @@ def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:
     if sees_everything(viewer):
         return Tweet.objects.visible_to(viewer).filter(pk=tweet_id).first()
     return _found_for_anyone([tweet_id]).get(tweet_id)
+
+
+def tweet_versions(*, tweet: Tweet) -> list[TweetEdit]:
+    """The versions of a tweet (``tweet_get``'s), oldest first, the current one last; a tweet
+    never edited has one, as it is. Each has ``media_files``: its attachments described as that
+    version described them, those that still exist (an edit deletes the uploads it takes off)."""
+    versions = list(TweetEdit.objects.filter(tweet_id=tweet.pk).order_by("id"))
+    if not versions:
+        attached = [
+            {"id": media.pk, "description": media.description} for media in tweet.media_files()
+        ]
+        versions = [
+            TweetEdit(
+                tweet_id=tweet.pk,
+                text=tweet.text,
+                sensitive=tweet.sensitive,
+                entities=tweet.entities,
+                media=attached,
+                created_at=tweet.created_at,
+            )
+        ]
+    ids = {item["id"] for version in versions for item in version.media}
+    found = MediaFile.objects.in_bulk(ids) if ids else {}
+    for version in versions:
+        version.media_files = []
+        for item in version.media:
+            if item["id"] in found:
+                media = copy.copy(found[item["id"]])
+                media.description = item["description"]
+                version.media_files.append(media)
+    return versions
 
 
 def tweet_find_original(*, tweet_id: int, viewer) -> Tweet | None:

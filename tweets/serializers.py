@@ -15,7 +15,14 @@ from accounts.serializers import (
     profile_image_urls,
 )
 from core.copies import derived
-from core.fields import IdField, IdListField, IdReferenceField, StrictCharField
+from core.fields import (
+    IdField,
+    IdListField,
+    IdReferenceField,
+    OptionalBooleanField,
+    StrictCharField,
+    parse_id,
+)
 from core.links import links_for
 from core.renderers import format_timestamp
 from media.selectors import storage_url
@@ -36,6 +43,11 @@ class TweetTextField(StrictCharField):
 
 class TweetCreateInputSerializer(serializers.Serializer):
     text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
+    sensitive = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Marked sensitive: clients show its pictures behind a warning.",
+    )
     in_reply_to = IdReferenceField(
         required=False, allow_null=True, help_text="Id of the tweet this replies to."
     )
@@ -49,6 +61,32 @@ class TweetCreateInputSerializer(serializers.Serializer):
 
 class TweetUpdateInputSerializer(serializers.Serializer):
     text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
+    sensitive = OptionalBooleanField(help_text="Left as it is when not given.")
+    media_ids = IdListField(
+        required=False,
+        default=None,
+        max_length=settings.MEDIA_MAX_PER_TWEET,
+        help_text=(
+            "The tweet's attachments from now on, in order: ids it has (kept) or from "
+            "`POST media` (the caller's own, not yet attached). Those left out are deleted. "
+            "Left as they are when not given."
+        ),
+    )
+    media_descriptions = serializers.DictField(
+        child=StrictCharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        default=dict,
+        help_text="New descriptions of attachments the tweet keeps or gets, by media id.",
+    )
+
+    def validate_media_descriptions(self, descriptions: dict) -> dict[int, str]:
+        by_id = {}
+        for key, description in descriptions.items():
+            pk = parse_id(key)
+            if pk is None:
+                raise serializers.ValidationError(f"Not a media id: {key!r}.")
+            by_id[pk] = description
+        return by_id
 
 
 class ReportCreateInputSerializer(serializers.Serializer):
@@ -147,6 +185,7 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "author",
             "created_at",
             "edited_at",
+            "sensitive",
             "in_reply_to",
             "reply_count",
             "like_count",
@@ -218,27 +257,9 @@ def _flags_json(pk: int, flags: dict) -> dict:
     }
 
 
-def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
-    """``tweet_json`` without the viewer's flags (each False, in its place)."""
-    links = links_for(context)
-    request = context.get("request")
-    entities = tweet.entities
-    data = {
-        "id": str(tweet.pk),
-        "text": tweet.text,
-        "author": _author_json(tweet.author, context),
-        # As the renderer writes times: written once here, with the rest of what is kept.
-        "created_at": format_timestamp(tweet.created_at),
-        "edited_at": format_timestamp(tweet.edited_at) if tweet.edited_at else None,
-        "in_reply_to": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
-        "reply_count": tweet.reply_count,
-        "like_count": tweet.like_count,
-        "repost_count": tweet.repost_count,
-        "liked": False,
-        "reposted": False,
-        "bookmarked": False,
-        "url": links.url("tweet-detail", tweet.pk),
-        "media": [_media_json(media, request) for media in tweet.media_files()],
+def _entities_json(entities: dict, links) -> dict:
+    """The ``mentions`` and ``tags`` of a tweet's JSON, from its ``entities``."""
+    return {
         "mentions": [
             {
                 "id": str(mention["id"]),
@@ -258,6 +279,31 @@ def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
             }
             for tag in entities.get("tags", ())
         ],
+    }
+
+
+def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
+    """``tweet_json`` without the viewer's flags (each False, in its place)."""
+    links = links_for(context)
+    request = context.get("request")
+    data = {
+        "id": str(tweet.pk),
+        "text": tweet.text,
+        "author": _author_json(tweet.author, context),
+        # As the renderer writes times: written once here, with the rest of what is kept.
+        "created_at": format_timestamp(tweet.created_at),
+        "edited_at": format_timestamp(tweet.edited_at) if tweet.edited_at else None,
+        "sensitive": tweet.sensitive,
+        "in_reply_to": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
+        "reply_count": tweet.reply_count,
+        "like_count": tweet.like_count,
+        "repost_count": tweet.repost_count,
+        "liked": False,
+        "reposted": False,
+        "bookmarked": False,
+        "url": links.url("tweet-detail", tweet.pk),
+        "media": [_media_json(media, request) for media in tweet.media_files()],
+        **_entities_json(tweet.entities, links),
     }
     if with_original:
         original = tweet.repost_of if tweet.repost_of_id else None
@@ -289,6 +335,30 @@ class TweetSerializer(OriginalTweetSerializer):
 
     def to_representation(self, tweet) -> dict:
         return tweet_json(tweet, self.context)
+
+
+class TweetVersionSerializer(serializers.Serializer):
+    """One version of a tweet (``selectors.tweet_versions``): what it said from ``created_at``
+    on. Its pictures are those of that version that still exist, described as it described
+    them."""
+
+    text = serializers.CharField(read_only=True)
+    sensitive = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    media = MediaSerializer(many=True, read_only=True)
+    mentions = MentionSerializer(many=True, read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+
+    def to_representation(self, version) -> dict:
+        return {
+            "text": version.text,
+            "sensitive": version.sensitive,
+            "created_at": format_timestamp(version.created_at),
+            "media": [
+                _media_json(media, self.context.get("request")) for media in version.media_files
+            ],
+            **_entities_json(version.entities, links_for(self.context)),
+        }
 
 
 # What a profile says of how the viewer and the account stand (null for an anonymous viewer).

@@ -37,6 +37,7 @@ from tweets.serializers import (
     TweetCreateInputSerializer,
     TweetSerializer,
     TweetUpdateInputSerializer,
+    TweetVersionSerializer,
 )
 
 User = get_user_model()
@@ -99,7 +100,7 @@ class TweetViewSet(
     serializer_class = TweetSerializer
     filterset_class = TweetFilter
     lookup_value_regex = "[^/]+"
-    read_actions = {"list", "retrieve", "replies", "likes", "reposts"}
+    read_actions = {"list", "retrieve", "replies", "likes", "reposts", "history"}
     # Actions on a repost's id act on its original (as reposting a repost reposts the original).
     original_actions = {"replies", "likes", "like", "reposts", "repost", "bookmark"}
 
@@ -161,16 +162,19 @@ class TweetViewSet(
             text=data.validated_data["text"],
             in_reply_to=parent,
             media_ids=data.validated_data["media_ids"],
+            sensitive=data.validated_data["sensitive"],
         )
         return tweet_created_response(self, tweet)
 
     @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
     def partial_update(self, request, *args, **kwargs):
-        """Edit a tweet's text (author only); sets `edited_at`."""
+        """Edit a tweet (author only): its text, and where given `sensitive`, its attachments
+        (`media_ids`) and their descriptions (`media_descriptions`); sets `edited_at` and
+        records the new version in its `history`."""
         tweet = self.get_object()
         data = TweetUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.tweet_update(tweet=tweet, editor=request.user, text=data.validated_data["text"])
+        services.tweet_update(tweet=tweet, editor=request.user, **data.validated_data)
         return tweet_response(self, tweet.pk)
 
     def perform_destroy(self, instance):
@@ -185,6 +189,16 @@ class TweetViewSet(
             selectors.tweet_replies(tweet=self.get_object(), viewer=request.user)
         )
         return tweet_page_response(self, page)
+
+    @extend_schema(responses={200: TweetVersionSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        """A tweet's versions, oldest first, the current one last (one for a tweet never
+        edited); a repost's id gives its original's."""
+        tweet = self.find(selectors.tweet_get_original)
+        versions = selectors.tweet_versions(tweet=tweet)
+        context = self.get_serializer_context()
+        return Response(TweetVersionSerializer(versions, many=True, context=context).data)
 
     @extend_schema(responses={200: PublicAccountSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])

@@ -1,6 +1,7 @@
 """Statuses (tweets): post, read, edit, delete, thread context, favourites, reblogs, bookmarks;
 timelines (home, public, hashtag); media."""
 
+import re
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.http import Http404
 from rest_framework.response import Response
 
 from core.exceptions import fields_renamed
+from core.fields import parse_id
 from core.idempotency import idempotent
 from mastodon_api import entities
 from mastodon_api.pagination import paginate, queryset_fetch
@@ -58,6 +60,64 @@ def hydrated_status_response(request, tweet: Tweet, *, source: bool = False) -> 
     return Response(entities.status(tweet, context, source=source))
 
 
+MEDIA_ATTRIBUTE_KEY = re.compile(r"media_attributes\[(\d*)\]\[(\w+)\]")
+
+
+def param_media_attributes(data) -> dict[int, str]:
+    """Descriptions by media id from an edit's ``media_attributes``: a JSON array of objects
+    (``{"id": "1", "description": "…"}``), or form fields ``media_attributes[0][id]``,
+    ``media_attributes[0][description]`` (or ``[]`` for every index, items in order). ``focus``
+    and ``thumbnail`` are taken and left alone: minitter has neither."""
+    items = data.get("media_attributes")
+    if items is None:
+        items = _form_media_attributes(data)
+    if isinstance(items, dict):  # Rails reads {"0": {…}, "1": {…}} as a list too
+        items = list(items.values())
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValidationError({"media_attributes": ["Send a list of {id, description}."]})
+    descriptions, seen = {}, set()
+    for item in items:
+        pk = parse_id(item.get("id"))
+        description = item.get("description", "")
+        if pk is None or not isinstance(description, str):
+            raise ValidationError({"media_attributes": ["Each item has an id and a text."]})
+        if pk in seen:
+            raise ValidationError({"media_attributes": [f"The id {pk} is given twice."]})
+        seen.add(pk)
+        if "description" in item:
+            descriptions[pk] = description
+    return descriptions
+
+
+def _form_media_attributes(data) -> list[dict]:
+    numbered: dict[str, dict] = {}
+    unnumbered: dict[str, list] = {}
+    for key in data:
+        match = MEDIA_ATTRIBUTE_KEY.fullmatch(key)
+        if match is None:
+            if key.startswith("media_attributes"):
+                raise ValidationError({"media_attributes": [f"Not an attribute: {key}."]})
+            continue
+        index, name = match.groups()
+        values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+        if index:
+            numbered.setdefault(index, {})[name] = values[-1]
+        else:
+            unnumbered[name] = values
+    if numbered and unnumbered:
+        raise ValidationError({"media_attributes": ["Number every item, or none."]})
+    if unnumbered:
+        counts = {len(values) for values in unnumbered.values()}
+        if len(counts) != 1:
+            raise ValidationError({"media_attributes": ["Give each item every attribute."]})
+        names = list(unnumbered)
+        return [
+            dict(zip(names, values, strict=True))
+            for values in zip(*unnumbered.values(), strict=True)
+        ]
+    return [numbered[index] for index in sorted(numbered, key=int)]
+
+
 def _refuse_unsupported(data) -> None:
     """Options minitter cannot honour are refused rather than silently dropped: a post meant for
     followers only must not go out in public."""
@@ -94,6 +154,7 @@ class StatusesView(MastodonView):
                 text=param_text(data, "status"),
                 in_reply_to=parent,
                 media_ids=param_ids(data, "media_ids"),
+                sensitive=param_bool(data, "sensitive"),
             )
         return status_response(request, tweet.pk)
 
@@ -111,14 +172,17 @@ class StatusView(MastodonView):
             raise Http404
         data = request.data
         _refuse_unsupported(data)
-        media_ids = param_ids(data, "media_ids")
-        attached = list(
-            TweetMedia.objects.filter(tweet=tweet).order_by("position").values_list("media_id")
-        )
-        if media_ids and media_ids != [pk for (pk,) in attached]:
-            raise ValidationError({"media_ids": ["Attachments cannot be changed by an edit."]})
-        with fields_renamed(text="status"):
-            services.tweet_update(tweet=tweet, editor=request.user, text=param_text(data, "status"))
+        # As on Mastodon, ``media_ids`` is the status's new list of attachments: none given, none
+        # kept (a form cannot send an empty list).
+        with fields_renamed(text="status", media_descriptions="media_attributes"):
+            services.tweet_update(
+                tweet=tweet,
+                editor=request.user,
+                text=param_text(data, "status"),
+                sensitive=param_bool(data, "sensitive") if "sensitive" in data else None,
+                media_ids=param_ids(data, "media_ids"),
+                media_descriptions=param_media_attributes(data),
+            )
         return status_response(request, tweet.pk)
 
     def delete(self, request, status_id):
@@ -140,6 +204,18 @@ class StatusSourceView(MastodonView):
     def get(self, request, status_id):
         tweet = find_tweet(request, status_id)
         return Response({"id": str(tweet.pk), "text": tweet.text, "spoiler_text": ""})
+
+
+class StatusHistoryView(MastodonView):
+    """A status's versions (StatusEdit), oldest first, the current one last; one for a status
+    never edited, as on Mastodon."""
+
+    public = frozenset({"GET"})
+
+    def get(self, request, status_id):
+        tweet = find_tweet(request, status_id, hydrated=True)
+        versions = selectors.tweet_versions(tweet=tweet)
+        return Response(entities.status_edits(tweet, versions, request))
 
 
 class StatusContextView(MastodonView):

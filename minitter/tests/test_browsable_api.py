@@ -47,7 +47,12 @@ def csrf_token(client, path: str) -> str:
 
 def test_tweets_page_has_a_form_for_posting_and_replying(browser_client):
     html = page(browser_client, f"{API}/tweets")
-    assert form_fields(html, "post-object-form") == {"text", "in_reply_to", "media_ids"}
+    assert form_fields(html, "post-object-form") == {
+        "text",
+        "sensitive",
+        "in_reply_to",
+        "media_ids",
+    }
     assert "Lists are not currently supported" not in html
 
 
@@ -91,9 +96,35 @@ def test_posting_a_reply_with_pictures_through_the_html_form(browser_client):
 def test_tweet_page_has_an_edit_form_that_sends_patch(browser_client):
     tweet = TweetFactory(author=browser_client.user, text="first words")
     html = page(browser_client, f"{API}/tweets/{tweet.id}")
-    assert form_fields(html, "put-object-form") == {"text"}
+    assert form_fields(html, "put-object-form") == {"text", "sensitive", "media_ids"}
     assert "first words</textarea>" in html
     assert 'src="/static/core/patch-form.js"' in html
+
+
+def test_the_edit_form_left_as_drawn_keeps_the_pictures_and_the_flag(browser_client):
+    token = csrf_token(browser_client, f"{API}/tweets")
+    media_id = browser_client.post(
+        f"{API}/media",
+        {"file": _png("a.png"), "csrfmiddlewaretoken": token},
+        HTTP_ACCEPT="application/json",
+    ).json()["id"]
+    tweet = browser_client.post(
+        f"{API}/tweets",
+        {"text": "first", "media_ids": media_id, "sensitive": "true"},
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ACCEPT="application/json",
+    ).json()
+    response = browser_client.patch(
+        f"{API}/tweets/{tweet['id']}",
+        _multipart({"text": "second", "media_ids": ""}),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200, response.content
+    edited = response.json()
+    assert (edited["text"], edited["sensitive"]) == ("second", True)
+    assert [media["id"] for media in edited["media"]] == [media_id]
 
 
 def test_profile_page_has_an_edit_form_filled_with_the_profile(browser_client):

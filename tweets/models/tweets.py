@@ -109,6 +109,9 @@ class Tweet(models.Model):
     fanned_out = models.BooleanField(default=True)
     # Hidden by a moderator: gone from every timeline, list, search and count, except for staff.
     is_hidden = models.BooleanField(default=False)
+    # Marked by its author as sensitive: clients show its pictures behind a warning. The default
+    # is the database's too, so that a release without the column can still post beside this one.
+    sensitive = models.BooleanField(default=False, db_default=False)
 
     objects = TweetQuerySet.as_manager()
 
@@ -172,3 +175,25 @@ class TweetMedia(models.Model):
 
     def __str__(self):
         return f"media {self.media_id} of tweet {self.tweet_id}"
+
+
+class TweetEdit(models.Model):
+    """One version of an edited tweet, as it was from ``created_at`` on: the first edit records
+    the version it replaces (at the tweet's ``created_at``) and each edit the version it makes.
+    A tweet never edited has none. ``media`` is the version's attachments in order, as
+    ``[{"id": …, "description": …}]``; an upload an edit took off is deleted, and older versions
+    show only those that still exist."""
+
+    id = models.BigAutoField(primary_key=True)
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="edits", db_index=False)
+    text = models.TextField()
+    sensitive = models.BooleanField(default=False)
+    entities = models.JSONField(default=dict, blank=True)
+    media = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tweet", "id"], name="tweet_edit_tweet_id")]
+
+    def __str__(self):
+        return f"version of tweet {self.tweet_id} from {self.created_at:%Y-%m-%d %H:%M}"

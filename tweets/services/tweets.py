@@ -1,6 +1,6 @@
 """Writes on tweets: post (with media, as a reply), edit, delete (a repost's too)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,9 +18,9 @@ from core.ids import id_datetime
 from core.sql import key_share_lock, placeholders
 from core.text import has_visible_text
 from media.models import MediaFile
-from media.services import media_claim, media_delete
+from media.services import media_claim, media_delete, media_description_clean
 from tweets.metrics import TWEETS
-from tweets.models import ModerationAction, Notification, Tweet, TweetMedia
+from tweets.models import ModerationAction, Notification, Tweet, TweetEdit, TweetMedia
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.blocks import block_check
@@ -50,11 +50,17 @@ def tweet_text_clean(text: str) -> str:
 @deadlock_retried
 @transaction.atomic
 def tweet_create(
-    *, author: User, text: str, in_reply_to: Tweet | None = None, media_ids: Sequence[int] = ()
+    *,
+    author: User,
+    text: str,
+    in_reply_to: Tweet | None = None,
+    media_ids: Sequence[int] = (),
+    sensitive: bool = False,
 ) -> Tweet:
     """Post a tweet (or a reply) with up to four of the author's uploads, store its mentions and
     hashtags, make it searchable, and put it into the author's and their followers' timelines. A
     reply notifies the parent's author; replying is refused (403) while the two block each other.
+    ``sensitive``: the author marks it so (clients show its pictures behind a warning).
     """
     text = tweet_text_clean(text)
     media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
@@ -79,7 +85,7 @@ def tweet_create(
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
         stamps.renew(Tweet, [parent.pk])
 
-    tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to)
+    tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to, sensitive=sensitive)
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
     tweet.fanned_out = timeline_fans_out(author)
     tweet.entities = entities.json
@@ -107,29 +113,118 @@ def tweet_create(
 
 @deadlock_retried
 @transaction.atomic
-def tweet_update(*, tweet: Tweet, editor: User, text: str) -> Tweet:
-    """Change a tweet's text (author only), mark it edited, store its mentions and hashtags anew
-    and search the new text from now on; ``Http404`` when it was deleted meanwhile."""
+def tweet_update(
+    *,
+    tweet: Tweet,
+    editor: User,
+    text: str,
+    sensitive: bool | None = None,
+    media_ids: Sequence[int] | None = None,
+    media_descriptions: Mapping[int, str] | None = None,
+) -> Tweet:
+    """Edit a tweet (author only): its text, and where given whether it is ``sensitive``, its
+    attachments (``media_ids``: the new list in order; uploads taken off are deleted, new ones
+    are the editor's unattached uploads, as for a post) and their descriptions
+    (``media_descriptions``, by id, of attachments it keeps or gets). Marks it edited, records
+    the version in its history (``TweetEdit``; the first edit records the version it replaces
+    too), stores its mentions and hashtags anew and searches the new text from now on;
+    ``Http404`` when it was deleted meanwhile."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.repost_of_id:
         raise ValidationError({"text": ["A repost has no text to edit."]})
-    tweet.text = tweet_text_clean(text)
-    # The tweet's row before the accounts mentions lock (the one order, see services.blocks).
-    if not Tweet.objects.select_for_update(no_key=True).filter(pk=tweet.pk).exists():
-        raise Http404("That tweet does not exist.")
-    entities = entities_prepare(tweet.text, author=editor, author_shared=True)
-    tweet.edited_at = timezone.now()
-    tweet.entities = entities.json
-    updated = Tweet.objects.filter(pk=tweet.pk).update(
-        text=tweet.text, edited_at=tweet.edited_at, entities=tweet.entities
+    text = tweet_text_clean(text)
+    descriptions = {
+        pk: media_description_clean(description, "media_descriptions")
+        for pk, description in (media_descriptions or {}).items()
+    }
+    # The tweet's row before the uploads and the accounts mentions lock (the one order, see
+    # services.blocks); what the history records of the version replaced is read under it.
+    before = (
+        Tweet.objects.select_for_update(no_key=True)
+        .filter(pk=tweet.pk)
+        .values("text", "sensitive", "entities", "created_at")
+        .first()
     )
-    if not updated:
+    if before is None:
         raise Http404("That tweet does not exist.")
+    attached_before = _attachments_of(tweet.pk)
+    media_before = _media_versions(attached_before)
+    attached = _attachments_change(tweet, editor, attached_before, media_ids)
+    unknown = [str(pk) for pk in descriptions if pk not in {media.pk for media in attached}]
+    if unknown:
+        raise ValidationError({"media_descriptions": [f"Not attached: {', '.join(unknown)}."]})
+    for media in attached:
+        if media.pk in descriptions and descriptions[media.pk] != media.description:
+            media.description = descriptions[media.pk]
+            MediaFile.objects.filter(pk=media.pk).update(description=media.description)
+    entities = entities_prepare(text, author=editor, author_shared=True)
+    tweet.text, tweet.entities, tweet.edited_at = text, entities.json, timezone.now()
+    tweet.sensitive = before["sensitive"] if sensitive is None else sensitive
+    tweet._media_files = attached  # for ``Tweet.media_files``: the answer shows them unread
+    Tweet.objects.filter(pk=tweet.pk).update(
+        text=tweet.text,
+        edited_at=tweet.edited_at,
+        entities=tweet.entities,
+        sensitive=tweet.sensitive,
+    )
+    if not TweetEdit.objects.filter(tweet_id=tweet.pk).exists():
+        TweetEdit.objects.create(
+            tweet_id=tweet.pk,
+            text=before["text"],
+            sensitive=before["sensitive"],
+            entities=before["entities"],
+            media=media_before,
+            created_at=before["created_at"],
+        )
+    TweetEdit.objects.create(
+        tweet_id=tweet.pk,
+        text=tweet.text,
+        sensitive=tweet.sensitive,
+        entities=tweet.entities,
+        media=_media_versions(attached),
+        created_at=tweet.edited_at,
+    )
     stamps.renew(Tweet, [tweet.pk])
     entities_store(tweet=tweet, entities=entities, at=tweet.edited_at)
     search_document_write(tweet=tweet)
     return tweet
+
+
+def _attachments_of(tweet_id: int) -> list[MediaFile]:
+    rows = TweetMedia.objects.filter(tweet_id=tweet_id).select_related("media").order_by("position")
+    return [row.media for row in rows]
+
+
+def _attachments_change(
+    tweet: Tweet, editor: User, attached: list[MediaFile], media_ids: Sequence[int] | None
+) -> list[MediaFile]:
+    """The tweet's attachments once ``media_ids`` (None: as they are) is applied: uploads left
+    out are deleted, new ones claimed as a post claims them, the order written anew."""
+    if media_ids is None or list(media_ids) == [media.pk for media in attached]:
+        return attached
+    media_ids = list(media_ids)
+    limit = settings.MEDIA_MAX_PER_TWEET
+    if len(media_ids) > limit:
+        raise ValidationError({"media_ids": [f"At most {limit} media per tweet."]})
+    if len(set(media_ids)) != len(media_ids):
+        raise ValidationError({"media_ids": ["The same media id is given twice."]})
+    kept = {media.pk: media for media in attached if media.pk in media_ids}
+    claimed = media_claim(owner=editor, media_ids=[pk for pk in media_ids if pk not in kept])
+    by_id = {**kept, **{media.pk: media for media in claimed}}
+    TweetMedia.objects.filter(tweet_id=tweet.pk).delete()
+    media_delete(media for media in attached if media.pk not in kept)
+    TweetMedia.objects.bulk_create(
+        [
+            TweetMedia(tweet_id=tweet.pk, media=by_id[pk], position=n)
+            for n, pk in enumerate(media_ids)
+        ]
+    )
+    return [by_id[pk] for pk in media_ids]
+
+
+def _media_versions(attached: list[MediaFile]) -> list[dict]:
+    return [{"id": media.pk, "description": media.description} for media in attached]
 
 
 @deadlock_retried

@@ -1,0 +1,194 @@
+"""Editing statuses through the Mastodon API as clients do: sensitive, attachments and their
+descriptions (``media_attributes``), and a status's history."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from mastodon_api.tests.test_statuses import TIME, upload
+from media.models import MediaFile
+from tweets.models import Tweet
+from tweets.tests.factories import TweetFactory
+
+pytestmark = pytest.mark.django_db
+
+QUERIES_OF_A_HISTORY = 4
+
+
+def post(client, **fields) -> dict:
+    response = client.post("/api/v1/statuses", {"status": "look", **fields}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def descriptions(status: dict) -> list[tuple[str, str]]:
+    return [(media["id"], media["description"]) for media in status["media_attachments"]]
+
+
+def test_sensitive_is_kept_as_posted_and_changed_only_when_an_edit_says(oauth_client):
+    client = oauth_client(UserFactory())
+    status = client.post("/api/v1/statuses", {"status": "careful", "sensitive": "true"}).json()
+    assert status["sensitive"] is True
+    assert post(client)["sensitive"] is False
+    url = f"/api/v1/statuses/{status['id']}"
+    assert client.put(url, {"status": "text only"}).json()["sensitive"] is True
+    assert client.put(url, {"status": "fine", "sensitive": "false"}).json()["sensitive"] is False
+    assert client.get(url).json()["sensitive"] is False
+
+
+def test_an_edit_sets_the_attachments_to_media_ids_none_given_none_kept(oauth_client):
+    client = oauth_client(UserFactory())
+    first, second = upload(client)["id"], upload(client)["id"]
+    status = post(client, media_ids=[first, second])
+    url = f"/api/v1/statuses/{status['id']}"
+    third = upload(client)["id"]
+    swapped = client.put(url, {"status": "look", "media_ids[]": [second, third]})
+    assert swapped.status_code == 200, swapped.content
+    assert [m["id"] for m in swapped.json()["media_attachments"]] == [second, third]
+    assert not MediaFile.objects.filter(pk=first).exists()
+    # A form cannot send an empty list: no media_ids is none, as on Mastodon.
+    assert client.put(url, {"status": "no pictures"}).json()["media_attachments"] == []
+    assert not MediaFile.objects.filter(pk__in=[second, third]).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "format"),
+    [
+        # Mastodon.py, masto.js: JSON
+        ({"media_attributes": [{"id": "ID", "description": "new"}]}, "json"),
+        ({"media_attributes": {"0": {"id": "ID", "description": "new", "focus": "0,0"}}}, "json"),
+        # Rails' form forms
+        ({"media_attributes[0][id]": "ID", "media_attributes[0][description]": "new"}, None),
+        ({"media_attributes[][id]": "ID", "media_attributes[][description]": "new"}, None),
+    ],
+)
+def test_media_attributes_change_a_description_in_an_edit(oauth_client, api_client, body, format):
+    client = oauth_client(UserFactory())
+    media_id = upload(client, description="old")["id"]
+    status = post(client, media_ids=[media_id])
+
+    def filled(value):
+        if isinstance(value, dict):
+            return {key: filled(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [filled(item) for item in value]
+        return media_id if value == "ID" else value
+
+    body = {"status": "look", "media_ids[]" if format is None else "media_ids": [media_id]} | {
+        key: filled(value) for key, value in body.items()
+    }
+    edited = client.put(f"/api/v1/statuses/{status['id']}", body, format=format)
+    assert edited.status_code == 200, edited.content
+    assert descriptions(edited.json()) == [(media_id, "new")]
+    shown = api_client.get(f"/api/v1/statuses/{status['id']}").json()
+    assert descriptions(shown) == [(media_id, "new")]
+
+
+@pytest.mark.parametrize(
+    ("body", "format"),
+    [
+        ({"media_attributes": [{"id": "999", "description": "x"}]}, "json"),  # not attached
+        ({"media_attributes": [{"id": "ID", "description": "x" * 1001}]}, "json"),
+        ({"media_attributes": [{"id": "ID", "description": 5}]}, "json"),
+        ({"media_attributes": [{"description": "x"}]}, "json"),
+        ({"media_attributes": "ID"}, "json"),
+        ({"media_attributes": [{"id": "ID"}, {"id": "ID"}]}, "json"),
+        ({"media_attributes[0][id]": "ID", "media_attributes[][description]": "x"}, None),
+        ({"media_attributes[][id]": ["ID", "ID"], "media_attributes[][description]": "x"}, None),
+        ({"media_attributes[0]": "ID"}, None),
+    ],
+)
+def test_bad_media_attributes_are_422_and_change_nothing(oauth_client, body, format):
+    client = oauth_client(UserFactory())
+    media_id = upload(client, description="old")["id"]
+    status = post(client, media_ids=[media_id])
+
+    def filled(value):
+        if isinstance(value, dict):
+            return {key: filled(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [filled(item) for item in value]
+        return media_id if value == "ID" else value
+
+    body = {"status": "changed", "media_ids[]" if format is None else "media_ids": [media_id]} | {
+        key: filled(value) for key, value in body.items()
+    }
+    response = client.put(f"/api/v1/statuses/{status['id']}", body, format=format)
+    assert response.status_code == 422, response.content
+    assert response.json()["error"].startswith("Validation failed: media_attributes")
+    shown = client.get(f"/api/v1/statuses/{status['id']}").json()
+    assert (shown["content"], shown["edited_at"]) == ("<p>look</p>", None)
+    assert descriptions(shown) == [(media_id, "old")]
+
+
+def test_history_has_each_version_as_mastodon_shows_it(oauth_client, api_client):
+    author = UserFactory(username="writer")
+    client = oauth_client(author)
+    media_id = upload(client, description="a cat")["id"]
+    status = post(client, status="first #draft", media_ids=[media_id])
+    url = f"/api/v1/statuses/{status['id']}/history"
+    [only] = api_client.get(url).json()
+    assert only["content"] == status["content"] and only["created_at"] == status["created_at"]
+    client.put(
+        f"/api/v1/statuses/{status['id']}",
+        {
+            "status": "second",
+            "sensitive": True,
+            "media_ids": [media_id],
+            "media_attributes": [{"id": media_id, "description": "a black cat"}],
+        },
+        format="json",
+    )
+    versions = api_client.get(url).json()
+    assert [v["content"] for v in versions][1] == "<p>second</p>"
+    assert "/api/v1/timelines/tag/draft" in versions[0]["content"]
+    assert [v["sensitive"] for v in versions] == [False, True]
+    assert [descriptions(v) for v in versions] == [
+        [(media_id, "a cat")],
+        [(media_id, "a black cat")],
+    ]
+    for version in versions:
+        assert set(version) == {
+            "content",
+            "spoiler_text",
+            "sensitive",
+            "created_at",
+            "account",
+            "poll",
+            "media_attachments",
+            "emojis",
+        }
+        assert TIME.match(version["created_at"])
+        assert version["account"]["username"] == "writer"
+    assert versions[0]["created_at"] == status["created_at"]
+    assert (
+        api_client.get(f"/api/v1/statuses/{status['id']}").json()["edited_at"]
+        == (versions[1]["created_at"])
+    )
+
+
+def test_history_of_a_status_nobody_may_see_is_404(api_client):
+    hidden = TweetFactory()
+    Tweet.objects.filter(pk=hidden.pk).update(is_hidden=True)
+    for status_id in ("12345", str(hidden.pk), "x"):
+        response = api_client.get(f"/api/v1/statuses/{status_id}/history")
+        assert response.status_code == 404
+        assert response.json() == {"error": "Record not found"}
+
+
+@pytest.mark.parametrize("edits", [1, 6])
+def test_history_reads_a_fixed_number_of_queries(
+    oauth_client, edits, django_assert_max_num_queries
+):
+    client = oauth_client(UserFactory())
+    media_ids = [upload(client)["id"] for _ in range(4)]
+    status = post(client, media_ids=media_ids)
+    for n in range(edits):
+        client.put(
+            f"/api/v1/statuses/{status['id']}",
+            {"status": f"version {n}", "media_ids": media_ids},
+            format="json",
+        )
+    reader = oauth_client(UserFactory())
+    with django_assert_max_num_queries(QUERIES_OF_A_HISTORY):
+        versions = reader.get(f"/api/v1/statuses/{status['id']}/history").json()
+    assert len(versions) == edits + 1

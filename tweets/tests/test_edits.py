@@ -1,0 +1,171 @@
+"""Editing a tweet: sensitive, attachments and their descriptions, and the history of versions."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from core.testing import API
+from core.testing import upload as upload_image
+from media.models import MediaFile
+from tweets.models import Tweet, TweetEdit
+
+pytestmark = pytest.mark.django_db
+
+QUERIES_OF_A_HISTORY = 4
+
+
+def upload(client, description="") -> str:
+    response = upload_image(client, description=description)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def post(client, **fields) -> dict:
+    response = client.post(f"{API}/tweets", {"text": "look", **fields}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def edit(client, tweet_id, **fields):
+    return client.patch(f"{API}/tweets/{tweet_id}", fields, format="json")
+
+
+def test_a_tweet_posted_sensitive_says_so_and_an_edit_without_the_flag_keeps_it(
+    auth_client, api_client, user
+):
+    client = auth_client(user)
+    tweet = post(client, sensitive=True)
+    assert tweet["sensitive"] is True
+    assert post(client)["sensitive"] is False
+    assert edit(client, tweet["id"], text="still").json()["sensitive"] is True
+    # A form without the flag (the browsable API's) keeps it too: not an unticked box.
+    form = client.patch(f"{API}/tweets/{tweet['id']}", {"text": "form"}, format="multipart")
+    assert form.json()["sensitive"] is True
+    cleared = edit(client, tweet["id"], text="fine now", sensitive=False).json()
+    assert cleared["sensitive"] is False
+    assert api_client.get(f"{API}/tweets/{tweet['id']}").json()["sensitive"] is False
+
+
+def test_an_edit_replaces_reorders_and_removes_attachments(auth_client, user):
+    client = auth_client(user)
+    first, second = upload(client, "one"), upload(client, "two")
+    tweet = post(client, media_ids=[first, second])
+    third = upload(client, "three")
+    edited = edit(client, tweet["id"], text="look", media_ids=[third, first])
+    assert edited.status_code == 200, edited.content
+    assert [m["id"] for m in edited.json()["media"]] == [third, first]
+    assert not MediaFile.objects.filter(pk=second).exists()  # taken off: deleted
+    assert MediaFile.objects.get(pk=third).attached_at is not None
+    shown = client.get(f"{API}/tweets/{tweet['id']}").json()["media"]
+    assert [m["id"] for m in shown] == [third, first]
+    assert edit(client, tweet["id"], text="none", media_ids=[]).json()["media"] == []
+    assert not MediaFile.objects.filter(pk__in=[first, third]).exists()
+
+
+def test_an_edit_without_media_ids_keeps_the_attachments(auth_client, user):
+    client = auth_client(user)
+    media_id = upload(client)
+    tweet = post(client, media_ids=[media_id])
+    assert [m["id"] for m in edit(client, tweet["id"], text="new").json()["media"]] == [media_id]
+
+
+def test_an_edit_changes_the_descriptions_of_attachments(auth_client, api_client, user):
+    client = auth_client(user)
+    media_id = upload(client, "befor")
+    tweet = post(client, media_ids=[media_id])
+    edited = edit(client, tweet["id"], text="look", media_descriptions={media_id: " before "})
+    assert edited.json()["media"][0]["description"] == "before"
+    shown = api_client.get(f"{API}/tweets/{tweet['id']}").json()
+    assert shown["media"][0]["description"] == "before"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"media_ids": ["999"]}, "media_ids"),
+        ({"media_ids": ["OTHERS"]}, "media_ids"),
+        ({"media_ids": ["MINE", "MINE"]}, "media_ids"),
+        ({"media_ids": ["MINE"] * 5}, "media_ids"),
+        ({"media_descriptions": {"999": "x"}}, "media_descriptions"),
+        ({"media_descriptions": {"MINE": "x" * 1001}}, "media_descriptions"),
+        ({"media_descriptions": {"abc": "x"}}, "media_descriptions"),
+        ({"media_descriptions": {"MINE": 5}}, "media_descriptions"),
+        ({"sensitive": "maybe"}, "sensitive"),
+    ],
+)
+def test_a_bad_edit_of_attachments_is_400_and_changes_nothing(
+    auth_client, user, fields, error_field
+):
+    client = auth_client(user)
+    mine = upload(client, "kept")
+    tweet = post(client, media_ids=[mine], sensitive=True)
+    others = upload(auth_client(UserFactory()))
+    spare = upload(client)
+
+    def filled(value):
+        if isinstance(value, list):
+            return [filled(item) for item in value]
+        if isinstance(value, dict):
+            return {filled(key): filled(item) for key, item in value.items()}
+        return {"MINE": mine, "OTHERS": others}.get(value, value)
+
+    response = edit(client, tweet["id"], text="changed", **filled(fields))
+    assert response.status_code == 400, response.content
+    assert {name.split(".")[0] for name in response.json()["fields"]} == {error_field}
+    shown = client.get(f"{API}/tweets/{tweet['id']}").json()
+    assert (shown["text"], shown["sensitive"], shown["edited_at"]) == ("look", True, None)
+    assert [(m["id"], m["description"]) for m in shown["media"]] == [(mine, "kept")]
+    assert MediaFile.objects.get(pk=spare).attached_at is None
+    assert not TweetEdit.objects.exists()
+
+
+def test_history_lists_every_version_oldest_first(auth_client, api_client, user):
+    client = auth_client(user)
+    first, second = upload(client, "first picture"), upload(client)
+    tweet = post(client, text="hello @nobody #one", media_ids=[first])
+    url = f"{API}/tweets/{tweet['id']}/history"
+    never_edited = api_client.get(url).json()
+    assert [(v["text"], v["created_at"]) for v in never_edited] == [
+        ("hello @nobody #one", tweet["created_at"])
+    ]
+    edit(client, tweet["id"], text="hello #two", sensitive=True, media_ids=[first, second])
+    edit(client, tweet["id"], text="third", media_descriptions={first: "described"})
+    versions = api_client.get(url).json()
+    assert [(v["text"], v["sensitive"]) for v in versions] == [
+        ("hello @nobody #one", False),
+        ("hello #two", True),
+        ("third", True),
+    ]
+    assert versions[0]["created_at"] == tweet["created_at"]
+    assert [tag["name"] for tag in versions[0]["tags"]] == ["one"]
+    assert [tag["name"] for tag in versions[1]["tags"]] == ["two"]
+    assert [m["description"] for m in versions[0]["media"]] == ["first picture"]
+    assert [m["description"] for m in versions[2]["media"]] == ["described", ""]
+    assert (
+        versions[-1]["created_at"] == client.get(f"{API}/tweets/{tweet['id']}").json()["edited_at"]
+    )
+    # A picture an edit took off is deleted: older versions no longer show it.
+    edit(client, tweet["id"], text="fourth", media_ids=[second])
+    assert api_client.get(url).json()[0]["media"] == []
+
+
+def test_history_of_a_tweet_nobody_may_see_is_404(auth_client, api_client, user):
+    assert api_client.get(f"{API}/tweets/12345/history").status_code == 404
+    client = auth_client(user)
+    deleted, hidden = post(client), post(client)
+    client.delete(f"{API}/tweets/{deleted['id']}")
+    Tweet.objects.filter(pk=hidden["id"]).update(is_hidden=True)
+    for tweet in (deleted, hidden):
+        assert api_client.get(f"{API}/tweets/{tweet['id']}/history").status_code == 404
+
+
+@pytest.mark.parametrize("edits", [1, 6])
+def test_history_reads_a_fixed_number_of_queries(
+    auth_client, api_client, user, edits, django_assert_max_num_queries
+):
+    client = auth_client(user)
+    media_ids = [upload(client) for _ in range(4)]
+    tweet = post(client, media_ids=media_ids)
+    for n in range(edits):
+        edit(client, tweet["id"], text=f"version {n}", media_descriptions={media_ids[0]: str(n)})
+    with django_assert_max_num_queries(QUERIES_OF_A_HISTORY):
+        assert len(api_client.get(f"{API}/tweets/{tweet['id']}/history").json()) == edits + 1
