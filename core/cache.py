@@ -81,10 +81,12 @@ def _redis_client(cache: RedisCache, *, write: bool):
 def bytes_get_many(keys: list[str], cache=default_cache) -> list[bytes | None]:
     """The values ``bytes_set_many`` stored at ``keys``, in order, None where there is none. On
     Redis one ``MGET`` of the bytes as stored: the cache's ``get_many`` checks each key and
-    unpickles each value, which cost more than the round trip for a page's hundred keys."""
+    unpickles each value, which cost more than the round trip for a page's hundred keys. Read
+    from the server written to (the first of several in ``REDIS_URL``), never a replica that may
+    lag: a stamp read there could be one renewed since."""
     cache = _backend(cache)
     if isinstance(cache, RedisCache):
-        return _redis_client(cache, write=False).mget([cache.make_key(key) for key in keys])
+        return _redis_client(cache, write=True).mget([cache.make_key(key) for key in keys])
     found = cache.get_many(keys)
     return [found.get(key) for key in keys]
 

@@ -11,6 +11,14 @@ all out, for the rare writes that change many rows at once (more than ``RENEW_AT
 recounts after suspending a popular account, ``manage.py recount``, ``seed_demo``) and for
 ``manage.py forget_cached_copies`` (after restoring a database).
 
+Redis can also lose renewals it had taken: restarted from a snapshot or an append-only file that
+missed the last writes, or replaced by a replica that lagged (a failover). The old stamps come
+back with the old copies, and would match them. So every connection to Redis first checks that
+the server is the one the stamps were last written to (``SERVER_KEY`` holds the run id of the
+server that wrote it; a restarted or another server has another): where it is not, the epoch is
+renewed before anything is read (``ServerCheckedConnectionPool``, the pool of Django's Redis
+cache).
+
 A renewal that cannot be written (Redis unreachable, or refusing writes) is logged and counted
 (``minitter_cache_stamp_renewals_failed_total``), and the process that lost it uses no copy
 until it has renewed the epoch, which it tries every few seconds, with its next renewal, and
@@ -26,9 +34,11 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable
-from functools import partial
+from functools import cache, partial
 
+import redis
 from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.db.transaction import on_commit
@@ -51,6 +61,8 @@ CACHE_ERRORS = (RedisError, OSError)
 # Stamps outlive the copies kept with them (a stamp that expires only makes copies miss).
 STAMP_SECONDS = 24 * 3600
 EPOCH_KEY = "stamp:epoch"
+# The run id of the Redis server that last checked the stamps (``server_check``).
+SERVER_KEY = "stamp:server"
 # A write that changes more rows than this renews the epoch instead (a tweet with very many
 # replies deleted).
 RENEW_AT_MOST = 1000
@@ -234,3 +246,67 @@ def unavailable(exc: Exception) -> None:
     global _down_until
     _down_until = time.monotonic() + DOWN_SECONDS
     logger.warning("cache copies unused for %s s: %s", DOWN_SECONDS, type(exc).__name__)
+
+
+class ServerCheckedConnectionPool(redis.ConnectionPool):
+    """The connection pool of Django's Redis cache (``OPTIONS["pool_class"]``): its connections,
+    plain or TLS, run ``server_check`` as soon as they connect, before any command."""
+
+    def __init__(self, connection_class=redis.Connection, **kwargs):
+        super().__init__(connection_class=_server_checked(connection_class), **kwargs)
+
+
+@cache
+def _server_checked(connection_class: type) -> type:
+    class ServerCheckedConnection(connection_class):
+        def on_connect_check_health(self, *args, **kwargs):
+            super().on_connect_check_health(*args, **kwargs)
+            server_check(self)
+
+    ServerCheckedConnection.__name__ = f"ServerChecked{connection_class.__name__}"
+    return ServerCheckedConnection
+
+
+def server_check(connection) -> None:
+    """On a new ``connection``: when its server is not the one that last checked the stamps (its
+    run id is not at ``SERVER_KEY``: Redis restarted, from a snapshot that may miss renewals it
+    had taken, or a replica took over), renew the epoch, then record the server. A server that
+    takes no writes leaves the epoch owed (``_owe_epoch``), as a lost renewal does."""
+    try:
+        connection.send_command("INFO", "server", check_health=False)
+        info = connection.read_response()
+    except redis.ResponseError as exc:  # INFO refused (a managed service's rules)
+        logger.warning("the cache server's run id cannot be read (%s): a restart goes unseen", exc)
+        return
+    if isinstance(info, bytes):
+        info = info.decode()
+    run_id = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in str(info).splitlines()
+            if line.startswith("run_id:")
+        ),
+        None,
+    )
+    if not run_id:
+        logger.warning("the cache server gives no run id: a restart that lost writes goes unseen")
+        return
+    make_key = caches[DEFAULT_CACHE_ALIAS].make_key
+    connection.send_command("GET", make_key(SERVER_KEY), check_health=False)
+    recorded = connection.read_response()
+    if recorded is not None and recorded.decode() == run_id:
+        return
+    try:
+        for stamp_key, value, seconds in (
+            (EPOCH_KEY, _token(), STAMP_SECONDS),
+            (SERVER_KEY, run_id.encode(), None),
+        ):
+            expiry = ("EX", seconds) if seconds else ()
+            connection.send_command("SET", make_key(stamp_key), value, *expiry, check_health=False)
+            connection.read_response()
+    except redis.ResponseError as exc:  # read-only: the epoch is renewed once it takes writes
+        logger.error("cache server changed, epoch not renewed: %s", exc)
+        _owe_epoch()
+        return
+    if recorded is not None:
+        logger.warning("cache server changed (restarted or replaced): every copy is read again")

@@ -226,6 +226,8 @@ def redis_cache(url: str, timeout: float) -> dict:
             "socket_connect_timeout": timeout,
             "socket_timeout": timeout,
             "health_check_interval": 30,
+            # Each new connection checks that the server kept every stamp it took (core/stamps.py).
+            "pool_class": "core.stamps.ServerCheckedConnectionPool",
         },
     }
 

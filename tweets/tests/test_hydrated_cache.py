@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from io import StringIO
 
 import pytest
+import redis
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.core.management.sql import emit_post_migrate_signal
@@ -20,7 +22,8 @@ from accounts.models import AccountSearchDocument
 from accounts.tests.factories import UserFactory
 from accounts.tests.test_avatar import put_avatar
 from core import copies, stamps
-from core.testing import API, free_port, upload
+from core.copies import forget_held
+from core.testing import API, RedisServer, free_port, upload
 from core.testing.images import image_bytes, jpeg_with_metadata
 from minitter.settings import redis_cache
 from tweets import services
@@ -448,6 +451,38 @@ def test_copies_kept_before_a_lost_renewal_are_never_served_after_it(
     assert reads_tweets(read)  # every copy was left out by the new epoch
     assert str(scene["plain"].pk) not in after
     assert str(scene["repost"].pk) not in after
+
+
+@pytest.mark.parametrize("reader", ["the same process", "a new process"])
+def test_redis_restarted_from_a_snapshot_older_than_a_renewal_serves_no_copy_it_left_out(
+    scene, settings, tmp_path, reader
+):
+    """Redis restarted from a snapshot (or an append-only file) that misses a renewal it had
+    taken: the old stamps come back with the old copies, and matched them. The first connection
+    to the restarted server renews the epoch before anything is read."""
+    if not RedisServer.installed():
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path).start()
+    try:
+        settings.REDIS_URL = server.url
+        settings.CACHES = {"default": redis_cache(server.url, timeout=0.5)}
+        client, plain = scene["client"], str(scene["plain"].pk)
+        primed(client)
+        snapshot = redis.Redis.from_url(server.url)
+        snapshot.save()
+        _edit(scene)
+        assert by_id(primed(client))[plain]["text"] == "new words"  # kept anew, stamps renewed
+        snapshot.shutdown(nosave=True)
+        snapshot.close()
+        server.process.wait(timeout=10)
+        server.start()  # the same port, the snapshot taken before the edit
+        caches["default"]._cache._get_connection_pool(True).disconnect()
+        if reader == "a new process":
+            forget_held()
+        assert by_id(page(client))[plain]["text"] == "new words"
+        assert by_id(page(client))[plain]["text"] == "new words"
+    finally:
+        server.stop()
 
 
 def test_a_slow_cache_is_left_alone_for_a_while(scene, monkeypatch):
