@@ -13,6 +13,11 @@ Here the ``BRPOP`` reply is read as before; when there is no connection to read 
 channel closes all the same. Its unacknowledged messages stay in Redis's unacknowledged set and go
 back to the queue after the visibility timeout, as for a worker that was killed.
 
+A server that stops being the primary (a fail-over: it becomes a replica) answers the ``BRPOP``
+in flight with ``UNBLOCKED`` and every write after with ``READONLY``, replies kombu counts among
+channel errors, which also end the worker. Here both are connection errors: the worker drops the
+connection and makes it again, with Celery's back-off, until a server takes writes.
+
 ``install()`` (called by minitter/celery.py) makes kombu's ``redis`` and ``rediss`` schemes use
 it, so that everything else kombu derives from the scheme stays as it was: TLS for ``rediss://``,
 fail-over URLs, the broker's address in the logs. ``core/tests/test_broker.py`` reproduces the
@@ -24,6 +29,8 @@ from queue import Empty
 
 import kombu.transport
 from kombu.transport import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError, ResponseError
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +50,24 @@ class RedisChannel(redis.Channel):
                 logger.warning("closing a broker channel whose connection is gone: %r", error)
         super().close()
 
+    def _brpop_read(self, **options):
+        """kombu's, with ``UNBLOCKED`` (the server became a replica under the ``BRPOP`` in
+        flight) a connection error."""
+        try:
+            return super()._brpop_read(**options)
+        except ResponseError as error:
+            if not str(error).startswith("UNBLOCKED"):
+                raise
+            self.client.connection.disconnect()
+            raise RedisConnectionError(f"the broker stopped being the primary: {error}") from error
+
 
 class RedisTransport(redis.Transport):
-    """kombu's Redis transport with ``RedisChannel``."""
+    """kombu's Redis transport with ``RedisChannel``, and a server refusing writes (a replica)
+    among the connection errors."""
 
     Channel = RedisChannel
+    connection_errors = (*redis.Transport.connection_errors, ReadOnlyError)
 
 
 def install() -> None:

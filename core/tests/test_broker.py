@@ -6,6 +6,7 @@ import time
 from contextlib import suppress
 
 import pytest
+import redis
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from core.broker import RedisTransport
@@ -107,3 +108,67 @@ def test_the_apps_redis_brokers_use_the_fixed_transport_and_rediss_keeps_tls():
     assert not plain.ssl
     assert secure.ssl  # kombu turns TLS on for the rediss scheme
     assert secure.as_uri().startswith("rediss://")
+
+
+def a_broker_stepping_down_under_a_worker(server: RedisServer, transport: str) -> list:
+    """A worker's connection with a ``BRPOP`` in flight when its server becomes a replica, and
+    the next one, to the still read-only server: what draining each raised."""
+    raw = redis.Redis(host="127.0.0.1", port=server.port)
+    raised = []
+    try:
+        for step in ("in flight", "reconnected"):
+            connection = connect(server, transport)
+            try:
+                tasks = Queue("tasks", routing_key="tasks")
+                consumer = Consumer(connection.default_channel, [tasks], callbacks=[])
+                consumer.consume()  # declares the queue: a write
+                with suppress(TimeoutError):
+                    connection.drain_events(timeout=0.3)
+                if step == "in flight":
+                    assert connection.default_channel._in_poll
+                    raw.replicaof("127.0.0.1", "1")  # a replica of nothing: it refuses writes
+                connection.drain_events(timeout=5)
+            except Exception as error:
+                raised.append((error, connection.connection_errors))
+            with suppress(Exception):
+                connection.collect()
+    finally:
+        raw.replicaof("NO", "ONE")
+        raw.close()
+    return raised
+
+
+def test_a_broker_stepping_down_is_a_connection_error_and_a_worker_carries_on(tmp_path):
+    """Celery reconnects on a connection error; any other ends the worker."""
+    server = RedisServer(tmp_path).start()
+    try:
+        raised = a_broker_stepping_down_under_a_worker(server, OURS)
+        assert len(raised) == 2
+        for error, connection_errors in raised:
+            assert isinstance(error, connection_errors), error
+
+        again = connect(server, OURS)  # the server takes writes again
+        tasks = Queue("tasks", routing_key="tasks")
+        Producer(again.default_channel).publish({"n": 2}, routing_key="tasks", declare=[tasks])
+        delivered = []
+        Consumer(
+            again.default_channel,
+            [tasks],
+            callbacks=[lambda body, m: (delivered.append(body), m.ack())],
+        ).consume()
+        drain(again, until=lambda: delivered)
+        again.close()
+        assert delivered == [{"n": 2}]
+    finally:
+        server.stop()
+
+
+def test_kombus_own_transport_still_ends_the_worker_there(tmp_path):
+    """When this fails, kombu counts these replies as connection errors itself: drop
+    ``RedisChannel._brpop_read`` and ``RedisTransport.connection_errors``."""
+    server = RedisServer(tmp_path).start()
+    try:
+        raised = a_broker_stepping_down_under_a_worker(server, KOMBUS_OWN)
+    finally:
+        server.stop()
+    assert raised and not any(isinstance(error, errors) for error, errors in raised)
