@@ -36,6 +36,20 @@ def drain(connection: Connection, until, timeout: float = 10) -> None:
             connection.drain_events(timeout=0.3)
 
 
+def consumed(connection: Connection) -> list:
+    """The first message delivered from the tasks queue on ``connection`` (acknowledged), which
+    is closed then."""
+    delivered = []
+    Consumer(
+        connection.default_channel,
+        [Queue("tasks", routing_key="tasks")],
+        callbacks=[lambda body, m: (delivered.append(body), m.ack())],
+    ).consume()
+    drain(connection, until=lambda: delivered)
+    connection.close()
+    return delivered
+
+
 def a_worker_connection_dropped_while_redis_is_down(server: RedisServer, transport: str):
     """A worker's connection as Celery has it when Redis stops: the task channel holds a message it
     has not acknowledged and has a BRPOP in flight; the remote-control channel listens on a fanout
@@ -74,17 +88,7 @@ def test_a_connection_dropped_while_redis_is_down_closes_and_the_taken_message_c
         assert a_worker_connection_dropped_while_redis_is_down(server, OURS) is None
 
         server.start()
-        again = connect(server, OURS)
-        delivered = []
-        tasks = Queue("tasks", routing_key="tasks")
-        Consumer(
-            again.default_channel,
-            [tasks],
-            callbacks=[lambda body, m: (delivered.append(body), m.ack())],
-        ).consume()
-        drain(again, until=lambda: delivered)
-        again.close()
-        assert delivered == [{"n": 1}]
+        assert consumed(connect(server, OURS)) == [{"n": 1}]
     finally:
         server.stop()
 
@@ -150,15 +154,7 @@ def test_a_broker_stepping_down_is_a_connection_error_and_a_worker_carries_on(tm
         again = connect(server, OURS)  # the server takes writes again
         tasks = Queue("tasks", routing_key="tasks")
         Producer(again.default_channel).publish({"n": 2}, routing_key="tasks", declare=[tasks])
-        delivered = []
-        Consumer(
-            again.default_channel,
-            [tasks],
-            callbacks=[lambda body, m: (delivered.append(body), m.ack())],
-        ).consume()
-        drain(again, until=lambda: delivered)
-        again.close()
-        assert delivered == [{"n": 2}]
+        assert consumed(again) == [{"n": 2}]
     finally:
         server.stop()
 

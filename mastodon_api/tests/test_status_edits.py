@@ -20,6 +20,20 @@ def post(client, **fields) -> dict:
     return response.json()
 
 
+def edit_body(text: str, media_id: str, attributes: dict, format: str | None) -> dict:
+    """An edit keeping the upload ``media_id``, with ``attributes`` in which "ID" stands for it."""
+
+    def filled(value):
+        if isinstance(value, dict):
+            return {key: filled(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [filled(item) for item in value]
+        return media_id if value == "ID" else value
+
+    media_ids = "media_ids[]" if format is None else "media_ids"
+    return {"status": text, media_ids: [media_id], **filled(attributes)}
+
+
 def descriptions(status: dict) -> list[tuple[str, str]]:
     return [(media["id"], media["description"]) for media in status["media_attachments"]]
 
@@ -66,16 +80,7 @@ def test_media_attributes_change_a_description_in_an_edit(oauth_client, api_clie
     media_id = upload(client, description="old")["id"]
     status = post(client, media_ids=[media_id])
 
-    def filled(value):
-        if isinstance(value, dict):
-            return {key: filled(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [filled(item) for item in value]
-        return media_id if value == "ID" else value
-
-    body = {"status": "look", "media_ids[]" if format is None else "media_ids": [media_id]} | {
-        key: filled(value) for key, value in body.items()
-    }
+    body = edit_body("look", media_id, body, format)
     edited = client.put(f"/api/v1/statuses/{status['id']}", body, format=format)
     assert edited.status_code == 200, edited.content
     assert descriptions(edited.json()) == [(media_id, "new")]
@@ -102,16 +107,7 @@ def test_bad_media_attributes_are_422_and_change_nothing(oauth_client, body, for
     media_id = upload(client, description="old")["id"]
     status = post(client, media_ids=[media_id])
 
-    def filled(value):
-        if isinstance(value, dict):
-            return {key: filled(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [filled(item) for item in value]
-        return media_id if value == "ID" else value
-
-    body = {"status": "changed", "media_ids[]" if format is None else "media_ids": [media_id]} | {
-        key: filled(value) for key, value in body.items()
-    }
+    body = edit_body("changed", media_id, body, format)
     response = client.put(f"/api/v1/statuses/{status['id']}", body, format=format)
     assert response.status_code == 422, response.content
     assert response.json()["error"].startswith("Validation failed: media_attributes")

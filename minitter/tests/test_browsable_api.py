@@ -58,16 +58,8 @@ def test_tweets_page_has_a_form_for_posting_and_replying(browser_client):
 
 def test_posting_a_reply_with_pictures_through_the_html_form(browser_client):
     token = csrf_token(browser_client, f"{API}/tweets")
-    first = browser_client.post(
-        f"{API}/media",
-        {"file": _png("a.png"), "csrfmiddlewaretoken": token},
-        HTTP_ACCEPT="application/json",
-    ).json()["id"]
-    second = browser_client.post(
-        f"{API}/media",
-        {"file": _png("b.png"), "csrfmiddlewaretoken": token},
-        HTTP_ACCEPT="application/json",
-    ).json()["id"]
+    first = uploaded_through_the_form(browser_client, token, "a.png")
+    second = uploaded_through_the_form(browser_client, token, "b.png")
     parent = TweetFactory()
     response = browser_client.post(
         f"{API}/tweets",
@@ -103,11 +95,7 @@ def test_tweet_page_has_an_edit_form_that_sends_patch(browser_client):
 
 def test_the_edit_form_left_as_drawn_keeps_the_pictures_and_the_flag(browser_client):
     token = csrf_token(browser_client, f"{API}/tweets")
-    media_id = browser_client.post(
-        f"{API}/media",
-        {"file": _png("a.png"), "csrfmiddlewaretoken": token},
-        HTTP_ACCEPT="application/json",
-    ).json()["id"]
+    media_id = uploaded_through_the_form(browser_client, token, "a.png")
     tweet = browser_client.post(
         f"{API}/tweets",
         {"text": "first", "media_ids": media_id, "sensitive": "true"},
@@ -154,6 +142,16 @@ def test_upload_and_profile_picture_pages_have_file_forms(browser_client):
     assert 'type="file"' in media_html
     avatar_html = page(browser_client, f"{API}/accounts/me/avatar")
     assert form_fields(avatar_html, "put-object-form") == {"file"}
+
+
+def uploaded_through_the_form(browser_client, token: str, name: str) -> str:
+    """The id of a picture uploaded as the media page's form sends it."""
+    response = browser_client.post(
+        f"{API}/media",
+        {"file": _png(name), "csrfmiddlewaretoken": token},
+        HTTP_ACCEPT="application/json",
+    )
+    return response.json()["id"]
 
 
 def _png(name: str):
