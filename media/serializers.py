@@ -2,14 +2,14 @@
 
 from rest_framework import serializers
 
-from media.models import MediaFile
+from media.models import MEDIA_DESCRIPTION_MAX_LENGTH, MediaFile
 from media.selectors import storage_url
 
 
 class MediaUploadInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     description = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=1000
+        required=False, allow_blank=True, default="", max_length=MEDIA_DESCRIPTION_MAX_LENGTH
     )
 
 

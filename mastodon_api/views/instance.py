@@ -16,6 +16,7 @@ from core.exceptions import read_only
 from mastodon_api import entities, services
 from mastodon_api.views.base import MastodonView, param_text
 from media.images import ACCEPTED_FORMATS
+from media.models import MEDIA_DESCRIPTION_MAX_LENGTH
 from tweets.models import Tweet
 
 User = get_user_model()
@@ -74,7 +75,7 @@ def _configuration(request) -> dict:
         },
         "media_attachments": {
             "supported_mime_types": MIME_TYPES,
-            "description_limit": 1000,
+            "description_limit": MEDIA_DESCRIPTION_MAX_LENGTH,
             "image_size_limit": settings.MEDIA_MAX_UPLOAD_BYTES,
             "image_matrix_limit": settings.MEDIA_MAX_PIXELS,
             "video_size_limit": 0,
