@@ -37,12 +37,25 @@ class StrictCharField(serializers.CharField):
 
 class OptionalBooleanField(serializers.BooleanField):
     """A flag that is None when left out, of a form as of JSON (DRF's own reads a form without
-    it as False, as an unticked box): for an edit that leaves what it is not given as it is."""
+    it as False, as an unticked box): for an edit that leaves what it is not given as it is. A
+    form's box can set it, not clear it (an unticked box sends nothing): JSON can."""
 
     default_empty_html = empty
 
     def __init__(self, **kwargs):
         super().__init__(required=False, allow_null=True, default=None, **kwargs)
+
+
+class OptionalCharField(StrictCharField):
+    """Text an edit may leave out: None when not given, and a box left empty in an HTML form (a
+    form always sends its boxes) counts as not given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, allow_blank=True, default=None, **kwargs)
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        return empty if html.is_html_input(dictionary) and value == "" else value
 
 
 @extend_schema_field(ID_SCHEMA)

@@ -270,13 +270,19 @@ def _server_checked(connection_class: type) -> type:
 def server_check(connection) -> None:
     """On a new ``connection``: when its server is not the one that last checked the stamps (its
     run id is not at ``SERVER_KEY``: Redis restarted, from a snapshot that may miss renewals it
-    had taken, or a replica took over), renew the epoch, then record the server. A server that
-    takes no writes leaves the epoch owed (``_owe_epoch``), as a lost renewal does."""
+    had taken, or a replica took over), renew the epoch, then record the server. A replica
+    (another server of ``REDIS_URL`` that Django reads from, or a primary demoted by a fail-over)
+    is left alone: stamps are neither read from nor written to it, and a renewal lost on it is
+    owed already."""
     try:
+        connection.send_command("ROLE", check_health=False)
+        role = connection.read_response()
         connection.send_command("INFO", "server", check_health=False)
         info = connection.read_response()
-    except redis.ResponseError as exc:  # INFO refused (a managed service's rules)
+    except redis.ResponseError as exc:  # refused (a managed service's rules)
         logger.warning("the cache server's run id cannot be read (%s): a restart goes unseen", exc)
+        return
+    if role and role[0] not in (b"master", "master"):
         return
     if isinstance(info, bytes):
         info = info.decode()
@@ -304,7 +310,9 @@ def server_check(connection) -> None:
             expiry = ("EX", seconds) if seconds else ()
             connection.send_command("SET", make_key(stamp_key), value, *expiry, check_health=False)
             connection.read_response()
-    except redis.ResponseError as exc:  # read-only: the epoch is renewed once it takes writes
+    except (
+        redis.ResponseError
+    ) as exc:  # refusing writes (no memory left): renewed once it takes them
         logger.error("cache server changed, epoch not renewed: %s", exc)
         _owe_epoch()
         return

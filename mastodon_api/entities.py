@@ -341,7 +341,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
         "sensitive": tweet.sensitive,
         "spoiler_text": "",
         "visibility": "public",
-        "language": None,
+        "language": tweet.language or None,
         "uri": url,
         "url": url,
         "replies_count": tweet.reply_count,

@@ -20,6 +20,7 @@ from core.fields import (
     IdListField,
     IdReferenceField,
     OptionalBooleanField,
+    OptionalCharField,
     StrictCharField,
     parse_id,
 )
@@ -48,6 +49,13 @@ class TweetCreateInputSerializer(serializers.Serializer):
         default=False,
         help_text="Marked sensitive: clients show its pictures behind a warning.",
     )
+    language = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=35,
+        help_text="What it is written in: an ISO 639 code (`en`, `ko`; `en-US` keeps `en`).",
+    )
     in_reply_to = IdReferenceField(
         required=False, allow_null=True, help_text="Id of the tweet this replies to."
     )
@@ -62,6 +70,9 @@ class TweetCreateInputSerializer(serializers.Serializer):
 class TweetUpdateInputSerializer(serializers.Serializer):
     text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
     sensitive = OptionalBooleanField(help_text="Left as it is when not given.")
+    language = OptionalCharField(
+        max_length=35, help_text='An ISO 639 code, or "" for none. Left as it is when not given.'
+    )
     media_ids = IdListField(
         required=False,
         default=None,
@@ -186,6 +197,7 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "created_at",
             "edited_at",
             "sensitive",
+            "language",
             "in_reply_to",
             "reply_count",
             "like_count",
@@ -294,6 +306,7 @@ def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
         "created_at": format_timestamp(tweet.created_at),
         "edited_at": format_timestamp(tweet.edited_at) if tweet.edited_at else None,
         "sensitive": tweet.sensitive,
+        "language": tweet.language or None,
         "in_reply_to": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
         "reply_count": tweet.reply_count,
         "like_count": tweet.like_count,

@@ -163,6 +163,7 @@ class TweetViewSet(
             in_reply_to=parent,
             media_ids=data.validated_data["media_ids"],
             sensitive=data.validated_data["sensitive"],
+            language=data.validated_data["language"],
         )
         return tweet_created_response(self, tweet)
 

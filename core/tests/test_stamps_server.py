@@ -57,16 +57,35 @@ def test_a_server_recorded_by_another_run_has_the_epoch_renewed(cache_on_redis):
     assert epoch(raw) != first
 
 
-def test_a_changed_server_that_takes_no_writes_leaves_the_epoch_owed(cache_on_redis, monkeypatch):
+def test_a_replica_is_left_alone(cache_on_redis, monkeypatch):
+    """Another server of ``REDIS_URL`` (Django reads from it), or a primary a fail-over demoted:
+    its run id is never the recorded one, and renewing the epoch there is neither possible nor
+    needed (stamps are read from the primary)."""
+    raw = cache_on_redis
+    reconnect()
+    raw.set(cache.make_key(stamps.SERVER_KEY), b"the primary's run")
+    before = epoch(raw)
+    raw.replicaof("127.0.0.1", "1")  # a replica of nothing: it answers reads, refuses writes
+    monkeypatch.setattr(stamps, "_epoch_owed", False)
+    reconnect()
+    assert cache.get("anything") is None  # the connection serves reads
+    assert not stamps._epoch_owed
+    raw.replicaof("NO", "ONE")
+    assert epoch(raw) == before
+
+
+def test_a_changed_server_refusing_writes_leaves_the_epoch_owed(cache_on_redis, monkeypatch):
     raw = cache_on_redis
     reconnect()
     raw.set(cache.make_key(stamps.SERVER_KEY), b"an earlier run of the server")
-    raw.replicaof("127.0.0.1", "1")  # a replica of nothing: it refuses writes, answers reads
+    raw.config_set("maxmemory", "1")  # no memory left: writes are refused, reads answered
     monkeypatch.setattr(stamps, "_epoch_owed", False)
-    reconnect()
-    assert stamps._epoch_owed
-    assert cache.get("anything") is None  # the connection still serves reads
-    raw.replicaof("NO", "ONE")
+    try:
+        reconnect()
+        assert stamps._epoch_owed
+        assert cache.get("anything") is None
+    finally:
+        raw.config_set("maxmemory", "0")
     monkeypatch.setattr(stamps, "_down_until", 0.0)
     before = epoch(raw)
     assert stamps.available()  # the owed epoch is renewed once the server takes writes

@@ -49,7 +49,20 @@ def test_sensitive_is_kept_as_posted_and_changed_only_when_an_edit_says(oauth_cl
     assert client.get(url).json()["sensitive"] is False
 
 
-def test_an_edit_sets_the_attachments_to_media_ids_none_given_none_kept(oauth_client):
+def test_language_is_kept_as_posted_and_changed_only_when_an_edit_says(oauth_client):
+    client = oauth_client(UserFactory())
+    status = client.post("/api/v1/statuses", {"status": "안녕", "language": "ko"}).json()
+    assert status["language"] == "ko"
+    assert post(client)["language"] is None
+    url = f"/api/v1/statuses/{status['id']}"
+    assert client.put(url, {"status": "안녕하세요"}).json()["language"] == "ko"
+    assert client.put(url, {"status": "hello", "language": "en-GB"}).json()["language"] == "en"
+    refused = client.post("/api/v1/statuses", {"status": "x", "language": "klingon"})
+    assert refused.status_code == 422
+    assert refused.json()["error"].startswith("Validation failed: language")
+
+
+def test_an_edit_sets_the_attachments_to_media_ids_and_keeps_them_without(oauth_client):
     client = oauth_client(UserFactory())
     first, second = upload(client)["id"], upload(client)["id"]
     status = post(client, media_ids=[first, second])
@@ -59,9 +72,39 @@ def test_an_edit_sets_the_attachments_to_media_ids_none_given_none_kept(oauth_cl
     assert swapped.status_code == 200, swapped.content
     assert [m["id"] for m in swapped.json()["media_attachments"]] == [second, third]
     assert not MediaFile.objects.filter(pk=first).exists()
-    # A form cannot send an empty list: no media_ids is none, as on Mastodon.
-    assert client.put(url, {"status": "no pictures"}).json()["media_attachments"] == []
+    # Without media_ids (a script editing the text, a JSON null) the pictures stay.
+    for body, format in (
+        ({"status": "text only"}, None),
+        ({"status": "t", "media_ids": None}, "json"),
+    ):
+        kept = client.put(url, body, format=format).json()["media_attachments"]
+        assert [m["id"] for m in kept] == [second, third]
+    none = client.put(url, {"status": "no pictures", "media_ids": []}, format="json").json()
+    assert none["media_attachments"] == []
     assert not MediaFile.objects.filter(pk__in=[second, third]).exists()
+
+
+def test_nulls_in_an_edit_are_values_not_given(oauth_client):
+    """As clients send what they do not set (Mastodon's web client echoes a picture's
+    description, null when it has none)."""
+    client = oauth_client(UserFactory())
+    media_id = upload(client)["id"]
+    status = post(client, media_ids=[media_id])
+    body = {
+        "status": "edited",
+        "media_ids": [media_id],
+        "media_attributes": [{"id": media_id, "description": None, "focus": None}],
+        "poll": None,
+        "language": None,
+        "sensitive": None,
+    }
+    edited = client.put(f"/api/v1/statuses/{status['id']}", body, format="json")
+    assert edited.status_code == 200, edited.content
+    assert descriptions(edited.json()) == [(media_id, None)]
+    bare = {"status": "again", "media_ids": None, "media_attributes": None, "poll": None}
+    again = client.put(f"/api/v1/statuses/{status['id']}", bare, format="json")
+    assert again.status_code == 200, again.content
+    assert descriptions(again.json()) == [(media_id, None)]
 
 
 @pytest.mark.parametrize(

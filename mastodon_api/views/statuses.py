@@ -68,9 +68,10 @@ def param_media_attributes(data) -> dict[int, str]:
     (``{"id": "1", "description": "…"}``), or form fields ``media_attributes[0][id]``,
     ``media_attributes[0][description]`` (or ``[]`` for every index, items in order). ``focus``
     and ``thumbnail`` are taken and left alone: minitter has neither."""
-    items = data.get("media_attributes")
-    if items is None:
+    if hasattr(data, "getlist"):  # a form
         items = _form_media_attributes(data)
+    else:
+        items = data.get("media_attributes") or []
     if isinstance(items, dict):  # Rails reads {"0": {…}, "1": {…}} as a list too
         items = list(items.values())
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
@@ -78,7 +79,7 @@ def param_media_attributes(data) -> dict[int, str]:
     descriptions, seen = {}, set()
     for item in items:
         pk = parse_id(item.get("id"))
-        description = item.get("description", "")
+        description = item.get("description") or ""  # null: none, as the entity shows none
         if pk is None or not isinstance(description, str):
             raise ValidationError({"media_attributes": ["Each item has an id and a text."]})
         if pk in seen:
@@ -87,6 +88,14 @@ def param_media_attributes(data) -> dict[int, str]:
         if "description" in item:
             descriptions[pk] = description
     return descriptions
+
+
+def param_given(data, name: str) -> bool:
+    """Whether the list parameter ``name`` is in ``data`` (``name``, ``name[]`` or numbered), with
+    a value (a JSON ``null`` is not given)."""
+    return any(
+        (key == name or key.startswith(f"{name}[")) and data.get(key) is not None for key in data
+    )
 
 
 def _form_media_attributes(data) -> list[dict]:
@@ -155,6 +164,7 @@ class StatusesView(MastodonView):
                 in_reply_to=parent,
                 media_ids=param_ids(data, "media_ids"),
                 sensitive=param_bool(data, "sensitive"),
+                language=param_text(data, "language"),
             )
         return status_response(request, tweet.pk)
 
@@ -172,15 +182,18 @@ class StatusView(MastodonView):
             raise Http404
         data = request.data
         _refuse_unsupported(data)
-        # As on Mastodon, ``media_ids`` is the status's new list of attachments: none given, none
-        # kept (a form cannot send an empty list).
+        # ``media_ids`` is the status's new list of attachments. Unlike Mastodon, an edit without
+        # it keeps them: an upload taken off is deleted for good, not kept for the history, and a
+        # script editing the text alone must not destroy the pictures.
+        media_ids = param_ids(data, "media_ids") if param_given(data, "media_ids") else None
         with fields_renamed(text="status", media_descriptions="media_attributes"):
             services.tweet_update(
                 tweet=tweet,
                 editor=request.user,
                 text=param_text(data, "status"),
                 sensitive=param_bool(data, "sensitive") if "sensitive" in data else None,
-                media_ids=param_ids(data, "media_ids"),
+                language=param_text(data, "language") if param(data, "language") else None,
+                media_ids=media_ids,
                 media_descriptions=param_media_attributes(data),
             )
         return status_response(request, tweet.pk)

@@ -112,6 +112,8 @@ class Tweet(models.Model):
     # Marked by its author as sensitive: clients show its pictures behind a warning. The default
     # is the database's too, so that a release without the column can still post beside this one.
     sensitive = models.BooleanField(default=False, db_default=False)
+    # The language it is written in, as its author says (ISO 639: "en", "ko"), or "" unsaid.
+    language = models.CharField(max_length=3, blank=True, default="", db_default="")
 
     objects = TweetQuerySet.as_manager()
 

@@ -1,5 +1,6 @@
 """Writes on tweets: post (with media, as a reply), edit, delete (a repost's too)."""
 
+import re
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
@@ -33,6 +34,19 @@ from tweets.services.timelines import timeline_fan_out, timeline_fans_out
 User = get_user_model()
 
 
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def tweet_language_clean(language: str) -> str:
+    """A tweet's language as clients send it: an ISO 639 code in any letter case, alone or with
+    a region (``en-US``, ``pt_BR``: the language is kept), or "" for none said. Anything else is
+    a 422 on ``language``."""
+    code = language.strip().lower().replace("_", "-").split("-", 1)[0]
+    if language.strip() and not LANGUAGE_CODE.fullmatch(code):
+        raise ValidationError({"language": ["Give an ISO 639 language code, such as en or ko."]})
+    return code
+
+
 def tweet_text_clean(text: str) -> str:
     """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed, and
     something visible (not only zero-width or blank characters)."""
@@ -56,18 +70,21 @@ def tweet_create(
     in_reply_to: Tweet | None = None,
     media_ids: Sequence[int] = (),
     sensitive: bool = False,
+    language: str = "",
 ) -> Tweet:
     """Post a tweet (or a reply) with up to four of the author's uploads, store its mentions and
     hashtags, make it searchable, and put it into the author's and their followers' timelines. A
     reply notifies the parent's author; replying is refused (403) while the two block each other.
-    ``sensitive``: the author marks it so (clients show its pictures behind a warning).
+    ``sensitive``: the author marks it so (clients show its pictures behind a warning);
+    ``language``: what it is written in (``tweet_language_clean``).
     """
     text = tweet_text_clean(text)
-    media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
+    language = tweet_language_clean(language)
     parent = None
     if in_reply_to is not None:
         # Lock the parent (its row only, not its author's): a reply to a tweet being deleted
-        # must fail, not dangle. Tweets are locked before accounts (see services.blocks).
+        # must fail, not dangle. Tweets are locked before uploads (as an edit claims them) and
+        # accounts (see services.blocks).
         parent = (
             Tweet.objects.originals_visible_to(None)
             .select_for_update(of=("self",))
@@ -76,6 +93,7 @@ def tweet_create(
         )
         if parent is None:
             raise ValidationError({"in_reply_to": ["That tweet does not exist."]})
+    media = media_claim(owner=author, media_ids=list(media_ids)) if media_ids else []
     replied_to = [parent.author_id] if parent is not None else []
     entities = entities_prepare(text, author=author, also_lock=replied_to)
     if parent is not None:
@@ -85,7 +103,9 @@ def tweet_create(
         Tweet.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
         stamps.renew(Tweet, [parent.pk])
 
-    tweet = Tweet(author=author, text=text, in_reply_to=in_reply_to, sensitive=sensitive)
+    tweet = Tweet(
+        author=author, text=text, in_reply_to=in_reply_to, sensitive=sensitive, language=language
+    )
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
     tweet.fanned_out = timeline_fans_out(author)
     tweet.entities = entities.json
@@ -119,10 +139,12 @@ def tweet_update(
     editor: User,
     text: str,
     sensitive: bool | None = None,
+    language: str | None = None,
     media_ids: Sequence[int] | None = None,
     media_descriptions: Mapping[int, str] | None = None,
 ) -> Tweet:
     """Edit a tweet (author only): its text, and where given whether it is ``sensitive``, its
+    ``language``, its
     attachments (``media_ids``: the new list in order; uploads taken off are deleted, new ones
     are the editor's unattached uploads, as for a post) and their descriptions
     (``media_descriptions``, by id, of attachments it keeps or gets). Marks it edited, records
@@ -134,6 +156,7 @@ def tweet_update(
     if tweet.repost_of_id:
         raise ValidationError({"text": ["A repost has no text to edit."]})
     text = tweet_text_clean(text)
+    language = None if language is None else tweet_language_clean(language)
     descriptions = {
         pk: media_description_clean(description, "media_descriptions")
         for pk, description in (media_descriptions or {}).items()
@@ -143,7 +166,7 @@ def tweet_update(
     before = (
         Tweet.objects.select_for_update(no_key=True)
         .filter(pk=tweet.pk)
-        .values("text", "sensitive", "entities", "created_at")
+        .values("text", "sensitive", "language", "entities", "created_at")
         .first()
     )
     if before is None:
@@ -161,12 +184,14 @@ def tweet_update(
     entities = entities_prepare(text, author=editor, author_shared=True)
     tweet.text, tweet.entities, tweet.edited_at = text, entities.json, timezone.now()
     tweet.sensitive = before["sensitive"] if sensitive is None else sensitive
+    tweet.language = before["language"] if language is None else language
     tweet._media_files = attached  # for ``Tweet.media_files``: the answer shows them unread
     Tweet.objects.filter(pk=tweet.pk).update(
         text=tweet.text,
         edited_at=tweet.edited_at,
         entities=tweet.entities,
         sensitive=tweet.sensitive,
+        language=tweet.language,
     )
     if not TweetEdit.objects.filter(tweet_id=tweet.pk).exists():
         TweetEdit.objects.create(

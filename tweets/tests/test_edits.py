@@ -169,3 +169,35 @@ def test_history_reads_a_fixed_number_of_queries(
         edit(client, tweet["id"], text=f"version {n}", media_descriptions={media_ids[0]: str(n)})
     with django_assert_max_num_queries(QUERIES_OF_A_HISTORY):
         assert len(api_client.get(f"{API}/tweets/{tweet['id']}/history").json()) == edits + 1
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"), [("ko", "ko"), ("EN-us", "en"), ("pt_BR", "pt"), ("", None)]
+)
+def test_a_tweets_language_is_its_iso_639_code(auth_client, user, given, kept):
+    client = auth_client(user)
+    tweet = post(client, language=given)
+    assert tweet["language"] == kept
+    assert client.get(f"{API}/tweets/{tweet['id']}").json()["language"] == kept
+
+
+@pytest.mark.parametrize("language", ["english", "e", "-US", "k1", 5])
+def test_a_language_that_is_no_code_is_400_and_posts_nothing(auth_client, user, language):
+    response = auth_client(user).post(
+        f"{API}/tweets", {"text": "x", "language": language}, format="json"
+    )
+    assert response.status_code == 400
+    assert "language" in response.json()["fields"]
+    assert not Tweet.objects.exists()
+
+
+def test_an_edit_changes_the_language_only_when_given(auth_client, user):
+    client = auth_client(user)
+    tweet = post(client, language="ko")
+    assert edit(client, tweet["id"], text="still").json()["language"] == "ko"
+    form = client.patch(
+        f"{API}/tweets/{tweet['id']}", {"text": "form", "language": ""}, format="multipart"
+    )
+    assert form.json()["language"] == "ko"  # an empty box of a form is not given
+    assert edit(client, tweet["id"], text="now", language="en").json()["language"] == "en"
+    assert edit(client, tweet["id"], text="none", language="").json()["language"] is None
