@@ -12,7 +12,7 @@ from accounts import services as account_services
 from accounts.models import User
 from accounts.services import user_set_active
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from core.testing import API
+from core.testing import API, upload
 from core.testing.races import (
     deadlock_retries,
     pause_in,
@@ -21,7 +21,7 @@ from core.testing.races import (
     run_while_held,
     statuses,
 )
-from tweets.models import Follow, Like, TimelineEntry, Tweet
+from tweets.models import Follow, Like, TimelineEntry, Tweet, TweetMedia
 from tweets.services import (
     account_delete,
     account_set_suspended,
@@ -29,6 +29,7 @@ from tweets.services import (
     like_create,
     tweet_delete,
 )
+from tweets.services import tweets as tweet_services
 from tweets.services.timelines import timeline_backfill_run, timeline_fan_out_batch
 from tweets.tests.factories import TweetFactory, follow, repost
 
@@ -422,6 +423,43 @@ def test_a_follower_liking_while_the_account_deactivates_itself_waits_without_a_
     assert answers["like"].status_code < 500
     assert deadlock_retries() == before
     assert_counters_match_rows()
+
+
+def test_an_edit_and_a_reply_claiming_the_same_upload_wait_without_a_deadlock(
+    monkeypatch, auth_client
+):
+    """The edit holds its tweet's row when the reply to that tweet, with the same upload, comes:
+    the reply locks its parent before it claims uploads, as the edit does, so it waits; then
+    finds the upload taken (400), with no deadlock to break."""
+    author = UserFactory()
+    client = auth_client(author)
+    parent = TweetFactory(author=author)
+    media_id = upload(client).json()["id"]
+    before, answers = deadlock_retries(), {}
+    paused, resume = pause_in(monkeypatch, tweet_services, "_attachments_of", first_only=True)
+    failures = run_while_held(
+        lambda: answers.update(
+            edit=client.patch(
+                f"{API}/tweets/{parent.pk}",
+                {"text": "with a picture", "media_ids": [media_id]},
+                format="json",
+            )
+        ),
+        lambda: answers.update(
+            reply=client.post(
+                f"{API}/tweets",
+                {"text": "reply", "in_reply_to": str(parent.pk), "media_ids": [media_id]},
+                format="json",
+            )
+        ),
+        paused,
+        resume,
+    )
+    assert failures == []
+    assert answers["edit"].status_code == 200
+    assert answers["reply"].status_code == 400
+    assert deadlock_retries() == before
+    assert TweetMedia.objects.get(media_id=media_id).tweet_id == parent.pk
 
 
 def test_a_follows_backfill_racing_a_delete_of_the_followees_tweet_leaves_no_entry():
