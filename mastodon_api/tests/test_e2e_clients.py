@@ -144,6 +144,14 @@ def test_mastodon_py_scenario(server):
     first = b.status_post(f"hello @{alice} #minitter", media_ids=[media])
     assert first.media_attachments[0].id == media.id
     assert first.mentions[0].acct == alice
+    described = b.generate_media_edit_attributes(media.id, description="a redder square")
+    edited = b.status_update(first.id, f"hello @{alice} #minitter", media_attributes=[described])
+    assert edited.edited_at and edited.media_attachments[0].description == "a redder square"
+    history = b.status_history(first.id)
+    assert [version.media_attachments[0].description for version in history] == [
+        "a red square",
+        "a redder square",
+    ]
     for n in range(24):
         key = secrets.token_hex(8)
         last = b.status_post(f"post {n}", idempotency_key=key)
