@@ -310,9 +310,8 @@ def server_check(connection) -> None:
             expiry = ("EX", seconds) if seconds else ()
             connection.send_command("SET", make_key(stamp_key), value, *expiry, check_health=False)
             connection.read_response()
-    except (
-        redis.ResponseError
-    ) as exc:  # refusing writes (no memory left): renewed once it takes them
+    except redis.ResponseError as exc:
+        # Refusing writes (no memory left): the epoch is renewed once it takes them.
         logger.error("cache server changed, epoch not renewed: %s", exc)
         _owe_epoch()
         return

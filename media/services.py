@@ -160,17 +160,24 @@ def media_describe(*, owner, media_id: int, description: str) -> MediaFile | Non
     return media
 
 
+def media_ids_check(media_ids: Sequence[int]) -> list[int]:
+    """The uploads of one tweet, as a list: at most ``MEDIA_MAX_PER_TWEET``, each once."""
+    media_ids = list(media_ids)
+    limit = settings.MEDIA_MAX_PER_TWEET
+    if len(media_ids) > limit:
+        raise ValidationError({"media_ids": [f"At most {limit} media per tweet."]})
+    if len(set(media_ids)) != len(media_ids):
+        raise ValidationError({"media_ids": ["The same media id is given twice."]})
+    return media_ids
+
+
 def media_claim(*, owner, media_ids: Sequence[int]) -> list[MediaFile]:
     """Mark the owner's unattached uploads as attached, in the given order.
 
     Call inside the transaction that attaches them; rows are locked so that two tweets cannot
     claim the same upload. Someone else's id and an unknown id get the same answer.
     """
-    limit = settings.MEDIA_MAX_PER_TWEET
-    if len(media_ids) > limit:
-        raise ValidationError({"media_ids": [f"At most {limit} media per tweet."]})
-    if len(set(media_ids)) != len(media_ids):
-        raise ValidationError({"media_ids": ["The same media id is given twice."]})
+    media_ids_check(media_ids)
     found = {
         media.pk: media
         for media in MediaFile.objects.select_for_update().filter(pk__in=media_ids, owner=owner)

@@ -19,7 +19,12 @@ from core.ids import id_datetime
 from core.sql import key_share_lock, placeholders
 from core.text import has_visible_text
 from media.models import MediaFile
-from media.services import media_claim, media_delete, media_description_clean
+from media.services import (
+    media_claim,
+    media_delete,
+    media_description_clean,
+    media_ids_check,
+)
 from tweets.metrics import TWEETS
 from tweets.models import ModerationAction, Notification, Tweet, TweetEdit, TweetMedia
 from tweets.search import search_document_write
@@ -144,9 +149,8 @@ def tweet_update(
     media_descriptions: Mapping[int, str] | None = None,
 ) -> Tweet:
     """Edit a tweet (author only): its text, and where given whether it is ``sensitive``, its
-    ``language``, its
-    attachments (``media_ids``: the new list in order; uploads taken off are deleted, new ones
-    are the editor's unattached uploads, as for a post) and their descriptions
+    ``language``, its attachments (``media_ids``: the new list in order; uploads taken off are
+    deleted, new ones are the editor's unattached uploads, as for a post) and their descriptions
     (``media_descriptions``, by id, of attachments it keeps or gets). Marks it edited, records
     the version in its history (``TweetEdit``; the first edit records the version it replaces
     too), stores its mentions and hashtags anew and searches the new text from now on;
@@ -228,12 +232,7 @@ def _attachments_change(
     out are deleted, new ones claimed as a post claims them, the order written anew."""
     if media_ids is None or list(media_ids) == [media.pk for media in attached]:
         return attached
-    media_ids = list(media_ids)
-    limit = settings.MEDIA_MAX_PER_TWEET
-    if len(media_ids) > limit:
-        raise ValidationError({"media_ids": [f"At most {limit} media per tweet."]})
-    if len(set(media_ids)) != len(media_ids):
-        raise ValidationError({"media_ids": ["The same media id is given twice."]})
+    media_ids = media_ids_check(media_ids)
     kept = {media.pk: media for media in attached if media.pk in media_ids}
     claimed = media_claim(owner=editor, media_ids=[pk for pk in media_ids if pk not in kept])
     by_id = {**kept, **{media.pk: media for media in claimed}}
