@@ -184,6 +184,9 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     reposted = serializers.BooleanField(read_only=True)
     bookmarked = serializers.BooleanField(read_only=True)
     url = serializers.URLField(read_only=True)
+    language = serializers.CharField(
+        read_only=True, allow_null=True, help_text="An ISO 639 code, or null when not said."
+    )
     media = MediaSerializer(many=True, read_only=True)
     mentions = MentionSerializer(many=True, read_only=True)
     tags = TagSerializer(many=True, read_only=True)

@@ -89,7 +89,7 @@ def test_nulls_in_an_edit_are_values_not_given(oauth_client):
     description, null when it has none)."""
     client = oauth_client(UserFactory())
     media_id = upload(client)["id"]
-    status = post(client, media_ids=[media_id])
+    status = post(client, media_ids=[media_id], sensitive=True, language="ko")
     body = {
         "status": "edited",
         "media_ids": [media_id],
@@ -101,6 +101,7 @@ def test_nulls_in_an_edit_are_values_not_given(oauth_client):
     edited = client.put(f"/api/v1/statuses/{status['id']}", body, format="json")
     assert edited.status_code == 200, edited.content
     assert descriptions(edited.json()) == [(media_id, None)]
+    assert (edited.json()["sensitive"], edited.json()["language"]) == (True, "ko")
     bare = {"status": "again", "media_ids": None, "media_attributes": None, "poll": None}
     again = client.put(f"/api/v1/statuses/{status['id']}", bare, format="json")
     assert again.status_code == 200, again.content

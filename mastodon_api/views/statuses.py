@@ -108,7 +108,7 @@ def _form_media_attributes(data) -> list[dict]:
                 raise ValidationError({"media_attributes": [f"Not an attribute: {key}."]})
             continue
         index, name = match.groups()
-        values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+        values = data.getlist(key)
         if index:
             numbered.setdefault(index, {})[name] = values[-1]
         else:
@@ -191,7 +191,7 @@ class StatusView(MastodonView):
                 tweet=tweet,
                 editor=request.user,
                 text=param_text(data, "status"),
-                sensitive=param_bool(data, "sensitive") if "sensitive" in data else None,
+                sensitive=param_bool(data, "sensitive", default=None),
                 language=param_text(data, "language") if param(data, "language") else None,
                 media_ids=media_ids,
                 media_descriptions=param_media_attributes(data),
