@@ -192,6 +192,9 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
         "in_reply_to",
         "created_at",
         "edited_at",
+        "versions",
+        "sensitive",
+        "language",
         "reply_count",
         "like_count",
         "reposts",
@@ -253,6 +256,21 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
             )
             or "-"
         )
+
+    @admin.display(description="earlier versions")
+    def versions(self, tweet):
+        """What an edited tweet said before, oldest first (a report may be about one of these):
+        each version's time, text and whether it was marked sensitive."""
+        earlier = selectors.tweet_versions(tweet=tweet)[:-1]
+        rows = (
+            (
+                short_time(version.created_at),
+                " (sensitive)" if version.sensitive else "",
+                version.text,
+            )
+            for version in earlier
+        )
+        return format_html_join("", "<p>{}{}: {}</p>", rows) or "-"
 
     @admin.display(description="hashtags")
     def tags(self, tweet):

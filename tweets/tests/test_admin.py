@@ -111,6 +111,20 @@ def test_tweet_change_page_shows_the_original_reposts_mentions_and_tags(admin_cl
     assert f"repost of {link}" in reposts.content.decode()
 
 
+def test_tweet_change_page_shows_what_an_edited_tweet_said_before(admin_client):
+    author = UserFactory()
+    tweet = services.tweet_create(author=author, text="something <nasty>")
+    page = admin_client.get(f"/admin/tweets/tweet/{tweet.pk}/change/").content.decode()
+    assert ": something &lt;nasty&gt;</p>" not in page  # no earlier versions yet
+    services.tweet_update(tweet=tweet, editor=author, text="all fine", sensitive=True)
+    services.tweet_update(tweet=tweet, editor=author, text="all fine now")
+    page = admin_client.get(f"/admin/tweets/tweet/{tweet.pk}/change/").content.decode()
+    assert ": something &lt;nasty&gt;</p>" in page
+    assert " (sensitive): all fine</p>" in page
+    assert page.index("something &lt;nasty&gt;</p>") < page.index("all fine</p>")
+    assert ": all fine now</p>" not in page  # the current text is the text field
+
+
 def test_tweet_changelist_with_reposts_takes_no_query_per_row(
     admin_client, django_assert_max_num_queries
 ):
