@@ -165,6 +165,9 @@ def tweet_update(
         pk: media_description_clean(description, "media_descriptions")
         for pk, description in (media_descriptions or {}).items()
     }
+    if len(descriptions) > settings.MEDIA_MAX_PER_TWEET:
+        limit = settings.MEDIA_MAX_PER_TWEET
+        raise ValidationError({"media_descriptions": [f"A tweet has at most {limit} media."]})
     # The tweet's row before the uploads and the accounts mentions lock (the one order, see
     # services.blocks); what the history records of the version replaced is read under it.
     before = (

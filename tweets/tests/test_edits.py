@@ -118,6 +118,16 @@ def test_a_bad_edit_of_attachments_is_400_and_changes_nothing(
     assert not TweetEdit.objects.exists()
 
 
+def test_descriptions_of_more_media_than_a_tweet_has_are_refused_in_few_words(auth_client, user):
+    client = auth_client(user)
+    tweet = post(client)
+    many = {str(n): "x" for n in range(1, 1001)}
+    response = edit(client, tweet["id"], text="x", media_descriptions=many)
+    assert response.status_code == 400
+    assert len(response.content) < 300
+    assert "media_descriptions" in response.json()["fields"]
+
+
 def test_history_lists_every_version_oldest_first(auth_client, api_client, user):
     client = auth_client(user)
     first, second = upload(client, "first picture"), upload(client)
