@@ -383,12 +383,15 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
 
     @admin.display(description="tweet text")
     def tweet_text(self, report):
-        """A repost has no text of its own: what it reposted."""
+        """A repost has no text of its own: what it reposted. A tweet edited since the report
+        says so: what was reported is among its earlier versions, on its page."""
         if not report.tweet_id:
             return ""
-        if (original := report.tweet.repost_of) is not None:
-            return truncated(f"repost of {original.pk}: {original.text}", 10)
-        return truncated(report.tweet.text, 10)
+        tweet = report.tweet.repost_of or report.tweet
+        text = f"repost of {tweet.pk}: {tweet.text}" if report.tweet.repost_of_id else tweet.text
+        if tweet.edited_at is None or tweet.edited_at <= report.created_at:
+            return truncated(text, 10)
+        return format_html("{} (edited since)", truncated(text, 10))
 
     @admin.display(description="reporter")
     def by(self, report):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from accounts.tests.factories import UserFactory
 from tweets import services
+from tweets.models import Report
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,18 @@ def test_tweet_change_page_shows_what_an_edited_tweet_said_before(admin_client):
     assert " (sensitive): all fine</p>" in page
     assert page.index("something &lt;nasty&gt;</p>") < page.index("all fine</p>")
     assert ": all fine now</p>" not in page  # the current text is the text field
+
+
+def test_a_report_about_a_tweet_edited_since_says_so(admin_client, django_assert_max_num_queries):
+    author, reporter = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="something nasty")
+    services.reports_file(reporter=reporter, reason=Report.Reason.ABUSE, tweets=[tweet])
+    page = admin_client.get("/admin/tweets/report/").content.decode()
+    assert "(edited since)" not in page
+    services.tweet_update(tweet=tweet, editor=author, text="all fine")
+    with django_assert_max_num_queries(12):
+        page = admin_client.get("/admin/tweets/report/").content.decode()
+    assert "all fine</span> (edited since)" in page
 
 
 def test_tweet_changelist_with_reposts_takes_no_query_per_row(
