@@ -139,7 +139,8 @@ def tweet_find(*, tweet_id: int, viewer) -> Tweet | None:
 def tweet_versions(*, tweet: Tweet) -> list[TweetEdit]:
     """The versions of a tweet (``tweet_get``'s), oldest first, the current one last; a tweet
     never edited has one, as it is. Each has ``media_files``: its attachments described as that
-    version described them, those that still exist (an edit deletes the uploads it takes off)."""
+    version described them (an edit keeps the uploads it takes off, ``TweetMediaRemoved``; those
+    an edit deleted before they were kept are left out)."""
     versions = list(TweetEdit.objects.filter(tweet_id=tweet.pk).order_by("id"))
     if not versions:
         attached = [

@@ -78,9 +78,9 @@ class TweetUpdateInputSerializer(serializers.Serializer):
         default=None,
         max_length=settings.MEDIA_MAX_PER_TWEET,
         help_text=(
-            "The tweet's attachments from now on, in order: ids it has (kept) or from "
-            "`POST media` (the caller's own, not yet attached). Those left out are deleted. "
-            "Left as they are when not given."
+            "The tweet's attachments from now on, in order: ids it has or had (an earlier "
+            "edit took it off) or from `POST media` (the caller's own, not yet attached). "
+            "Those left out stay in the history. Left as they are when not given."
         ),
     )
     media_descriptions = serializers.DictField(

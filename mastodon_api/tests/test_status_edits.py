@@ -71,7 +71,9 @@ def test_an_edit_sets_the_attachments_to_media_ids_and_keeps_them_without(oauth_
     swapped = client.put(url, {"status": "look", "media_ids[]": [second, third]})
     assert swapped.status_code == 200, swapped.content
     assert [m["id"] for m in swapped.json()["media_attachments"]] == [second, third]
-    assert not MediaFile.objects.filter(pk=first).exists()
+    # Taken off, it stays in the history and can come back.
+    history = client.get(f"{url}/history").json()
+    assert [m["id"] for m in history[0]["media_attachments"]] == [first, second]
     # Without media_ids (a script editing the text, a JSON null) the pictures stay.
     for body, format in (
         ({"status": "text only"}, None),
@@ -81,7 +83,9 @@ def test_an_edit_sets_the_attachments_to_media_ids_and_keeps_them_without(oauth_
         assert [m["id"] for m in kept] == [second, third]
     none = client.put(url, {"status": "no pictures", "media_ids": []}, format="json").json()
     assert none["media_attachments"] == []
-    assert not MediaFile.objects.filter(pk__in=[second, third]).exists()
+    back = client.put(url, {"status": "back", "media_ids": [first]}, format="json").json()
+    assert [m["id"] for m in back["media_attachments"]] == [first]
+    assert MediaFile.objects.filter(pk__in=[first, second, third]).count() == 3
 
 
 def test_nulls_in_an_edit_are_values_not_given(oauth_client):

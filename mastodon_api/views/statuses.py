@@ -183,8 +183,7 @@ class StatusView(MastodonView):
         data = request.data
         _refuse_unsupported(data)
         # ``media_ids`` is the status's new list of attachments. Unlike Mastodon, an edit without
-        # it keeps them: an upload taken off is deleted for good, not kept for the history, and a
-        # script editing the text alone must not destroy the pictures.
+        # it keeps them: a script editing the text alone must not take its pictures off.
         media_ids = param_ids(data, "media_ids") if param_given(data, "media_ids") else None
         with fields_renamed(text="status", media_descriptions="media_attributes"):
             services.tweet_update(

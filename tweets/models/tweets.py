@@ -179,12 +179,24 @@ class TweetMedia(models.Model):
         return f"media {self.media_id} of tweet {self.tweet_id}"
 
 
+class TweetMediaRemoved(models.Model):
+    """An upload an edit took off a tweet, kept for the tweet's history (its earlier versions
+    still show it, and a later edit may put it back): it goes with the tweet, and no other tweet
+    can claim it (it stays marked attached)."""
+
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="+")
+    media = models.OneToOneField("media.MediaFile", on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return f"media {self.media_id} once of tweet {self.tweet_id}"
+
+
 class TweetEdit(models.Model):
     """One version of an edited tweet, as it was from ``created_at`` on: the first edit records
     the version it replaces (at the tweet's ``created_at``) and each edit the version it makes.
     A tweet never edited has none. ``media`` is the version's attachments in order, as
-    ``[{"id": …, "description": …}]``; an upload an edit took off is deleted, and older versions
-    show only those that still exist."""
+    ``[{"id": …, "description": …}]``; an upload an edit takes off is kept
+    (``TweetMediaRemoved``) until the tweet goes."""
 
     id = models.BigAutoField(primary_key=True)
     tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="edits", db_index=False)

@@ -26,7 +26,14 @@ from media.services import (
     media_ids_check,
 )
 from tweets.metrics import TWEETS
-from tweets.models import ModerationAction, Notification, Tweet, TweetEdit, TweetMedia
+from tweets.models import (
+    ModerationAction,
+    Notification,
+    Tweet,
+    TweetEdit,
+    TweetMedia,
+    TweetMediaRemoved,
+)
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.blocks import block_check
@@ -150,11 +157,11 @@ def tweet_update(
 ) -> Tweet:
     """Edit a tweet (author only): its text, and where given whether it is ``sensitive``, its
     ``language``, its attachments (``media_ids``: the new list in order; uploads taken off are
-    deleted, new ones are the editor's unattached uploads, as for a post) and their descriptions
-    (``media_descriptions``, by id, of attachments it keeps or gets). Marks it edited, records
-    the version in its history (``TweetEdit``; the first edit records the version it replaces
-    too), stores its mentions and hashtags anew and searches the new text from now on;
-    ``Http404`` when it was deleted meanwhile."""
+    kept for the history, new ones are the editor's unattached uploads, as for a post) and their
+    descriptions (``media_descriptions``, by id, of attachments it keeps or gets). Marks it
+    edited, records the version in its history (``TweetEdit``; the first edit records the
+    version it replaces too), stores its mentions and hashtags anew and searches the new text
+    from now on; ``Http404`` when it was deleted meanwhile."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.repost_of_id:
@@ -232,15 +239,25 @@ def _attachments_change(
     tweet: Tweet, editor: User, attached: list[MediaFile], media_ids: Sequence[int] | None
 ) -> list[MediaFile]:
     """The tweet's attachments once ``media_ids`` (None: as they are) is applied: uploads left
-    out are deleted, new ones claimed as a post claims them, the order written anew."""
+    out are kept for the history (``TweetMediaRemoved``), those an earlier edit took off may come
+    back, new ones are claimed as a post claims them; the order is written anew."""
     if media_ids is None or list(media_ids) == [media.pk for media in attached]:
         return attached
     media_ids = media_ids_check(media_ids)
-    kept = {media.pk: media for media in attached if media.pk in media_ids}
+    removed = TweetMediaRemoved.objects.filter(tweet_id=tweet.pk)
+    earlier = {row.media_id: row.media for row in removed.select_related("media")}
+    kept = {media.pk: media for media in [*attached, *earlier.values()] if media.pk in media_ids}
     claimed = media_claim(owner=editor, media_ids=[pk for pk in media_ids if pk not in kept])
     by_id = {**kept, **{media.pk: media for media in claimed}}
     TweetMedia.objects.filter(tweet_id=tweet.pk).delete()
-    media_delete(media for media in attached if media.pk not in kept)
+    removed.filter(media_id__in=kept).delete()
+    TweetMediaRemoved.objects.bulk_create(
+        [
+            TweetMediaRemoved(tweet_id=tweet.pk, media=media)
+            for media in attached
+            if media.pk not in kept
+        ]
+    )
     TweetMedia.objects.bulk_create(
         [
             TweetMedia(tweet_id=tweet.pk, media=by_id[pk], position=n)
@@ -289,9 +306,9 @@ def tweet_delete(*, tweet: Tweet, actor: User, reason: str = "", moderated: bool
     if moderation:
         about = Q(tweet_id=tweet.pk) | Q(tweet__repost_of_id=tweet.pk)
         reports_resolve(about, moderator=actor, reason=reason)
-    media_delete(
-        MediaFile.objects.filter(pk__in=TweetMedia.objects.filter(tweet=tweet).values("media_id"))
-    )
+    removed = TweetMediaRemoved.objects.filter(tweet=tweet).values("media_id")
+    attached = TweetMedia.objects.filter(tweet=tweet).values("media_id")
+    media_delete(MediaFile.objects.filter(Q(pk__in=attached) | Q(pk__in=removed)))
     # Its replies show it no more (their in_reply_to is cleared, which sends no signal).
     stamps.renew(Tweet, tweet.replies.values_list("pk", flat=True))
     # Its replies' rows (in_reply_to cleared) and reposts go first, the author's row after: tweets

@@ -1,12 +1,16 @@
 """Editing a tweet: sensitive, attachments and their descriptions, and the history of versions."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from core.testing import upload as upload_image
 from media.models import MediaFile
-from tweets.models import Tweet, TweetEdit
+from media.services import media_cleanup_unattached
+from tweets.models import Tweet, TweetEdit, TweetMediaRemoved
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +57,67 @@ def test_an_edit_replaces_reorders_and_removes_attachments(auth_client, user):
     edited = edit(client, tweet["id"], text="look", media_ids=[third, first])
     assert edited.status_code == 200, edited.content
     assert [m["id"] for m in edited.json()["media"]] == [third, first]
-    assert not MediaFile.objects.filter(pk=second).exists()  # taken off: deleted
     assert MediaFile.objects.get(pk=third).attached_at is not None
     shown = client.get(f"{API}/tweets/{tweet['id']}").json()["media"]
     assert [m["id"] for m in shown] == [third, first]
     assert edit(client, tweet["id"], text="none", media_ids=[]).json()["media"] == []
-    assert not MediaFile.objects.filter(pk__in=[first, third]).exists()
+    assert client.get(f"{API}/tweets/{tweet['id']}").json()["media"] == []
+
+
+def test_uploads_an_edit_takes_off_stay_in_the_history(
+    auth_client, api_client, user, _media_in_tmp_dir
+):
+    client = auth_client(user)
+    first, second = upload(client, "one"), upload(client, "two")
+    tweet = post(client, media_ids=[first, second])
+    edit(client, tweet["id"], text="only one", media_ids=[first])
+    edit(client, tweet["id"], text="none", media_ids=[])
+    history = api_client.get(f"{API}/tweets/{tweet['id']}/history").json()
+    shown = [[(m["id"], m["description"]) for m in version["media"]] for version in history]
+    assert shown == [[(first, "one"), (second, "two")], [(first, "one")], []]
+    assert (_media_in_tmp_dir / MediaFile.objects.get(pk=second).file).exists()
+
+
+def test_an_upload_an_edit_took_off_can_be_put_back_and_nowhere_else(auth_client, user):
+    client = auth_client(user)
+    first, second = upload(client, "one"), upload(client, "two")
+    tweet = post(client, media_ids=[first, second])
+    edit(client, tweet["id"], text="one", media_ids=[first])
+    elsewhere = client.post(f"{API}/tweets", {"text": "x", "media_ids": [second]}, format="json")
+    assert elsewhere.status_code == 400, elsewhere.content
+    assert "media_ids" in elsewhere.json()["fields"]
+    back = edit(client, tweet["id"], text="both", media_ids=[second, first])
+    assert back.status_code == 200, back.content
+    assert [(m["id"], m["description"]) for m in back.json()["media"]] == [
+        (second, "two"),
+        (first, "one"),
+    ]
+    assert not TweetMediaRemoved.objects.exists()
+
+
+def test_deleting_an_edited_tweet_deletes_the_uploads_edits_took_off(
+    auth_client, user, django_capture_on_commit_callbacks, _media_in_tmp_dir
+):
+    client = auth_client(user)
+    first, second = upload(client), upload(client)
+    tweet = post(client, media_ids=[first, second])
+    edit(client, tweet["id"], text="one", media_ids=[first])
+    files = [MediaFile.objects.get(pk=pk).file for pk in (first, second)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"{API}/tweets/{tweet['id']}").status_code == 204
+    assert not MediaFile.objects.filter(pk__in=[first, second]).exists()
+    assert not any((_media_in_tmp_dir / key).exists() for key in files)
+
+
+def test_media_cleanup_keeps_uploads_an_edit_took_off(auth_client, user):
+    client = auth_client(user)
+    first, second = upload(client), upload(client)
+    tweet = post(client, media_ids=[first, second])
+    edit(client, tweet["id"], text="one", media_ids=[first])
+    MediaFile.objects.update(created_at=timezone.now() - timedelta(days=30))
+    MediaFile.objects.update(attached_at=timezone.now() - timedelta(days=30))
+    assert media_cleanup_unattached(older_than=timedelta(days=1)) == []
+    assert MediaFile.objects.filter(pk__in=[first, second]).count() == 2
 
 
 def test_an_edit_without_media_ids_keeps_the_attachments(auth_client, user):
@@ -153,9 +212,9 @@ def test_history_lists_every_version_oldest_first(auth_client, api_client, user)
     assert (
         versions[-1]["created_at"] == client.get(f"{API}/tweets/{tweet['id']}").json()["edited_at"]
     )
-    # A picture an edit took off is deleted: older versions no longer show it.
+    # A picture an edit took off is kept: older versions still show it.
     edit(client, tweet["id"], text="fourth", media_ids=[second])
-    assert api_client.get(url).json()[0]["media"] == []
+    assert [m["description"] for m in api_client.get(url).json()[0]["media"]] == ["first picture"]
 
 
 def test_history_of_a_tweet_nobody_may_see_is_404(auth_client, api_client, user):
