@@ -417,6 +417,8 @@ MINITTER_MAX_JSON_BODY = env_int("MINITTER_MAX_JSON_BODY", 64 * 1024)
 
 # --- Tweets and timelines (see docs/architecture.md) ----------------------------------------------
 TWEET_MAX_LENGTH = env_int("TWEET_MAX_LENGTH", 300)
+# Edits of one tweet at most: its history is served whole, one version per edit.
+TWEET_EDITS_MAX = env_int("TWEET_EDITS_MAX", 50)
 # Authors with more followers than this are not fanned out; readers merge their tweets at read time.
 # Fan-out runs in background tasks of TIMELINE_FANOUT_BATCH_SIZE followers each.
 TIMELINE_FANOUT_MAX_FOLLOWERS = env_int("TIMELINE_FANOUT_MAX_FOLLOWERS", 100_000)

@@ -36,7 +36,7 @@ from tweets.models import (
 )
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record, reports_resolve
-from tweets.services.blocks import block_check
+from tweets.services.blocks import block_check, users_lock
 from tweets.services.counters import recount_replies
 from tweets.services.entities import entities_prepare, entities_store
 from tweets.services.notifications import notification_add
@@ -161,7 +161,10 @@ def tweet_update(
     descriptions (``media_descriptions``, by id, of attachments it keeps or gets). Marks it
     edited, records the version in its history (``TweetEdit``; the first edit records the
     version it replaces too), stores its mentions and hashtags anew and searches the new text
-    from now on; ``Http404`` when it was deleted meanwhile."""
+    from now on. An edit that changes nothing leaves it as it is (no version). At most
+    ``TWEET_EDITS_MAX`` edits a tweet (its history is served whole). ``Http404`` when it was
+    deleted or hidden meanwhile, ``AccountUnusable`` when its author was deactivated or
+    suspended: both are read under the tweet's lock, as the hide and the suspension take it."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.repost_of_id:
@@ -180,13 +183,35 @@ def tweet_update(
     before = (
         Tweet.objects.select_for_update(no_key=True)
         .filter(pk=tweet.pk)
-        .values("text", "sensitive", "language", "entities", "created_at")
+        .values("text", "sensitive", "language", "entities", "created_at", "is_hidden")
         .first()
     )
-    if before is None:
+    if before is None or before["is_hidden"]:
         raise Http404("That tweet does not exist.")
+    # Its author's row shared, after the tweet's (the one order): an account deactivated or
+    # suspended while the edit waited edits nothing, as it posts nothing.
+    if editor.pk not in users_lock(editor.pk, shared=[editor.pk]):
+        raise AccountUnusable
     attached_before = _attachments_of(tweet.pk)
     media_before = _media_versions(attached_before)
+    unchanged = (
+        text == before["text"]
+        and sensitive in (None, before["sensitive"])
+        and language in (None, before["language"])
+        and (media_ids is None or list(media_ids) == [media.pk for media in attached_before])
+        and all(
+            descriptions.get(media.pk, media.description) == media.description
+            for media in attached_before
+        )
+        and set(descriptions) <= {media.pk for media in attached_before}
+    )
+    if unchanged:
+        tweet._media_files = attached_before
+        return tweet
+    edits = TweetEdit.objects.filter(tweet_id=tweet.pk).count() - 1
+    if edits >= settings.TWEET_EDITS_MAX:
+        limit = settings.TWEET_EDITS_MAX
+        raise ValidationError({"text": [f"A tweet can be edited at most {limit} times."]})
     attached = _attachments_change(tweet, editor, attached_before, media_ids)
     unknown = [str(pk) for pk in descriptions if pk not in {media.pk for media in attached}]
     if unknown:
@@ -207,7 +232,7 @@ def tweet_update(
         sensitive=tweet.sensitive,
         language=tweet.language,
     )
-    if not TweetEdit.objects.filter(tweet_id=tweet.pk).exists():
+    if edits < 0:  # its first edit: the version it replaces is recorded too
         TweetEdit.objects.create(
             tweet_id=tweet.pk,
             text=before["text"],

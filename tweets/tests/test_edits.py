@@ -3,14 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.http import Http404
 from django.utils import timezone
 
+from accounts.services import AccountUnusable
 from accounts.tests.factories import UserFactory
 from core.testing import API
 from core.testing import upload as upload_image
 from media.models import MediaFile
 from media.services import media_cleanup_unattached
 from tweets.models import Tweet, TweetEdit, TweetMediaRemoved
+from tweets.services import tweet_set_hidden, tweet_update
+from tweets.tests.factories import TweetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +274,59 @@ def test_an_edit_changes_the_language_only_when_given(auth_client, user):
     assert form.json()["language"] == "ko"  # an empty box of a form is not given
     assert edit(client, tweet["id"], text="now", language="en").json()["language"] == "en"
     assert edit(client, tweet["id"], text="none", language="").json()["language"] is None
+
+
+def test_an_edit_that_changes_nothing_records_no_version(auth_client, user):
+    client = auth_client(user)
+    media_id = upload(client, "one")
+    tweet = post(client, media_ids=[media_id], language="en")
+    same = edit(
+        client,
+        tweet["id"],
+        text="look",
+        sensitive=False,
+        language="en",
+        media_ids=[media_id],
+        media_descriptions={media_id: "one"},
+    )
+    assert same.status_code == 200, same.content
+    assert same.json()["edited_at"] is None
+    assert not TweetEdit.objects.exists()
+    assert edit(client, tweet["id"], text="changed").json()["edited_at"] is not None
+    assert TweetEdit.objects.count() == 2
+
+
+def test_a_tweet_can_be_edited_a_bounded_number_of_times(auth_client, user, settings):
+    settings.TWEET_EDITS_MAX = 3
+    client = auth_client(user)
+    tweet = post(client)
+    for number in range(3):
+        assert edit(client, tweet["id"], text=f"edit {number}").status_code == 200
+    refused = edit(client, tweet["id"], text="one more")
+    assert refused.status_code == 400, refused.content
+    assert "at most 3 times" in refused.json()["fields"]["text"][0]["detail"]
+    assert client.get(f"{API}/tweets/{tweet['id']}").json()["text"] == "edit 2"
+    assert len(client.get(f"{API}/tweets/{tweet['id']}/history").json()) == 4
+
+
+def test_an_edit_of_a_tweet_hidden_while_it_waited_changes_nothing(user):
+    moderator = UserFactory(is_staff=True)
+    tweet = TweetFactory(author=user, text="offending")
+    found = Tweet.objects.get(pk=tweet.pk)  # as the view found it, before the hide committed
+    tweet_set_hidden(tweet=tweet, hidden=True, moderator=moderator, reason="spam")
+    with pytest.raises(Http404):
+        tweet_update(tweet=found, editor=user, text="rewritten")
+    tweet.refresh_from_db()
+    assert (tweet.text, tweet.edited_at) == ("offending", None)
+    assert not TweetEdit.objects.exists()
+
+
+@pytest.mark.parametrize("change", [{"is_suspended": True}, {"is_active": False}])
+def test_an_edit_by_an_account_switched_off_while_it_waited_changes_nothing(user, change):
+    tweet = TweetFactory(author=user, text="before")
+    type(user).objects.filter(pk=user.pk).update(**change)  # the request's user is as it was
+    with pytest.raises(AccountUnusable):
+        tweet_update(tweet=tweet, editor=user, text="after")
+    tweet.refresh_from_db()
+    assert (tweet.text, tweet.edited_at) == ("before", None)
+    assert not TweetEdit.objects.exists()
