@@ -311,21 +311,34 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         "status",
         "reason",
         "target",
-        "tweet_text",
+        "reported_words",
         "tweet_pictures",
         "short_comment",
         "by",
         "created",
     ]
     list_display_links = ["status"]
-    list_select_related = ["reporter", "tweet__author", "tweet__repost_of", "account"]
+    list_select_related = [
+        "reporter",
+        "tweet__author",
+        "tweet__repost_of",
+        "account",
+        "tweet_author",
+    ]
     list_filter = ["status", "reason"]
-    search_lookups = ("tweet_id", "account__username__lower", "reporter__username__lower")
-    search_help_text = "Exact tweet id, reported username or reporter username."
-    raw_id_fields = ["reporter", "tweet", "account", "handled_by"]
+    search_lookups = (
+        "tweet_id",
+        "account__username__lower",
+        "tweet_author__username__lower",
+        "reporter__username__lower",
+    )
+    search_help_text = "Exact tweet id, reported username (or tweet author's) or reporter username."
+    raw_id_fields = ["reporter", "tweet", "account", "tweet_author", "handled_by"]
     readonly_fields = [
         "reporter",
         "tweet",
+        "tweet_author",
+        "tweet_text",
         "account",
         "reason",
         "comment",
@@ -379,16 +392,23 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
             return truncated(f"account @{report.account.username}", 10)
         if report.tweet_id:
             return truncated(f"tweet {report.tweet_id} by @{report.tweet.author.username}", 10)
+        if report.tweet_author_id:
+            return truncated(f"deleted tweet by @{report.tweet_author.username}", 10)
         return "(deleted tweet)"
 
     @admin.display(description="tweet text")
-    def tweet_text(self, report):
-        """A repost has no text of its own: what it reposted. A tweet edited since the report
-        says so: what was reported is among its earlier versions, on its page."""
+    def reported_words(self, report):
+        """What the tweet said when reported (a repost: what it reposted), kept by the report,
+        also once the tweet is deleted; says so when it was edited since (its page lists the
+        versions) or deleted."""
+        text = report.tweet_text
         if not report.tweet_id:
-            return ""
+            return format_html("{} (deleted)", truncated(text, 10)) if text else ""
         tweet = report.tweet.repost_of or report.tweet
-        text = f"repost of {tweet.pk}: {tweet.text}" if report.tweet.repost_of_id else tweet.text
+        if not text:  # reported before reports kept the words
+            text = (
+                f"repost of {tweet.pk}: {tweet.text}" if report.tweet.repost_of_id else tweet.text
+            )
         if tweet.edited_at is None or tweet.edited_at <= report.created_at:
             return truncated(text, 10)
         return format_html("{} (edited since)", truncated(text, 10))
@@ -424,6 +444,7 @@ def _act_on_report(report, moderator, reason, perform):
         return False
     if perform is _suspend:
         target = report.account or (report.tweet.author if report.tweet_id else None)
+        target = target or report.tweet_author
     else:
         target = report.tweet
     if target is None:

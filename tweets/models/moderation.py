@@ -8,7 +8,9 @@ from tweets.models.tweets import Tweet
 
 
 class Report(models.Model):
-    """A user's report of a tweet or an account, for moderators to resolve or dismiss."""
+    """A user's report of a tweet or an account, for moderators to resolve or dismiss. A report
+    of a tweet keeps who wrote it and what it said when reported (``tweet_author``,
+    ``tweet_text``): an author deleting a reported tweet leaves the report open, with that."""
 
     class Reason(models.TextChoices):
         SPAM = "spam"
@@ -36,6 +38,17 @@ class Report(models.Model):
         related_name="+",
         db_index=False,
     )
+    # The reported tweet's author (a repost's: the reposter) and text (a repost's: its
+    # original's) as they were when reported.
+    tweet_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    tweet_text = models.TextField(blank=True)
     reason = models.CharField(max_length=10, choices=Reason.choices)
     comment = models.CharField(max_length=1000, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -67,6 +80,7 @@ class Report(models.Model):
             models.Index(fields=["status", "tweet", "account", "-id"], name="report_queue"),
             models.Index(fields=["tweet"], name="report_tweet"),
             models.Index(fields=["account"], name="report_account"),
+            models.Index(fields=["tweet_author"], name="report_tweet_author"),
             # An account's deletion finds the reports it filed (the constraints cover open ones).
             models.Index(fields=["reporter"], name="report_reporter"),
         ]
@@ -78,14 +92,15 @@ class Report(models.Model):
 
 def reports_about_accounts_q(ids) -> Q:
     """Reports that deleting these accounts (by id) would leave about nothing: about the accounts,
-    their tweets, and others' reposts of their tweets (which go with them). Each part through its
-    own index, united: not a scan of the whole queue."""
+    their tweets (also those they deleted since), and others' reposts of their tweets (which go
+    with them). Each part through its own index, united: not a scan of the whole queue."""
     tweets = Tweet.objects.filter(author__in=ids).values("pk")
     reposts = Tweet.objects.filter(repost_of__in=tweets).values("pk")
     about = (
         Report.objects.filter(account__in=ids)
         .values("pk")
         .union(
+            Report.objects.filter(tweet_author__in=ids).values("pk"),
             Report.objects.filter(tweet__in=tweets).values("pk"),
             Report.objects.filter(tweet__in=reposts).values("pk"),
         )

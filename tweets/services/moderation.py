@@ -80,17 +80,36 @@ def reports_file(
     if any(tweet.pk not in held for tweet in tweets):
         raise report_target_gone("tweet")
     targets = [{"tweet": tweet} for tweet in tweets] or [{"account": account}]
-    filed = [_report_one(reporter, reason, comment, target) for target in targets]
+    snapshots = _reported_words([tweet.pk for tweet in tweets])
+    filed = [_report_one(reporter, reason, comment, target, snapshots) for target in targets]
     # Shared: a report changes no account's row, and reports of one account do not queue.
     if set(reported) - users_lock(*reported, shared=reported):
         raise report_target_gone("tweet" if tweets else "account")
     return filed
 
 
-def _report_one(reporter: User, reason: str, comment: str, target: dict) -> tuple[Report, bool]:
+def _reported_words(tweet_ids: Sequence[int]) -> dict[int, str]:
+    """What reported tweets say, by id, read under their lock (as edited up to then); a
+    repost's, its original's text."""
+    if not tweet_ids:
+        return {}
+    rows = Tweet.objects.filter(pk__in=tweet_ids).values_list(
+        "pk", "text", "repost_of", "repost_of__text"
+    )
+    return {
+        pk: f"repost of {original}: {original_text}" if original else text
+        for pk, text, original, original_text in rows
+    }
+
+
+def _report_one(
+    reporter: User, reason: str, comment: str, target: dict, snapshots: dict
+) -> tuple[Report, bool]:
     existing = Report.objects.filter(reporter=reporter, status=Report.Status.OPEN, **target)
     if (report := existing.first()) is not None:
         return report, False
+    if (tweet := target.get("tweet")) is not None:
+        target = {**target, "tweet_author_id": tweet.author_id, "tweet_text": snapshots[tweet.pk]}
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -187,7 +206,11 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
     moderation_record(moderator, kind, reason, account=account)
     recount_around(account)
     if suspended:  # its tweets are hidden with it
-        about = Q(account_id=account.pk) | Q(tweet__author_id=account.pk)
+        about = (
+            Q(account_id=account.pk)
+            | Q(tweet_author_id=account.pk)
+            | Q(tweet__author_id=account.pk)
+        )
         reports_resolve(about, moderator=moderator, reason=reason)
     return True
 

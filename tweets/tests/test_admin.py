@@ -135,7 +135,18 @@ def test_a_report_about_a_tweet_edited_since_says_so(admin_client, django_assert
     services.tweet_update(tweet=tweet, editor=author, text="all fine")
     with django_assert_max_num_queries(12):
         page = admin_client.get("/admin/tweets/report/").content.decode()
-    assert "all fine</span> (edited since)" in page
+    assert "something nasty</span> (edited since)" in page  # the words reported
+
+
+def test_a_report_of_a_repost_keeps_the_words_reposted(db):
+    author, reposter, reporter = UserFactory(), UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="original words")
+    repost, _made = services.repost_create(user=reposter, tweet=tweet)
+    [(report, _made)] = services.reports_file(
+        reporter=reporter, reason=Report.Reason.SPAM, tweets=[repost]
+    )
+    assert report.tweet_author_id == reposter.pk
+    assert report.tweet_text == f"repost of {tweet.pk}: original words"
 
 
 def test_tweet_changelist_with_reposts_takes_no_query_per_row(

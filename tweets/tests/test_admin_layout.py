@@ -33,7 +33,10 @@ LONGEST_NAME = "a_moderator_with_a_long_name_x"  # 30 characters, the longest us
 PAGES = {
     # page: (path, columns that must be fully visible)
     "tweets": ("/admin/tweets/tweet/", ["by", "short_text", "created", "hidden", "likes"]),
-    "reports": ("/admin/tweets/report/", ["status", "reason", "target", "tweet_text", "created"]),
+    "reports": (
+        "/admin/tweets/report/",
+        ["status", "reason", "target", "reported_words", "created"],
+    ),
     "moderation-log": (
         "/admin/tweets/moderationaction/",
         ["created", "by", "kind", "short_reason", "about"],

@@ -453,3 +453,28 @@ def test_suspension_keeps_counts_equal_to_what_lists_show(moderator_client, api_
     assert counts() == ((0, 0), (0, 0), (0, 0))
     act(moderator_client, USERS, "unsuspend_accounts", [fan.id])
     assert counts() == ((1, 1), (1, 1), (1, 1))
+
+
+def test_a_report_keeps_the_words_and_author_of_a_tweet_its_author_deleted(moderator_client):
+    author, reporter = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="something <nasty>")
+    services.tweet_update(tweet=tweet, editor=author, text="worse still")
+    [(report, _made)] = services.reports_file(
+        reporter=reporter, reason=Report.Reason.ABUSE, tweets=[tweet]
+    )
+    services.tweet_delete(tweet=tweet, actor=author)  # the evidence, deleted by its author
+    report.refresh_from_db()
+    assert (report.status, report.tweet_id) == (Report.Status.OPEN, None)
+    assert (report.tweet_author_id, report.tweet_text) == (author.pk, "worse still")
+    page = moderator_client.get("/admin/tweets/report/").content.decode()
+    assert f"deleted tweet by @{author.username}" in page
+    assert "worse still</span> (deleted)" in page
+    found = moderator_client.get("/admin/tweets/report/", {"q": author.username})
+    assert list(found.context["cl"].result_list) == [report]
+    # The moderator can still suspend its author from the report, which resolves it.
+    response = act(moderator_client, REPORTS, "suspend_reported_accounts", [report.pk])
+    assert response.status_code == 302
+    author.refresh_from_db()
+    report.refresh_from_db()
+    assert author.is_suspended
+    assert report.status == Report.Status.RESOLVED
