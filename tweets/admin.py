@@ -140,10 +140,14 @@ def _dismiss(report, moderator, reason):
 
 def _preview_images(tweet):
     attachments = tweet.attachments.all() if tweet is not None else []
+    return _images([attachment.media for attachment in attachments])
+
+
+def _images(media_files):
     return format_html_join(
         " ",
         '<img src="{}" alt="{}" style="max-height:60px">',
-        ((storage_url(a.media.preview), a.media.description) for a in attachments),
+        ((storage_url(media.preview), media.description) for media in media_files),
     )
 
 
@@ -259,18 +263,20 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
 
     @admin.display(description="earlier versions")
     def versions(self, tweet):
-        """What an edited tweet said before, oldest first (a report may be about one of these):
-        each version's time, text and whether it was marked sensitive."""
+        """What an edited tweet said and showed before, oldest first (a report may be about one
+        of these): each version's time, text, whether it was marked sensitive and its pictures
+        (those an edit took off too: they are still served with the history)."""
         earlier = selectors.tweet_versions(tweet=tweet)[:-1]
         rows = (
             (
                 short_time(version.created_at),
                 " (sensitive)" if version.sensitive else "",
                 version.text,
+                format_html(" {}", _images(version.media_files)) if version.media_files else "",
             )
             for version in earlier
         )
-        return format_html_join("", "<p>{}{}: {}</p>", rows) or "-"
+        return format_html_join("", "<p>{}{}: {}{}</p>", rows) or "-"
 
     @admin.display(description="hashtags")
     def tags(self, tweet):

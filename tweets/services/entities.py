@@ -19,6 +19,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from accounts.services import AccountUnusable
 from tweets.models import (
     TAG_MAX_LENGTH,
     Mention,
@@ -123,6 +124,7 @@ def entities_prepare(
     author: User | None = None,
     also_lock: Iterable[int] = (),
     author_shared: bool = False,
+    author_checked: bool = False,
 ) -> Entities:
     """Find the ``@mentions`` of existing, visible accounts (any letter case) and the ``#tags``
     in a tweet's text (see ``entities_parse``); accounts that block the author, or that the
@@ -134,9 +136,18 @@ def entities_prepare(
     other accounts the transaction locks (the author of the tweet replied to), in the one global
     order. The others' rows are taken shared (mentions of a popular account do not queue on its
     row), the author's for update (a post counts its tweets) or, with ``author_shared``, shared
-    too (an edit, which changes no account's row)."""
+    too (an edit, which changes no account's row). With ``author_checked`` (an edit) the author
+    is locked even when nothing is mentioned, and refused (``AccountUnusable``) when its row says
+    it is no longer active."""
+    active: set[int] | None = None  # the active accounts among those locked, once locked
+
+    def lock(target_ids: list[int]) -> set[int]:
+        others = {*also_lock, *target_ids} - {author.pk}
+        shared = (others | {author.pk}) if author_shared else others
+        return users_lock(author.pk, *others, shared=shared)
 
     def mentionable(wanted: set[str]) -> dict:
+        nonlocal active
         found = {
             account.username.lower(): account
             for account in User.objects.active().filter(username__lower__in=wanted)
@@ -144,14 +155,18 @@ def entities_prepare(
         if author is not None and found:
             # No mentions between accounts that block each other: they are simply not created.
             target_ids = [account.pk for account in found.values()]
-            others = {*also_lock, *target_ids} - {author.pk}
-            shared = (others | {author.pk}) if author_shared else others
-            active = users_lock(author.pk, *others, shared=shared)
+            active = lock(target_ids)
             allowed = block_filter(actor=author, target_ids=target_ids) & active
             found = {key: account for key, account in found.items() if account.pk in allowed}
         return found
 
-    return entities_parse(text, accounts=mentionable)
+    entities = entities_parse(text, accounts=mentionable)
+    if author_checked:
+        if active is None:
+            active = lock([])
+        if author.pk not in active:
+            raise AccountUnusable
+    return entities
 
 
 def mention_recipients(

@@ -36,7 +36,7 @@ from tweets.models import (
 )
 from tweets.search import search_document_write
 from tweets.services.audit import moderation_record, reports_resolve
-from tweets.services.blocks import block_check, users_lock
+from tweets.services.blocks import block_check
 from tweets.services.counters import recount_replies
 from tweets.services.entities import entities_prepare, entities_store
 from tweets.services.notifications import notification_add
@@ -163,8 +163,9 @@ def tweet_update(
     version it replaces too), stores its mentions and hashtags anew and searches the new text
     from now on. An edit that changes nothing leaves it as it is (no version). At most
     ``TWEET_EDITS_MAX`` edits a tweet (its history is served whole). ``Http404`` when it was
-    deleted or hidden meanwhile, ``AccountUnusable`` when its author was deactivated or
-    suspended: both are read under the tweet's lock, as the hide and the suspension take it."""
+    deleted or hidden meanwhile (read under the tweet's lock, which a hide takes too),
+    ``AccountUnusable`` when its author was deactivated or suspended (read under the author's
+    row lock, which those take)."""
     if editor.pk != tweet.author_id:
         raise PermissionDenied("Only the author can edit a tweet.")
     if tweet.repost_of_id:
@@ -188,39 +189,36 @@ def tweet_update(
     )
     if before is None or before["is_hidden"]:
         raise Http404("That tweet does not exist.")
-    # Its author's row shared, after the tweet's (the one order): an account deactivated or
-    # suspended while the edit waited edits nothing, as it posts nothing.
-    if editor.pk not in users_lock(editor.pk, shared=[editor.pk]):
-        raise AccountUnusable
     attached_before = _attachments_of(tweet.pk)
     media_before = _media_versions(attached_before)
+    attached = _attachments_change(tweet, editor, attached_before, media_ids)
+    unknown = [str(pk) for pk in descriptions if pk not in {media.pk for media in attached}]
+    if unknown:
+        raise ValidationError({"media_descriptions": [f"Not attached: {', '.join(unknown)}."]})
+    described = False
+    for media in attached:
+        if media.pk in descriptions and descriptions[media.pk] != media.description:
+            media.description = descriptions[media.pk]
+            MediaFile.objects.filter(pk=media.pk).update(description=media.description)
+            described = True
+    # The accounts after the uploads, the author's row among them, shared: an account
+    # deactivated or suspended while the edit waited edits nothing, as it posts nothing.
+    entities = entities_prepare(text, author=editor, author_shared=True, author_checked=True)
     unchanged = (
         text == before["text"]
+        and entities.json == before["entities"]
         and sensitive in (None, before["sensitive"])
         and language in (None, before["language"])
-        and (media_ids is None or list(media_ids) == [media.pk for media in attached_before])
-        and all(
-            descriptions.get(media.pk, media.description) == media.description
-            for media in attached_before
-        )
-        and set(descriptions) <= {media.pk for media in attached_before}
+        and attached == attached_before
+        and not described
     )
     if unchanged:
-        tweet._media_files = attached_before
+        tweet._media_files = attached
         return tweet
     edits = TweetEdit.objects.filter(tweet_id=tweet.pk).count() - 1
     if edits >= settings.TWEET_EDITS_MAX:
         limit = settings.TWEET_EDITS_MAX
         raise ValidationError({"text": [f"A tweet can be edited at most {limit} times."]})
-    attached = _attachments_change(tweet, editor, attached_before, media_ids)
-    unknown = [str(pk) for pk in descriptions if pk not in {media.pk for media in attached}]
-    if unknown:
-        raise ValidationError({"media_descriptions": [f"Not attached: {', '.join(unknown)}."]})
-    for media in attached:
-        if media.pk in descriptions and descriptions[media.pk] != media.description:
-            media.description = descriptions[media.pk]
-            MediaFile.objects.filter(pk=media.pk).update(description=media.description)
-    entities = entities_prepare(text, author=editor, author_shared=True)
     tweet.text, tweet.entities, tweet.edited_at = text, entities.json, timezone.now()
     tweet.sensitive = before["sensitive"] if sensitive is None else sensitive
     tweet.language = before["language"] if language is None else language

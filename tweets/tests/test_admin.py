@@ -2,8 +2,12 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
+from core.testing.images import image_bytes
+from media.selectors import storage_url
+from media.services import media_create
 from tweets import services
 from tweets.models import Report
 from tweets.tests.factories import TweetFactory, follow
@@ -124,6 +128,15 @@ def test_tweet_change_page_shows_what_an_edited_tweet_said_before(admin_client):
     assert " (sensitive): all fine</p>" in page
     assert page.index("something &lt;nasty&gt;</p>") < page.index("all fine</p>")
     assert ": all fine now</p>" not in page  # the current text is the text field
+
+
+def test_tweet_change_page_shows_pictures_an_edit_took_off(admin_client, _media_in_tmp_dir):
+    author = UserFactory()
+    picture = media_create(owner=author, upload=SimpleUploadedFile("p.png", image_bytes("PNG")))
+    tweet = services.tweet_create(author=author, text="look", media_ids=[picture.pk])
+    services.tweet_update(tweet=tweet, editor=author, text="gone", media_ids=[])
+    page = admin_client.get(f"/admin/tweets/tweet/{tweet.pk}/change/").content.decode()
+    assert f'<img src="{storage_url(picture.preview)}"' in page.split("Earlier versions")[1]
 
 
 def test_a_report_about_a_tweet_edited_since_says_so(admin_client, django_assert_max_num_queries):

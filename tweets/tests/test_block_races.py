@@ -260,6 +260,36 @@ def test_an_edit_by_a_popular_account_does_not_wait_for_interactions_with_it(mon
     assert Mention.objects.filter(tweet=edited, account__username="minji").exists()
 
 
+def test_an_edit_locks_its_author_with_the_accounts_it_mentions_in_their_order(monkeypatch):
+    """Held between its tweet's lock and its accounts' (while it reads the attachments), an edit
+    by a fan mentioning a popular account of a lower id holds no account row: the popular
+    account's block of the fan (its row, then the fan's) goes through, and the edit then finds
+    it. An edit that took its author's row first, before the mentioned ones, deadlocked here."""
+    popular, fan = UserFactory(username="popular"), UserFactory()
+    assert popular.pk < fan.pk
+    tweet = TweetFactory(author=fan)
+    paused, resume = pause_in(monkeypatch, tweet_services, "_attachments_of")
+    finished = []
+
+    def edit():
+        services.tweet_update(tweet=tweet, editor=fan, text="now @popular")
+        finished.append("edit")
+
+    def block():
+        services.block_create(blocker=popular, blocked=fan)
+        finished.append("block")
+
+    def block_done_meanwhile():
+        wait_until(lambda: finished == ["block"], seconds=5)
+
+    retried = deadlock_retries()
+    failures = run_while_held(edit, block, paused, resume, during=block_done_meanwhile)
+    assert failures == []
+    assert finished == ["block", "edit"]
+    assert deadlock_retries() == retried
+    assert not Mention.objects.filter(tweet=tweet).exists()  # blocked: not mentioned
+
+
 @pytest.mark.parametrize("reply", [False, True], ids=["post", "reply"])
 def test_a_block_made_while_a_mention_is_checked_waits_for_it(monkeypatch, reply):
     """The post is held right after its mentions' block check; a block between the author and

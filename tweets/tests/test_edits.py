@@ -296,6 +296,16 @@ def test_an_edit_that_changes_nothing_records_no_version(auth_client, user):
     assert TweetEdit.objects.count() == 2
 
 
+def test_the_same_text_again_mentions_an_account_made_since(auth_client, user):
+    client = auth_client(user)
+    tweet = post(client, text="hi @latecomer")
+    assert tweet["mentions"] == []
+    UserFactory(username="latecomer")
+    again = edit(client, tweet["id"], text="hi @latecomer").json()
+    assert [m["username"] for m in again["mentions"]] == ["latecomer"]
+    assert again["edited_at"] is not None
+
+
 def test_a_tweet_can_be_edited_a_bounded_number_of_times(auth_client, user, settings):
     settings.TWEET_EDITS_MAX = 3
     client = auth_client(user)
