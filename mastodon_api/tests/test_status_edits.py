@@ -236,3 +236,39 @@ def test_history_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(QUERIES_OF_A_HISTORY):
         versions = reader.get(f"/api/v1/statuses/{status['id']}/history").json()
     assert len(versions) == edits + 1
+
+
+def test_an_edit_beyond_the_limit_is_422_and_one_changing_nothing_is_no_version(
+    oauth_client, settings
+):
+    settings.TWEET_EDITS_MAX = 1
+    client = oauth_client(UserFactory())
+    status = post(client)
+    url = f"/api/v1/statuses/{status['id']}"
+    same = client.put(url, {"status": "look"})
+    assert same.status_code == 200, same.content
+    assert same.json()["edited_at"] is None
+    assert client.put(url, {"status": "edited"}).status_code == 200
+    refused = client.put(url, {"status": "again"})
+    assert refused.status_code == 422, refused.content
+    assert "at most 1 times" in refused.json()["error"]
+    assert len(client.get(f"{url}/history").json()) == 2
+
+
+def test_a_picture_put_back_takes_a_new_description(oauth_client):
+    client = oauth_client(UserFactory())
+    first, second = upload(client)["id"], upload(client)["id"]
+    url = f"/api/v1/statuses/{post(client, media_ids=[first, second])['id']}"
+    client.put(url, {"status": "one", "media_ids": [second]}, format="json")
+    back = client.put(
+        url,
+        {
+            "status": "both",
+            "media_ids": [first, second],
+            "media_attributes": [{"id": first, "description": "back again"}],
+        },
+        format="json",
+    )
+    assert back.status_code == 200, back.content
+    shown = [(m["id"], m["description"]) for m in back.json()["media_attachments"]]
+    assert shown == [(first, "back again"), (second, None)]

@@ -107,6 +107,7 @@ def test_deleting_an_edited_tweet_deletes_the_uploads_edits_took_off(
     tweet = post(client, media_ids=[first, second])
     edit(client, tweet["id"], text="one", media_ids=[first])
     files = [MediaFile.objects.get(pk=pk).file for pk in (first, second)]
+    assert all((_media_in_tmp_dir / key).exists() for key in files)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.delete(f"{API}/tweets/{tweet['id']}").status_code == 204
     assert not MediaFile.objects.filter(pk__in=[first, second]).exists()
