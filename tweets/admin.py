@@ -191,6 +191,7 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
     readonly_fields = [
         "id",
         "author",
+        "content_warning",
         "text",
         "original",
         "in_reply_to",
@@ -271,7 +272,9 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
             (
                 short_time(version.created_at),
                 " (sensitive)" if version.sensitive else "",
-                version.text,
+                f"[{version.content_warning}] {version.text}"
+                if version.content_warning
+                else version.text,
                 format_html(" {}", _images(version.media_files)) if version.media_files else "",
             )
             for version in earlier

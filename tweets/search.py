@@ -23,9 +23,11 @@ def document_index() -> GinIndex:
 
 
 def search_document_write(*, tweet: Tweet, new: bool = False) -> None:
-    """Store the search document of the tweet's current text (inside the caller's transaction);
-    ``new``: the tweet was inserted in this transaction, so it has no document yet."""
-    document = search_document(tweet.text)
+    """Store the search document of the tweet's current text and content warning (inside the
+    caller's transaction); ``new``: the tweet was inserted in this transaction, so it has no
+    document yet."""
+    words = f"{tweet.content_warning}\n{tweet.text}" if tweet.content_warning else tweet.text
+    document = search_document(words)
     if new:
         TweetSearchDocument.objects.create(tweet=tweet, document=document)
     else:

@@ -150,6 +150,7 @@ def tweet_versions(*, tweet: Tweet) -> list[TweetEdit]:
             TweetEdit(
                 tweet_id=tweet.pk,
                 text=tweet.text,
+                content_warning=tweet.content_warning,
                 sensitive=tweet.sensitive,
                 entities=tweet.entities,
                 media=attached,

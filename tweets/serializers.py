@@ -56,6 +56,15 @@ class TweetCreateInputSerializer(serializers.Serializer):
         max_length=35,
         help_text="What it is written in: an ISO 639 code (`en`, `ko`; `en-US` keeps `en`).",
     )
+    content_warning = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "A few words clients show in place of the text until it is opened (Mastodon's "
+            "spoiler text); counted with the text. Makes the tweet sensitive."
+        ),
+    )
     in_reply_to = IdReferenceField(
         required=False, allow_null=True, help_text="Id of the tweet this replies to."
     )
@@ -69,7 +78,12 @@ class TweetCreateInputSerializer(serializers.Serializer):
 
 class TweetUpdateInputSerializer(serializers.Serializer):
     text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
-    sensitive = OptionalBooleanField(help_text="Left as it is when not given.")
+    sensitive = OptionalBooleanField(
+        help_text="Left as it is when not given; always true with a content warning."
+    )
+    content_warning = OptionalCharField(
+        help_text='Its content warning from now on, or "" for none. Left as it is when not given.'
+    )
     language = OptionalCharField(
         max_length=35, help_text='An ISO 639 code, or "" for none. Left as it is when not given.'
     )
@@ -187,6 +201,9 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
     language = serializers.CharField(
         read_only=True, allow_null=True, help_text="An ISO 639 code, or null when not said."
     )
+    content_warning = serializers.CharField(
+        read_only=True, help_text='Shown in place of the text until opened; "" for none.'
+    )
     media = MediaSerializer(many=True, read_only=True)
     mentions = MentionSerializer(many=True, read_only=True)
     tags = TagSerializer(many=True, read_only=True)
@@ -200,6 +217,7 @@ class OriginalTweetSerializer(serializers.ModelSerializer):
             "created_at",
             "edited_at",
             "sensitive",
+            "content_warning",
             "language",
             "in_reply_to",
             "reply_count",
@@ -309,6 +327,7 @@ def _tweet_json(tweet: Tweet, context: dict, *, with_original: bool) -> dict:
         "created_at": format_timestamp(tweet.created_at),
         "edited_at": format_timestamp(tweet.edited_at) if tweet.edited_at else None,
         "sensitive": tweet.sensitive,
+        "content_warning": tweet.content_warning,
         "language": tweet.language or None,
         "in_reply_to": str(tweet.in_reply_to_id) if tweet.in_reply_to_id else None,
         "reply_count": tweet.reply_count,
@@ -359,6 +378,7 @@ class TweetVersionSerializer(serializers.Serializer):
     them."""
 
     text = serializers.CharField(read_only=True)
+    content_warning = serializers.CharField(read_only=True)
     sensitive = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     media = MediaSerializer(many=True, read_only=True)
@@ -368,6 +388,7 @@ class TweetVersionSerializer(serializers.Serializer):
     def to_representation(self, version) -> dict:
         return {
             "text": version.text,
+            "content_warning": version.content_warning,
             "sensitive": version.sensitive,
             "created_at": format_timestamp(version.created_at),
             "media": [

@@ -164,14 +164,15 @@ class TweetViewSet(
             media_ids=data.validated_data["media_ids"],
             sensitive=data.validated_data["sensitive"],
             language=data.validated_data["language"],
+            content_warning=data.validated_data["content_warning"],
         )
         return tweet_created_response(self, tweet)
 
     @extend_schema(request=TweetUpdateInputSerializer, responses={200: TweetSerializer})
     def partial_update(self, request, *args, **kwargs):
-        """Edit a tweet (author only): its text, and where given `sensitive`, its attachments
-        (`media_ids`) and their descriptions (`media_descriptions`); sets `edited_at` and
-        records the new version in its `history`."""
+        """Edit a tweet (author only): its text, and where given `content_warning`, `sensitive`,
+        `language`, its attachments (`media_ids`) and their descriptions (`media_descriptions`);
+        sets `edited_at` and records the new version in its `history`."""
         tweet = self.get_object()
         data = TweetUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

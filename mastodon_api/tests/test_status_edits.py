@@ -4,6 +4,7 @@ descriptions (``media_attributes``), and a status's history."""
 import pytest
 
 from accounts.tests.factories import UserFactory
+from core.testing import API
 from mastodon_api.tests.test_statuses import TIME, upload
 from media.models import MediaFile
 from tweets.models import Tweet
@@ -272,3 +273,28 @@ def test_a_picture_put_back_takes_a_new_description(oauth_client):
     assert back.status_code == 200, back.content
     shown = [(m["id"], m["description"]) for m in back.json()["media_attachments"]]
     assert shown == [(first, "back again"), (second, None)]
+
+
+def test_a_content_warning_is_kept_shown_edited_and_in_the_history(oauth_client, api_client):
+    client = oauth_client(UserFactory())
+    status = post(client, spoiler_text=" spoilers ahead ")
+    assert (status["spoiler_text"], status["sensitive"]) == ("spoilers ahead", True)
+    url = f"/api/v1/statuses/{status['id']}"
+    assert client.get(f"{url}/source").json()["spoiler_text"] == "spoilers ahead"
+    kept = client.put(url, {"status": "still hidden"}, format="json").json()
+    assert kept["spoiler_text"] == "spoilers ahead"
+    changed = client.put(url, {"status": "new", "spoiler_text": "other"}, format="json").json()
+    assert changed["spoiler_text"] == "other"
+    cleared = client.put(
+        url, {"status": "open", "spoiler_text": "", "sensitive": False}, format="json"
+    ).json()
+    assert (cleared["spoiler_text"], cleared["sensitive"]) == ("", False)
+    history = client.get(f"{url}/history").json()
+    assert [version["spoiler_text"] for version in history] == [
+        "spoilers ahead",
+        "spoilers ahead",
+        "other",
+        "",
+    ]
+    own = api_client.get(f"{API}/tweets/{status['id']}").json()
+    assert own["content_warning"] == ""

@@ -133,8 +133,6 @@ def _refuse_unsupported(data) -> None:
     visibility = param(data, "visibility", "public") or "public"
     if visibility != "public":
         raise ValidationError({"visibility": ["Only public posts are supported on this server."]})
-    if param_text(data, "spoiler_text").strip():
-        raise ValidationError({"spoiler_text": ["Content warnings are not supported."]})
     poll = data.get("poll")
     if not (poll is None or poll == "" or poll is False) or any(
         key.startswith("poll[") for key in data
@@ -157,7 +155,9 @@ class StatusesView(MastodonView):
         parent = None
         if param(data, "in_reply_to_id"):
             parent = find_tweet(request, param(data, "in_reply_to_id"))
-        with fields_renamed(text="status", in_reply_to="in_reply_to_id"):
+        with fields_renamed(
+            text="status", in_reply_to="in_reply_to_id", content_warning="spoiler_text"
+        ):
             tweet = services.tweet_create(
                 author=request.user,
                 text=param_text(data, "status"),
@@ -165,6 +165,7 @@ class StatusesView(MastodonView):
                 media_ids=param_ids(data, "media_ids"),
                 sensitive=param_bool(data, "sensitive"),
                 language=param_text(data, "language"),
+                content_warning=param_text(data, "spoiler_text"),
             )
         return status_response(request, tweet.pk)
 
@@ -185,7 +186,14 @@ class StatusView(MastodonView):
         # ``media_ids`` is the status's new list of attachments. Unlike Mastodon, an edit without
         # it keeps them: a script editing the text alone must not take its pictures off.
         media_ids = param_ids(data, "media_ids") if param_given(data, "media_ids") else None
-        with fields_renamed(text="status", media_descriptions="media_attributes"):
+        # So is ``spoiler_text`` (and ``sensitive`` and ``language``): left as it is when not given
+        # or null, where Mastodon takes an edit without it off.
+        spoiler = (
+            param_text(data, "spoiler_text") if param(data, "spoiler_text") is not None else None
+        )
+        with fields_renamed(
+            text="status", media_descriptions="media_attributes", content_warning="spoiler_text"
+        ):
             services.tweet_update(
                 tweet=tweet,
                 editor=request.user,
@@ -194,6 +202,7 @@ class StatusView(MastodonView):
                 language=param_text(data, "language") if param(data, "language") else None,
                 media_ids=media_ids,
                 media_descriptions=param_media_attributes(data),
+                content_warning=spoiler,
             )
         return status_response(request, tweet.pk)
 
@@ -215,7 +224,9 @@ class StatusSourceView(MastodonView):
 
     def get(self, request, status_id):
         tweet = find_tweet(request, status_id)
-        return Response({"id": str(tweet.pk), "text": tweet.text, "spoiler_text": ""})
+        return Response(
+            {"id": str(tweet.pk), "text": tweet.text, "spoiler_text": tweet.content_warning}
+        )
 
 
 class StatusHistoryView(MastodonView):

@@ -114,6 +114,9 @@ class Tweet(models.Model):
     sensitive = models.BooleanField(default=False, db_default=False)
     # The language it is written in, as its author says (ISO 639: "en", "ko"), or "" unsaid.
     language = models.CharField(max_length=3, blank=True, default="", db_default="")
+    # Its content warning (Mastodon's spoiler text): a few words clients show in place of the
+    # text until the reader opens it, or "" for none. A tweet with one is sensitive.
+    content_warning = models.TextField(blank=True, default="", db_default="")
 
     objects = TweetQuerySet.as_manager()
 
@@ -201,6 +204,7 @@ class TweetEdit(models.Model):
     id = models.BigAutoField(primary_key=True)
     tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="edits", db_index=False)
     text = models.TextField()
+    content_warning = models.TextField(blank=True, default="", db_default="")
     sensitive = models.BooleanField(default=False)
     entities = models.JSONField(default=dict, blank=True)
     media = models.JSONField(default=list, blank=True)

@@ -59,6 +59,23 @@ def tweet_language_clean(language: str) -> str:
     return code
 
 
+def tweet_content_warning_clean(content_warning: str, *, text: str) -> str:
+    """A content warning, trimmed ("" for none): with the tweet's (cleaned) text, at most
+    TWEET_MAX_LENGTH code points, as Mastodon counts a spoiler text with its status."""
+    content_warning = content_warning.strip()
+    limit = settings.TWEET_MAX_LENGTH
+    if len(text) + len(content_warning) > limit:
+        raise ValidationError(
+            {
+                "content_warning": [
+                    f"With the text, at most {limit} characters "
+                    f"(these have {len(text) + len(content_warning)})."
+                ]
+            }
+        )
+    return content_warning
+
+
 def tweet_text_clean(text: str) -> str:
     """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed, and
     something visible (not only zero-width or blank characters)."""
@@ -83,14 +100,18 @@ def tweet_create(
     media_ids: Sequence[int] = (),
     sensitive: bool = False,
     language: str = "",
+    content_warning: str = "",
 ) -> Tweet:
     """Post a tweet (or a reply) with up to four of the author's uploads, store its mentions and
     hashtags, make it searchable, and put it into the author's and their followers' timelines. A
     reply notifies the parent's author; replying is refused (403) while the two block each other.
-    ``sensitive``: the author marks it so (clients show its pictures behind a warning);
+    ``sensitive``: the author marks it so (clients show its pictures behind a warning), as a
+    ``content_warning`` does (clients show it in place of the text until opened);
     ``language``: what it is written in (``tweet_language_clean``).
     """
     text = tweet_text_clean(text)
+    content_warning = tweet_content_warning_clean(content_warning, text=text)
+    sensitive = sensitive or bool(content_warning)
     language = tweet_language_clean(language)
     parent = None
     if in_reply_to is not None:
@@ -116,7 +137,12 @@ def tweet_create(
         stamps.renew(Tweet, [parent.pk])
 
     tweet = Tweet(
-        author=author, text=text, in_reply_to=in_reply_to, sensitive=sensitive, language=language
+        author=author,
+        text=text,
+        in_reply_to=in_reply_to,
+        sensitive=sensitive,
+        language=language,
+        content_warning=content_warning,
     )
     tweet.created_at = id_datetime(tweet.pk)  # so that time filters on ids agree with it
     tweet.fanned_out = timeline_fans_out(author)
@@ -154,8 +180,10 @@ def tweet_update(
     language: str | None = None,
     media_ids: Sequence[int] | None = None,
     media_descriptions: Mapping[int, str] | None = None,
+    content_warning: str | None = None,
 ) -> Tweet:
-    """Edit a tweet (author only): its text, and where given whether it is ``sensitive``, its
+    """Edit a tweet (author only): its text, and where given its ``content_warning`` ("" takes
+    it off), whether it is ``sensitive`` (always, with a content warning), its
     ``language``, its attachments (``media_ids``: the new list in order; uploads taken off are
     kept for the history, new ones are the editor's unattached uploads, as for a post) and their
     descriptions (``media_descriptions``, by id, of attachments it keeps or gets). Marks it
@@ -184,7 +212,15 @@ def tweet_update(
     before = (
         Tweet.objects.select_for_update(no_key=True)
         .filter(pk=tweet.pk)
-        .values("text", "sensitive", "language", "entities", "created_at", "is_hidden")
+        .values(
+            "text",
+            "content_warning",
+            "sensitive",
+            "language",
+            "entities",
+            "created_at",
+            "is_hidden",
+        )
         .first()
     )
     if before is None or before["is_hidden"]:
@@ -204,10 +240,17 @@ def tweet_update(
     # The accounts after the uploads, the author's row among them, shared: an account
     # deactivated or suspended while the edit waited edits nothing, as it posts nothing.
     entities = entities_prepare(text, author=editor, author_shared=True, author_checked=True)
+    if content_warning is None:
+        content_warning = before["content_warning"]
+    content_warning = tweet_content_warning_clean(content_warning, text=text)
+    if sensitive is None:
+        sensitive = before["sensitive"]
+    sensitive = sensitive or bool(content_warning)
     unchanged = (
         text == before["text"]
+        and content_warning == before["content_warning"]
         and entities.json == before["entities"]
-        and sensitive in (None, before["sensitive"])
+        and sensitive == before["sensitive"]
         and language in (None, before["language"])
         and attached == attached_before
         and not described
@@ -220,7 +263,7 @@ def tweet_update(
         limit = settings.TWEET_EDITS_MAX
         raise ValidationError({"text": [f"A tweet can be edited at most {limit} times."]})
     tweet.text, tweet.entities, tweet.edited_at = text, entities.json, timezone.now()
-    tweet.sensitive = before["sensitive"] if sensitive is None else sensitive
+    tweet.sensitive, tweet.content_warning = sensitive, content_warning
     tweet.language = before["language"] if language is None else language
     tweet._media_files = attached  # for ``Tweet.media_files``: the answer shows them unread
     Tweet.objects.filter(pk=tweet.pk).update(
@@ -229,11 +272,13 @@ def tweet_update(
         entities=tweet.entities,
         sensitive=tweet.sensitive,
         language=tweet.language,
+        content_warning=tweet.content_warning,
     )
     if edits < 0:  # its first edit: the version it replaces is recorded too
         TweetEdit.objects.create(
             tweet_id=tweet.pk,
             text=before["text"],
+            content_warning=before["content_warning"],
             sensitive=before["sensitive"],
             entities=before["entities"],
             media=media_before,
@@ -242,6 +287,7 @@ def tweet_update(
     TweetEdit.objects.create(
         tweet_id=tweet.pk,
         text=tweet.text,
+        content_warning=tweet.content_warning,
         sensitive=tweet.sensitive,
         entities=tweet.entities,
         media=_media_versions(attached),

@@ -341,3 +341,30 @@ def test_an_edit_by_an_account_switched_off_while_it_waited_changes_nothing(user
     tweet.refresh_from_db()
     assert (tweet.text, tweet.edited_at) == ("before", None)
     assert not TweetEdit.objects.exists()
+
+
+def test_a_content_warning_makes_a_tweet_sensitive_and_is_counted_with_its_text(
+    auth_client, api_client, user, settings
+):
+    client = auth_client(user)
+    tweet = post(client, content_warning=" politics ")
+    assert (tweet["content_warning"], tweet["sensitive"]) == ("politics", True)
+    settings.TWEET_MAX_LENGTH = 10
+    long = client.post(
+        f"{API}/tweets", {"text": "123456", "content_warning": "12345"}, format="json"
+    )
+    assert long.status_code == 400, long.content
+    assert set(long.json()["fields"]) == {"content_warning"}
+    too_long_edit = edit(client, tweet["id"], text="1234567")
+    assert set(too_long_edit.json()["fields"]) == {"content_warning"}  # kept, and counted
+    settings.TWEET_MAX_LENGTH = 300
+    opened = edit(client, tweet["id"], text="look", content_warning="", sensitive=False).json()
+    assert (opened["content_warning"], opened["sensitive"]) == ("", False)
+    history = api_client.get(f"{API}/tweets/{tweet['id']}/history").json()
+    assert [version["content_warning"] for version in history] == ["politics", ""]
+
+
+def test_search_finds_the_words_of_a_content_warning(auth_client, api_client, user):
+    post(auth_client(user), text="the plot twist", content_warning="spoilers")
+    found = api_client.get(f"{API}/tweets", {"search": "spoilers"}).json()["results"]
+    assert [tweet["content_warning"] for tweet in found] == ["spoilers"]
