@@ -32,7 +32,15 @@ from core.admin import (
 )
 from media.selectors import storage_url
 from tweets import selectors, services
-from tweets.models import Block, Follow, Like, ModerationAction, Report, Tweet
+from tweets.models import (
+    Block,
+    Follow,
+    Like,
+    ModerationAction,
+    Report,
+    Tweet,
+    reported_repost_words,
+)
 
 User = get_user_model()
 
@@ -330,7 +338,7 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     list_select_related = [
         "reporter",
         "tweet__author",
-        "tweet__repost_of",
+        "tweet__repost_of__author",
         "account",
         "tweet_author",
     ]
@@ -413,12 +421,14 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         text = report.tweet_text
         if not report.tweet_id:
             return format_html("{} (deleted)", truncated(text, 10)) if text else ""
-        tweet = report.tweet.repost_of or report.tweet
-        if not text:  # reported before reports kept the words
-            text = (
-                f"repost of {tweet.pk}: {tweet.text}" if report.tweet.repost_of_id else tweet.text
-            )
-        if tweet.edited_at is None or tweet.edited_at <= report.created_at:
+        original = report.tweet.repost_of
+        if original is not None:
+            now = reported_repost_words(original.pk, original.author.username, original.text)
+        else:
+            now = report.tweet.text
+        if report.tweet_author_id is None:  # filed by a release that kept no words
+            text = now
+        if text == now:
             return truncated(text, 10)
         return format_html("{} (edited since)", truncated(text, 10))
 

@@ -5,7 +5,13 @@ authors with very many followers).
 """
 
 from tweets.models.bookmarks import Bookmark
-from tweets.models.moderation import ModerationAction, Report, reports_about_accounts_q
+from tweets.models.moderation import (
+    ModerationAction,
+    Report,
+    reported_repost_words,
+    reports_about_accounts_q,
+    reports_about_author_q,
+)
 from tweets.models.notifications import Notification, NotificationMarker
 from tweets.models.relationships import (
     Block,
@@ -71,7 +77,9 @@ __all__ = [
     "mute_now",
     "not_blocked_q",
     "not_muted_q",
+    "reported_repost_words",
     "reports_about_accounts_q",
+    "reports_about_author_q",
     "sees_everything",
     "silenced_accounts_sql",
     "trending_since",

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from media.models import MediaFile
 from media.services import media_delete
-from tweets.models import Tweet, reports_about_accounts_q
+from tweets.models import Report, Tweet, reports_about_accounts_q
 from tweets.services.audit import reports_resolve
 from tweets.services.counters import neighbours_of, recount_neighbours
 
@@ -29,11 +29,11 @@ def account_delete(*, account: User, moderator: User | None = None) -> None:
     # account's, as a suspension's or a deactivation's does.
     list(Tweet.objects.select_for_update().filter(author=account).order_by("pk").values_list("pk"))
     list(User.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
-    reports_resolve(
-        reports_about_accounts_q([account.pk]),
-        moderator=moderator,
-        reason=deleted_reason(account),
-    )
+    about = reports_about_accounts_q([account.pk])
+    reports_resolve(about, moderator=moderator, reason=deleted_reason(account))
+    # The reports stay, resolved, in the audit trail; the words they kept of its tweets go with
+    # the account (and those of its own reposts, which were its choice).
+    Report.objects.filter(about).update(tweet_text="")
     neighbours = neighbours_of(account, evaluate=True)
     media_delete(MediaFile.objects.filter(owner=account))
     account.delete()

@@ -16,7 +16,13 @@ from django.utils import timezone
 from accounts.services import user_set_suspended
 from core import stamps
 from core.db.retries import deadlock_retried
-from tweets.models import ModerationAction, Report, Tweet
+from tweets.models import (
+    ModerationAction,
+    Report,
+    Tweet,
+    reported_repost_words,
+    reports_about_author_q,
+)
 from tweets.services.audit import moderation_record, reports_resolve
 from tweets.services.blocks import users_lock
 from tweets.services.counters import (
@@ -89,16 +95,17 @@ def reports_file(
 
 
 def _reported_words(tweet_ids: Sequence[int]) -> dict[int, str]:
-    """What reported tweets say, by id, read under their lock (as edited up to then); a
-    repost's, its original's text."""
+    """What reported tweets say, by id, as committed when the report is filed (an edit still
+    in progress is not waited for: its report then says "edited since"); a repost's, its
+    original's author and text."""
     if not tweet_ids:
         return {}
     rows = Tweet.objects.filter(pk__in=tweet_ids).values_list(
-        "pk", "text", "repost_of", "repost_of__text"
+        "pk", "text", "repost_of", "repost_of__author__username", "repost_of__text"
     )
     return {
-        pk: f"repost of {original}: {original_text}" if original else text
-        for pk, text, original, original_text in rows
+        pk: reported_repost_words(original, username, original_text) if original else text
+        for pk, text, original, username, original_text in rows
     }
 
 
@@ -206,11 +213,7 @@ def account_set_suspended(*, account: User, suspended: bool, moderator: User, re
     moderation_record(moderator, kind, reason, account=account)
     recount_around(account)
     if suspended:  # its tweets are hidden with it
-        about = (
-            Q(account_id=account.pk)
-            | Q(tweet_author_id=account.pk)
-            | Q(tweet__author_id=account.pk)
-        )
+        about = reports_about_author_q(account.pk)
         reports_resolve(about, moderator=moderator, reason=reason)
     return True
 

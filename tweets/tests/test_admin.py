@@ -159,7 +159,7 @@ def test_a_report_of_a_repost_keeps_the_words_reposted(db):
         reporter=reporter, reason=Report.Reason.SPAM, tweets=[repost]
     )
     assert report.tweet_author_id == reposter.pk
-    assert report.tweet_text == f"repost of {tweet.pk}: original words"
+    assert report.tweet_text == f"repost of {tweet.pk} by @{author.username}: original words"
 
 
 def test_tweet_changelist_with_reposts_takes_no_query_per_row(

@@ -1,11 +1,15 @@
 """Moderation in the admin, as a moderator: hide, suspend, delete, reports, and the audit log.
 Effects are checked through the public API and through token use."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -246,10 +250,11 @@ def test_report_queue_lists_open_reports_first_grouped_with_text_and_pictures(
 
 
 def test_a_report_of_a_repost_shows_the_reposted_text_in_the_queue(moderator_client):
-    repost, _ = services.repost_create(user=UserFactory(), tweet=TweetFactory(text="boosted words"))
-    Report.objects.create(reporter=UserFactory(), tweet=repost, reason="abuse")
+    original = TweetFactory(text="boosted words")
+    repost, _ = services.repost_create(user=UserFactory(), tweet=original)
+    Report.objects.create(reporter=UserFactory(), tweet=repost, reason="abuse")  # kept no words
     page = moderator_client.get(REPORTS).content.decode()
-    assert f"repost of {repost.repost_of_id}: boosted words" in page
+    assert f"repost of {original.pk} by @{original.author.username}: boosted words" in page
 
 
 def test_hiding_from_the_report_queue_hides_the_tweet_and_resolves(moderator_client, api_client):
@@ -478,3 +483,44 @@ def test_a_report_keeps_the_words_and_author_of_a_tweet_its_author_deleted(moder
     report.refresh_from_db()
     assert author.is_suspended
     assert report.status == Report.Status.RESOLVED
+
+
+@pytest.mark.parametrize("how", ["suspension", "deletion"])
+def test_reports_of_a_tweet_its_author_deleted_are_resolved_with_the_author(
+    moderator, how, django_capture_on_commit_callbacks
+):
+    author, reporter = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="private words")
+    [(report, _made)] = services.reports_file(reporter=reporter, reason="abuse", tweets=[tweet])
+    services.tweet_delete(tweet=tweet, actor=author)
+    if how == "suspension":
+        services.account_set_suspended(
+            account=author, suspended=True, moderator=moderator, reason="Abuse."
+        )
+    else:
+        superuser = UserFactory(is_staff=True, is_superuser=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.account_delete(account=author, moderator=superuser)
+    report.refresh_from_db()
+    assert report.status == Report.Status.RESOLVED
+    assert ModerationAction.objects.filter(report_id=report.pk, kind="resolve_report").exists()
+    # A deleted account's words go with it; a suspended one's stay for the moderators.
+    assert report.tweet_text == ("" if how == "deletion" else "private words")
+
+
+def test_a_report_keeps_the_version_reported_when_filed_before_an_edit_and_backfilled(db):
+    """Reports filed before reports kept words get, from the migration, the version their tweet
+    showed then: its history's, where it was edited since."""
+    author, reporter = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="nasty then")
+    [(report, _made)] = services.reports_file(reporter=reporter, reason="abuse", tweets=[tweet])
+    repost, _ = services.repost_create(user=UserFactory(), tweet=tweet)
+    [(of_repost, _made)] = services.reports_file(reporter=reporter, reason="spam", tweets=[repost])
+    services.tweet_update(tweet=tweet, editor=author, text="clean now")
+    Report.objects.update(tweet_author=None, tweet_text="")  # as the previous release filed them
+    migration = importlib.import_module("tweets.migrations.0020_report_keeps_the_reported_words")
+    migration.reported_words_kept(None, SimpleNamespace(connection=connection))
+    report.refresh_from_db()
+    of_repost.refresh_from_db()
+    assert (report.tweet_author_id, report.tweet_text) == (author.pk, "nasty then")
+    assert of_repost.tweet_text == f"repost of {tweet.pk} by @{author.username}: nasty then"
