@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from functools import cached_property, partial
 
 from accounts.selectors import headers_of
+from core.content import note_html, status_html
 from core.copies import derived
 from core.links import Links
-from mastodon_api.content import note_html, status_html
 from mastodon_api.services import REPORT_REASONS
 from media.images import PREVIEW_LONG_SIDE
 from media.models import MediaFile
@@ -65,7 +65,7 @@ def account(user, request, links: Links | None = None, *, header=_USER_HEADER) -
         header_static = storage_url(header.preview, request)
     else:
         header_url = header_static = links.static("mastodon_api/header.png")
-    url = links.url("profile-detail", user.username)
+    uri = links.url("profile-detail", user.username)
     return {
         "id": str(user.pk),
         "username": user.username,
@@ -79,8 +79,8 @@ def account(user, request, links: Links | None = None, *, header=_USER_HEADER) -
         "noindex": False,
         "created_at": timestamp(user.created_at),
         "note": note_html(user.bio, tag_url_root=tag_url(request, "")),
-        "url": url,
-        "uri": url,
+        "url": links.url("web-profile", user.username),
+        "uri": uri,
         "avatar": avatar,
         "avatar_static": avatar_static,
         "header": header_url,
@@ -302,21 +302,26 @@ def _for_page(tweet, shown: dict, context: StatusContext) -> dict:
     }
 
 
+def tweet_page_url(links: Links, tweet) -> str:
+    """A status's ``url``: its page (``/@username/id``, as on Mastodon; a repost's redirects
+    to its original's), where its ``uri`` is its JSON in the own API."""
+    return f"{links.url('web-profile', tweet.author.username)}/{tweet.pk}"
+
+
 def _status_shown(tweet, context: StatusContext) -> dict:
     """What a status shows of the tweet alone: for a repost, what replaces the original's fields
     and the original (``reblog``); where the page puts something in (``_for_page``), a
     placeholder keeps the field's place."""
     request, links = context.request, context.links
     if tweet.repost_of_id:
-        url = links.url("tweet-detail", tweet.pk)
         return {
             "id": str(tweet.pk),
             "created_at": timestamp(tweet.created_at),
             "edited_at": None,
             "in_reply_to_id": None,
             "in_reply_to_account_id": None,
-            "uri": url,
-            "url": url,
+            "uri": links.url("tweet-detail", tweet.pk),
+            "url": tweet_page_url(links, tweet),
             "replies_count": 0,
             "reblogs_count": 0,
             "favourites_count": 0,
@@ -331,7 +336,6 @@ def _status_shown(tweet, context: StatusContext) -> dict:
     # entry per occurrence there; Mastodon lists each account and tag once.
     mentioned = _first_of_each(tweet.entities.get("mentions", []), "id")
     tags = _first_of_each(tweet.entities.get("tags", []), "name")
-    url = links.url("tweet-detail", tweet.pk)
     return {
         "id": str(tweet.pk),
         "created_at": timestamp(tweet.created_at),
@@ -342,8 +346,8 @@ def _status_shown(tweet, context: StatusContext) -> dict:
         "spoiler_text": tweet.content_warning,
         "visibility": "public",
         "language": tweet.language or None,
-        "uri": url,
-        "url": url,
+        "uri": links.url("tweet-detail", tweet.pk),
+        "url": tweet_page_url(links, tweet),
         "replies_count": tweet.reply_count,
         "reblogs_count": tweet.repost_count,
         "favourites_count": tweet.like_count,
@@ -355,7 +359,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
         "content": status_html(
             tweet.text,
             mentioned=tuple(mention["username"] for mention in mentioned),
-            profile_url=links.template("profile-detail"),
+            profile_url=links.template("web-profile"),
             tag_url_root=context.tag_url_root,
         ),
         "filtered": [],
@@ -368,7 +372,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
                 "id": str(mention["id"]),
                 "username": mention["username"],
                 "acct": mention["username"],
-                "url": links.url("profile-detail", mention["username"]),
+                "url": links.url("web-profile", mention["username"]),
             }
             for mention in mentioned
         ],
@@ -391,7 +395,7 @@ def status_edits(tweet, versions, request) -> list[dict]:
                 "content": status_html(
                     version.text,
                     mentioned=tuple(mention["username"] for mention in mentioned),
-                    profile_url=links.template("profile-detail"),
+                    profile_url=links.template("web-profile"),
                     tag_url_root=tag_url(request, ""),
                 ),
                 "spoiler_text": version.content_warning,

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "accounts",
     "tweets",
     "mastodon_api",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -58,6 +58,7 @@ urlpatterns = [
     path("admin/login/", login_form_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     path("", include("mastodon_api.urls")),
+    path("", include("web.urls")),
 ]
 
 if settings.MINITTER_STORAGE == "local":

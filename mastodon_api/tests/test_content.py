@@ -4,8 +4,8 @@ with the links a request makes (profiles reversed, tags made absolute by the req
 import pytest
 from django.test import RequestFactory
 
+from core.content import render_html, status_html
 from core.links import Links
-from mastodon_api.content import render_html, status_html
 from mastodon_api.entities import tag_url
 
 TEXTS = [

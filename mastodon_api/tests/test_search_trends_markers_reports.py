@@ -114,6 +114,33 @@ def test_a_query_longer_than_any_username_is_not_sent_as_a_pattern(oauth_client)
     assert response.status_code == 200 and response.json() == []
 
 
+def test_a_link_to_a_status_or_an_account_finds_it(oauth_client, api_client):
+    """Clients resolve links they open through search (as on Mastodon): the status's and the
+    account's ``url`` (their pages), and their JSON in the own API, find what they name."""
+    author = UserFactory(username="minji")
+    tweet = services.tweet_create(author=author, text="hello there")
+    repost, _ = services.repost_create(user=UserFactory(), tweet=tweet)
+    client = oauth_client(UserFactory())
+    status = client.get(f"/api/v1/statuses/{tweet.pk}").json()
+    assert status["url"] == f"http://testserver/@minji/{tweet.pk}"
+    assert status["account"]["url"] == "http://testserver/@minji"
+    for link in (
+        status["url"],
+        f"http://testserver/@fan/{repost.pk}",
+        f"http://testserver/api/minitter/v1/tweets/{tweet.pk}",
+    ):
+        found = client.get("/api/v2/search", {"q": link, "resolve": "true"}).json()
+        assert [s["id"] for s in found["statuses"]] == [str(tweet.pk)], link
+        assert found["accounts"] == found["hashtags"] == []
+    for link in (status["account"]["url"], "http://testserver/api/minitter/v1/accounts/MINJI"):
+        found = api_client.get("/api/v2/search", {"q": link}).json()
+        assert [a["username"] for a in found["accounts"]] == ["minji"], link
+    elsewhere = client.get("/api/v2/search", {"q": f"https://elsewhere.example/@minji/{tweet.pk}"})
+    assert elsewhere.json()["statuses"] == []
+    gone = client.get("/api/v2/search", {"q": "http://testserver/@minji/1"}).json()
+    assert gone == {"accounts": [], "statuses": [], "hashtags": []}
+
+
 def test_search_with_a_query_that_cannot_be_a_hashtag_finds_no_hashtag(api_client):
     assert api_client.get("/api/v2/search", {"q": "!!"}).json()["hashtags"] == []
 

@@ -1,13 +1,16 @@
 """Finding things: search (``/api/v2/search``) and trending hashtags."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from mastodon_api import entities
 from mastodon_api.pagination import id_param, limit_param, offset_param
 from mastodon_api.views.accounts import accounts_found, get_account
-from mastodon_api.views.base import MastodonView
+from mastodon_api.views.base import MastodonView, path_id
 from tweets import selectors, services
 
 SEARCH_TYPES = ("accounts", "statuses", "hashtags")
@@ -37,11 +40,48 @@ def _hashtags_found(request, query: str, *, offset: int) -> list[dict]:
     return [entities.tag(name, request)] if offset == 0 else []
 
 
+# Routes whose URLs name a tweet or an account (their pages and the own API's), by the argument
+# that names it.
+_TWEET_ROUTES = {"web-tweet": "tweet_id", "tweet-detail": "pk"}
+_ACCOUNT_ROUTES = {"web-profile": "username", "profile-detail": "username"}
+
+
+def _named_by_url(request, query: str) -> dict | None:
+    """The search's answer when ``query`` is the URL of a tweet or an account of this server (a
+    link a client opens in the app, as Mastodon resolves its own): that one status or account,
+    as the caller may see it; None for any other query."""
+    parts = urlsplit(query)
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.get_host().lower():
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    found = {"accounts": [], "statuses": [], "hashtags": []}
+    if match.url_name in _TWEET_ROUTES:
+        tweet_id = path_id(str(match.kwargs[_TWEET_ROUTES[match.url_name]]))
+        original = selectors.tweet_find_original(tweet_id=tweet_id, viewer=request.user)
+        if original is not None:
+            found["statuses"] = entities.statuses(
+                selectors.tweet_search(viewer=request.user).filter(pk=original.pk), request
+            )
+    elif match.url_name in _ACCOUNT_ROUTES:
+        username = match.kwargs[_ACCOUNT_ROUTES[match.url_name]]
+        accounts = selectors.account_search(viewer=request.user).filter(
+            username__lower=username.lower()
+        )
+        found["accounts"] = entities.accounts(accounts, request)
+    else:
+        return None
+    return found
+
+
 class SearchView(MastodonView):
     """``q`` (required), ``type`` (``accounts``, ``statuses`` or ``hashtags``; all three when
     absent), ``limit`` (default 20, at most 40), ``offset`` (needs a token, as on Mastodon),
     ``following`` and ``account_id`` (accounts followed; statuses by that account),
-    ``max_id``/``min_id`` (statuses). ``resolve`` changes nothing: every account is local."""
+    ``max_id``/``min_id`` (statuses). ``resolve`` changes nothing: every account is local. The
+    URL of a tweet's or an account's page (or of its JSON) finds that status or account."""
 
     public = frozenset({"GET"})
 
@@ -60,6 +100,13 @@ class SearchView(MastodonView):
             )
         limit, offset = limit_param(request, 20, 40), offset_param(request)
         wanted = {kind} if kind else set(SEARCH_TYPES)
+        named = _named_by_url(request, query)
+        if named is not None:
+            shown = {
+                name: found if name in wanted and offset == 0 else []
+                for name, found in named.items()
+            }
+            return Response(shown)
         return Response(
             {
                 "accounts": accounts_found(request, query, limit=limit, offset=offset)

@@ -51,6 +51,7 @@ def test_tweets_page_has_a_form_for_posting_and_replying(browser_client):
         "text",
         "sensitive",
         "language",
+        "content_warning",
         "in_reply_to",
         "media_ids",
     }
@@ -89,7 +90,13 @@ def test_posting_a_reply_with_pictures_through_the_html_form(browser_client):
 def test_tweet_page_has_an_edit_form_that_sends_patch(browser_client):
     tweet = TweetFactory(author=browser_client.user, text="first words")
     html = page(browser_client, f"{API}/tweets/{tweet.id}")
-    assert form_fields(html, "put-object-form") == {"text", "sensitive", "language", "media_ids"}
+    assert form_fields(html, "put-object-form") == {
+        "text",
+        "sensitive",
+        "language",
+        "content_warning",
+        "media_ids",
+    }
     assert "first words</textarea>" in html
     assert 'src="/static/core/patch-form.js"' in html
 
