@@ -18,6 +18,7 @@ it: words and bigrams match the same way, phrase order is not checked.
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -186,13 +187,24 @@ class Matches(Lookup):
         return f"{lhs} @@ ({rhs})::tsquery", [*lhs_params, *rhs_params]
 
 
+def searched_words(*texts: str) -> str:
+    """The words one search document holds: these texts (a content warning and a text, say),
+    those not empty, one per line."""
+    return "\n".join(text for text in texts if text)
+
+
 def documents_backfill(
-    *, sources: QuerySet, text_field: str, documents: QuerySet, everything: bool = False
+    *,
+    sources: QuerySet,
+    text_fields: Sequence[str],
+    documents: QuerySet,
+    everything: bool = False,
 ):
     """Write the search documents of ``sources`` rows that lack one (with ``everything``, rewrite
-    all) from their ``text_field``, in batches of ``BACKFILL_BATCH`` in id order, each its own
-    transaction. The document model's primary key is a one-to-one link to the source. Works on
-    live models and on a migration's historical ones; yields (done, total) after each batch."""
+    all) from their ``text_fields`` (``searched_words``), in batches of ``BACKFILL_BATCH`` in id
+    order, each its own transaction. The document model's primary key is a one-to-one link to
+    the source. Works on live models and on a migration's historical ones; yields (done, total)
+    after each batch."""
     key = documents.model._meta.pk.attname
     todo = sources
     if not everything:
@@ -200,7 +212,10 @@ def documents_backfill(
     total, done, last = todo.count(), 0, None
     while True:
         batch = todo.order_by("pk") if last is None else todo.filter(pk__gt=last).order_by("pk")
-        rows = list(batch.values_list("pk", text_field)[:BACKFILL_BATCH])
+        rows = [
+            (pk, searched_words(*texts))
+            for pk, *texts in batch.values_list("pk", *text_fields)[:BACKFILL_BATCH]
+        ]
         if not rows:
             return
         with transaction.atomic(using=documents.db):

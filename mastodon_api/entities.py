@@ -320,6 +320,9 @@ def _status_shown(tweet, context: StatusContext) -> dict:
             "edited_at": None,
             "in_reply_to_id": None,
             "in_reply_to_account_id": None,
+            # A reblog of its own says nothing: no warning, not sensitive, as on Mastodon.
+            "sensitive": False,
+            "spoiler_text": "",
             "uri": links.url("tweet-detail", tweet.pk),
             "url": tweet_page_url(links, tweet),
             "replies_count": 0,

@@ -40,6 +40,7 @@ from tweets.models import (
     Report,
     Tweet,
     reported_repost_words,
+    reported_text,
 )
 
 User = get_user_model()
@@ -423,9 +424,10 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
             return format_html("{} (deleted)", truncated(text, 10)) if text else ""
         original = report.tweet.repost_of
         if original is not None:
-            now = reported_repost_words(original.pk, original.author.username, original.text)
+            words = reported_text(original.text, original.content_warning)
+            now = reported_repost_words(original.pk, original.author.username, words)
         else:
-            now = report.tweet.text
+            now = reported_text(report.tweet.text, report.tweet.content_warning)
         if report.tweet_author_id is None:  # filed by a release that kept no words
             text = now
         if text == now:

@@ -1,5 +1,5 @@
-"""Tweet search: each tweet's text as a search document (``core.search``) in its own table, with a
-GIN index on PostgreSQL.
+"""Tweet search: each tweet's text and content warning as a search document (``core.search``) in
+its own table, with a GIN index on PostgreSQL.
 
 The document is written by the services that post and edit tweets (``search_document_write``),
 by ``seed_demo``, and for tweets that lack one by ``manage.py search_reindex``.
@@ -10,9 +10,12 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import QuerySet
 
-from core.search import SearchQuery, search_document
+from core.search import SearchQuery, search_document, searched_words
 from core.search import documents_backfill as core_documents_backfill
 from tweets.models import Tweet, TweetSearchDocument
+
+# What a tweet's search document holds: its content warning and its text.
+SEARCHED_FIELDS = ("content_warning", "text")
 
 DOCUMENT_INDEX_NAME = "tweet_search_document"
 
@@ -26,8 +29,7 @@ def search_document_write(*, tweet: Tweet, new: bool = False) -> None:
     """Store the search document of the tweet's current text and content warning (inside the
     caller's transaction); ``new``: the tweet was inserted in this transaction, so it has no
     document yet."""
-    words = f"{tweet.content_warning}\n{tweet.text}" if tweet.content_warning else tweet.text
-    document = search_document(words)
+    document = search_document(searched_words(*(getattr(tweet, name) for name in SEARCHED_FIELDS)))
     if new:
         TweetSearchDocument.objects.create(tweet=tweet, document=document)
     else:
@@ -68,8 +70,11 @@ def filter_by_text(tweets: QuerySet, text: str) -> QuerySet:
 def documents_backfill(*, tweets: QuerySet, documents: QuerySet, everything: bool = False):
     """Write the search documents tweets lack (all of them with ``everything``), in batches;
     yields (done, total). Migration 0007 runs it on historical models."""
+    # A migration's historical tweets may predate content warnings.
+    names = {field.name for field in tweets.model._meta.get_fields()}
+    fields = [name for name in SEARCHED_FIELDS if name in names]
     return core_documents_backfill(
-        sources=tweets, text_field="text", documents=documents, everything=everything
+        sources=tweets, text_fields=fields, documents=documents, everything=everything
     )
 
 

@@ -82,7 +82,11 @@ class TweetUpdateInputSerializer(serializers.Serializer):
         help_text="Left as it is when not given; always true with a content warning."
     )
     content_warning = OptionalCharField(
-        help_text='Its content warning from now on, or "" for none. Left as it is when not given.'
+        help_text=(
+            'Its content warning from now on, or "" (JSON: a form\'s empty box is not given) for '
+            "none, which also makes it not sensitive unless `sensitive` says so. Left as it is "
+            "when not given."
+        )
     )
     language = OptionalCharField(
         max_length=35, help_text='An ISO 639 code, or "" for none. Left as it is when not given.'

@@ -26,7 +26,7 @@ def backfill(apps, schema_editor):
     alias = schema_editor.connection.alias
     for _ in documents_backfill(
         sources=apps.get_model("accounts", "User").objects.using(alias).exclude(display_name=""),
-        text_field="display_name",
+        text_fields=["display_name"],
         documents=apps.get_model("accounts", "AccountSearchDocument").objects.using(alias),
     ):
         pass

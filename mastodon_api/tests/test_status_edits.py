@@ -298,3 +298,32 @@ def test_a_content_warning_is_kept_shown_edited_and_in_the_history(oauth_client,
     ]
     own = api_client.get(f"{API}/tweets/{status['id']}").json()
     assert own["content_warning"] == ""
+
+
+def test_a_warning_sent_alone_is_the_text_as_mastodon_posts_it(oauth_client):
+    client = oauth_client(UserFactory())
+    status = post(client, status="", spoiler_text="only this")
+    assert (status["content"], status["spoiler_text"]) == ("<p>only this</p>", "")
+    url = f"/api/v1/statuses/{status['id']}"
+    edited = client.put(url, {"status": " ", "spoiler_text": "new words"}, format="json").json()
+    assert (edited["content"], edited["spoiler_text"]) == ("<p>new words</p>", "")
+
+
+def test_taking_a_warning_off_without_a_word_on_sensitive_shows_what_it_hid(oauth_client):
+    """As Mastodon.py's ``status_update(id, text, spoiler_text="")`` sends it."""
+    client = oauth_client(UserFactory())
+    status = post(client, spoiler_text="cw")
+    url = f"/api/v1/statuses/{status['id']}"
+    opened = client.put(url, {"status": "look", "spoiler_text": ""}, format="json").json()
+    assert (opened["spoiler_text"], opened["sensitive"]) == ("", False)
+    marked = post(client, sensitive=True)
+    url = f"/api/v1/statuses/{marked['id']}"
+    assert client.put(url, {"status": "text only"}, format="json").json()["sensitive"] is True
+
+
+def test_a_reblog_says_nothing_itself_and_shows_the_originals_warning(oauth_client):
+    client = oauth_client(UserFactory())
+    status = post(client, spoiler_text="spoilers")
+    reblog = oauth_client(UserFactory()).post(f"/api/v1/statuses/{status['id']}/reblog").json()
+    assert (reblog["spoiler_text"], reblog["sensitive"]) == ("", False)
+    assert (reblog["reblog"]["spoiler_text"], reblog["reblog"]["sensitive"]) == ("spoilers", True)

@@ -142,6 +142,17 @@ def _refuse_unsupported(data) -> None:
         raise ValidationError({"scheduled_at": ["Scheduled posts are not supported."]})
 
 
+def _text_and_warning(data, *, warning_given: bool) -> tuple[str, str | None]:
+    """``status`` and ``spoiler_text`` as minitter takes them (the warning None when not given,
+    for an edit): a warning sent with no text is the text, as Mastodon posts it (its web client
+    lets a warning alone be sent)."""
+    text = param_text(data, "status")
+    warning = param_text(data, "spoiler_text") if warning_given else None
+    if not text.strip() and warning and warning.strip():
+        return warning, ""
+    return text, warning
+
+
 class StatusesView(MastodonView):
     """Post a status. With an ``Idempotency-Key`` header, a retry gets the first answer again
     and posts nothing more."""
@@ -155,17 +166,18 @@ class StatusesView(MastodonView):
         parent = None
         if param(data, "in_reply_to_id"):
             parent = find_tweet(request, param(data, "in_reply_to_id"))
+        text, warning = _text_and_warning(data, warning_given=True)
         with fields_renamed(
             text="status", in_reply_to="in_reply_to_id", content_warning="spoiler_text"
         ):
             tweet = services.tweet_create(
                 author=request.user,
-                text=param_text(data, "status"),
+                text=text,
                 in_reply_to=parent,
                 media_ids=param_ids(data, "media_ids"),
                 sensitive=param_bool(data, "sensitive"),
                 language=param_text(data, "language"),
-                content_warning=param_text(data, "spoiler_text"),
+                content_warning=warning,
             )
         return status_response(request, tweet.pk)
 
@@ -188,8 +200,8 @@ class StatusView(MastodonView):
         media_ids = param_ids(data, "media_ids") if param_given(data, "media_ids") else None
         # So is ``spoiler_text`` (and ``sensitive`` and ``language``): left as it is when not given
         # or null, where Mastodon takes an edit without it off.
-        spoiler = (
-            param_text(data, "spoiler_text") if param(data, "spoiler_text") is not None else None
+        text, warning = _text_and_warning(
+            data, warning_given=param(data, "spoiler_text") is not None
         )
         with fields_renamed(
             text="status", media_descriptions="media_attributes", content_warning="spoiler_text"
@@ -197,12 +209,12 @@ class StatusView(MastodonView):
             services.tweet_update(
                 tweet=tweet,
                 editor=request.user,
-                text=param_text(data, "status"),
+                text=text,
                 sensitive=param_bool(data, "sensitive", default=None),
                 language=param_text(data, "language") if param(data, "language") else None,
                 media_ids=media_ids,
                 media_descriptions=param_media_attributes(data),
-                content_warning=spoiler,
+                content_warning=warning,
             )
         return status_response(request, tweet.pk)
 

@@ -9,6 +9,7 @@ from tweets.models.moderation import (
     ModerationAction,
     Report,
     reported_repost_words,
+    reported_text,
     reports_about_accounts_q,
     reports_about_author_q,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "not_blocked_q",
     "not_muted_q",
     "reported_repost_words",
+    "reported_text",
     "reports_about_accounts_q",
     "reports_about_author_q",
     "sees_everything",

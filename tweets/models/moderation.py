@@ -93,9 +93,15 @@ class Report(models.Model):
         return f"report {self.pk} of {target} ({self.reason})"
 
 
-def reported_repost_words(original_id: int, username: str, text: str) -> str:
-    """How a report keeps the words of a repost: whose tweet it reposted and what it said."""
-    return f"repost of {original_id} by @{username}: {text}"
+def reported_text(text: str, content_warning: str = "") -> str:
+    """How a report keeps what a tweet said: its content warning (in brackets) and its text."""
+    return f"[{content_warning}] {text}" if content_warning else text
+
+
+def reported_repost_words(original_id: int, username: str, words: str) -> str:
+    """How a report keeps the words of a repost: whose tweet it reposted and what that said
+    (``reported_text``)."""
+    return f"repost of {original_id} by @{username}: {words}"
 
 
 def reports_about_author_q(account_id: int) -> Q:

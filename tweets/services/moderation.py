@@ -21,6 +21,7 @@ from tweets.models import (
     Report,
     Tweet,
     reported_repost_words,
+    reported_text,
     reports_about_author_q,
 )
 from tweets.services.audit import moderation_record, reports_resolve
@@ -101,11 +102,19 @@ def _reported_words(tweet_ids: Sequence[int]) -> dict[int, str]:
     if not tweet_ids:
         return {}
     rows = Tweet.objects.filter(pk__in=tweet_ids).values_list(
-        "pk", "text", "repost_of", "repost_of__author__username", "repost_of__text"
+        "pk",
+        "text",
+        "content_warning",
+        "repost_of",
+        "repost_of__author__username",
+        "repost_of__text",
+        "repost_of__content_warning",
     )
     return {
-        pk: reported_repost_words(original, username, original_text) if original else text
-        for pk, text, original, username, original_text in rows
+        pk: reported_repost_words(original, username, reported_text(original_text, original_cw))
+        if original
+        else reported_text(text, warning)
+        for pk, text, warning, original, username, original_text, original_cw in rows
     }
 
 

@@ -63,6 +63,8 @@ def tweet_content_warning_clean(content_warning: str, *, text: str) -> str:
     """A content warning, trimmed ("" for none): with the tweet's (cleaned) text, at most
     TWEET_MAX_LENGTH code points, as Mastodon counts a spoiler text with its status."""
     content_warning = content_warning.strip()
+    if not has_visible_text(content_warning):
+        content_warning = ""  # only blank or zero-width characters: none
     limit = settings.TWEET_MAX_LENGTH
     if len(text) + len(content_warning) > limit:
         raise ValidationError(
@@ -241,10 +243,14 @@ def tweet_update(
     # deactivated or suspended while the edit waited edits nothing, as it posts nothing.
     entities = entities_prepare(text, author=editor, author_shared=True, author_checked=True)
     if content_warning is None:
-        content_warning = before["content_warning"]
+        warning_given, content_warning = False, before["content_warning"]
+    else:
+        warning_given = True
     content_warning = tweet_content_warning_clean(content_warning, text=text)
     if sensitive is None:
-        sensitive = before["sensitive"]
+        # A warning given, and no word about sensitive: sensitive with it, as on Mastodon (so
+        # taking a warning off shows what it hid).
+        sensitive = bool(content_warning) if warning_given else before["sensitive"]
     sensitive = sensitive or bool(content_warning)
     unchanged = (
         text == before["text"]

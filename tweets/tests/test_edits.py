@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.http import Http404
 from django.utils import timezone
 
@@ -368,3 +369,15 @@ def test_search_finds_the_words_of_a_content_warning(auth_client, api_client, us
     post(auth_client(user), text="the plot twist", content_warning="spoilers")
     found = api_client.get(f"{API}/tweets", {"search": "spoilers"}).json()["results"]
     assert [tweet["content_warning"] for tweet in found] == ["spoilers"]
+
+
+def test_a_warning_of_invisible_characters_is_none(auth_client, user):
+    tweet = post(auth_client(user), content_warning="\u200b \u200b")
+    assert (tweet["content_warning"], tweet["sensitive"]) == ("", False)
+
+
+def test_search_reindex_keeps_the_words_of_content_warnings(auth_client, api_client, user):
+    post(auth_client(user), text="the plot twist", content_warning="spoilers")
+    call_command("search_reindex", "--all", verbosity=0)
+    found = api_client.get(f"{API}/tweets", {"search": "spoilers"}).json()["results"]
+    assert [tweet["text"] for tweet in found] == ["the plot twist"]

@@ -524,3 +524,12 @@ def test_a_report_keeps_the_version_reported_when_filed_before_an_edit_and_backf
     of_repost.refresh_from_db()
     assert (report.tweet_author_id, report.tweet_text) == (author.pk, "nasty then")
     assert of_repost.tweet_text == f"repost of {tweet.pk} by @{author.username}: nasty then"
+
+
+def test_a_report_keeps_a_content_warning_with_the_words(db):
+    author = UserFactory()
+    tweet = services.tweet_create(author=author, text="plain", content_warning="abusive words")
+    [(report, _made)] = services.reports_file(
+        reporter=UserFactory(), reason="abuse", tweets=[tweet]
+    )
+    assert report.tweet_text == "[abusive words] plain"
