@@ -274,6 +274,23 @@ def test_post_read_timeline_and_upload_avatar_through_nginx(stack, session):
     assert "immutable" in served.headers["Cache-Control"]
 
 
+def test_a_tweets_page_and_its_link_through_nginx(stack, session):
+    """The page a shared link opens, its address as apps get it (Mastodon's ``url``) and the
+    search that resolves it, all with the public address nginx is reached at."""
+    posted = session.post(f"{stack.url}{API}/tweets", json={"text": "a page"}, timeout=10).json()
+    name = posted["author"]["username"]
+    address = f"{stack.url}/@{name}/{posted['id']}"
+    page = requests.get(address, timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "Content-Security-Policy" in page.headers
+    assert f'<link rel="canonical" href="{address}">' in page.text
+    status = requests.get(f"{stack.url}/api/v1/statuses/{posted['id']}", timeout=10).json()
+    assert status["url"] == address
+    found = requests.get(f"{stack.url}/api/v2/search", params={"q": address}, timeout=10).json()
+    assert [found_status["id"] for found_status in found["statuses"]] == [posted["id"]]
+
+
 def test_uploads_over_the_limit_are_refused_by_nginx(stack, session):
     response = session.post(
         f"{stack.url}{API}/media",
