@@ -49,6 +49,11 @@ def _shown(tweet, request, links: Links) -> dict:
     }
 
 
+def _named(account) -> str:
+    """How a page names an account: ``Display Name (@username)``."""
+    return f"{account.display_name or account.username} (@{account.username})"
+
+
 def _tweet_url(links: Links, tweet) -> str:
     path = reverse("web-tweet", kwargs={"username": tweet.author.username, "tweet_id": tweet.pk})
     return links.request.build_absolute_uri(path)
@@ -75,6 +80,7 @@ def tweet_page(request, username: str, tweet_id: int):
         "web/tweet.html",
         {
             **shown,
+            "og_title": _named(original.author),
             "description": description,
             "image": image,
             "api_url": links.url("tweet-detail", original.pk),
@@ -109,6 +115,7 @@ def profile_page(request, username: str):
         "web/profile.html",
         {
             "account": account,
+            "og_title": _named(account),
             "avatar": avatar,
             "tweets": [_shown(tweet, request, links) for tweet in tweets],
             "url": links.url("web-profile", account.username),
