@@ -52,8 +52,11 @@ def _link(match: re.Match, mention_url, tag_url) -> tuple[str, str]:
             "",
         )
     tag = match["tag"]
+    url = tag_url(tag)
+    if url is None:
+        return html.escape(match[0]), ""
     return (
-        f'<a href="{html.escape(tag_url(tag))}" class="mention hashtag">'
+        f'<a href="{html.escape(url)}" class="mention hashtag">'
         f"#<span>{html.escape(tag)}</span></a>",
         "",
     )
@@ -74,10 +77,11 @@ def render_html(
     text: str,
     *,
     mention_url: Callable[[str], str | None] = lambda name: None,
-    tag_url: Callable[[str], str] = lambda tag: f"/tags/{tag}",
+    tag_url: Callable[[str], str | None] = lambda tag: f"/tags/{tag}",
 ) -> str:
     """Plain text to sanitized HTML; ``mention_url(name)`` gives the profile URL of an existing
-    account (None leaves the ``@name`` as text), ``tag_url(tag)`` the hashtag's timeline."""
+    account (None leaves the ``@name`` as text), ``tag_url(tag)`` the hashtag's timeline (None
+    leaves the ``#tag`` as text)."""
     if not text.strip():
         return ""
     paragraphs = [part for part in re.split(r"\n{2,}", text.strip()) if part.strip()]
@@ -92,13 +96,17 @@ def render_html(
 
 @kept_within(RENDERED_BYTES)
 def status_html(
-    text: str, *, mentioned: tuple[str, ...], profile_url: tuple[str, str], tag_url_root: str
+    text: str,
+    *,
+    mentioned: tuple[str, ...],
+    profile_url: tuple[str, str],
+    tag_url_root: str | None,
 ) -> str:
     """``render_html`` of a status: @mentions of the ``mentioned`` usernames (any letter case)
     linked to their profiles (``profile_url``, a ``core.links.Links.template``), hashtags to
-    ``tag_url_root`` followed by the tag. What it gives depends on its arguments alone, so each
-    process keeps the statuses it rendered last (``RENDERED_BYTES``): a page read before renders
-    nothing again."""
+    ``tag_url_root`` followed by the tag (left as text without one). What it gives depends on its
+    arguments alone, so each process keeps the statuses it rendered last (``RENDERED_BYTES``): a
+    page read before renders nothing again."""
     by_name = {username.lower(): username for username in mentioned}
 
     def mention_url(name: str) -> str | None:
@@ -107,9 +115,10 @@ def status_html(
 
     # As ``request.build_absolute_uri`` makes a path absolute: the root is a URI already, and
     # ``iri_to_uri`` encodes character by character.
-    return render_html(
-        text, mention_url=mention_url, tag_url=lambda tag: tag_url_root + iri_to_uri(tag)
-    )
+    def tag_url(tag: str) -> str | None:
+        return None if tag_url_root is None else tag_url_root + iri_to_uri(tag)
+
+    return render_html(text, mention_url=mention_url, tag_url=tag_url)
 
 
 @kept_within(RENDERED_BYTES)

@@ -13,6 +13,12 @@ def storage_url(key: str, request=None) -> str:
     return url
 
 
+def storage_urls_expire() -> bool:
+    """Whether ``storage_url`` signs its URLs for a while (a private bucket): such a URL cannot
+    be handed to whoever fetches it later (a link preview's crawler)."""
+    return bool(getattr(default_storage, "querystring_auth", False))
+
+
 def storage_check() -> None:
     """Raise if the store cannot be reached (used by readiness checks)."""
     default_storage.exists("health-check")

@@ -83,7 +83,7 @@ class RateLimitHeadersMiddleware:
 
 class ContentSecurityPolicyMiddleware:
     """``Content-Security-Policy`` (``settings.CONTENT_SECURITY_POLICY``) on HTML pages: the
-    browsable API, Swagger UI and the admin. JSON answers need none."""
+    browsable API, Swagger UI, the admin and the public pages. JSON answers need none."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -13,7 +13,7 @@ from accounts.selectors import account_get
 from core.content import status_html
 from core.exceptions import read_only
 from core.links import Links
-from media.selectors import storage_url
+from media.selectors import storage_url, storage_urls_expire
 from tweets import selectors
 
 # How many of an account's latest tweets its page lists.
@@ -41,7 +41,7 @@ def _shown(tweet, request, links: Links) -> dict:
             tweet.text,
             mentioned=mentioned,
             profile_url=links.template("web-profile"),
-            tag_url_root=request.build_absolute_uri("/api/v1/timelines/tag/"),
+            tag_url_root=None,  # no page of a hashtag: its timeline is JSON
         ),
         "pictures": pictures,
         "url": _tweet_url(links, tweet),
@@ -73,7 +73,7 @@ def tweet_page(request, username: str, tweet_id: int):
     shown = _shown(original, request, links)
     description = original.content_warning or original.text
     image = None
-    if shown["pictures"] and not original.sensitive:
+    if shown["pictures"] and not original.sensitive and not storage_urls_expire():
         image = shown["pictures"][0]["preview"]
     return TemplateResponse(
         request,
@@ -110,6 +110,7 @@ def profile_page(request, username: str):
         ]
     )
     avatar = storage_url(account.avatar.preview, request) if account.avatar_id else None
+    preview_image = None if storage_urls_expire() else avatar
     return TemplateResponse(
         request,
         "web/profile.html",
@@ -117,6 +118,7 @@ def profile_page(request, username: str):
             "account": account,
             "og_title": _named(account),
             "avatar": avatar,
+            "preview_image": preview_image,
             "tweets": [_shown(tweet, request, links) for tweet in tweets],
             "url": links.url("web-profile", account.username),
             "api_url": links.url("profile-detail", account.username),

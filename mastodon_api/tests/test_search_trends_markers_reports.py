@@ -137,8 +137,18 @@ def test_a_link_to_a_status_or_an_account_finds_it(oauth_client, api_client):
         assert [a["username"] for a in found["accounts"]] == ["minji"], link
     elsewhere = client.get("/api/v2/search", {"q": f"https://elsewhere.example/@minji/{tweet.pk}"})
     assert elsewhere.json()["statuses"] == []
-    gone = client.get("/api/v2/search", {"q": "http://testserver/@minji/1"}).json()
-    assert gone == {"accounts": [], "statuses": [], "hashtags": []}
+    for nothing in (
+        "http://testserver/@minji/1",
+        "http://testserver/@minji/99999999999999999999999",
+        "http://testserver/api/minitter/v1/tweets/abc",
+    ):
+        found = client.get("/api/v2/search", {"q": nothing})
+        assert found.status_code == 200, nothing
+        assert found.json() == {"accounts": [], "statuses": [], "hashtags": []}, nothing
+    with_port = client.get("/api/v2/search", {"q": f"http://testserver:80/@minji/{tweet.pk}"})
+    assert [s["id"] for s in with_port.json()["statuses"]] == [str(tweet.pk)]
+    for odd in ("http://[/", "http://[abc]/", "http://testserver:99999999/@minji"):
+        assert client.get("/api/v2/search", {"q": odd}).status_code == 200, odd
 
 
 def test_search_with_a_query_that_cannot_be_a_hashtag_finds_no_hashtag(api_client):

@@ -3,14 +3,16 @@
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from core.fields import parse_id
 from mastodon_api import entities
 from mastodon_api.pagination import id_param, limit_param, offset_param
 from mastodon_api.views.accounts import accounts_found, get_account
-from mastodon_api.views.base import MastodonView, path_id
+from mastodon_api.views.base import MastodonView
 from tweets import selectors, services
 
 SEARCH_TYPES = ("accounts", "statuses", "hashtags")
@@ -44,14 +46,23 @@ def _hashtags_found(request, query: str, *, offset: int) -> list[dict]:
 # that names it.
 _TWEET_ROUTES = {"web-tweet": "tweet_id", "tweet-detail": "pk"}
 _ACCOUNT_ROUTES = {"web-profile": "username", "profile-detail": "username"}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _named_by_url(request, query: str) -> dict | None:
     """The search's answer when ``query`` is the URL of a tweet or an account of this server (a
     link a client opens in the app, as Mastodon resolves its own): that one status or account,
     as the caller may see it; None for any other query."""
-    parts = urlsplit(query)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.get_host().lower():
+    try:
+        parts = urlsplit(query)
+        address = (parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme))
+    except ValueError:  # no URL (a bracketed host that is no IPv6 address, a bad port)
+        return None
+    host, port = split_domain_port(request.get_host())
+    if parts.scheme not in DEFAULT_PORTS or address != (
+        host.strip("[]"),  # an IPv6 address, as urlsplit gives it
+        int(port) if port else DEFAULT_PORTS[request.scheme],
+    ):
         return None
     try:
         match = resolve(parts.path)
@@ -59,8 +70,10 @@ def _named_by_url(request, query: str) -> dict | None:
         return None
     found = {"accounts": [], "statuses": [], "hashtags": []}
     if match.url_name in _TWEET_ROUTES:
-        tweet_id = path_id(str(match.kwargs[_TWEET_ROUTES[match.url_name]]))
-        original = selectors.tweet_find_original(tweet_id=tweet_id, viewer=request.user)
+        tweet_id = parse_id(str(match.kwargs[_TWEET_ROUTES[match.url_name]]))
+        original = None
+        if tweet_id is not None:
+            original = selectors.tweet_find_original(tweet_id=tweet_id, viewer=request.user)
         if original is not None:
             found["statuses"] = entities.statuses(
                 selectors.tweet_search(viewer=request.user).filter(pk=original.pk), request

@@ -33,6 +33,7 @@ def test_a_tweets_page_shows_it_with_its_link_preview(client, _media_in_tmp_dir)
     assert '<meta property="og:description" content="hello @hana #seoul\nsecond line">' in page
     assert '<meta property="og:image" content="http://testserver/media/' in page
     assert 'href="http://testserver/@hana"' in page  # the mention, to the profile page
+    assert "#seoul" in page and "timelines/tag" not in page  # no page of a hashtag: text
     assert 'alt="a cat"' in page
     assert f'href="http://testserver/api/minitter/v1/tweets/{tweet.pk}"' in page  # the JSON
 
@@ -120,3 +121,13 @@ def test_pages_answer_get_and_head_only(client):
     assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD")
     assert refused.json()["code"] == "method_not_allowed"
     assert client.get("/@no such user").status_code == 404
+
+
+def test_previews_leave_out_pictures_whose_urls_expire(client, s3_bucket):
+    """From a private bucket, a picture's URL is signed for a while: a crawler fetching it
+    later would be refused, so the preview goes without."""
+    author = UserFactory(username="minji")
+    tweet = services.tweet_create(author=author, text="look", media_ids=[picture(author).pk])
+    page = client.get(f"/@minji/{tweet.pk}").content.decode()
+    assert "og:image" not in page
+    assert "X-Amz-Signature" in page  # the page itself shows it, signed
