@@ -103,12 +103,20 @@ def on_postgresql() -> bool:
 def refresh_planner_statistics() -> None:
     """On PostgreSQL, ANALYZE what the test has written: autovacuum never sees a test's rows (its
     transaction does not commit), and a plan chosen for near-empty tables can take seconds over
-    a large fixture, where production's statistics would be fresh."""
+    a large fixture, where production's statistics would be fresh. The whole test database is
+    analyzed, which on a slow or busy machine can take longer than the application's
+    ``statement_timeout``: that limit is lifted for this statement alone."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            (previous,) = cursor.fetchone()
+            cursor.execute("SET statement_timeout = 0")
+            try:
+                cursor.execute("ANALYZE")
+            finally:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
 def explain(queryset, **settings) -> str:
