@@ -100,23 +100,34 @@ def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+# How long the client waits for the ANALYZE of refresh_planner_statistics.
+ANALYZE_SECONDS = 300
+
+
 def refresh_planner_statistics() -> None:
     """On PostgreSQL, ANALYZE what the test has written: autovacuum never sees a test's rows (its
     transaction does not commit), and a plan chosen for near-empty tables can take seconds over
-    a large fixture, where production's statistics would be fresh. The whole test database is
-    analyzed, which on a slow or busy machine can take longer than the application's
-    ``statement_timeout``: that limit is lifted for this statement alone."""
+    a large fixture, where production's statistics would be fresh.
+
+    Only the project's tables are analyzed (not the system catalogs). On a slow or busy machine
+    that can still outrun the application's limits, so both are lifted for this statement: the
+    server's ``statement_timeout`` and the client's deadline (``core.db.deadline``)."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('statement_timeout')")
-            (previous,) = cursor.fetchone()
-            cursor.execute("SET statement_timeout = 0")
-            try:
-                cursor.execute("ANALYZE")
-            finally:
-                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
+    from core.db import deadline
+
+    if connection.vendor != "postgresql":
+        return
+    tables = connection.introspection.django_table_names(only_existing=True)
+    quoted = ", ".join(connection.ops.quote_name(table) for table in sorted(tables))
+    with connection.cursor() as cursor, deadline(ANALYZE_SECONDS):
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SET statement_timeout = 0")
+        try:
+            cursor.execute(f"ANALYZE {quoted}")
+        finally:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
 def explain(queryset, **settings) -> str:
