@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -83,6 +83,12 @@ class WriteConflict(Conflict):
         "removed, or made by another request); nothing was saved."
     )
     default_code = "write_conflict"
+
+
+class PageRequestInvalid(BadRequest):
+    """A request to a plain Django view (not DRF's) that it cannot answer, such as a page's query
+    parameter that is not what it must be: a 400 whose detail is the exception's message, for
+    the client to mend."""
 
 
 # PostgreSQL's SQLSTATEs for a foreign key or a unique constraint violated, and SQLite's messages.
@@ -260,14 +266,16 @@ def read_only(view):
 
 
 def bad_request(request, exception=None):
-    """Django's refusals of a request (``SuspiciousOperation``): the two a client can mend are
-    named."""
+    """Django's refusals of a request (``SuspiciousOperation``, ``BadRequest``): those a client
+    can mend are named."""
     if isinstance(exception, TooManyFieldsSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         return error_response("too_many_fields", f"At most {limit} fields in one request.", 400)
     if isinstance(exception, TooManyFilesSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
         return error_response("too_many_files", f"At most {limit} files in one request.", 400)
+    if isinstance(exception, PageRequestInvalid):
+        return error_response(VALIDATION_CODE, str(exception), 400)
     return error_response("bad_request", "Bad request.", 400)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, partial
 
+from django.utils.encoding import iri_to_uri
+
 from accounts.selectors import headers_of
 from core.content import note_html, status_html
 from core.copies import derived
@@ -38,7 +40,9 @@ def absolute(request, path: str) -> str:
 
 
 def tag_url(request, tag: str) -> str:
-    return absolute(request, f"/api/v1/timelines/tag/{tag}")
+    """A hashtag's public page (``/tags/<name>``, as Mastodon's ``url`` of a tag); "" gives
+    where those URLs start."""
+    return Links(request).template("web-tag")[0] + iri_to_uri(tag)
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -205,8 +209,8 @@ class StatusContext:
 
     @cached_property
     def tag_url_root(self) -> str:
-        """Where a hashtag's timeline URL starts (``tag_url`` of an empty tag), once per page."""
-        return tag_url(self.request, "")
+        """Where a hashtag's page URL starts (``tag_url`` of an empty tag), once per page."""
+        return self.links.template("web-tag")[0]
 
     def __post_init__(self):
         if self.links is None:
@@ -379,7 +383,10 @@ def _status_shown(tweet, context: StatusContext) -> dict:
             }
             for mention in mentioned
         ],
-        "tags": [{"name": tag["name"], "url": tag_url(request, tag["name"])} for tag in tags],
+        "tags": [
+            {"name": tag["name"], "url": context.tag_url_root + iri_to_uri(tag["name"])}
+            for tag in tags
+        ],
         "emojis": [],
         "card": None,
         "poll": None,

@@ -1,27 +1,29 @@
-"""Public HTML pages of tweets and profiles, for people opening a shared link in a browser and
-for link previews (OpenGraph). They show what an anonymous reader of the API sees: hidden
-tweets, suspended or deactivated accounts and deleted tweets are a 404, and nothing depends on a
-session. The API stays the way to do anything."""
+"""Public HTML pages of tweets, profiles and hashtags, for people opening a shared link in a
+browser and for link previews (OpenGraph). They show what an anonymous reader of the API sees:
+hidden tweets, suspended or deactivated accounts and deleted tweets are a 404, and nothing
+depends on a session. The API stays the way to do anything."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.http.request import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts.selectors import account_get
 from core.content import status_html
-from core.exceptions import read_only
+from core.exceptions import PageRequestInvalid, read_only
+from core.fields import parse_id
 from core.links import Links
 from media.selectors import storage_url, storage_urls_expire
-from tweets import selectors
+from tweets import selectors, services
 
-# How many of an account's latest tweets its page lists.
-PROFILE_PAGE_TWEETS = 20
-
-
-def _anonymous():
-    return AnonymousUser()
+# How many tweets a profile's or a hashtag's page lists, newest first; the page ends with a link
+# to the next older ones.
+PAGE_TWEETS = 20
+# Pages show what a reader of the API who is not logged in sees.
+ANONYMOUS = AnonymousUser()
 
 
 def _shown(tweet, request, links: Links) -> dict:
@@ -41,7 +43,7 @@ def _shown(tweet, request, links: Links) -> dict:
             tweet.text,
             mentioned=mentioned,
             profile_url=links.template("web-profile"),
-            tag_url_root=None,  # no page of a hashtag: its timeline is JSON
+            tag_url_root=links.template("web-tag")[0],
         ),
         "pictures": pictures,
         "url": _tweet_url(links, tweet),
@@ -54,6 +56,28 @@ def _named(account) -> str:
     return f"{account.display_name or account.username} (@{account.username})"
 
 
+def _older_than(request) -> int | None:
+    """The ``max_id`` a page of older tweets was asked with (its tweets are below that id), None
+    for the newest."""
+    value = request.GET.get("max_id")
+    if value is None:
+        return None
+    if (pk := parse_id(value)) is None:
+        raise PageRequestInvalid("max_id must be a tweet id.")
+    return pk
+
+
+def _page_of(tweets: list, request) -> tuple[list, str | None]:
+    """The first ``PAGE_TWEETS`` of ``tweets`` (up to one more, newest first, read to know
+    whether there are older ones) and the address of the page of those older ones, if any."""
+    if len(tweets) <= PAGE_TWEETS:
+        return tweets, None
+    shown = tweets[:PAGE_TWEETS]
+    query = QueryDict(mutable=True)
+    query["max_id"] = shown[-1].pk
+    return shown, f"{request.path}?{query.urlencode()}"
+
+
 def _tweet_url(links: Links, tweet) -> str:
     path = reverse("web-tweet", kwargs={"username": tweet.author.username, "tweet_id": tweet.pk})
     return links.request.build_absolute_uri(path)
@@ -63,7 +87,7 @@ def _tweet_url(links: Links, tweet) -> str:
 def tweet_page(request, username: str, tweet_id: int):
     """A tweet's page. A repost's id, or a username that is not its author's (renamed since),
     redirects to the tweet's own address."""
-    tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=_anonymous())
+    tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=ANONYMOUS)
     if tweet is None:
         raise Http404("That tweet does not exist.")
     original = tweet.repost_of if tweet.repost_of_id else tweet
@@ -97,18 +121,17 @@ def tweet_page(request, username: str, tweet_id: int):
 
 @read_only
 def profile_page(request, username: str):
-    """An account's page: its profile and its latest tweets (originals and replies)."""
+    """An account's page: its profile and its tweets (originals and replies), newest first."""
     account = account_get(username=username)
     if account is None:
         raise Http404("No account with that username.")
     if account.username != username:
         return redirect("web-profile", username=account.username)
     links = Links(request)
-    tweets = list(
-        selectors.tweets_by_author(author=account, viewer=_anonymous(), reposts=False)[
-            :PROFILE_PAGE_TWEETS
-        ]
-    )
+    tweets = selectors.tweets_by_author(author=account, viewer=ANONYMOUS, reposts=False)
+    if (older_than := _older_than(request)) is not None:
+        tweets = tweets.filter(pk__lt=older_than)
+    tweets, older_url = _page_of(list(tweets[: PAGE_TWEETS + 1]), request)
     avatar = storage_url(account.avatar.preview, request) if account.avatar_id else None
     preview_image = None if storage_urls_expire() else avatar
     return TemplateResponse(
@@ -120,7 +143,38 @@ def profile_page(request, username: str):
             "avatar": avatar,
             "preview_image": preview_image,
             "tweets": [_shown(tweet, request, links) for tweet in tweets],
+            "older_than": older_than,
+            "older_url": older_url,
             "url": links.url("web-profile", account.username),
             "api_url": links.url("profile-detail", account.username),
+        },
+    )
+
+
+@read_only
+def tag_page(request, tag: str):
+    """A hashtag's page: the tweets that have it, newest first (any letter case, as its
+    timeline). A name that cannot be a hashtag is a 400."""
+    try:
+        name = services.tag_normalize(tag)
+    except ValidationError as error:
+        raise PageRequestInvalid(error.message_dict["tag"][0]) from None
+    links = Links(request)
+    rows = selectors.tag_timeline(tag=name, viewer=ANONYMOUS).order_by("-tweet_id")
+    if (older_than := _older_than(request)) is not None:
+        rows = rows.filter(tweet_id__lt=older_than)
+    tweets, older_url = _page_of([row.tweet for row in rows[: PAGE_TWEETS + 1]], request)
+    selectors.tweets_hydrate(tweets)
+    return TemplateResponse(
+        request,
+        "web/tag.html",
+        {
+            "name": name,
+            "og_title": f"#{name}",
+            "tweets": [_shown(tweet, request, links) for tweet in tweets],
+            "older_than": older_than,
+            "older_url": older_url,
+            "url": links.url("web-tag", name),
+            "api_url": links.url("tag-tweets", name),
         },
     )

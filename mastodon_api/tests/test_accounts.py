@@ -255,10 +255,10 @@ def test_follow_refuses_the_options_minitter_cannot_honour(oauth_client):
     assert (followed["following"], followed["showing_reblogs"]) == (True, True)
 
 
-def test_a_notes_hashtags_link_to_the_tags_timeline(api_client):
+def test_a_notes_hashtags_link_to_the_tags_page(api_client):
     user = UserFactory(bio="I like #Django")
     note = api_client.get(f"/api/v1/accounts/{user.pk}").json()["note"]
-    assert 'href="http://testserver/api/v1/timelines/tag/Django"' in note
+    assert 'href="http://testserver/tags/Django"' in note
     assert 'class="mention hashtag"' in note
 
 

@@ -98,7 +98,8 @@ def test_tag_timeline_is_public_in_any_case_and_pages_by_status(api_client):
     assert ids(api_client.get("/api/v1/timelines/tag/nothing")) == []
     korean = TweetFactory(text="#한국어 hello")
     tag_url = api_client.get(f"/api/v1/statuses/{korean.pk}").json()["tags"][0]["url"]
-    assert ids(api_client.get(tag_url)) == [str(korean.pk)]
+    assert tag_url == "http://testserver/tags/%ED%95%9C%EA%B5%AD%EC%96%B4"  # its page
+    assert f"/@{korean.author.username}/{korean.pk}" in api_client.get(tag_url).content.decode()
     assert api_client.get(url, {"remote": "true"}).json() == []
 
 

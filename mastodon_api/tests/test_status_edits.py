@@ -185,7 +185,7 @@ def test_history_has_each_version_as_mastodon_shows_it(oauth_client, api_client)
     )
     versions = api_client.get(url).json()
     assert [v["content"] for v in versions][1] == "<p>second</p>"
-    assert "/api/v1/timelines/tag/draft" in versions[0]["content"]
+    assert 'href="http://testserver/tags/draft"' in versions[0]["content"]
     assert [v["sensitive"] for v in versions] == [False, True]
     assert [descriptions(v) for v in versions] == [
         [(media_id, "a cat")],

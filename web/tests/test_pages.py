@@ -1,4 +1,4 @@
-"""The public pages of tweets and profiles that shared links open."""
+"""The public pages of tweets, profiles and hashtags that shared links open."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -33,7 +33,7 @@ def test_a_tweets_page_shows_it_with_its_link_preview(client, _media_in_tmp_dir)
     assert '<meta property="og:description" content="hello @hana #seoul\nsecond line">' in page
     assert '<meta property="og:image" content="http://testserver/media/' in page
     assert 'href="http://testserver/@hana"' in page  # the mention, to the profile page
-    assert "#seoul" in page and "timelines/tag" not in page  # no page of a hashtag: text
+    assert 'href="http://testserver/tags/seoul"' in page  # the hashtag, to its page
     assert 'alt="a cat"' in page
     assert f'href="http://testserver/api/minitter/v1/tweets/{tweet.pk}"' in page  # the JSON
 
@@ -131,3 +131,66 @@ def test_previews_leave_out_pictures_whose_urls_expire(client, s3_bucket):
     page = client.get(f"/@minji/{tweet.pk}").content.decode()
     assert "og:image" not in page
     assert "X-Amz-Signature" in page  # the page itself shows it, signed
+
+
+def test_a_profile_page_links_to_its_older_tweets(client):
+    author = UserFactory(username="minji")
+    tweets = [services.tweet_create(author=author, text=f"tweet number {n}") for n in range(41)]
+    first = client.get("/@minji").content.decode()
+    assert f'href="/@minji?max_id={tweets[21].pk}" rel="next"' in first
+    second = client.get("/@minji", {"max_id": tweets[21].pk}).content.decode()
+    assert "tweet number 20" in second and "tweet number 1<" in second
+    assert "tweet number 21" not in second and "tweet number 0" not in second
+    last = client.get("/@minji", {"max_id": tweets[1].pk}).content.decode()
+    assert "tweet number 0" in last and 'rel="next"' not in last
+    assert "No older tweets." in client.get("/@minji", {"max_id": tweets[0].pk}).content.decode()
+
+
+def test_a_hashtag_page_lists_what_anonymous_readers_see_newest_first(
+    client, django_assert_max_num_queries
+):
+    author = UserFactory(username="minji")
+    tagged = [
+        services.tweet_create(
+            author=author, text=f"#Seoul number {n}", media_ids=[picture(author).pk]
+        )
+        for n in range(22)
+    ]
+    services.tweet_create(author=author, text="#busan elsewhere")
+    services.repost_create(user=UserFactory(), tweet=tagged[-1])
+    moderator = UserFactory(is_staff=True)
+    services.tweet_set_hidden(tweet=tagged[-1], hidden=True, moderator=moderator, reason="x")
+    suspended = UserFactory(username="gone")
+    services.tweet_create(author=suspended, text="#seoul from a suspended account")
+    services.account_set_suspended(
+        account=suspended, suspended=True, moderator=moderator, reason="x"
+    )
+    with django_assert_max_num_queries(2):  # the tweets with their authors; their pictures
+        response = client.get("/tags/SEOUL")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<meta property="og:title" content="#seoul">' in page
+    assert page.index("number 20") < page.index("number 19")
+    assert "number 21" not in page and "elsewhere" not in page and "suspended" not in page
+    assert page.count("<article>") == 20 and page.count("<img") == 20
+    assert f'href="/tags/SEOUL?max_id={tagged[1].pk}" rel="next"' in page
+    older = client.get("/tags/seoul", {"max_id": tagged[1].pk}).content.decode()
+    assert "number 0" in older and older.count("<article>") == 1
+    assert "No tweets yet." in client.get("/tags/nothing").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "detail"),
+    [
+        ("/tags/no-tag", {}, "A tag is letters"),
+        ("/tags/" + "a" * 101, {}, "A tag has at most"),
+        ("/tags/seoul", {"max_id": "x"}, "max_id must be a tweet id."),
+        ("/@minji", {"max_id": "-1"}, "max_id must be a tweet id."),
+    ],
+)
+def test_a_page_asked_for_with_what_cannot_be_is_a_400(client, path, query, detail):
+    UserFactory(username="minji")
+    response = client.get(path, query)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert response.json()["detail"].startswith(detail)
