@@ -80,7 +80,7 @@ def render_html(
     tag_url: Callable[[str], str | None] = lambda tag: f"/tags/{tag}",
 ) -> str:
     """Plain text to sanitized HTML; ``mention_url(name)`` gives the profile URL of an existing
-    account (None leaves the ``@name`` as text), ``tag_url(tag)`` the hashtag's timeline (None
+    account (None leaves the ``@name`` as text), ``tag_url(tag)`` the hashtag's page (None
     leaves the ``#tag`` as text)."""
     if not text.strip():
         return ""
