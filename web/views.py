@@ -67,15 +67,16 @@ def _older_than(request) -> int | None:
     return pk
 
 
-def _page_of(tweets: list, request) -> tuple[list, str | None]:
+def _page_of(tweets: list, url: str) -> tuple[list, str | None]:
     """The first ``PAGE_TWEETS`` of ``tweets`` (up to one more, newest first, read to know
-    whether there are older ones) and the address of the page of those older ones, if any."""
+    whether there are older ones) and the address of the page of those older ones, if any:
+    ``url`` (the page's own address) with their ``max_id``."""
     if len(tweets) <= PAGE_TWEETS:
         return tweets, None
     shown = tweets[:PAGE_TWEETS]
     query = QueryDict(mutable=True)
     query["max_id"] = shown[-1].pk
-    return shown, f"{request.path}?{query.urlencode()}"
+    return shown, f"{url}?{query.urlencode()}"
 
 
 def _tweet_url(links: Links, tweet) -> str:
@@ -126,12 +127,14 @@ def profile_page(request, username: str):
     if account is None:
         raise Http404("No account with that username.")
     if account.username != username:
-        return redirect("web-profile", username=account.username)
+        address = reverse("web-profile", kwargs={"username": account.username})
+        return redirect(f"{address}?{request.GET.urlencode()}" if request.GET else address)
     links = Links(request)
+    url = links.url("web-profile", account.username)
     tweets = selectors.tweets_by_author(author=account, viewer=ANONYMOUS, reposts=False)
     if (older_than := _older_than(request)) is not None:
         tweets = tweets.filter(pk__lt=older_than)
-    tweets, older_url = _page_of(list(tweets[: PAGE_TWEETS + 1]), request)
+    tweets, older_url = _page_of(list(tweets.order_by("-pk")[: PAGE_TWEETS + 1]), url)
     avatar = storage_url(account.avatar.preview, request) if account.avatar_id else None
     preview_image = None if storage_urls_expire() else avatar
     return TemplateResponse(
@@ -145,7 +148,7 @@ def profile_page(request, username: str):
             "tweets": [_shown(tweet, request, links) for tweet in tweets],
             "older_than": older_than,
             "older_url": older_url,
-            "url": links.url("web-profile", account.username),
+            "url": url,
             "api_url": links.url("profile-detail", account.username),
         },
     )
@@ -163,7 +166,8 @@ def tag_page(request, tag: str):
     rows = selectors.tag_timeline(tag=name, viewer=ANONYMOUS).order_by("-tweet_id")
     if (older_than := _older_than(request)) is not None:
         rows = rows.filter(tweet_id__lt=older_than)
-    tweets, older_url = _page_of([row.tweet for row in rows[: PAGE_TWEETS + 1]], request)
+    url = links.url("web-tag", name)
+    tweets, older_url = _page_of([row.tweet for row in rows[: PAGE_TWEETS + 1]], url)
     selectors.tweets_hydrate(tweets)
     return TemplateResponse(
         request,
@@ -174,7 +178,7 @@ def tag_page(request, tag: str):
             "tweets": [_shown(tweet, request, links) for tweet in tweets],
             "older_than": older_than,
             "older_url": older_url,
-            "url": links.url("web-tag", name),
+            "url": url,
             "api_url": links.url("tag-tweets", name),
         },
     )
