@@ -12,11 +12,13 @@ from django.utils.encoding import iri_to_uri
 
 from core.links import fill
 from core.memo import kept_within
+from core.text import HASH_SIGNS, HASHTAG_MAX_LENGTH, hashtag_end, hashtag_name, hashtag_starts
 
 TOKEN = re.compile(
     r"(?P<url>https?://[^\s<>\"']+)"
     r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{3,30})(?![\w@])"
-    r"|(?<![\w#&/])#(?P<tag>\w{1,100})"
+    # Any number sign: ``core.text`` says whether a hashtag starts there, and where it ends.
+    rf"|[{HASH_SIGNS}](?P<tag>)"
 )
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
@@ -33,42 +35,56 @@ SANITIZER = nh3.Cleaner(
 RENDERED_BYTES = 8 * 1024 * 1024
 
 
-def _link(match: re.Match, mention_url, tag_url) -> tuple[str, str]:
-    """(HTML for the match, text left over after it)."""
+def _link(match: re.Match, mention_url) -> tuple[str, str]:
+    """(HTML for a URL or a mention, text left over after it)."""
     if match["url"]:
         url = match["url"]
         stripped = url.rstrip(TRAILING_PUNCTUATION)
         rest = url[len(stripped) :]
         href = html.escape(stripped)
         return f'<a href="{href}" target="_blank">{href}</a>', rest
-    if match["mention"]:
-        url = mention_url(match["mention"])
-        if url is None:
-            return html.escape(match[0]), ""
-        name = html.escape(match["mention"])
-        return (
-            f'<span class="h-card"><a href="{html.escape(url)}" class="u-url mention">'
-            f"@<span>{name}</span></a></span>",
-            "",
-        )
-    tag = match["tag"]
-    url = tag_url(tag)
+    url = mention_url(match["mention"])
     if url is None:
         return html.escape(match[0]), ""
+    name = html.escape(match["mention"])
     return (
-        f'<a href="{html.escape(url)}" class="mention hashtag">'
-        f"#<span>{html.escape(tag)}</span></a>",
+        f'<span class="h-card"><a href="{html.escape(url)}" class="u-url mention">'
+        f"@<span>{name}</span></a></span>",
         "",
     )
+
+
+def _hashtag(text: str, sign: int, tag_url) -> tuple[str, int] | None:
+    """(HTML, where it ends) of the hashtag whose sign is at ``sign``, linked to its page as
+    typed, when the parser takes it for one (``core.text``), else None."""
+    end = hashtag_end(text, sign + 1)
+    typed = text[sign + 1 : end]
+    name = hashtag_name(typed) if hashtag_starts(text, sign) else None
+    if name is None or len(name) > HASHTAG_MAX_LENGTH or (url := tag_url(typed)) is None:
+        return None
+    linked = (
+        f'<a href="{html.escape(url)}" class="mention hashtag">'
+        f"#<span>{html.escape(typed)}</span></a>"
+    )
+    return linked, end
 
 
 def _line(text: str, mention_url, tag_url) -> str:
     out, position = [], 0
     for match in TOKEN.finditer(text):
+        if match.start() < position:  # inside a hashtag linked already (its combining marks)
+            continue
         out.append(html.escape(text[position : match.start()]))
-        linked, rest = _link(match, mention_url, tag_url)
-        out.append(linked + html.escape(rest))
-        position = match.end()
+        if match["tag"] is None:
+            linked, rest = _link(match, mention_url)
+            out.append(linked + html.escape(rest))
+            position = match.end()
+        elif (hashtag := _hashtag(text, match.start(), tag_url)) is not None:
+            out.append(hashtag[0])
+            position = hashtag[1]
+        else:
+            out.append(html.escape(match[0]))
+            position = match.end()
     out.append(html.escape(text[position:]))
     return "".join(out)
 

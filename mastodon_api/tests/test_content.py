@@ -47,3 +47,12 @@ def test_status_html_is_render_html_with_the_requests_links(text, host, settings
         )
         is rendered
     )  # kept
+
+
+def test_hashtags_are_linked_where_the_parser_finds_them_and_nowhere_else():
+    html = render_html(
+        "#2024 #_ #cafe\u0301 \uff03seoul #हिंदी a#b &#1 #ทำ", tag_url=lambda tag: f"/tags/{tag}"
+    )
+    linked = [part.split('"')[0] for part in html.split('href="')[1:]]
+    assert linked == ["/tags/cafe\u0301", "/tags/seoul", "/tags/हिंदी", "/tags/ทำ"]
+    assert "#2024 #_ " in html and "a#b &amp;#1" in html

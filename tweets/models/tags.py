@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.text import HASHTAG_MAX_LENGTH
 from tweets.models.tweets import Tweet
 
 # The longest hashtag, in code points of its normalized form (longer ones are refused).
-TAG_MAX_LENGTH = 50
+TAG_MAX_LENGTH = HASHTAG_MAX_LENGTH
 # Trending tags count the uses of the last this many hours; older ``TagUse`` rows are purged.
 TRENDING_HOURS = 24
 

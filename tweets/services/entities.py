@@ -11,7 +11,6 @@ code points:
 """
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from accounts.services import AccountUnusable
+from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in
 from tweets.models import (
     TAG_MAX_LENGTH,
     Mention,
@@ -36,23 +36,8 @@ User = get_user_model()
 MAX_MENTIONS = 10
 MAX_TAGS = 10
 
-# Combining marks (decomposed accents, Japanese voicing marks) belong to the word they follow.
-_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a"
-_TAG_CHARS = rf"[\w{_MARKS}]"
-_HASH = "#\uff03"  # "#" and the full-width number sign Japanese and Chinese keyboards type
-# A hash sign not inside a word, a URL fragment ("/#x") or an HTML entity ("&#1").
-_TAG_RE = re.compile(rf"(?<![\w/&{_HASH}{_MARKS}])[{_HASH}]({_TAG_CHARS}+)")
-_TAG_NAME_RE = re.compile(rf"{_TAG_CHARS}+")
 # "@name" not inside a word or an e-mail address, nor followed by more of a name or a domain.
 _MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+)(?![\w@])")
-
-
-def _normalized_tag(raw: str) -> str | None:
-    """A tag's name for matching (``#Django`` = ``#django``, full-width = half-width), or None
-    when it is no tag (no letter in it: ``#1``)."""
-    if not any(ch.isalpha() for ch in raw):
-        return None
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", raw).casefold())
 
 
 def _too_long(name: str) -> ValidationError:
@@ -64,8 +49,8 @@ def _too_long(name: str) -> ValidationError:
 def tag_normalize(value: str) -> str:
     """The normalized name of a tag a client asks for (with or without its ``#``); a
     ``ValidationError`` when it cannot be a tag."""
-    raw = value[1:] if value[:1] and value[0] in _HASH else value
-    name = _normalized_tag(raw) if _TAG_NAME_RE.fullmatch(raw) else None
+    raw = value[1:] if value[:1] and value[0] in HASH_SIGNS else value
+    name = hashtag_name(raw) if raw and hashtag_end(raw, 0) == len(raw) else None
     if name is None:
         raise ValidationError({"tag": ["A tag is letters, digits and underscores, with a letter."]})
     if len(name) > TAG_MAX_LENGTH:
@@ -89,13 +74,13 @@ def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entiti
     more than MAX_MENTIONS accounts or MAX_TAGS tags. The one parser: ``entities_prepare`` looks
     the accounts up in the database, ``seed_demo`` in the accounts it created."""
     tags = []
-    for match in _TAG_RE.finditer(text):
-        name = _normalized_tag(match.group(1))
+    for sign, end, typed in hashtags_in(text):
+        name = hashtag_name(typed)
         if name is None:
             continue
         if len(name) > TAG_MAX_LENGTH:
-            raise _too_long(match.group(1))
-        tags.append({"name": name, "start": match.start(), "end": match.end()})
+            raise _too_long(typed)
+        tags.append({"name": name, "start": sign, "end": end})
     names = {tag["name"] for tag in tags}
     if len(names) > MAX_TAGS:
         raise ValidationError({"text": [f"A tweet has at most {MAX_TAGS} different hashtags."]})

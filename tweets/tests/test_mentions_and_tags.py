@@ -52,6 +52,21 @@ def test_hashtags_are_unicode_words_matched_in_any_case(auth_client, user):
     assert sorted(stored) == sorted(set(names))
 
 
+def test_hashtags_take_the_combining_marks_of_every_script_and_their_pages_open(
+    api_client, auth_client, user
+):
+    """Thai and Indic vowel signs are combining marks; Thai's sara am normalizes into one. Every
+    stored name opens its timeline; what normalizes to something else than a name is no tag."""
+    text = "#ทำ #กำลังใจ #हिंदी #ﷺ #a½ #2024"
+    response = post(auth_client(user), text)
+    assert response.status_code == 201
+    names = [tag["name"] for tag in response.json()["tags"]]
+    assert names == ["ทํา", "กําลังใจ", "हिंदी"]
+    for name in names:
+        timeline = api_client.get(f"{API}/tags/{name}/tweets")
+        assert [tweet["id"] for tweet in timeline.json()["results"]] == [response.json()["id"]]
+
+
 def test_an_edit_parses_the_text_again_and_keeps_what_stays(auth_client, user):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob_b")
     client = auth_client(user)
