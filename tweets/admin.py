@@ -281,9 +281,7 @@ class TweetAdmin(ModerationPermissions, IndexedSearchAdmin):
             (
                 short_time(version.created_at),
                 " (sensitive)" if version.sensitive else "",
-                f"[{version.content_warning}] {version.text}"
-                if version.content_warning
-                else version.text,
+                reported_text(version.text, version.content_warning),
                 format_html(" {}", _images(version.media_files)) if version.media_files else "",
             )
             for version in earlier
@@ -422,15 +420,13 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         text = report.tweet_text
         if not report.tweet_id:
             return format_html("{} (deleted)", truncated(text, 10)) if text else ""
-        original = report.tweet.repost_of
-        if original is not None:
-            words = reported_text(original.text, original.content_warning)
-            now = reported_repost_words(original.pk, original.author.username, words)
-        else:
-            now = reported_text(report.tweet.text, report.tweet.content_warning)
-        if report.tweet_author_id is None:  # filed by a release that kept no words
-            text = now
-        if text == now:
+        shown = report.tweet.repost_of or report.tweet
+        if report.tweet_author_id is None:  # filed by a release that kept no words: as it is now
+            words = reported_text(shown.text, shown.content_warning)
+            if shown is report.tweet:
+                return truncated(words, 10)
+            return truncated(reported_repost_words(shown.pk, shown.author.username, words), 10)
+        if shown.edited_at is None or shown.edited_at <= report.created_at:
             return truncated(text, 10)
         return format_html("{} (edited since)", truncated(text, 10))
 

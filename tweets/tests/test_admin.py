@@ -1,6 +1,7 @@
 """The admin pages for tweets, likes and follows work and stay cheap on big tables."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -149,6 +150,18 @@ def test_a_report_about_a_tweet_edited_since_says_so(admin_client, django_assert
     with django_assert_max_num_queries(12):
         page = admin_client.get("/admin/tweets/report/").content.decode()
     assert "something nasty</span> (edited since)" in page  # the words reported
+
+
+def test_renaming_the_reposted_author_is_no_edit_of_a_repost_report(db):
+    author, reposter = UserFactory(username="original"), UserFactory()
+    repost, _made = services.repost_create(
+        user=reposter, tweet=services.tweet_create(author=author, text="words")
+    )
+    services.reports_file(reporter=UserFactory(), reason=Report.Reason.SPAM, tweets=[repost])
+    type(author).objects.filter(pk=author.pk).update(username="renamed")
+    report = Report.objects.select_related("tweet__repost_of__author").get()
+    shown = str(admin.site._registry[Report].reported_words(report))
+    assert "@original: words" in shown and "edited since" not in shown
 
 
 def test_a_report_of_a_repost_keeps_the_words_reposted(db):
