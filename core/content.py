@@ -116,11 +116,11 @@ def status_html(
     *,
     mentioned: tuple[str, ...],
     profile_url: tuple[str, str],
-    tag_url_root: str | None,
+    tag_url_root: str,
 ) -> str:
     """``render_html`` of a status: @mentions of the ``mentioned`` usernames (any letter case)
     linked to their profiles (``profile_url``, a ``core.links.Links.template``), hashtags to
-    ``tag_url_root`` followed by the tag (left as text without one). What it gives depends on its
+    ``tag_url_root`` followed by the tag as typed. What it gives depends on its
     arguments alone, so each process keeps the statuses it rendered last (``RENDERED_BYTES``): a
     page read before renders nothing again."""
     by_name = {username.lower(): username for username in mentioned}
@@ -131,8 +131,8 @@ def status_html(
 
     # As ``request.build_absolute_uri`` makes a path absolute: the root is a URI already, and
     # ``iri_to_uri`` encodes character by character.
-    def tag_url(tag: str) -> str | None:
-        return None if tag_url_root is None else tag_url_root + iri_to_uri(tag)
+    def tag_url(tag: str) -> str:
+        return tag_url_root + iri_to_uri(tag)
 
     return render_html(text, mention_url=mention_url, tag_url=tag_url)
 

@@ -45,6 +45,13 @@ class Links:
             template = self._templates[name] = (head, tail)
         return template
 
+    def prefix(self, name: str) -> str:
+        """Where the absolute URLs of route ``name`` start, for a route whose one argument ends
+        its path (a hashtag's page): the URL is this followed by the argument."""
+        head, tail = self.template(name)
+        assert not tail, f"route {name} has more after its argument"
+        return head
+
     def static(self, path: str) -> str:
         """The absolute URL of a static file."""
         url = self._static.get(path)

@@ -10,7 +10,7 @@ images) and prefetches attachments. A page of accounts (``accounts``) looks up i
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import partial
 
 from django.utils.encoding import iri_to_uri
 
@@ -39,10 +39,9 @@ def absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def tag_url(request, tag: str) -> str:
-    """A hashtag's public page (``/tags/<name>``, as Mastodon's ``url`` of a tag); "" gives
-    where those URLs start."""
-    return Links(request).template("web-tag")[0] + iri_to_uri(tag)
+def tag_url(links: Links, tag: str) -> str:
+    """A hashtag's public page (``/tags/<name>``, as Mastodon's ``url`` of a tag)."""
+    return links.prefix("web-tag") + iri_to_uri(tag)
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ def account(user, request, links: Links | None = None, *, header=_USER_HEADER) -
         "group": False,
         "noindex": False,
         "created_at": timestamp(user.created_at),
-        "note": note_html(user.bio, tag_url_root=tag_url(request, "")),
+        "note": note_html(user.bio, tag_url_root=links.prefix("web-tag")),
         "url": links.url("web-profile", user.username),
         "uri": uri,
         "avatar": avatar,
@@ -206,11 +205,6 @@ class StatusContext:
     links: Links | None = None  # made from the request where not given
     headers: dict[int, MediaFile] = field(default_factory=dict)
     accounts: dict[int, dict] = field(default_factory=dict)
-
-    @cached_property
-    def tag_url_root(self) -> str:
-        """Where a hashtag's page URL starts (``tag_url`` of an empty tag), once per page."""
-        return self.links.template("web-tag")[0]
 
     def __post_init__(self):
         if self.links is None:
@@ -367,7 +361,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
             tweet.text,
             mentioned=tuple(mention["username"] for mention in mentioned),
             profile_url=links.template("web-profile"),
-            tag_url_root=context.tag_url_root,
+            tag_url_root=links.prefix("web-tag"),
         ),
         "filtered": [],
         "reblog": None,
@@ -383,10 +377,7 @@ def _status_shown(tweet, context: StatusContext) -> dict:
             }
             for mention in mentioned
         ],
-        "tags": [
-            {"name": tag["name"], "url": context.tag_url_root + iri_to_uri(tag["name"])}
-            for tag in tags
-        ],
+        "tags": [{"name": tag["name"], "url": tag_url(links, tag["name"])} for tag in tags],
         "emojis": [],
         "card": None,
         "poll": None,
@@ -406,7 +397,7 @@ def status_edits(tweet, versions, request) -> list[dict]:
                     version.text,
                     mentioned=tuple(mention["username"] for mention in mentioned),
                     profile_url=links.template("web-profile"),
-                    tag_url_root=tag_url(request, ""),
+                    tag_url_root=links.prefix("web-tag"),
                 ),
                 "spoiler_text": version.content_warning,
                 "sensitive": version.sensitive,
@@ -472,7 +463,7 @@ def tag(name: str, request, *, accounts: int | None = None) -> dict:
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         count = str(accounts)
         history.append({"day": str(int(today.timestamp())), "uses": count, "accounts": count})
-    entity = {"name": name, "url": tag_url(request, name), "history": history}
+    entity = {"name": name, "url": tag_url(Links(request), name), "history": history}
     if request.user.is_authenticated:
         entity["following"] = False
     return entity

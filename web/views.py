@@ -43,7 +43,7 @@ def _shown(tweet, request, links: Links) -> dict:
             tweet.text,
             mentioned=mentioned,
             profile_url=links.template("web-profile"),
-            tag_url_root=links.template("web-tag")[0],
+            tag_url_root=links.prefix("web-tag"),
         ),
         "pictures": pictures,
         "url": _tweet_url(links, tweet),

@@ -30,12 +30,12 @@ def test_status_html_is_render_html_with_the_requests_links(text, host, settings
         username = by_name.get(name.lower())
         return links.url("profile-detail", username) if username else None
 
-    expected = render_html(text, mention_url=mention_url, tag_url=lambda tag: tag_url(request, tag))
+    expected = render_html(text, mention_url=mention_url, tag_url=lambda tag: tag_url(links, tag))
     rendered = status_html(
         text,
         mentioned=mentioned,
         profile_url=links.template("profile-detail"),
-        tag_url_root=tag_url(request, ""),
+        tag_url_root=links.prefix("web-tag"),
     )
     assert rendered == expected
     assert (
@@ -43,7 +43,7 @@ def test_status_html_is_render_html_with_the_requests_links(text, host, settings
             text,
             mentioned=mentioned,
             profile_url=links.template("profile-detail"),
-            tag_url_root=tag_url(request, ""),
+            tag_url_root=links.prefix("web-tag"),
         )
         is rendered
     )  # kept
