@@ -6,7 +6,6 @@ depends on a session. The API stays the way to do anything."""
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.http.request import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -74,9 +73,7 @@ def _page_of(tweets: list, url: str) -> tuple[list, str | None]:
     if len(tweets) <= PAGE_TWEETS:
         return tweets, None
     shown = tweets[:PAGE_TWEETS]
-    query = QueryDict(mutable=True)
-    query["max_id"] = shown[-1].pk
-    return shown, f"{url}?{query.urlencode()}"
+    return shown, f"{url}?max_id={shown[-1].pk}"
 
 
 def _tweet_url(links: Links, tweet) -> str:
