@@ -15,6 +15,7 @@ from tweets.services.entities import (
     mentions_write,
     tag_normalize,
     tag_uses_purge,
+    tags_reparse,
     tags_write,
 )
 from tweets.services.follows import follow_create, follow_delete
@@ -85,6 +86,7 @@ __all__ = [
     "repost_delete",
     "tag_normalize",
     "tag_uses_purge",
+    "tags_reparse",
     "tags_write",
     "timeline_backfill",
     "timeline_fan_out",

@@ -17,8 +17,12 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from accounts.services import AccountUnusable
+from core import stamps
+from core.ranges import in_range, pk_ranges
 from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in
 from tweets.models import (
     TAG_MAX_LENGTH,
@@ -67,6 +71,15 @@ class Entities:
     tags: set[str] = field(default_factory=set)
 
 
+def _tags_found(text: str) -> Iterable[tuple[dict, str]]:
+    """Each hashtag in a text as its ``entities`` entry (normalized name, offsets), with the
+    name as typed; over-long names included."""
+    for sign, end, typed in hashtags_in(text):
+        name = hashtag_name(typed)
+        if name is not None:
+            yield {"name": name, "start": sign, "end": end}, typed
+
+
 def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entities:
     """The ``#tags`` and ``@mentions`` in a text, with their offsets. ``accounts`` gets the
     lower-cased names mentioned and returns the mentionable accounts among them by those names
@@ -74,13 +87,10 @@ def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entiti
     more than MAX_MENTIONS accounts or MAX_TAGS tags. The one parser: ``entities_prepare`` looks
     the accounts up in the database, ``seed_demo`` in the accounts it created."""
     tags = []
-    for sign, end, typed in hashtags_in(text):
-        name = hashtag_name(typed)
-        if name is None:
-            continue
-        if len(name) > TAG_MAX_LENGTH:
+    for tag, typed in _tags_found(text):
+        if len(tag["name"]) > TAG_MAX_LENGTH:
             raise _too_long(typed)
-        tags.append({"name": name, "start": sign, "end": end})
+        tags.append(tag)
     names = {tag["name"] for tag in tags}
     if len(names) > MAX_TAGS:
         raise ValidationError({"text": [f"A tweet has at most {MAX_TAGS} different hashtags."]})
@@ -201,7 +211,8 @@ def mentions_write(*, tweet: Tweet, accounts, new: bool = False) -> tuple[set[in
 
 def tags_write(*, tweet: Tweet, tags: set[str], at: datetime, new: bool = False) -> None:
     """Make the tweet's tags exactly these, and count a use of each new one by its author in the
-    hour of ``at`` for trending. ``new`` as for ``mentions_write``."""
+    hour of ``at`` for trending (unless that hour is too old to count). ``new`` as for
+    ``mentions_write``."""
     stored = set()
     if not new:
         stored = set(TweetTag.objects.filter(tweet=tweet).values_list("tag", flat=True))
@@ -210,6 +221,8 @@ def tags_write(*, tweet: Tweet, tags: set[str], at: datetime, new: bool = False)
         TweetTag.objects.filter(tweet=tweet, tag__in=removed).delete()
     TweetTag.objects.bulk_create([TweetTag(tweet=tweet, tag=name) for name in sorted(added)])
     hour = at.replace(minute=0, second=0, microsecond=0)
+    if hour < trending_since():
+        return
     TagUse.objects.bulk_create(
         [TagUse(tag=name, hour=hour, author_id=tweet.author_id) for name in sorted(added)],
         ignore_conflicts=True,
@@ -234,3 +247,66 @@ def entities_store(*, tweet: Tweet, entities: Entities, at: datetime, new: bool 
     with it)."""
     mentions_write(tweet=tweet, accounts=entities.accounts, new=new)
     tags_write(tweet=tweet, tags=entities.tags, at=at, new=new)
+
+
+def _tags_reparsed(text: str, entities: dict) -> dict:
+    """A tweet's ``entities`` with its hashtags read again from its text by the current parser
+    (its mentions as stored): a hashtag too long to store is left out, as is none when posted."""
+    tags = [tag for tag, _ in _tags_found(text) if len(tag["name"]) <= TAG_MAX_LENGTH]
+    mentions = entities.get("mentions", [])
+    return {"mentions": mentions, "tags": tags} if mentions or tags else {}
+
+
+def tags_reparse(
+    tweets: QuerySet,
+    *,
+    dry_run: bool = False,
+    batch_size: int = 10_000,
+    progress: Callable[..., None] = lambda stage, done, total, note="": None,
+) -> int:
+    """Read the hashtags of these tweets again with the current parser, and where they differ
+    from those stored (an older parser's), store them: the tweet's ``entities`` and its tag rows,
+    so the tag's timeline and page list it. Returns how many tweets were (with ``dry_run``:
+    would be) changed. Their mentions stay as stored; no use counts towards trending but in its
+    window; the versions of an edited tweet's history keep what they recorded.
+
+    Works in primary-key ranges of ``batch_size`` tweets, each in a transaction of its own; the
+    tweets to change are locked and read again first, so an edit meanwhile is what is parsed.
+    ``progress(stage, tweets done, tweets in all, note)`` after each range."""
+    signed = Q(*(Q(text__contains=sign) for sign in HASH_SIGNS), _connector=Q.OR)
+    tagged = tweets.filter(signed, repost_of__isnull=True)
+    total = tagged.count()
+    changed = done = 0
+    progress("tweets", 0, total, f"0/{total:,} tweets")
+    for first, last in pk_ranges(tagged, batch_size):
+        rows = in_range(tagged, first, last)
+        stale = [
+            pk
+            for pk, text, entities in rows.values_list("pk", "text", "entities")
+            if _tags_reparsed(text, entities) != entities
+        ]
+        if stale and dry_run:
+            changed += len(stale)
+        elif stale:
+            changed += _tags_restore(stale)
+        done = total if last is None else min(done + batch_size, total)
+        progress("tweets", done, total, f"{done:,}/{total:,} tweets, {changed:,} re-tagged")
+    return changed
+
+
+@transaction.atomic
+def _tags_restore(tweet_ids: list[int]) -> int:
+    """Store the hashtags of these tweets as the current parser reads them, under their rows'
+    locks (which an edit takes); returns how many changed."""
+    changed = []
+    locked = Tweet.objects.select_for_update(no_key=True).filter(pk__in=tweet_ids).order_by("pk")
+    for tweet in locked.only("pk", "author_id", "created_at", "text", "entities"):
+        entities = _tags_reparsed(tweet.text, tweet.entities)
+        if entities == tweet.entities:
+            continue
+        Tweet.objects.filter(pk=tweet.pk).update(entities=entities)
+        names = {tag["name"] for tag in entities.get("tags", [])}
+        tags_write(tweet=tweet, tags=names, at=tweet.created_at)
+        changed.append(tweet.pk)
+    stamps.renew(Tweet, changed)
+    return len(changed)
