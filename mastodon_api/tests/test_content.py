@@ -4,7 +4,7 @@ with the links a request makes (profiles reversed, tags made absolute by the req
 import pytest
 from django.test import RequestFactory
 
-from core.content import render_html, status_html
+from core.content import SANITIZER, render_html, status_html
 from core.links import Links
 from mastodon_api.entities import tag_url
 
@@ -56,3 +56,24 @@ def test_hashtags_are_linked_where_the_parser_finds_them_and_nowhere_else():
     linked = [part.split('"')[0] for part in html.split('href="')[1:]]
     assert linked == ["/tags/cafe\u0301", "/tags/seoul", "/tags/हिंदी", "/tags/ทำ"]
     assert "#2024 #_ " in html and "a#b &amp;#1" in html
+
+
+def test_links_carry_mastodons_rel_a_hashtag_tag_a_site_nofollow_a_mention_none():
+    html = render_html(
+        "#seoul https://x.example/a @alice",
+        mention_url=lambda name: "/@alice",
+        tag_url=lambda tag: f"/tags/{tag}",
+    )
+    assert html == (
+        '<p><a href="/tags/seoul" class="mention hashtag" rel="tag">#<span>seoul</span></a> '
+        '<a href="https://x.example/a" rel="nofollow noopener noreferrer" target="_blank">'
+        "https://x.example/a</a> "
+        '<span class="h-card"><a href="/@alice" class="u-url mention">@<span>alice</span></a>'
+        "</span></p>"
+    )
+
+
+def test_the_sanitizer_keeps_no_other_rel():
+    assert SANITIZER.clean('<a href="https://x.example" rel="me opener">x</a>') == (
+        '<a href="https://x.example">x</a>'
+    )
