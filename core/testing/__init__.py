@@ -112,7 +112,7 @@ def refresh_planner_statistics() -> None:
     Only the project's tables are analyzed (not the system catalogs). On a slow or busy machine
     that can still outrun the application's limits, so both are lifted for this statement: the
     server's ``statement_timeout`` and the client's deadline (``core.db.deadline``)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from core.db import deadline
 
@@ -125,7 +125,10 @@ def refresh_planner_statistics() -> None:
         (previous,) = cursor.fetchone()
         cursor.execute("SET statement_timeout = 0")
         try:
-            cursor.execute(f"ANALYZE {quoted}")
+            # In a savepoint: should it fail, the restore below still runs (in an aborted
+            # transaction it could not), and the ANALYZE's own error is the one raised.
+            with transaction.atomic():
+                cursor.execute(f"ANALYZE {quoted}")
         finally:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
