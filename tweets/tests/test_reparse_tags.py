@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.testing import API
+from tweets import services
 from tweets.models import TagUse, Tweet, TweetTag
+from tweets.services import entities
 from tweets.tests.factories import TweetFactory, follow, repost
 from tweets.tests.test_hydrated_cache import by_id, page, primed
 
@@ -124,3 +126,23 @@ def test_a_tweet_left_with_no_entities_stores_none():
 def test_a_batch_size_out_of_range_is_refused(size):
     with pytest.raises(CommandError, match="--batch-size must be from 1"):
         call_command("reparse_tags", "--batch-size", size)
+
+
+def test_a_tweet_edited_after_it_was_found_is_re_tagged_from_its_new_text(monkeypatch):
+    """The tweets to change are read again under their locks: an edit between the scan and the
+    write is what is parsed, never the text the scan saw."""
+    tweet = TweetFactory(text="#हिंदी first")
+    stored_as_before(tweet, ("ह", 2))
+    restore = entities._tags_restore
+
+    def edited_meanwhile(tweet_ids):
+        services.tweet_update(tweet=tweet, editor=tweet.author, text="#ทำ instead")
+        stored_as_before(tweet, ("ท", 2))
+        return restore(tweet_ids)
+
+    monkeypatch.setattr(entities, "_tags_restore", edited_meanwhile)
+    assert reparse() == "Re-tagged 1 tweets.\n"
+
+    tweet.refresh_from_db()
+    assert [tag["name"] for tag in tweet.entities["tags"]] == ["ทํา"]
+    assert list(TweetTag.objects.values_list("tag", flat=True)) == ["ทํา"]
