@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from accounts.services import AccountUnusable
@@ -251,10 +251,24 @@ def entities_store(*, tweet: Tweet, entities: Entities, at: datetime, new: bool 
 
 def _tags_reparsed(text: str, entities: dict) -> dict:
     """A tweet's ``entities`` with its hashtags read again from its text by the current parser
-    (its mentions as stored): a hashtag too long to store is left out, as is none when posted."""
-    tags = [tag for tag, _ in _tags_found(text) if len(tag["name"]) <= TAG_MAX_LENGTH]
+    (its mentions as stored), within the limits a post is held to: a hashtag too long to store
+    is left out, and only the first ``MAX_TAGS`` different ones are kept."""
+    names: set[str] = set()
+    tags = []
+    for tag, _ in _tags_found(text):
+        name = tag["name"]
+        if len(name) > TAG_MAX_LENGTH or (name not in names and len(names) == MAX_TAGS):
+            continue
+        names.add(name)
+        tags.append(tag)
     mentions = entities.get("mentions", [])
     return {"mentions": mentions, "tags": tags} if mentions or tags else {}
+
+
+# How long a re-tag waits for a tweet's row lock (PostgreSQL interval): a write that holds it
+# may take longer than a request is let wait (``DB_LOCK_TIMEOUT_MS``), and the re-tag holds
+# nothing else meanwhile.
+REPARSE_LOCK_TIMEOUT = "1min"
 
 
 def tags_reparse(
@@ -270,8 +284,9 @@ def tags_reparse(
     would be) changed. Their mentions stay as stored; no use counts towards trending but in its
     window; the versions of an edited tweet's history keep what they recorded.
 
-    Works in primary-key ranges of ``batch_size`` tweets, each in a transaction of its own; the
-    tweets to change are locked and read again first, so an edit meanwhile is what is parsed.
+    Reads the tweets in primary-key ranges of ``batch_size``, without locks; each tweet to change
+    is then locked, read again (an edit meanwhile is what is parsed) and written in a short
+    transaction of its own, so live writes to the others never wait for it.
     ``progress(stage, tweets done, tweets in all, note)`` after each range."""
     signed = Q(*(Q(text__contains=sign) for sign in HASH_SIGNS), _connector=Q.OR)
     tagged = tweets.filter(signed, repost_of__isnull=True)
@@ -280,33 +295,34 @@ def tags_reparse(
     progress("tweets", 0, total, f"0/{total:,} tweets")
     for first, last in pk_ranges(tagged, batch_size):
         rows = in_range(tagged, first, last)
-        stale = [
-            pk
-            for pk, text, entities in rows.values_list("pk", "text", "entities")
-            if _tags_reparsed(text, entities) != entities
-        ]
-        if stale and dry_run:
-            changed += len(stale)
-        elif stale:
-            changed += _tags_restore(stale)
+        for pk, text, entities in rows.values_list("pk", "text", "entities"):
+            if _tags_reparsed(text, entities) != entities and (dry_run or _tags_restore(pk)):
+                changed += 1
         done = total if last is None else min(done + batch_size, total)
         progress("tweets", done, total, f"{done:,}/{total:,} tweets, {changed:,} re-tagged")
     return changed
 
 
 @transaction.atomic
-def _tags_restore(tweet_ids: list[int]) -> int:
-    """Store the hashtags of these tweets as the current parser reads them, under their rows'
-    locks (which an edit takes); returns how many changed."""
-    changed = []
-    locked = Tweet.objects.select_for_update(no_key=True).filter(pk__in=tweet_ids).order_by("pk")
-    for tweet in locked.only("pk", "author_id", "created_at", "text", "entities"):
-        entities = _tags_reparsed(tweet.text, tweet.entities)
-        if entities == tweet.entities:
-            continue
-        Tweet.objects.filter(pk=tweet.pk).update(entities=entities)
-        names = {tag["name"] for tag in entities.get("tags", [])}
-        tags_write(tweet=tweet, tags=names, at=tweet.created_at)
-        changed.append(tweet.pk)
-    stamps.renew(Tweet, changed)
-    return len(changed)
+def _tags_restore(tweet_id: int) -> bool:
+    """Store the tweet's hashtags as the current parser reads them, under its row lock (which an
+    edit takes); whether they changed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [REPARSE_LOCK_TIMEOUT])
+    tweet = (
+        Tweet.objects.select_for_update(no_key=True)
+        .filter(pk=tweet_id)
+        .only("pk", "author_id", "created_at", "text", "entities")
+        .first()
+    )
+    if tweet is None:  # deleted meanwhile
+        return False
+    entities = _tags_reparsed(tweet.text, tweet.entities)
+    if entities == tweet.entities:
+        return False
+    Tweet.objects.filter(pk=tweet.pk).update(entities=entities)
+    names = {tag["name"] for tag in entities.get("tags", [])}
+    tags_write(tweet=tweet, tags=names, at=tweet.created_at)
+    stamps.renew(Tweet, [tweet.pk])
+    return True

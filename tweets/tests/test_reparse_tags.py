@@ -135,10 +135,10 @@ def test_a_tweet_edited_after_it_was_found_is_re_tagged_from_its_new_text(monkey
     stored_as_before(tweet, ("ह", 2))
     restore = entities._tags_restore
 
-    def edited_meanwhile(tweet_ids):
+    def edited_meanwhile(tweet_id):
         services.tweet_update(tweet=tweet, editor=tweet.author, text="#ทำ instead")
         stored_as_before(tweet, ("ท", 2))
-        return restore(tweet_ids)
+        return restore(tweet_id)
 
     monkeypatch.setattr(entities, "_tags_restore", edited_meanwhile)
     assert reparse() == "Re-tagged 1 tweets.\n"
@@ -146,3 +146,17 @@ def test_a_tweet_edited_after_it_was_found_is_re_tagged_from_its_new_text(monkey
     tweet.refresh_from_db()
     assert [tag["name"] for tag in tweet.entities["tags"]] == ["ทํา"]
     assert list(TweetTag.objects.values_list("tag", flat=True)) == ["ทํา"]
+
+
+def test_no_more_tags_are_kept_than_a_post_may_have():
+    """Eleven Devanagari tags the old parser stored as one: the first ten are kept."""
+    words = ["कि", "की", "कु", "कू", "के", "कै", "को", "कौ", "कं", "कः", "कृ"]
+    tweet = TweetFactory(text="#कि")
+    Tweet.objects.filter(pk=tweet.pk).update(text=" ".join(f"#{word}" for word in words))
+    stored_as_before(tweet, ("क", 2))
+
+    reparse()
+
+    tweet.refresh_from_db()
+    assert [tag["name"] for tag in tweet.entities["tags"]] == words[:10]
+    assert TweetTag.objects.filter(tweet=tweet).count() == 10
