@@ -12,10 +12,17 @@ from django.utils.encoding import iri_to_uri
 
 from core.links import fill
 from core.memo import kept_within
-from core.text import HASH_SIGNS, HASHTAG_MAX_LENGTH, hashtag_end, hashtag_name, hashtag_starts
+from core.text import (
+    HASH_SIGNS,
+    HASHTAG_MAX_LENGTH,
+    URL_RE,
+    hashtag_end,
+    hashtag_name,
+    hashtag_starts,
+)
 
 TOKEN = re.compile(
-    r"(?P<url>https?://[^\s<>\"']+)"
+    rf"(?P<url>{URL_RE.pattern})"
     r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{3,30})(?![\w@])"
     # Any number sign: ``core.text`` says whether a hashtag starts there, and where it ends.
     rf"|[{HASH_SIGNS}](?P<tag>)"

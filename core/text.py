@@ -29,12 +29,31 @@ def has_bidi_controls(text: str) -> bool:
     return any(char in BIDI_CONTROLS for char in text)
 
 
+# --- Links: what the HTML links, and where no hashtag or mention is read ----------------------
+URL_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Where the links of ``text`` are, as (start, end): a ``#`` or ``@`` in one (a fragment, a
+    query) is part of the link, not a hashtag or a mention, as on Mastodon."""
+    return [match.span() for match in URL_RE.finditer(text)]
+
+
+def in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
 # --- Hashtags: the one rule for the parser that stores them and the HTML that links them ---------
 # "#" and the full-width number sign Japanese and Chinese keyboards type.
 HASH_SIGNS = "#\uff03"
 # The longest hashtag name (normalized).
 HASHTAG_MAX_LENGTH = 50
 _HASH_SIGN_RE = re.compile(f"[{HASH_SIGNS}]")
+# Characters a hashtag may have between its others, never first or last: the middle dots
+# (Catalan "l·l", Japanese "ラブ・ライブ", also half-width) and the joiners some scripts write
+# words with (the zero-width non-joiner of Persian, the zero-width joiner of Sinhala's
+# conjuncts), all part of a word in Unicode's sense (UTS #18) and Mastodon's separators.
+HASHTAG_JOINERS = "\u00b7\u30fb\uff65\u200c\u200d"
 
 
 def is_hashtag_char(char: str) -> bool:
@@ -44,10 +63,17 @@ def is_hashtag_char(char: str) -> bool:
 
 
 def hashtag_end(text: str, start: int) -> int:
-    """Where the run of hashtag characters starting at ``start`` ends."""
-    end = start
-    while end < len(text) and is_hashtag_char(text[end]):
-        end += 1
+    """Where the hashtag whose name starts at ``start`` ends: a run of hashtag characters, with
+    ``HASHTAG_JOINERS`` between them."""
+    end = position = start
+    while position < len(text):
+        if is_hashtag_char(text[position]):
+            position += 1
+            end = position
+        elif text[position] in HASHTAG_JOINERS and end > start:
+            position += 1
+        else:
+            break
     return end
 
 
@@ -61,12 +87,13 @@ def hashtag_starts(text: str, sign: int) -> bool:
 
 
 def hashtags_in(text: str) -> Iterator[tuple[int, int, str]]:
-    """The hashtags of ``text`` as (where the sign is, where the name ends, the name as typed);
-    ``hashtag_name`` says which are hashtags (``#2024`` is not)."""
+    """The hashtags of ``text`` as (where the sign is, where the name ends, the name as typed),
+    none inside a link; ``hashtag_name`` says which are hashtags (``#2024`` is not)."""
+    links = url_spans(text)
     for match in _HASH_SIGN_RE.finditer(text):
         sign = match.start()
         end = hashtag_end(text, sign + 1)
-        if end > sign + 1 and hashtag_starts(text, sign):
+        if end > sign + 1 and hashtag_starts(text, sign) and not in_spans(sign, links):
             yield sign, end, text[sign + 1 : end]
 
 
@@ -77,4 +104,4 @@ def hashtag_name(typed: str) -> str | None:
     if not any(char.isalpha() for char in typed):
         return None
     name = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", typed).casefold())
-    return name if all(is_hashtag_char(char) for char in name) else None
+    return name if hashtag_end(name, 0) == len(name) else None

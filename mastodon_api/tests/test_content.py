@@ -6,7 +6,10 @@ from django.test import RequestFactory
 
 from core.content import SANITIZER, render_html, status_html
 from core.links import Links
+from core.text import hashtag_name
 from mastodon_api.entities import tag_url
+from tweets.services.entities import entities_parse
+from tweets.tests.test_mentions_and_tags import PERSIAN
 
 TEXTS = [
     "plain words",
@@ -77,3 +80,18 @@ def test_the_sanitizer_keeps_no_other_rel():
     assert SANITIZER.clean('<a href="https://x.example" rel="me opener">x</a>') == (
         '<a href="https://x.example">x</a>'
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"#{PERSIAN} #ශ්\u200dරී #l·l #ラブ・ライブ #ﾗﾌﾞ･ﾗｲﾌﾞ #seoul· #·busan",
+        "https://x.example/wiki/Foo_(bar)#History #real https://x.example/?q=#frag",
+        "#taghttps://x.example/#frag @alice https://x.example/?u=@alice",
+    ],
+)
+def test_the_html_links_the_hashtags_the_parser_stores_and_no_other(text):
+    stored = [tag["name"] for tag in entities_parse(text, accounts=lambda names: {}).json["tags"]]
+    html = render_html(text, tag_url=lambda tag: f"/tags/{tag}")
+    linked = [part.split('"')[0].removeprefix("/tags/") for part in html.split('href="/tags/')[1:]]
+    assert [hashtag_name(typed) for typed in linked] == stored

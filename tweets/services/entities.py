@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from accounts.services import AccountUnusable
 from core import stamps
 from core.ranges import in_range, pk_ranges
-from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in
+from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in, in_spans, url_spans
 from tweets.models import (
     TAG_MAX_LENGTH,
     Mention,
@@ -40,7 +40,8 @@ User = get_user_model()
 MAX_MENTIONS = 10
 MAX_TAGS = 10
 
-# "@name" not inside a word or an e-mail address, nor followed by more of a name or a domain.
+# "@name" not inside a word or an e-mail address, nor followed by more of a name or a domain (nor
+# inside a link: ``core.text.url_spans``).
 _MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+)(?![\w@])")
 
 
@@ -95,10 +96,11 @@ def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entiti
     if len(names) > MAX_TAGS:
         raise ValidationError({"text": [f"A tweet has at most {MAX_TAGS} different hashtags."]})
 
+    links = url_spans(text)
     candidates = [
         (match.group(1).lower(), match.start(), match.end())
         for match in _MENTION_RE.finditer(text)
-        if 3 <= len(match.group(1)) <= 30
+        if 3 <= len(match.group(1)) <= 30 and not in_spans(match.start(), links)
     ]
     wanted = {key for key, _, _ in candidates}
     if len(wanted) > MAX_MENTIONS:

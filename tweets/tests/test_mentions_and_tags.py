@@ -15,6 +15,9 @@ from tweets.tests.factories import TweetFactory, repost
 
 pytestmark = pytest.mark.django_db
 
+# "I want" in Persian: a zero-width non-joiner between its two parts.
+PERSIAN = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+
 
 def post(client, text):
     return client.post(f"{API}/tweets", {"text": text}, format="json")
@@ -191,3 +194,42 @@ def test_deleting_a_tweet_removes_its_mentions_and_tags():
     services.tweet_delete(tweet=tweet, actor=tweet.author)
     assert not Mention.objects.exists()
     assert not TweetTag.objects.exists()
+
+
+def test_hashtags_keep_the_middle_dots_and_joiners_words_are_written_with(
+    api_client, auth_client, user
+):
+    """Persian's zero-width non-joiner, Sinhala's zero-width joiner, the Catalan and Japanese
+    middle dots (half-width too) join a hashtag's characters; first or last they end it."""
+    text = f"#{PERSIAN} #ශ්\u200dරී #l·l #ラブ・ライブ #ﾗﾌﾞ･ﾗｲﾌﾞ #seoul· #·busan #a\u200c"
+    response = post(auth_client(user), text)
+    assert response.status_code == 201
+    names = [tag["name"] for tag in response.json()["tags"]]
+    assert names == [
+        PERSIAN,
+        "ශ්\u200dරී",
+        "l·l",
+        "ラブ・ライブ",
+        "ラブ・ライブ",
+        "seoul",
+        "a",
+    ]
+    for name in set(names):
+        timeline = api_client.get(f"{API}/tags/{name}/tweets")
+        assert [tweet["id"] for tweet in timeline.json()["results"]] == [response.json()["id"]]
+
+
+def test_a_number_sign_or_at_sign_inside_a_link_is_neither_a_hashtag_nor_a_mention(
+    auth_client, user
+):
+    UserFactory(username="bobby")
+    text = (
+        "see https://en.wikipedia.org/wiki/Foo_(bar)#History https://x.example/?q=#frag&u=@bobby "
+        "https://x.example/a-#b #real"
+    )
+    response = post(auth_client(user), text)
+    assert response.status_code == 201
+    assert [tag["name"] for tag in response.json()["tags"]] == ["real"]
+    assert response.json()["mentions"] == []
+    assert not Mention.objects.exists()
+    assert list(TweetTag.objects.values_list("tag", flat=True)) == ["real"]
