@@ -355,6 +355,7 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         "tweet",
         "tweet_author",
         "tweet_text",
+        "tweet_edited_at",
         "account",
         "reason",
         "comment",
@@ -426,7 +427,7 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
             if shown is report.tweet:
                 return truncated(words, 10)
             return truncated(reported_repost_words(shown.pk, shown.author.username, words), 10)
-        if shown.edited_at is None or shown.edited_at <= report.created_at:
+        if shown.edited_at == report.tweet_edited_at:
             return truncated(text, 10)
         return format_html("{} (edited since)", truncated(text, 10))
 

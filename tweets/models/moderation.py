@@ -10,7 +10,8 @@ from tweets.models.tweets import Tweet
 class Report(models.Model):
     """A user's report of a tweet or an account, for moderators to resolve or dismiss. A report
     of a tweet keeps who wrote it and what it said when reported (``tweet_author``,
-    ``tweet_text``): an author deleting a reported tweet leaves the report open, with that."""
+    ``tweet_text``, ``tweet_edited_at``): an author deleting a reported tweet leaves the report
+    open, with that."""
 
     class Reason(models.TextChoices):
         SPAM = "spam"
@@ -49,6 +50,9 @@ class Report(models.Model):
         db_index=False,
     )
     tweet_text = models.TextField(blank=True, default="", db_default="")
+    # When the version in ``tweet_text`` was written: the shown tweet's ``edited_at`` then (None:
+    # not edited yet). The tweet was edited since exactly when its ``edited_at`` is another now.
+    tweet_edited_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=10, choices=Reason.choices)
     comment = models.CharField(max_length=1000, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

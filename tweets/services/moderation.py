@@ -95,26 +95,44 @@ def reports_file(
     return filed
 
 
-def _reported_words(tweet_ids: Sequence[int]) -> dict[int, str]:
+def _reported_words(tweet_ids: Sequence[int]) -> dict[int, dict]:
     """What reported tweets say, by id, as committed when the report is filed (an edit still
-    in progress is not waited for: its report then says "edited since"); a repost's, its
-    original's author and text."""
+    in progress is not waited for), and the time of that version (``Report.tweet_edited_at``:
+    an edit committed later has another, so the report says "edited since"); a repost's, its
+    original's author, text and time."""
     if not tweet_ids:
         return {}
     rows = Tweet.objects.filter(pk__in=tweet_ids).values_list(
         "pk",
         "text",
         "content_warning",
+        "edited_at",
         "repost_of",
         "repost_of__author__username",
         "repost_of__text",
         "repost_of__content_warning",
+        "repost_of__edited_at",
     )
     return {
-        pk: reported_repost_words(original, username, reported_text(original_text, original_cw))
+        pk: {
+            "tweet_text": reported_repost_words(
+                original, username, reported_text(original_text, original_cw)
+            ),
+            "tweet_edited_at": original_edited_at,
+        }
         if original
-        else reported_text(text, warning)
-        for pk, text, warning, original, username, original_text, original_cw in rows
+        else {"tweet_text": reported_text(text, warning), "tweet_edited_at": edited_at}
+        for (
+            pk,
+            text,
+            warning,
+            edited_at,
+            original,
+            username,
+            original_text,
+            original_cw,
+            original_edited_at,
+        ) in rows
     }
 
 
@@ -125,7 +143,7 @@ def _report_one(
     if (report := existing.first()) is not None:
         return report, False
     if (tweet := target.get("tweet")) is not None:
-        target = {**target, "tweet_author_id": tweet.author_id, "tweet_text": snapshots[tweet.pk]}
+        target = {**target, "tweet_author_id": tweet.author_id, **snapshots[tweet.pk]}
     try:
         with transaction.atomic():
             report = Report.objects.create(

@@ -1,5 +1,7 @@
 """The admin pages for tweets, likes and follows work and stay cheap on big tables."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -10,7 +12,7 @@ from core.testing.images import image_bytes
 from media.selectors import storage_url
 from media.services import media_create
 from tweets import services
-from tweets.models import Report
+from tweets.models import Report, Tweet
 from tweets.tests.factories import TweetFactory, follow
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +152,41 @@ def test_a_report_about_a_tweet_edited_since_says_so(admin_client, django_assert
     with django_assert_max_num_queries(12):
         page = admin_client.get("/admin/tweets/report/").content.decode()
     assert "something nasty</span> (edited since)" in page  # the words reported
+
+
+def reported_words_shown(report: Report) -> str:
+    report = Report.objects.select_related("tweet__repost_of__author").get(pk=report.pk)
+    return str(admin.site._registry[Report].reported_words(report))
+
+
+def test_an_edit_committed_after_the_report_read_the_words_is_since_whatever_its_time(db):
+    """An edit takes its time before it commits: one in progress while a report is filed has
+    an earlier ``edited_at`` than the report, whose words are those before it."""
+    author = UserFactory()
+    tweet = services.tweet_create(author=author, text="something nasty")
+    [(report, _made)] = services.reports_file(
+        reporter=UserFactory(), reason=Report.Reason.ABUSE, tweets=[tweet]
+    )
+    Tweet.objects.filter(pk=tweet.pk).update(
+        text="all fine", edited_at=report.created_at - timedelta(seconds=1)
+    )
+    assert reported_words_shown(report).endswith("(edited since)")
+
+
+def test_a_tweet_edited_before_it_was_reported_is_not_edited_since(db):
+    author = UserFactory()
+    tweet = services.tweet_create(author=author, text="first")
+    services.tweet_update(tweet=tweet, editor=author, text="something nasty")
+    repost, _made = services.repost_create(user=UserFactory(), tweet=tweet)
+    reports = services.reports_file(
+        reporter=UserFactory(), reason=Report.Reason.ABUSE, tweets=[tweet, repost]
+    )
+    for report, _made in reports:
+        assert "something nasty" in reported_words_shown(report)
+        assert "edited since" not in reported_words_shown(report)
+    services.tweet_update(tweet=tweet, editor=author, text="all fine")
+    for report, _made in reports:
+        assert reported_words_shown(report).endswith("(edited since)")
 
 
 def test_renaming_the_reposted_author_is_no_edit_of_a_repost_report(db):

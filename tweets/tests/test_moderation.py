@@ -526,6 +526,27 @@ def test_a_report_keeps_the_version_reported_when_filed_before_an_edit_and_backf
     assert of_repost.tweet_text == f"repost of {tweet.pk} by @{author.username}: nasty then"
 
 
+def test_reports_filed_before_they_kept_their_versions_time_get_it_from_the_history(db):
+    """Migration 0022: the time of the version the words are, as 0020 chose them (the last edit
+    made by the report's time, of the original for a repost); none for the tweet as posted."""
+    author, reporter = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="first")
+    [(of_posted, _made)] = services.reports_file(reporter=reporter, reason="abuse", tweets=[tweet])
+    services.tweet_update(tweet=tweet, editor=author, text="nasty then")
+    edited_then = Tweet.objects.get(pk=tweet.pk).edited_at
+    repost, _ = services.repost_create(user=UserFactory(), tweet=tweet)
+    reports = services.reports_file(reporter=UserFactory(), reason="spam", tweets=[tweet, repost])
+    services.tweet_update(tweet=tweet, editor=author, text="clean now")
+    Report.objects.update(tweet_edited_at=None)  # as the previous release filed them
+    migration = importlib.import_module("tweets.migrations.0022_report_tweet_edited_at")
+    migration.reported_version_times_kept(None, SimpleNamespace(connection=connection))
+    of_posted.refresh_from_db()
+    assert of_posted.tweet_edited_at is None
+    for report, _made in reports:
+        report.refresh_from_db()
+        assert report.tweet_edited_at == edited_then
+
+
 def test_a_report_keeps_a_content_warning_with_the_words(db):
     author = UserFactory()
     tweet = services.tweet_create(author=author, text="plain", content_warning="abusive words")
