@@ -76,21 +76,28 @@ def _page_of(tweets: list, url: str) -> tuple[list, str | None]:
     return shown, f"{url}?max_id={shown[-1].pk}"
 
 
+def _tweet_path(tweet) -> str:
+    return reverse("web-tweet", kwargs={"username": tweet.author.username, "tweet_id": tweet.pk})
+
+
 def _tweet_url(links: Links, tweet) -> str:
-    path = reverse("web-tweet", kwargs={"username": tweet.author.username, "tweet_id": tweet.pk})
-    return links.request.build_absolute_uri(path)
+    return links.request.build_absolute_uri(_tweet_path(tweet))
 
 
 @read_only
 def tweet_page(request, username: str, tweet_id: int):
-    """A tweet's page. A repost's id, or a username that is not its author's (renamed since),
-    redirects to the tweet's own address."""
+    """A tweet's page. A repost's id, a username that is not its author's (renamed since), or
+    any other spelling of its address (``/@Name/00123``) redirects to the tweet's own address.
+    A reply links the tweet it answers while anyone may see that."""
     tweet = selectors.tweet_get(tweet_id=tweet_id, viewer=ANONYMOUS)
     if tweet is None:
         raise Http404("That tweet does not exist.")
     original = tweet.repost_of if tweet.repost_of_id else tweet
-    if original.pk != tweet.pk or original.author.username != username:
-        return redirect("web-tweet", username=original.author.username, tweet_id=original.pk)
+    if request.path != (address := _tweet_path(original)):
+        return redirect(address)
+    parent = None
+    if original.in_reply_to_id:
+        parent = selectors.tweet_get(tweet_id=original.in_reply_to_id, viewer=ANONYMOUS)
     links = Links(request)
     shown = _shown(original, request, links)
     description = original.content_warning or original.text
@@ -106,13 +113,7 @@ def tweet_page(request, username: str, tweet_id: int):
             "description": description,
             "image": image,
             "api_url": links.url("tweet-detail", original.pk),
-            # Under its author's name: the parent's page redirects to its own address.
-            "parent_url": reverse(
-                "web-tweet",
-                kwargs={"username": original.author.username, "tweet_id": original.in_reply_to_id},
-            )
-            if original.in_reply_to_id
-            else None,
+            "parent_url": None if parent is None else _tweet_path(parent),
         },
     )
 

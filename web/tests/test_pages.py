@@ -71,6 +71,25 @@ def test_a_repost_or_another_username_redirects_to_the_tweets_own_address(client
     assert client.get(f"/@fan/{repost.pk}")["Location"] == f"/@minji/{tweet.pk}"
     assert client.get(f"/@someone/{tweet.pk}")["Location"] == f"/@minji/{tweet.pk}"
     assert client.get("/@MINJI")["Location"] == "/@minji"
+    assert client.get(f"/@minji/000{tweet.pk}")["Location"] == f"/@minji/{tweet.pk}"
+    assert client.get(f"/@MINJI/{tweet.pk}")["Location"] == f"/@minji/{tweet.pk}"
+
+
+def test_a_replys_page_links_the_tweet_it_answers_while_anyone_may_see_it(
+    client, django_assert_max_num_queries
+):
+    parent = services.tweet_create(author=UserFactory(username="minji"), text="question")
+    reply = services.tweet_create(
+        author=UserFactory(username="junho"), text="answer", in_reply_to=parent
+    )
+    with django_assert_max_num_queries(4):
+        page = client.get(f"/@junho/{reply.pk}").content.decode()
+    assert f'A reply to <a href="/@minji/{parent.pk}">this tweet</a>' in page
+    services.tweet_set_hidden(
+        tweet=parent, hidden=True, moderator=UserFactory(is_staff=True), reason="x"
+    )
+    page = client.get(f"/@junho/{reply.pk}").content.decode()
+    assert "answer" in page and "A reply to" not in page
 
 
 @pytest.mark.parametrize("gone", ["hidden", "deleted", "suspended", "deactivated", "unknown"])
