@@ -349,13 +349,21 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         "reporter__username__lower",
     )
     search_help_text = "Exact tweet id, reported username (or tweet author's) or reporter username."
-    raw_id_fields = ["reporter", "tweet", "account", "tweet_author", "handled_by"]
+    raw_id_fields = [
+        "reporter",
+        "tweet",
+        "account",
+        "tweet_author",
+        "reposted_author",
+        "handled_by",
+    ]
     readonly_fields = [
         "reporter",
         "tweet",
         "tweet_author",
         "tweet_text",
         "tweet_edited_at",
+        "reposted_author",
         "account",
         "reason",
         "comment",

@@ -50,6 +50,16 @@ class Report(models.Model):
         db_index=False,
     )
     tweet_text = models.TextField(blank=True, default="", db_default="")
+    # A repost's report: the author of the tweet it reposted, whose words ``tweet_text`` keeps
+    # (they go with that account, also once the repost is gone).
+    reposted_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     # When the version in ``tweet_text`` was written: the shown tweet's ``edited_at`` then (None:
     # not edited yet). The tweet was edited since exactly when its ``edited_at`` is another now.
     tweet_edited_at = models.DateTimeField(null=True, blank=True)
@@ -85,6 +95,7 @@ class Report(models.Model):
             models.Index(fields=["tweet"], name="report_tweet"),
             models.Index(fields=["account"], name="report_account"),
             models.Index(fields=["tweet_author"], name="report_tweet_author"),
+            models.Index(fields=["reposted_author"], name="report_reposted_author"),
             # An account's deletion finds the reports it filed (the constraints cover open ones).
             models.Index(fields=["reporter"], name="report_reporter"),
         ]
@@ -127,7 +138,8 @@ def reports_about_author_q(account_id: int) -> Q:
 def reports_about_accounts_q(ids) -> Q:
     """Reports that deleting these accounts (by id) would leave about nothing: about the accounts,
     their tweets (also those they deleted since), and others' reposts of their tweets (which go
-    with them). Each part through its own index, united: not a scan of the whole queue."""
+    with them; also those gone since, by ``reposted_author``). Each part through its own index,
+    united: not a scan of the whole queue."""
     tweets = Tweet.objects.filter(author__in=ids).values("pk")
     reposts = Tweet.objects.filter(repost_of__in=tweets).values("pk")
     about = (
@@ -137,6 +149,7 @@ def reports_about_accounts_q(ids) -> Q:
             Report.objects.filter(tweet_author__in=ids).values("pk"),
             Report.objects.filter(tweet__in=tweets).values("pk"),
             Report.objects.filter(tweet__in=reposts).values("pk"),
+            Report.objects.filter(reposted_author__in=ids).values("pk"),
         )
     )
     return Q(pk__in=about)

@@ -99,7 +99,8 @@ def _reported_words(tweet_ids: Sequence[int]) -> dict[int, dict]:
     """What reported tweets say, by id, as committed when the report is filed (an edit still
     in progress is not waited for), and the time of that version (``Report.tweet_edited_at``:
     an edit committed later has another, so the report says "edited since"); a repost's, its
-    original's author, text and time."""
+    original's author (by name in the words, and by id: ``Report.reposted_author``), text and
+    time."""
     if not tweet_ids:
         return {}
     rows = Tweet.objects.filter(pk__in=tweet_ids).values_list(
@@ -112,6 +113,7 @@ def _reported_words(tweet_ids: Sequence[int]) -> dict[int, dict]:
         "repost_of__text",
         "repost_of__content_warning",
         "repost_of__edited_at",
+        "repost_of__author",
     )
     return {
         pk: {
@@ -119,6 +121,7 @@ def _reported_words(tweet_ids: Sequence[int]) -> dict[int, dict]:
                 original, username, reported_text(original_text, original_cw)
             ),
             "tweet_edited_at": original_edited_at,
+            "reposted_author_id": original_author,
         }
         if original
         else {"tweet_text": reported_text(text, warning), "tweet_edited_at": edited_at}
@@ -132,6 +135,7 @@ def _reported_words(tweet_ids: Sequence[int]) -> dict[int, dict]:
             original_text,
             original_cw,
             original_edited_at,
+            original_author,
         ) in rows
     }
 

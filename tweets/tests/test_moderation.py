@@ -508,6 +508,42 @@ def test_reports_of_a_tweet_its_author_deleted_are_resolved_with_the_author(
     assert report.tweet_text == ("" if how == "deletion" else "private words")
 
 
+def test_a_deleted_accounts_words_in_a_report_of_a_repost_go_with_it_once_the_repost_is_gone(
+    django_capture_on_commit_callbacks,
+):
+    """The original's author deletes the tweet (its reposts go with it), then the account is
+    deleted: the report of the repost, which kept that account's words, is resolved and they go."""
+    author, reposter = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text="bad words", content_warning="cw")
+    repost, _ = services.repost_create(user=reposter, tweet=tweet)
+    [(report, _made)] = services.reports_file(
+        reporter=UserFactory(), reason="abuse", tweets=[repost]
+    )
+    assert report.reposted_author_id == author.pk
+    services.tweet_delete(tweet=tweet, actor=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_delete(
+            account=author, moderator=UserFactory(is_staff=True, is_superuser=True)
+        )
+    report.refresh_from_db()
+    assert (report.status, report.tweet_text) == (Report.Status.RESOLVED, "")
+
+
+def test_reports_of_reposts_filed_before_they_kept_the_reposted_author_get_it(db):
+    author = UserFactory()
+    repost, _ = services.repost_create(
+        user=UserFactory(), tweet=services.tweet_create(author=author, text="x")
+    )
+    [(report, _made)] = services.reports_file(
+        reporter=UserFactory(), reason="spam", tweets=[repost]
+    )
+    Report.objects.update(reposted_author=None)  # as the previous release filed it
+    migration = importlib.import_module("tweets.migrations.0023_report_reposted_author")
+    migration.reposted_authors_kept(None, SimpleNamespace(connection=connection))
+    report.refresh_from_db()
+    assert report.reposted_author_id == author.pk
+
+
 def test_a_report_keeps_the_version_reported_when_filed_before_an_edit_and_backfilled(db):
     """Reports filed before reports kept words get, from the migration, the version their tweet
     showed then: its history's, where it was edited since."""
