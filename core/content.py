@@ -19,6 +19,8 @@ from core.text import (
     hashtag_end,
     hashtag_name,
     hashtag_starts,
+    in_spans,
+    url_spans,
 )
 
 TOKEN = re.compile(
@@ -89,11 +91,15 @@ def _hashtag(text: str, sign: int, tag_url) -> tuple[str, int] | None:
 
 def _line(text: str, mention_url, tag_url) -> str:
     out, position = [], 0
+    links = url_spans(text)  # as the parser sees them: no hashtag or mention inside one
     for match in TOKEN.finditer(text):
         if match.start() < position:  # inside a hashtag linked already (its combining marks)
             continue
         out.append(html.escape(text[position : match.start()]))
-        if match["tag"] is None:
+        if match["url"] is None and in_spans(match.start(), links):
+            out.append(html.escape(match[0]))
+            position = match.end()
+        elif match["tag"] is None:
             linked, rest = _link(match, mention_url)
             out.append(linked + html.escape(rest))
             position = match.end()

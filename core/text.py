@@ -50,9 +50,11 @@ HASH_SIGNS = "#\uff03"
 HASHTAG_MAX_LENGTH = 50
 _HASH_SIGN_RE = re.compile(f"[{HASH_SIGNS}]")
 # Characters a hashtag may have between its others, never first or last: the middle dots
-# (Catalan "l·l", Japanese "ラブ・ライブ", also half-width) and the joiners some scripts write
-# words with (the zero-width non-joiner of Persian, the zero-width joiner of Sinhala's
-# conjuncts), all part of a word in Unicode's sense (UTS #18) and Mastodon's separators.
+# (Catalan "l·l", Japanese "ラブ・ライブ") and the zero-width non-joiner Persian writes words
+# with, as Mastodon's hashtags; beyond Mastodon, the half-width middle dot (which normalizes to
+# the Japanese one) and the zero-width joiner of Sinhala's conjuncts, part of a word in
+# Unicode's sense (UTS #18) as the non-joiner is. The joiners show nothing: "#ab" and "#a\u200cb"
+# are two tags that look alike (as on Mastodon).
 HASHTAG_JOINERS = "\u00b7\u30fb\uff65\u200c\u200d"
 
 

@@ -346,9 +346,13 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         "tweet_id",
         "account__username__lower",
         "tweet_author__username__lower",
+        "reposted_author__username__lower",
         "reporter__username__lower",
     )
-    search_help_text = "Exact tweet id, reported username (or tweet author's) or reporter username."
+    search_help_text = (
+        "Exact tweet id, reported username (or the tweet's author's, or a repost's original "
+        "author's) or reporter username."
+    )
     raw_id_fields = [
         "reporter",
         "tweet",

@@ -93,6 +93,8 @@ def tweet_page(request, username: str, tweet_id: int):
     if tweet is None:
         raise Http404("That tweet does not exist.")
     original = tweet.repost_of if tweet.repost_of_id else tweet
+    # Usernames are ASCII letters, digits and underscores: the decoded path and the reversed
+    # one are spelt alike.
     if request.path != (address := _tweet_path(original)):
         return redirect(address)
     parent = None

@@ -16,7 +16,8 @@ _BACKFILL = (
     "UPDATE tweets_report SET reposted_author_id = ("
     "SELECT o.author_id FROM tweets_tweet t JOIN tweets_tweet o ON o.id = t.repost_of_id "
     "WHERE t.id = tweets_report.tweet_id) "
-    "WHERE tweet_id IS NOT NULL AND reposted_author_id IS NULL AND id >= %s AND id < %s"
+    "WHERE tweet_id IN (SELECT id FROM tweets_tweet WHERE repost_of_id IS NOT NULL) "
+    "AND reposted_author_id IS NULL AND id >= %s AND id < %s"
 )
 
 

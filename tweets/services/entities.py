@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.services import AccountUnusable
 from core import stamps
+from core.db import deadline
 from core.ranges import in_range, pk_ranges
 from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in, in_spans, url_spans
 from tweets.models import (
@@ -267,10 +268,10 @@ def _tags_reparsed(text: str, entities: dict) -> dict:
     return {"mentions": mentions, "tags": tags} if mentions or tags else {}
 
 
-# How long a re-tag waits for a tweet's row lock (PostgreSQL interval): a write that holds it
-# may take longer than a request is let wait (``DB_LOCK_TIMEOUT_MS``), and the re-tag holds
-# nothing else meanwhile.
-REPARSE_LOCK_TIMEOUT = "1min"
+# How long a re-tag waits for a tweet's row lock: a write that holds it may take longer than a
+# request is let wait (``DB_LOCK_TIMEOUT_MS``, and ``DB_STATEMENT_TIMEOUT_MS`` where the
+# environment sets it for commands too), and the re-tag holds nothing else meanwhile.
+REPARSE_LOCK_SECONDS = 60
 
 
 def tags_reparse(
@@ -305,26 +306,30 @@ def tags_reparse(
     return changed
 
 
-@transaction.atomic
 def _tags_restore(tweet_id: int) -> bool:
     """Store the tweet's hashtags as the current parser reads them, under its row lock (which an
-    edit takes); whether they changed."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [REPARSE_LOCK_TIMEOUT])
-    tweet = (
-        Tweet.objects.select_for_update(no_key=True)
-        .filter(pk=tweet_id)
-        .only("pk", "author_id", "created_at", "text", "entities")
-        .first()
-    )
-    if tweet is None:  # deleted meanwhile
-        return False
-    entities = _tags_reparsed(tweet.text, tweet.entities)
-    if entities == tweet.entities:
-        return False
-    Tweet.objects.filter(pk=tweet.pk).update(entities=entities)
-    names = {tag["name"] for tag in entities.get("tags", [])}
-    tags_write(tweet=tweet, tags=names, at=tweet.created_at)
-    stamps.renew(Tweet, [tweet.pk])
-    return True
+    edit takes); whether they changed. Waits up to ``REPARSE_LOCK_SECONDS`` for the lock."""
+    with deadline(REPARSE_LOCK_SECONDS + 15), transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, true), "
+                    "set_config('statement_timeout', %s, true)",
+                    [f"{REPARSE_LOCK_SECONDS}s", f"{REPARSE_LOCK_SECONDS + 10}s"],
+                )
+        tweet = (
+            Tweet.objects.select_for_update(no_key=True)
+            .filter(pk=tweet_id)
+            .only("pk", "author_id", "created_at", "text", "entities")
+            .first()
+        )
+        if tweet is None:  # deleted meanwhile
+            return False
+        entities = _tags_reparsed(tweet.text, tweet.entities)
+        if entities == tweet.entities:
+            return False
+        Tweet.objects.filter(pk=tweet.pk).update(entities=entities)
+        names = {tag["name"] for tag in entities.get("tags", [])}
+        tags_write(tweet=tweet, tags=names, at=tweet.created_at)
+        stamps.renew(Tweet, [tweet.pk])
+        return True

@@ -201,6 +201,16 @@ def test_renaming_the_reposted_author_is_no_edit_of_a_repost_report(db):
     assert "@original: words" in shown and "edited since" not in shown
 
 
+def test_a_report_of_a_repost_is_found_by_the_reposted_authors_name(admin_client):
+    author = UserFactory(username="original_author")
+    repost, _made = services.repost_create(
+        user=UserFactory(), tweet=services.tweet_create(author=author, text="words")
+    )
+    services.reports_file(reporter=UserFactory(), reason=Report.Reason.SPAM, tweets=[repost])
+    found = admin_client.get("/admin/tweets/report/", {"q": "Original_Author"})
+    assert "1 result" in found.content.decode()
+
+
 def test_a_report_of_a_repost_keeps_the_words_reposted(db):
     author, reposter, reporter = UserFactory(), UserFactory(), UserFactory()
     tweet = services.tweet_create(author=author, text="original words")

@@ -45,6 +45,8 @@ def test_a_like_of_a_tweet_re_tagged_before_the_one_being_written_does_not_wait(
 
 
 def test_a_tweet_held_longer_than_a_request_may_wait_is_waited_for(settings):
+    """Longer than the lock timeout, and than a statement timeout the environment may set for
+    commands (here a second, for this session)."""
     tweet = TweetFactory(text="#ทำ now")
     stored_as_before(tweet, ("ท", 2))
     held, release = threading.Event(), threading.Event()
@@ -64,8 +66,12 @@ def test_a_tweet_held_longer_than_a_request_may_wait_is_waited_for(settings):
         assert held.wait(10)
         timer = threading.Timer(settings.DB_LOCK_TIMEOUT_MS / 1000 + 1, release.set)
         timer.start()
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = '1s'")
         answer = reparse()
     finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
         release.set()
         holder.join(30)
     assert answer == "Re-tagged 1 tweets.\n"

@@ -58,6 +58,7 @@ def test_reparse_stores_the_tags_the_current_parser_reads_and_keeps_mentions(api
     assert set(TweetTag.objects.filter(tweet=tweet).values_list("tag", flat=True)) == {"हिंदी"}
     assert tag_timeline(api_client, "हिंदी") == [str(tweet.pk)]
     assert tag_timeline(api_client, "ह") == []
+    fresh.refresh_from_db()
     assert [tag["name"] for tag in fresh.entities["tags"]] == ["서울"]
     assert reparse() == "Re-tagged 0 tweets.\n"
 

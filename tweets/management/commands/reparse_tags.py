@@ -12,8 +12,9 @@ MAX_BATCH_SIZE = 1_000_000
 class Command(BaseCommand):
     help = (
         "Read every tweet's hashtags again with the current parser and store those that differ "
-        "(the tweet's entities and its tag rows, so the tag's timeline lists it), in primary-key "
-        "ranges each in its own transaction; report how many changed. Progress goes to stderr."
+        "(the tweet's entities and its tag rows, so the tag's timeline lists it): tweets read in "
+        "primary-key ranges, each one to change written in a transaction of its own; report how "
+        "many changed. Progress goes to stderr."
     )
 
     def add_arguments(self, parser):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=10_000,
-            help="Tweets per range and transaction (default 10,000).",
+            help="Tweets read per range (default 10,000).",
         )
 
     def handle(self, *args, dry_run, batch_size, **options):
