@@ -15,6 +15,7 @@ from core.memo import kept_within
 from core.text import (
     HASH_SIGNS,
     HASHTAG_MAX_LENGTH,
+    MENTION_RE,
     URL_RE,
     hashtag_end,
     hashtag_name,
@@ -25,7 +26,7 @@ from core.text import (
 
 TOKEN = re.compile(
     rf"(?P<url>{URL_RE.pattern})"
-    r"|(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{3,30})(?![\w@])"
+    rf"|{MENTION_RE.pattern}"
     # Any number sign: ``core.text`` says whether a hashtag starts there, and where it ends.
     rf"|[{HASH_SIGNS}](?P<tag>)"
 )

@@ -43,6 +43,21 @@ def in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= position < end for start, end in spans)
 
 
+# --- Mentions: the one rule for the parser that stores them and the HTML that links them ---------
+# "@name" (a username: 3 to 30 letters, digits and underscores) not inside a word or an e-mail
+# address, nor followed by more of a name or a domain.
+MENTION_RE = re.compile(r"(?<![\w@/])@(?P<mention>[A-Za-z0-9_]{3,30})(?![\w@])")
+
+
+def mentions_in(text: str) -> Iterator[tuple[int, int, str]]:
+    """The mentions of ``text`` as (where the ``@`` is, where the name ends, the name as typed),
+    none inside a link."""
+    links = url_spans(text)
+    for match in MENTION_RE.finditer(text):
+        if not in_spans(match.start(), links):
+            yield match.start(), match.end(), match["mention"]
+
+
 # --- Hashtags: the one rule for the parser that stores them and the HTML that links them ---------
 # "#" and the full-width number sign Japanese and Chinese keyboards type.
 HASH_SIGNS = "#\uff03"

@@ -10,7 +10,6 @@ code points:
      "tags": [{"name": "커피", "start": 7, "end": 10}]}
 """
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,7 @@ from accounts.services import AccountUnusable
 from core import stamps
 from core.db import deadline
 from core.ranges import in_range, pk_ranges
-from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in, in_spans, url_spans
+from core.text import HASH_SIGNS, hashtag_end, hashtag_name, hashtags_in, mentions_in
 from tweets.models import (
     TAG_MAX_LENGTH,
     Mention,
@@ -40,10 +39,6 @@ User = get_user_model()
 
 MAX_MENTIONS = 10
 MAX_TAGS = 10
-
-# "@name" not inside a word or an e-mail address, nor followed by more of a name or a domain (nor
-# inside a link: ``core.text.url_spans``).
-_MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+)(?![\w@])")
 
 
 def _too_long(name: str) -> ValidationError:
@@ -97,12 +92,7 @@ def entities_parse(text: str, *, accounts: Callable[[set[str]], dict]) -> Entiti
     if len(names) > MAX_TAGS:
         raise ValidationError({"text": [f"A tweet has at most {MAX_TAGS} different hashtags."]})
 
-    links = url_spans(text)
-    candidates = [
-        (match.group(1).lower(), match.start(), match.end())
-        for match in _MENTION_RE.finditer(text)
-        if 3 <= len(match.group(1)) <= 30 and not in_spans(match.start(), links)
-    ]
+    candidates = [(name.lower(), start, end) for start, end, name in mentions_in(text)]
     wanted = {key for key, _, _ in candidates}
     if len(wanted) > MAX_MENTIONS:
         raise ValidationError({"text": [f"A tweet mentions at most {MAX_MENTIONS} accounts."]})
