@@ -2,10 +2,15 @@
 
 DRF's parsers accept JSON nested thousands of levels deep (Python's decoder then raises
 ``RecursionError``: a 500), lone UTF-16 surrogates (``"\\ud800"``: valid JSON, but no UTF-8 text,
-so PostgreSQL and Argon2 fail on it) and NUL characters (PostgreSQL text cannot hold them). These
-parsers turn each into a 400 before any view sees the data.
+so PostgreSQL and Argon2 fail on it) and NUL characters (PostgreSQL text cannot hold them), and
+Django reads a form whose %-escapes are no UTF-8 (``text=a%ff``) as U+FFFD in their place, saving
+something else than was sent. These parsers turn each into a 400 before any view sees the data.
 """
 
+import codecs
+from urllib.parse import parse_qsl
+
+from django.http import QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
@@ -20,6 +25,16 @@ def text_problem(text: str) -> tuple[str, str] | None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "surrogate_characters_not_allowed", "Unpaired surrogate characters are not allowed."
+    return None
+
+
+def form_encoding_problem(raw: bytes) -> tuple[str, str] | None:
+    """Why form-encoded text (a body, a query string) is not UTF-8 once its %-escapes are
+    decoded (code, message), or None when it is."""
+    try:
+        parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return "invalid_utf8", "Text must be UTF-8: a %-escape or byte here is not."
     return None
 
 
@@ -65,7 +80,13 @@ class JSONParser(parsers.JSONParser):
 
 class FormParser(parsers.FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        encoding = parsers.get_encoding(parser_context or {})
+        body = stream.read()
+        if codecs.lookup(encoding).name == "utf-8":
+            problem = form_encoding_problem(body)
+            if problem:
+                raise ValidationError({"non_field_errors": [problem[1]]}, code=problem[0])
+        data = QueryDict(body, encoding=encoding)
         check_data(form_values(data))
         return data
 

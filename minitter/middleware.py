@@ -1,10 +1,11 @@
 """Request guards that run before any view reads the body."""
 
 from django.conf import settings
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import JsonResponse
 
 from core.exceptions import VALIDATION_CODE, error_body, error_response
-from core.parsers import text_problem
+from core.parsers import form_encoding_problem, text_problem
 from core.throttling import RATE_LIMIT_ATTRIBUTE
 
 
@@ -40,7 +41,8 @@ class RequestBodyLimitMiddleware:
 class UrlTextGuardMiddleware:
     """Refuse a path or query parameters that no database column can hold (NUL, unpaired
     surrogates) with a 400, so no view passes them on to a query (PostgreSQL fails on NUL in
-    text): ``accounts/a%00b/avatar`` as much as ``accounts?search=%00``."""
+    text): ``accounts/a%00b/avatar`` as much as ``accounts?search=%00``; and a query string whose
+    %-escapes are no UTF-8 (``?q=%ff``), which Django would read as something else."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,6 +51,9 @@ class UrlTextGuardMiddleware:
         problem = text_problem(request.path_info)
         if problem:
             return _refused("path", *problem)
+        problem = form_encoding_problem(get_bytes_from_wsgi(request.META, "QUERY_STRING", ""))
+        if problem:
+            return _refused("query", *problem)
         for name, values in request.GET.lists():
             for text in (name, *values):
                 problem = text_problem(text)

@@ -122,3 +122,31 @@ def test_nul_in_a_mastodon_path_is_400_in_mastodons_shape(api_client):
 def test_nul_in_the_path_of_a_write_is_400(auth_client, user):
     response = auth_client(user).post(f"{API}/accounts/someone%00/follow")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["q=%ff", "q=a%C3", "%ff=1", "q=%ed%a0%80"])
+def test_a_query_string_that_is_no_utf8_is_400(api_client, query):
+    response = api_client.get(f"{API}/accounts?{query}")
+    assert response.status_code == 400
+    assert response.json()["fields"]["query"][0]["code"] == "invalid_utf8"
+
+
+def test_a_form_body_that_is_no_utf8_is_400_and_saves_nothing(auth_client, user):
+    response = auth_client(user).post(
+        f"{API}/tweets", b"text=a%ff", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert "must be UTF-8" in response.json()["detail"]
+    assert not Tweet.objects.exists()
+
+
+def test_utf8_in_forms_and_query_strings_is_ordinary_text(auth_client, user):
+    client = auth_client(user)
+    response = client.post(
+        f"{API}/tweets",
+        "text=%EC%BB%A4%ED%94%BC+%F0%9F%8C%B8",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 201
+    assert response.json()["text"] == "커피 🌸"
+    assert client.get(f"{API}/accounts?search=%EC%BB%A4").status_code == 200
