@@ -1,7 +1,9 @@
-"""Walking a big table in primary-key ranges, for commands that work in short transactions."""
+"""Walking a big table in primary-key ranges, for commands and migrations that work in short
+transactions."""
 
 from collections.abc import Iterator
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 
@@ -21,3 +23,19 @@ def in_range(rows: QuerySet, first, last) -> QuerySet:
     """The rows of ``rows`` in a range from ``pk_ranges``."""
     rows = rows.filter(pk__gte=first)
     return rows if last is None else rows.filter(pk__lte=last)
+
+
+def update_in_id_ranges(schema_editor, table: str, statement: str, size: int = 1000) -> None:
+    """Run ``statement``, an UPDATE of ``table`` whose conditions end in ``id >= %s AND id < %s``,
+    over the table's ids in ranges of ``size``, each in a transaction of its own: a migration's
+    backfill (in a migration that is not atomic) beside the writes of the release still serving.
+    ``table`` and ``statement`` are the migration's own text, never user input."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return
+    for first in range(low, high + 1, size):
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(statement, [first, first + size])

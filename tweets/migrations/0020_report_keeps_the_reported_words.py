@@ -8,9 +8,9 @@ and closed reports whose tweet still exists get its author and the words it said
 
 import django.db.models.deletion
 from django.conf import settings
-from django.db import migrations, models, transaction
+from django.db import migrations, models
 
-BATCH = 1000
+from core.ranges import update_in_id_ranges
 
 # The version a tweet showed at the report's time: its last edit made by then, else its text.
 _WORDS_AT_REPORT = (
@@ -32,15 +32,7 @@ _BACKFILL = (
 
 
 def reported_words_kept(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM tweets_report")
-        low, high = cursor.fetchone()
-    if low is None:
-        return
-    for first in range(low, high + 1, BATCH):
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(_BACKFILL, [first, first + BATCH])
+    update_in_id_ranges(schema_editor, "tweets_report", _BACKFILL)
 
 
 class Migration(migrations.Migration):

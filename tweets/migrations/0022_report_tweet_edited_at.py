@@ -7,9 +7,9 @@ runs), then each report whose tweet still exists gets the time of the version it
 repost; none when that was the tweet as posted), in batches of their own.
 """
 
-from django.db import migrations, models, transaction
+from django.db import migrations, models
 
-BATCH = 1000
+from core.ranges import update_in_id_ranges
 
 _BACKFILL = (
     "UPDATE tweets_report SET tweet_edited_at = ("
@@ -23,15 +23,7 @@ _BACKFILL = (
 
 
 def reported_version_times_kept(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM tweets_report")
-        low, high = cursor.fetchone()
-    if low is None:
-        return
-    for first in range(low, high + 1, BATCH):
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(_BACKFILL, [first, first + BATCH])
+    update_in_id_ranges(schema_editor, "tweets_report", _BACKFILL)
 
 
 class Migration(migrations.Migration):

@@ -8,9 +8,9 @@ author of the tweet it reposted, in batches of their own.
 
 import django.db.models.deletion
 from django.conf import settings
-from django.db import migrations, models, transaction
+from django.db import migrations, models
 
-BATCH = 1000
+from core.ranges import update_in_id_ranges
 
 _BACKFILL = (
     "UPDATE tweets_report SET reposted_author_id = ("
@@ -22,15 +22,7 @@ _BACKFILL = (
 
 
 def reposted_authors_kept(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM tweets_report")
-        low, high = cursor.fetchone()
-    if low is None:
-        return
-    for first in range(low, high + 1, BATCH):
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(_BACKFILL, [first, first + BATCH])
+    update_in_id_ranges(schema_editor, "tweets_report", _BACKFILL)
 
 
 class Migration(migrations.Migration):
