@@ -343,7 +343,8 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     ]
     list_filter = ["status", "reason"]
     search_lookups = (
-        "tweet_id",
+        "tweet_id",  # reports filed before they kept the id
+        "reported_tweet_id",
         "account__username__lower",
         "tweet_author__username__lower",
         "reposted_author__username__lower",
@@ -364,6 +365,7 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
     readonly_fields = [
         "reporter",
         "tweet",
+        "reported_tweet_id",
         "tweet_author",
         "tweet_text",
         "tweet_edited_at",
@@ -422,7 +424,8 @@ class ReportAdmin(ModerationPermissions, IndexedSearchAdmin):
         if report.tweet_id:
             return truncated(f"tweet {report.tweet_id} by @{report.tweet.author.username}", 10)
         if report.tweet_author_id:
-            return truncated(f"deleted tweet by @{report.tweet_author.username}", 10)
+            number = f" {report.reported_tweet_id}" if report.reported_tweet_id else ""
+            return truncated(f"deleted tweet{number} by @{report.tweet_author.username}", 10)
         return "(deleted tweet)"
 
     @admin.display(description="tweet text")

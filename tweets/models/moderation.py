@@ -39,6 +39,9 @@ class Report(models.Model):
         related_name="+",
         db_index=False,
     )
+    # The reported tweet's id, kept once the tweet is deleted (``tweet`` is then None): the
+    # moderators find the report by it, as the audit log's actions.
+    reported_tweet_id = models.BigIntegerField(null=True, blank=True)
     # The reported tweet's author (a repost's: the reposter) and text (a repost's: its
     # original's) as they were when reported.
     tweet_author = models.ForeignKey(
@@ -96,6 +99,7 @@ class Report(models.Model):
             models.Index(fields=["account"], name="report_account"),
             models.Index(fields=["tweet_author"], name="report_tweet_author"),
             models.Index(fields=["reposted_author"], name="report_reposted_author"),
+            models.Index(fields=["reported_tweet_id"], name="report_reported_tweet"),
             # An account's deletion finds the reports it filed (the constraints cover open ones).
             models.Index(fields=["reporter"], name="report_reporter"),
         ]

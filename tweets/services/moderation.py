@@ -147,7 +147,12 @@ def _report_one(
     if (report := existing.first()) is not None:
         return report, False
     if (tweet := target.get("tweet")) is not None:
-        target = {**target, "tweet_author_id": tweet.author_id, **snapshots[tweet.pk]}
+        target = {
+            **target,
+            "reported_tweet_id": tweet.pk,
+            "tweet_author_id": tweet.author_id,
+            **snapshots[tweet.pk],
+        }
     try:
         with transaction.atomic():
             report = Report.objects.create(

@@ -201,6 +201,17 @@ def test_renaming_the_reposted_author_is_no_edit_of_a_repost_report(db):
     assert "@original: words" in shown and "edited since" not in shown
 
 
+def test_a_report_of_a_deleted_tweet_is_found_by_the_tweets_id(admin_client):
+    author = UserFactory(username="gone_words")
+    tweet = services.tweet_create(author=author, text="nasty")
+    kept = services.tweet_create(author=author, text="kept")
+    services.reports_file(reporter=UserFactory(), reason=Report.Reason.ABUSE, tweets=[tweet, kept])
+    services.tweet_delete(tweet=tweet, actor=author)
+    page = admin_client.get("/admin/tweets/report/", {"q": str(tweet.pk)}).content.decode()
+    assert "1 result" in page
+    assert f"deleted tweet {tweet.pk} by @gone_words" in page
+
+
 def test_a_report_of_a_repost_is_found_by_the_reposted_authors_name(admin_client):
     author = UserFactory(username="original_author")
     repost, _made = services.repost_create(

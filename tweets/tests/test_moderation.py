@@ -472,7 +472,7 @@ def test_a_report_keeps_the_words_and_author_of_a_tweet_its_author_deleted(moder
     assert (report.status, report.tweet_id) == (Report.Status.OPEN, None)
     assert (report.tweet_author_id, report.tweet_text) == (author.pk, "worse still")
     page = moderator_client.get("/admin/tweets/report/").content.decode()
-    assert f"deleted tweet by @{author.username}" in page
+    assert f"deleted tweet {tweet.pk} by @{author.username}" in page
     assert "worse still</span> (deleted)" in page
     found = moderator_client.get("/admin/tweets/report/", {"q": author.username})
     assert list(found.context["cl"].result_list) == [report]
@@ -527,6 +527,17 @@ def test_a_deleted_accounts_words_in_a_report_of_a_repost_go_with_it_once_the_re
         )
     report.refresh_from_db()
     assert (report.status, report.tweet_text) == (Report.Status.RESOLVED, "")
+
+
+def test_reports_filed_before_they_kept_the_tweets_id_get_it(db):
+    tweet = services.tweet_create(author=UserFactory(), text="x")
+    [(report, _made)] = services.reports_file(reporter=UserFactory(), reason="spam", tweets=[tweet])
+    assert report.reported_tweet_id == tweet.pk
+    Report.objects.update(reported_tweet_id=None)  # as the previous release filed it
+    migration = importlib.import_module("tweets.migrations.0024_report_reported_tweet_id")
+    migration.reported_tweet_ids_kept(None, SimpleNamespace(connection=connection))
+    report.refresh_from_db()
+    assert report.reported_tweet_id == tweet.pk
 
 
 def test_reports_of_reposts_filed_before_they_kept_the_reposted_author_get_it(db):
