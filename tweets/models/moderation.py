@@ -9,8 +9,9 @@ from tweets.models.tweets import Tweet
 
 class Report(models.Model):
     """A user's report of a tweet or an account, for moderators to resolve or dismiss. A report
-    of a tweet keeps who wrote it and what it said when reported (``tweet_author``,
-    ``tweet_text``, ``tweet_edited_at``): an author deleting a reported tweet leaves the report
+    of a tweet keeps which tweet, who wrote it and what it said when reported
+    (``reported_tweet_id``, ``tweet_author``, ``tweet_text`` with ``tweet_edited_at``; a
+    repost's, ``reposted_author`` too): an author deleting a reported tweet leaves the report
     open, with that."""
 
     class Reason(models.TextChoices):
