@@ -17,6 +17,7 @@ lossless format (PNG, GIF, WebP) and PNG is smaller: screenshots and drawings st
 photos get JPEG. A JPEG upload is never re-encoded as PNG (that is always larger).
 """
 
+import contextlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+# What Pillow calls a JPEG: a JPEG with a multi-picture segment (stereo cameras, phones' depth
+# and gain maps) opens as "MPO", and is a JPEG in every way that matters here.
+JPEG_FORMATS = {"JPEG", "MPO"}
+# The most scans a JPEG may have. A progressive JPEG has about ten; libjpeg decodes every scan
+# over the whole image, and a scan can be 16 bytes: a 150 KB file of thousands of them held a
+# worker's CPU for half a minute. (An APP segment's thumbnail has scans of its own: counted too.)
+MAX_JPEG_SCANS = 100
+_JPEG_SCAN_START = b"\xff\xda"
 PREVIEW_LONG_SIDE = 400
 
 
@@ -50,10 +59,11 @@ def _open_checked(upload) -> Image.Image:
     a deadlock (``core.idempotency``) reads the upload again."""
     max_pixels = settings.MEDIA_MAX_PIXELS
     upload.seek(0)
+    data = upload.read()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(upload.read()), formats=sorted(ACCEPTED_FORMATS))
+            image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
     except UnidentifiedImageError:
         raise _invalid("Upload a JPEG, PNG, GIF or WebP image.") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -64,21 +74,30 @@ def _open_checked(upload) -> Image.Image:
     if width < 1 or height < 1 or width * height > max_pixels:
         raise _invalid(f"The image is too large: at most {max_pixels} pixels.")
     max_decoded = settings.MEDIA_MAX_DECODED_PIXELS
-    if image.format != "JPEG" and width * height > max_decoded:
+    if image.format not in JPEG_FORMATS and width * height > max_decoded:
         raise _invalid(
             f"The image is too large: PNG, GIF and WebP images have at most {max_decoded} "
             f"pixels (JPEG: {max_pixels})."
         )
+    if image.format in JPEG_FORMATS and data.count(_JPEG_SCAN_START) > MAX_JPEG_SCANS:
+        raise _invalid(f"The JPEG has too many scans: at most {MAX_JPEG_SCANS}.")
     return image
+
+
+def _fitted_size(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """``size`` scaled down to at most ``side`` pixels on its long side (itself if smaller)."""
+    width, height = size
+    if max(width, height) <= side:
+        return size
+    ratio = side / max(width, height)
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:
     """The image scaled down to at most ``side`` pixels on its long side (itself if smaller)."""
-    width, height = image.size
-    if max(width, height) <= side:
+    size = _fitted_size(image.size, side)
+    if size == image.size:
         return image
-    ratio = side / max(width, height)
-    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
@@ -88,12 +107,17 @@ def _decode(image: Image.Image) -> Image.Image:
     side = settings.MEDIA_MAX_SIDE
     try:
         image.seek(0)
-        if image.format == "JPEG":
-            image.draft(image.mode, (side, side))
+        if image.format in JPEG_FORMATS:
+            # The size it will be stored at, both sides: libjpeg's scaling keeps each side at
+            # least this, so a very wide or tall JPEG is scaled down too (its short side is far
+            # below ``side``; asked for ``side`` by ``side`` it was decoded at full size).
+            image.draft(image.mode, _fitted_size(image.size, side))
         image.load()
-        ImageOps.exif_transpose(image, in_place=True)
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
         raise _invalid("The image is damaged or truncated.") from None
+    # EXIF that cannot be read (the pixels are whole): the image is stored as it is, unturned.
+    with contextlib.suppress(OSError, SyntaxError, ValueError, EOFError, KeyError, TypeError):
+        ImageOps.exif_transpose(image, in_place=True)
     # A transparent colour (PNG's tRNS) makes the image one with alpha too: converted to RGB the
     # encoder would refuse it. Pillow turns the colour into alpha in palette, 1-bit, 8-bit grey
     # and 8-bit RGB images; in 2-, 4- and 16-bit ones it drops it, and the image stays opaque.
@@ -130,7 +154,7 @@ def _encode(image: Image.Image, *, try_png: bool) -> tuple[bytes, str, str]:
 def process_image(upload) -> EncodedImage:
     """Check an uploaded image and return it re-encoded without metadata, with a preview."""
     original = _open_checked(upload)
-    lossless_source = original.format != "JPEG"
+    lossless_source = original.format not in JPEG_FORMATS
     pixels = None
     try:
         pixels = _decode(original)

@@ -226,3 +226,14 @@ def test_uploads_are_refused_at_once_for_a_while_after_the_store_failed(
     assert response.status_code == 503
     assert response.json()["code"] == "storage_unavailable"
     assert "Retry-After" in response
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_exif_that_cannot_be_read_leaves_the_whole_pixels_accepted(
+    auth_client, user, image_format, _media_in_tmp_dir
+):
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 30), "olive").save(buffer, image_format, exif=b"Exif\x00\x00garbage")
+    response = upload(auth_client(user), buffer.getvalue(), name=f"odd.{image_format.lower()}")
+    assert response.status_code == 201, response.content
+    assert (response.json()["width"], response.json()["height"]) == (60, 30)
