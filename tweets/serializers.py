@@ -33,17 +33,22 @@ from tweets.services.relationships import MAX_MUTE_SECONDS
 
 
 # --- Input ---------------------------------------------------------------------------------------
-@extend_schema_field({"type": "string", "minLength": 1, "maxLength": settings.TWEET_MAX_LENGTH})
+@extend_schema_field({"type": "string", "maxLength": settings.TWEET_MAX_LENGTH})
 class TweetTextField(StrictCharField):
-    """Tweet text; its rule (visible text, at most TWEET_MAX_LENGTH code points once trimmed)
-    lives in ``tweet_text_clean``."""
+    """Tweet text; its rules (at most TWEET_MAX_LENGTH code points once trimmed; text, a
+    picture or both) live in ``tweet_text_clean`` and ``tweet_content_check``."""
 
     def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, **kwargs)
+        super().__init__(trim_whitespace=False, allow_blank=True, **kwargs)
 
 
 class TweetCreateInputSerializer(serializers.Serializer):
-    text = TweetTextField(style={"base_template": "textarea.html", "rows": 3})
+    text = TweetTextField(
+        required=False,
+        default="",
+        style={"base_template": "textarea.html", "rows": 3},
+        help_text="What it says; may be left out when it has pictures.",
+    )
     sensitive = serializers.BooleanField(
         required=False,
         default=False,

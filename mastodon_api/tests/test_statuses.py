@@ -86,6 +86,26 @@ def test_post_with_form_media_ids_and_read_it_back(oauth_client):
     assert set(media[0]["meta"]) == {"original", "small"}
 
 
+def test_a_status_of_pictures_alone_posts_and_its_warning_stays_theirs(oauth_client):
+    """As on Mastodon, ``status`` is optional with ``media_ids``; a ``spoiler_text`` then hides
+    the pictures, it does not become the text."""
+    client = oauth_client(UserFactory())
+    alone = client.post("/api/v1/statuses", {"media_ids[]": upload(client)["id"]})
+    assert alone.status_code == 200, alone.content
+    assert (alone.json()["content"], len(alone.json()["media_attachments"])) == ("", 1)
+    warned = client.post(
+        "/api/v1/statuses",
+        {"status": "", "spoiler_text": "spiders", "media_ids": [upload(client)["id"]]},
+        format="json",
+    )
+    assert warned.status_code == 200, warned.content
+    body = warned.json()
+    assert (body["content"], body["spoiler_text"], body["sensitive"]) == ("", "spiders", True)
+    nothing = client.post("/api/v1/statuses", {"status": " "})
+    assert nothing.status_code == 422
+    assert nothing.json()["error"] == "Validation failed: status: A tweet needs text or a picture."
+
+
 def test_post_with_json_and_multipart(oauth_client):
     client = oauth_client(UserFactory())
     media = upload(client)

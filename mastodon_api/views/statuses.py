@@ -144,11 +144,12 @@ def _refuse_unsupported(data) -> None:
 
 def _text_and_warning(data, *, warning_given: bool) -> tuple[str, str | None]:
     """``status`` and ``spoiler_text`` as minitter takes them (the warning None when not given,
-    for an edit): a warning sent with no text is the text, as Mastodon posts it (its web client
-    lets a warning alone be sent)."""
+    for an edit): a warning sent with no text and no pictures is the text, as Mastodon posts it
+    (its web client lets a warning alone be sent); with pictures it stays their warning."""
     text = param_text(data, "status")
     warning = param_text(data, "spoiler_text") if warning_given else None
-    if not text.strip() and warning and warning.strip():
+    pictured = bool(param_ids(data, "media_ids"))
+    if not text.strip() and warning and warning.strip() and not pictured:
         return warning, ""
     return text, warning
 

@@ -79,17 +79,25 @@ def tweet_content_warning_clean(content_warning: str, *, text: str) -> str:
 
 
 def tweet_text_clean(text: str) -> str:
-    """The one rule for tweet text: 1 to TWEET_MAX_LENGTH code points once trimmed, and
-    something visible (not only zero-width or blank characters)."""
+    """The one rule for tweet text: at most TWEET_MAX_LENGTH code points once trimmed; text that
+    shows nothing (only zero-width or blank characters) is none, "" (``tweet_content_check``
+    says whether a tweet may have none)."""
     text = text.strip()
     if not has_visible_text(text):
-        raise ValidationError({"text": ["A tweet cannot be empty."]})
+        text = ""
     limit = settings.TWEET_MAX_LENGTH
     if len(text) > limit:
         raise ValidationError(
             {"text": [f"A tweet has at most {limit} characters (this one has {len(text)})."]}
         )
     return text
+
+
+def tweet_content_check(text: str, media: Sequence) -> None:
+    """The one rule for what a tweet shows: text (``tweet_text_clean``'s), a picture, or both,
+    as on Mastodon, where a status's text is optional with media."""
+    if not text and not media:
+        raise ValidationError({"text": ["A tweet needs text or a picture."]})
 
 
 @deadlock_retried
@@ -104,7 +112,8 @@ def tweet_create(
     language: str = "",
     content_warning: str = "",
 ) -> Tweet:
-    """Post a tweet (or a reply) with up to four of the author's uploads, store its mentions and
+    """Post a tweet (or a reply): text, up to four of the author's uploads, or both
+    (``tweet_content_check``). Store its mentions and
     hashtags, make it searchable, and put it into the author's and their followers' timelines. A
     reply notifies the parent's author; replying is refused (403) while the two block each other.
     ``sensitive``: the author marks it so (clients show its pictures behind a warning), as a
@@ -112,6 +121,7 @@ def tweet_create(
     ``language``: what it is written in (``tweet_language_clean``).
     """
     text = tweet_text_clean(text)
+    tweet_content_check(text, media_ids)  # the ids: each is checked when claimed
     content_warning = tweet_content_warning_clean(content_warning, text=text)
     sensitive = sensitive or bool(content_warning)
     language = tweet_language_clean(language)
@@ -230,6 +240,7 @@ def tweet_update(
     attached_before = _attachments_of(tweet.pk)
     media_before = _media_versions(attached_before)
     attached = _attachments_change(tweet, editor, attached_before, media_ids)
+    tweet_content_check(text, attached)
     unknown = [str(pk) for pk in descriptions if pk not in {media.pk for media in attached}]
     if unknown:
         raise ValidationError({"media_descriptions": [f"Not attached: {', '.join(unknown)}."]})

@@ -76,11 +76,36 @@ def test_malformed_or_unknown_media_ids_are_400(auth_client, user, media_ids):
     assert not Tweet.objects.exists()
 
 
-def test_bad_text_with_good_media_attaches_nothing(auth_client, user):
+def test_bad_text_with_good_media_attaches_nothing(auth_client, user, settings):
     client = auth_client(user)
     media_id = upload(client)
-    assert post(client, [media_id], text="").status_code == 400
+    too_long = "x" * (settings.TWEET_MAX_LENGTH + 1)
+    assert post(client, [media_id], text=too_long).status_code == 400
     assert MediaFile.objects.get().attached_at is None
+
+
+def test_a_tweet_may_be_pictures_alone_but_not_nothing(auth_client, user):
+    client = auth_client(user)
+    media_id = upload(client)
+    pictured = client.post(f"{API}/tweets", {"media_ids": [media_id]}, format="json")
+    assert pictured.status_code == 201, pictured.content
+    assert (pictured.json()["text"], len(pictured.json()["media"])) == ("", 1)
+    blank = post(client, [], text=" \u200b ")
+    assert blank.status_code == 400
+    assert blank.json()["fields"]["text"][0]["detail"] == "A tweet needs text or a picture."
+    assert Tweet.objects.count() == 1
+
+
+def test_an_edit_may_leave_the_pictures_alone_but_not_take_both_off(auth_client, user):
+    client = auth_client(user)
+    media_id = upload(client)
+    tweet_id = post(client, [media_id], text="caption").json()["id"]
+    kept = client.patch(f"{API}/tweets/{tweet_id}", {"text": ""}, format="json")
+    assert kept.status_code == 200, kept.content
+    assert (kept.json()["text"], len(kept.json()["media"])) == ("", 1)
+    emptied = client.patch(f"{API}/tweets/{tweet_id}", {"text": "", "media_ids": []}, format="json")
+    assert emptied.status_code == 400
+    assert len(client.get(f"{API}/tweets/{tweet_id}").json()["media"]) == 1
 
 
 def test_deleting_a_tweet_deletes_its_media_files(
