@@ -142,13 +142,12 @@ def _refuse_unsupported(data) -> None:
         raise ValidationError({"scheduled_at": ["Scheduled posts are not supported."]})
 
 
-def _text_and_warning(data, *, warning_given: bool) -> tuple[str, str | None]:
+def _text_and_warning(data, *, warning_given: bool, pictured: bool) -> tuple[str, str | None]:
     """``status`` and ``spoiler_text`` as minitter takes them (the warning None when not given,
     for an edit): a warning sent with no text and no pictures is the text, as Mastodon posts it
     (its web client lets a warning alone be sent); with pictures it stays their warning."""
     text = param_text(data, "status")
     warning = param_text(data, "spoiler_text") if warning_given else None
-    pictured = bool(param_ids(data, "media_ids"))
     if not text.strip() and warning and warning.strip() and not pictured:
         return warning, ""
     return text, warning
@@ -167,7 +166,8 @@ class StatusesView(MastodonView):
         parent = None
         if param(data, "in_reply_to_id"):
             parent = find_tweet(request, param(data, "in_reply_to_id"))
-        text, warning = _text_and_warning(data, warning_given=True)
+        media_ids = param_ids(data, "media_ids")
+        text, warning = _text_and_warning(data, warning_given=True, pictured=bool(media_ids))
         with fields_renamed(
             text="status", in_reply_to="in_reply_to_id", content_warning="spoiler_text"
         ):
@@ -175,7 +175,7 @@ class StatusesView(MastodonView):
                 author=request.user,
                 text=text,
                 in_reply_to=parent,
-                media_ids=param_ids(data, "media_ids"),
+                media_ids=media_ids,
                 sensitive=param_bool(data, "sensitive"),
                 language=param_text(data, "language"),
                 content_warning=warning,
@@ -202,7 +202,9 @@ class StatusView(MastodonView):
         # So is ``spoiler_text`` (and ``sensitive`` and ``language``): left as it is when not given
         # or null, where Mastodon takes an edit without it off.
         text, warning = _text_and_warning(
-            data, warning_given=param(data, "spoiler_text") is not None
+            data,
+            warning_given=param(data, "spoiler_text") is not None,
+            pictured=bool(media_ids),
         )
         with fields_renamed(
             text="status", media_descriptions="media_attributes", content_warning="spoiler_text"
